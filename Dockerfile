@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# Verity's runtime image. Node 24 runs the TypeScript sources as they are (type stripping), so there
+# is no build step: the first stage only resolves production dependencies, the second puts them next
+# to the sources and drops root.
+#
+# bookworm (glibc), not alpine (musl): chDB's native library ships prebuilt only for glibc
+# (@chdb/lib-linux-{x64,arm64}-gnu), and with it no compiler toolchain is needed anywhere.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+# The token key and dead-letter payloads live in VERITY_DATA_DIR; /data is meant to be a volume.
+ENV NODE_ENV=production \
+    VERITY_DATA_DIR=/data
+WORKDIR /app
+# Code and dependencies stay owned by root: the process running as `node` cannot rewrite them.
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY bin ./bin
+COPY pipelines ./pipelines
+COPY connectors ./connectors
+COPY rules ./rules
+COPY dashboards ./dashboards
+# A named volume mounted on /data starts as a copy of this directory, ownership and mode included,
+# so the key file's directory is private to `node` from the first run on (files inside are 0600).
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
+USER node
+VOLUME ["/data"]
+ENTRYPOINT ["node", "bin/verity.mjs"]
+# The image serves every subcommand (generate, run, …); docker-compose.yml passes the real one.
+CMD ["--help"]

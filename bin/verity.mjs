@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `verity` command. Re-executes under a node that runs TypeScript when the current one cannot.
+import { join } from 'node:path';
+import { projectRoot, runUnderSuitableNode, typeScriptFlags } from './node-runtime.mjs';
+
+const entry = join(projectRoot, 'pipelines', 'cli', 'main.ts');
+if (typeScriptFlags(process.version)?.length === 0) {
+  await import(entry);
+} else {
+  runUnderSuitableNode(entry, process.argv.slice(2));
+}

@@ -1,0 +1,182 @@
+// Versioned, idempotent schema migrations. Each statement is safe to run twice, so a crash between
+// a statement and its bookkeeping row only means it runs again next start. Table and column names
+// below are the analysts' contract (README "Analyst schema"): add columns in new migrations,
+// never rename.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { StoreError } from '../../pipelines/errors.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: (db: string) => string[];
+}
+
+// Lets `insert_deduplication_token` make a re-sent batch a no-op on non-replicated tables.
+const DEDUP = 'non_replicated_deduplication_window = 1000';
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'analyst schema: records, findings, issues, issue_events, dead_letters',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.records (
+        event_id String,
+        source LowCardinality(String),
+        op Enum8('create' = 1, 'update' = 2, 'delete' = 3),
+        occurred_at DateTime64(3, 'UTC'),
+        ingested_at DateTime64(3, 'UTC'),
+        source_ref String,
+        entity Enum8('customer' = 1, 'agent' = 2),
+        customer_token String,
+        kind LowCardinality(String),
+        tier LowCardinality(String),
+        secrecy_level LowCardinality(String),
+        protection_class LowCardinality(String),
+        policy_role LowCardinality(String),
+        policy_token String,
+        agent_token String,
+        channel LowCardinality(String),
+        name_masked String,
+        id_type LowCardinality(String),
+        id_number_masked String,
+        mobile_masked String,
+        landline_masked String,
+        email_masked String,
+        address_masked String,
+        uscc_masked String,
+        legal_representative_masked String,
+        bank_accounts_masked Array(String),
+        mobile_token String,
+        id_number_token String,
+        bank_account_tokens Array(String),
+        province LowCardinality(String),
+        age_band LowCardinality(String),
+        gender LowCardinality(String),
+        has_health_data Bool,
+        failed_rules Array(LowCardinality(String))
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(occurred_at)
+      ORDER BY event_id
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.findings (
+        finding_id String,
+        rule_id LowCardinality(String),
+        rule_version UInt32,
+        severity Enum8('info' = 1, 'low' = 2, 'medium' = 3, 'high' = 4, 'critical' = 5),
+        customer_token String,
+        field String,
+        reason LowCardinality(String),
+        evidence String,
+        event_id String,
+        source LowCardinality(String),
+        occurred_at DateTime64(3, 'UTC'),
+        detected_at DateTime64(3, 'UTC'),
+        issue_id String
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(occurred_at)
+      ORDER BY (rule_id, customer_token, finding_id)
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.issues (
+        issue_id String,
+        queue LowCardinality(String),
+        rule_id LowCardinality(String),
+        rule_version UInt32,
+        customer_token String,
+        status Enum8('open' = 1, 'resolved' = 2, 'withdrawn' = 3),
+        resolution LowCardinality(String),
+        priority LowCardinality(String),
+        severity Enum8('info' = 1, 'low' = 2, 'medium' = 3, 'high' = 4, 'critical' = 5),
+        opened_at DateTime64(3, 'UTC'),
+        opened_by_event_id String,
+        due_at DateTime64(3, 'Asia/Shanghai'),
+        due_date Date,
+        deadline_basis LowCardinality(String),
+        deadline_provisional Bool,
+        occurrences UInt32,
+        last_event_id String,
+        last_seen_at DateTime64(3, 'UTC'),
+        updated_at DateTime64(3, 'UTC'),
+        version UInt64
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY issue_id
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.issue_events (
+        issue_id String,
+        version UInt64,
+        change LowCardinality(String),
+        status LowCardinality(String),
+        queue LowCardinality(String),
+        rule_id LowCardinality(String),
+        customer_token String,
+        priority LowCardinality(String),
+        due_at DateTime64(3, 'Asia/Shanghai'),
+        event_id String,
+        occurred_at DateTime64(3, 'UTC'),
+        recorded_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (issue_id, version)
+      SETTINGS ${DEDUP}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.dead_letters (
+        dead_letter_id String,
+        reason_code LowCardinality(String),
+        reason String,
+        error_path String,
+        source_kind LowCardinality(String),
+        source_ref String,
+        file String,
+        line UInt64,
+        topic String,
+        partition Int32,
+        offset Int64,
+        size_bytes UInt64,
+        payload_sha256 String,
+        first_seen_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY dead_letter_id
+      SETTINGS ${DEDUP}`,
+    ],
+  },
+];
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function assertDatabaseName(db: string): string {
+  if (!IDENTIFIER.test(db)) throw new StoreError('MIGRATION_FAILED', `database name must match ${IDENTIFIER}`);
+  return db;
+}
+
+/** Creates the database and applies missing migrations in order; returns the versions applied now. */
+export async function migrate(client: ClickHouseClient, db: string): Promise<number[]> {
+  assertDatabaseName(db);
+  const run = async (query: string) => {
+    try {
+      await client.command({ query });
+    } catch (cause) {
+      throw new StoreError('MIGRATION_FAILED', `schema migration failed: ${(cause as Error).message}`, { cause });
+    }
+  };
+  await run(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  await run(
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime64(3, 'UTC'))
+     ENGINE = ReplacingMergeTree ORDER BY version`,
+  );
+  const applied = new Set(
+    (
+      await (
+        await client.query({ query: `SELECT version FROM ${db}.schema_migrations FINAL`, format: 'JSONEachRow' })
+      ).json<{ version: number }>()
+    ).map((r) => Number(r.version)),
+  );
+  const now: number[] = [];
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    for (const statement of migration.statements(db)) await run(statement);
+    await client.insert({
+      table: `${db}.schema_migrations`,
+      values: [{ version: migration.version, name: migration.name, applied_at: new Date().toISOString() }],
+      format: 'JSONEachRow',
+    });
+    now.push(migration.version);
+  }
+  return now;
+}

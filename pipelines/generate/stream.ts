@@ -1,0 +1,286 @@
+// The generator proper: customers are created in time order, each with its whole history planned
+// at creation (updates, defects, a rare delete); a min-heap releases events in occurredAt order,
+// and noise (duplicates, malformed lines) is mixed in as lines are written.
+import { z } from 'zod';
+import { Rng } from './rng.ts';
+import { IdentifierRegistry } from './identifiers.ts';
+import { DEFECTS, type Defect } from './defects.ts';
+import { DefectSchedule } from './schedule.ts';
+import {
+  applyCleanUpdate,
+  buildOrganization,
+  buildPerson,
+  pickUpdateKinds,
+  sourceOfUpdate,
+  type BuildContext,
+  type PolicyTerms,
+} from './records.ts';
+import { agentCountFor, planAgents } from './agents.ts';
+import { badLineFrom } from './bad-lines.ts';
+import { PendingQueue, type PendingEvent } from './pending.ts';
+import { recordCustomerValues } from './raw-values.ts';
+import { TruthRecorder, type GroundTruth } from './truth.ts';
+import { CHANNELS } from './data/misc.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS, addDays, formatInstant, parseInstant, shanghaiDate } from './time.ts';
+import type { CustomerState, Role, Source } from './model.ts';
+import type { Region } from './data/regions.ts';
+
+export const GenerateOptions = z.object({
+  customers: z.number().int().min(1).max(10_000_000),
+  seed: z.number().int(),
+  /** First event time; everything else follows over about eleven weeks. */
+  startAt: z.iso.datetime({ offset: true }).default('2026-11-02T09:00:00+08:00'),
+  /** Share of malformed lines, relative to valid ones. */
+  badLineRate: z.number().min(0).max(0.5).default(0.005),
+  /** Share of valid lines re-delivered later, byte-identical. */
+  duplicateRate: z.number().min(0).max(0.5).default(0.01),
+});
+export type GenerateOptions = z.input<typeof GenerateOptions>;
+type ResolvedOptions = z.output<typeof GenerateOptions>;
+
+/** Creates spread over eight weeks; histories end within about three more (so: Nov 2026 – Jan 2027). */
+const CREATE_SPAN_MS = 56 * DAY_MS;
+const UPDATE_WINDOW_MS = 18 * DAY_MS;
+const AGENT_SPAN_MS = 70 * DAY_MS;
+const DELETE_SHARE = 0.012;
+const ORGANIZATION_SHARE = 0.25;
+const PERSONS_WITH_POLICY = 0.7;
+/** Valid lines kept for re-delivery: redeliveries happen soon after the original. */
+const RECENT_LINES = 256;
+
+export interface GeneratedStream extends Iterable<string> {
+  /** The ground truth; complete once the lines have been fully iterated (throws before). */
+  readonly truth: GroundTruth;
+}
+
+/** A deterministic stream of JSON lines (without newline) for `options`; iterable once. */
+export function generateStream(options: GenerateOptions): GeneratedStream {
+  const resolved = GenerateOptions.parse(options);
+  let truth: GroundTruth | undefined;
+  let started = false;
+  return {
+    get truth(): GroundTruth {
+      if (!truth) throw new Error('the ground truth is complete only after the stream has been read to the end');
+      return truth;
+    },
+    *[Symbol.iterator]() {
+      if (started) throw new Error('a generated stream can be iterated only once');
+      started = true;
+      truth = yield* run(resolved);
+    },
+  };
+}
+
+interface PolicyGroup {
+  readonly terms: PolicyTerms;
+  /** Where the policyholder lives; most family members live there too. */
+  readonly region: Region;
+  readonly roles: Role[];
+}
+
+function* run(options: ResolvedOptions): Generator<string, GroundTruth> {
+  const root = new Rng(options.seed);
+  const customerRng = root.fork();
+  const agentRng = root.fork();
+  const noiseRng = root.fork();
+  const scheduleRng = root.fork();
+
+  const truth = new TruthRecorder();
+  const registry = new IdentifierRegistry();
+  const reservedAddresses = new Set<string>();
+  const queue = new PendingQueue();
+  let order = 0;
+  const nextOrder = () => order++;
+
+  const startAt = parseInstant(options.startAt);
+  const agents = planAgents(
+    agentRng,
+    registry,
+    reservedAddresses,
+    truth,
+    agentCountFor(options.customers),
+    startAt,
+    AGENT_SPAN_MS,
+    nextOrder,
+  );
+  for (const event of agents.events) queue.push(event);
+
+  const ctx: BuildContext = { rng: customerRng, registry, reservedAddresses };
+  const schedule = new DefectSchedule(DEFECTS, scheduleRng);
+  const emitter = new Emitter(truth, noiseRng, options);
+  const idWidth = Math.max(6, String(options.customers).length);
+  const firstCreate = agents.createsEndAt + MINUTE_MS;
+  const slotSeconds = CREATE_SPAN_MS / 1000 / options.customers;
+  let group: PolicyGroup | undefined;
+  let policySeq = 0;
+
+  for (let i = 0; i < options.customers; i++) {
+    const customerId = `C${String(i + 1).padStart(idWidth, '0')}`;
+    const createdAt = firstCreate + Math.floor((i + customerRng.int(0, 999) / 1000) * slotSeconds) * 1000;
+    const createdOn = shanghaiDate(createdAt);
+
+    let state: CustomerState;
+    if (customerRng.chance(ORGANIZATION_SHARE)) {
+      state = buildOrganization(ctx, customerId);
+    } else if (customerRng.chance(PERSONS_WITH_POLICY)) {
+      if (!group || group.roles.length === 0) {
+        const receivedAt = addDays(createdOn, -customerRng.int(1, 5));
+        const terms: PolicyTerms = {
+          policyId: `P${receivedAt.slice(0, 4)}-${String(++policySeq).padStart(6, '0')}`,
+          receivedAt,
+          agentId: customerRng.pick(agents.agentIds),
+          channel: customerRng.pick(CHANNELS),
+        };
+        const members = customerRng.weighted<Role[]>([
+          [[], 30],
+          [['insured'], 35],
+          [['insured', 'beneficiary'], 20],
+          [['beneficiary'], 15],
+        ]);
+        state = buildPerson(ctx, customerId, createdOn, { terms, role: 'policyholder' });
+        group = { terms, region: state.profile.region, roles: [...members] };
+      } else {
+        const role = group.roles.shift() as Role;
+        state = buildPerson(ctx, customerId, createdOn, { terms: group.terms, role, familyRegion: group.region });
+      }
+    } else {
+      state = buildPerson(ctx, customerId, createdOn, undefined);
+    }
+
+    planHistory(ctx, state, schedule.next(state), createdAt, truth, queue, nextOrder);
+
+    while ((queue.peek()?.time ?? Infinity) <= createdAt) yield* emitter.emit(queue.pop() as PendingEvent);
+  }
+  while (queue.size > 0) yield* emitter.emit(queue.pop() as PendingEvent);
+
+  return truth.finish({
+    seed: options.seed,
+    customers: options.customers,
+    startAt: options.startAt,
+    badLineRate: options.badLineRate,
+    duplicateRate: options.duplicateRate,
+  });
+}
+
+/** Times of a customer's updates: strictly after the create and after each other. */
+function updateTimes(ctx: BuildContext, createdAt: number, count: number): number[] {
+  const offsets: number[] = [];
+  for (let i = 0; i < count; i++) offsets.push(ctx.rng.int(2 * 3600, UPDATE_WINDOW_MS / 1000));
+  offsets.sort((a, b) => a - b);
+  const times: number[] = [];
+  let previous = createdAt;
+  for (const offset of offsets) {
+    const time = Math.max(createdAt + offset * 1000, previous + HOUR_MS);
+    times.push(time);
+    previous = time;
+  }
+  return times;
+}
+
+/** Plans every event of one customer, applies its defects and records them in the truth. */
+function planHistory(
+  ctx: BuildContext,
+  state: CustomerState,
+  defects: readonly Defect[],
+  createdAt: number,
+  truth: TruthRecorder,
+  queue: PendingQueue,
+  nextOrder: () => number,
+): void {
+  const { rng } = ctx;
+  const updates = rng.weighted<number>([[0, 40], [1, 30], [2, 20], [3, 10]]);
+  const kinds = pickUpdateKinds(rng, state, updates);
+  const times = [createdAt, ...updateTimes(ctx, createdAt, updates)];
+  // A defect is carried from the create on, or first appears in a later update.
+  const steps = defects.map(() => (updates > 0 && rng.chance(0.4) ? rng.int(1, updates) : 0));
+  const { customerId } = state.profile;
+  defects.forEach((defect) => truth.injected(customerId, defect.id, defect.rules));
+  const recorded = new Set<unknown>();
+
+  for (let step = 0; step <= updates; step++) {
+    const time = times[step] as number;
+    let source: Source = state.profile.source;
+    if (step > 0) {
+      applyCleanUpdate(ctx, state, kinds[step - 1] ?? 'tier');
+      source = sourceOfUpdate(rng, state.profile);
+    }
+    defects.forEach((defect, index) => {
+      if (steps[index] === step) defect.apply(state, { ...ctx, eventDate: shanghaiDate(time) });
+    });
+    recordCustomerValues(truth, state.customer, state.policy, recorded);
+    const body: Record<string, unknown> = {
+      source,
+      op: step === 0 ? 'create' : 'update',
+      occurredAt: formatInstant(time),
+      customerId,
+      customer: state.customer,
+    };
+    if (state.policy) body.policy = state.policy;
+    queue.push(customerEvent(time, nextOrder(), source, body));
+  }
+
+  if (rng.chance(DELETE_SHARE)) {
+    const time = (times[times.length - 1] as number) + rng.int(1, 5) * DAY_MS + rng.int(0, 86_399) * 1000;
+    const body = { source: state.profile.source, op: 'delete', occurredAt: formatInstant(time), customerId };
+    queue.push(customerEvent(time, nextOrder(), state.profile.source, body));
+  }
+}
+
+function customerEvent(
+  time: number,
+  order: number,
+  source: Source,
+  body: Record<string, unknown>,
+): PendingEvent {
+  // Serialised now: the state object keeps changing for later events of the same customer.
+  return { time, order, schema: 'customer-change/v1', source, tail: `,${JSON.stringify(body).slice(1)}` };
+}
+
+/** Writes released events with their eventIds, and mixes in duplicates and malformed lines. */
+class Emitter {
+  readonly #truth: TruthRecorder;
+  readonly #rng: Rng;
+  readonly #options: ResolvedOptions;
+  readonly #sequence = new Map<Source, number>();
+  /** Ring buffer of the latest valid lines. */
+  readonly #recent: string[] = [];
+  #recentNext = 0;
+
+  constructor(truth: TruthRecorder, rng: Rng, options: ResolvedOptions) {
+    this.#truth = truth;
+    this.#rng = rng;
+    this.#options = options;
+  }
+
+  #nextEventId(source: Source): string {
+    const seq = (this.#sequence.get(source) ?? 0) + 1;
+    this.#sequence.set(source, seq);
+    return `${source}-${String(seq).padStart(9, '0')}`;
+  }
+
+  *emit(event: PendingEvent): Generator<string> {
+    const truth = this.#truth;
+    const line = `{"schema":"${event.schema}","eventId":"${this.#nextEventId(event.source)}"${event.tail}`;
+    truth.lines++;
+    if (event.schema === 'customer-change/v1') truth.distinctCustomerEvents++;
+    else truth.distinctAgentEvents++;
+    yield line;
+
+    const recent = this.#recent;
+    recent[this.#recentNext] = line;
+    this.#recentNext = (this.#recentNext + 1) % RECENT_LINES;
+
+    if (this.#rng.chance(this.#options.duplicateRate)) {
+      truth.lines++;
+      truth.duplicateLines++;
+      yield this.#rng.pick(recent);
+    }
+    if (this.#rng.chance(this.#options.badLineRate)) {
+      const bad = badLineFrom(this.#rng, JSON.parse(line) as Record<string, unknown>, this.#nextEventId(event.source));
+      truth.lines++;
+      truth.deadLetter(bad.reason);
+      yield bad.line;
+    }
+  }
+}
+

@@ -1,0 +1,59 @@
+// Turns raw bytes into a contract-valid change event, or says precisely why not. Reasons are built
+// from the contract (paths, expected types), never from the payload, because they are logged and
+// stored next to the dead letter's metadata.
+import type { z } from 'zod';
+import { ChangeEvent } from '../contract/customer-change.ts';
+import { isDebeziumChange, mapDebeziumChange } from '../../connectors/debezium/debezium-event.ts';
+import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
+import { formatPath } from '../config/yaml-file.ts';
+
+export type DecodeResult =
+  | { readonly ok: true; readonly event: ChangeEvent; readonly via: 'canonical' | 'debezium' }
+  | { readonly ok: false; readonly code: DeadLetterCode; readonly reason: string; readonly errorPath: string };
+
+export type DeadLetterCode = 'not-json' | 'not-object' | 'contract' | 'unmapped-source' | 'mapping-failed';
+
+const MAX_ISSUES_IN_REASON = 3;
+
+function contractFailure(error: z.ZodError): DecodeResult {
+  const issues = error.issues.slice(0, MAX_ISSUES_IN_REASON);
+  const described = issues.map((i) => `${i.path.length > 0 ? formatPath(i.path) : '(event)'}: ${i.message}`);
+  const more = error.issues.length - issues.length;
+  return {
+    ok: false,
+    code: 'contract',
+    reason: `violates the event contract: ${described.join('; ')}${more > 0 ? ` (+${more} more)` : ''}`,
+    errorPath: issues[0] ? formatPath(issues[0].path) : '',
+  };
+}
+
+export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[]): DecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (error) {
+    // V8's message quotes the input; keep only the position.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    return {
+      ok: false,
+      code: 'not-json',
+      reason: `not valid JSON${position === undefined ? '' : ` (at byte ${position})`}`,
+      errorPath: '',
+    };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const actual = Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`;
+    return { ok: false, code: 'not-object', reason: `expected a JSON object, got ${actual}`, errorPath: '' };
+  }
+
+  let candidate: unknown = parsed;
+  let via: 'canonical' | 'debezium' = 'canonical';
+  if (isDebeziumChange(parsed)) {
+    const mapped = mapDebeziumChange(parsed, mappings);
+    if (!mapped.ok) return { ok: false, code: mapped.code, reason: mapped.reason, errorPath: '' };
+    candidate = mapped.event;
+    via = 'debezium';
+  }
+  const result = ChangeEvent.safeParse(candidate);
+  return result.success ? { ok: true, event: result.data, via } : contractFailure(result.error);
+}

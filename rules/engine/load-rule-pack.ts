@@ -1,0 +1,74 @@
+// Loads rule packs (a YAML file or a folder of them), validates them, and binds each rule to its
+// TypeScript check with parsed parameters. All problems are collected and reported together.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DefinitionError } from '../../pipelines/errors.ts';
+import { formatPath, readYamlFile } from '../../pipelines/config/yaml-file.ts';
+import { checks } from '../checks/index.ts';
+import type { Check } from '../checks/types.ts';
+import { RulePackFile, type RuleDefinition } from './rule-pack.ts';
+
+export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../packs/builtin', import.meta.url));
+
+export interface CompiledRule {
+  readonly definition: RuleDefinition;
+  readonly check: Check<unknown>;
+  readonly params: unknown;
+  readonly file: string;
+}
+
+export interface RulePack {
+  readonly rules: readonly CompiledRule[];
+  readonly files: readonly string[];
+}
+
+async function yamlFilesIn(path: string): Promise<string[]> {
+  const info = await stat(path).catch((cause: unknown) => {
+    throw new DefinitionError('RULE_PACK_INVALID', [`${path}: cannot read rule pack (${(cause as Error).message})`]);
+  });
+  if (info.isFile()) return [path];
+  const names = (await readdir(path)).filter((n) => /\.ya?ml$/.test(n)).sort();
+  if (names.length === 0) throw new DefinitionError('RULE_PACK_INVALID', [`${path}: no .yaml rule files in this folder`]);
+  return names.map((n) => join(path, n));
+}
+
+/** Throws DefinitionError listing every `file:line: message` problem. */
+export async function loadRulePack(path: string = BUILTIN_RULES_DIR): Promise<RulePack> {
+  const files = await yamlFilesIn(path);
+  const problems: string[] = [];
+  const rules: CompiledRule[] = [];
+  const seen = new Map<string, string>();
+
+  for (const file of files) {
+    const parsed = await readYamlFile(file, RulePackFile);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems);
+      continue;
+    }
+    parsed.value.rules.forEach((definition, index) => {
+      const at = (...path: PropertyKey[]) => `${file}:${parsed.lineAt(['rules', index, ...path])}`;
+      const previous = seen.get(definition.id);
+      if (previous) problems.push(`${at('id')}: rule id "${definition.id}" is already defined in ${previous}`);
+      seen.set(definition.id, at('id'));
+
+      const check = checks.get(definition.check);
+      if (!check) {
+        const known = [...checks.keys()].sort().join(', ');
+        problems.push(`${at('check')}: unknown check "${definition.check}" (known: ${known})`);
+        return;
+      }
+      const params = check.params.safeParse(definition.params);
+      if (!params.success) {
+        for (const issue of params.error.issues) {
+          const path = ['params', ...issue.path];
+          problems.push(`${at(...path)}: ${formatPath(path)}: ${issue.message}`);
+        }
+        return;
+      }
+      rules.push({ definition, check: check as Check<unknown>, params: params.data, file });
+    });
+  }
+  if (problems.length > 0) throw new DefinitionError('RULE_PACK_INVALID', problems);
+  return { rules, files };
+}

@@ -1,0 +1,21 @@
+// What tests/support/global-setup.ts hands to test files through vitest's provide/inject.
+import type { KafkaSource } from './acquire.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Bootstrap addresses of the run's broker; empty when no broker could be had. */
+    kafkaBrokers: string[];
+    /** Why `kafkaBrokers` is empty ('' when it is not). */
+    kafkaUnavailableReason: string;
+    /** Where the broker came from ('' when unavailable). */
+    kafkaSource: KafkaSource | '';
+  }
+}
+
+/** Env var: when '1', a run that needs Kafka fails instead of skipping the Kafka tests (CI sets it). */
+export const REQUIRE_KAFKA_ENV = 'VERITY_REQUIRE_KAFKA';
+
+export function kafkaRequired(): boolean {
+  const value = process.env[REQUIRE_KAFKA_ENV];
+  return value === '1' || value === 'true';
+}
