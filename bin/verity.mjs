@@ -5,7 +5,8 @@ import { projectRoot, runUnderSuitableNode, typeScriptFlags } from './node-runti
 
 const entry = join(projectRoot, 'pipelines', 'cli', 'main.ts');
 if (typeScriptFlags(process.version)?.length === 0) {
-  await import(entry);
+  const { main } = await import(entry);
+  process.exitCode = await main(process.argv.slice(2));
 } else {
   runUnderSuitableNode(entry, process.argv.slice(2));
 }

@@ -4,20 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ConfigError } from '../errors.ts';
 import { MIN_TOKEN_KEY_BYTES } from './tokens.ts';
+
+export { ConfigError };
+export const TOKEN_KEY_FILE_ENV = 'VERITY_TOKEN_KEY_FILE';
 
 export const TOKEN_KEY_ENV = 'VERITY_TOKEN_KEY';
 const GENERATED_KEY_BYTES = 32;
 
-/** A configuration value is missing or unusable; the process should not start with it. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  override readonly name = 'ConfigError';
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
 
 export interface TokenKeySource {
   /** The value of VERITY_TOKEN_KEY, if set. Blank counts as unset (compose files often pass ''). */
@@ -53,17 +48,18 @@ async function readKeyFile(keyFile: string): Promise<Buffer | undefined> {
   let mode: number;
   try {
     const info = await stat(keyFile);
-    if (!info.isFile()) throw new ConfigError(`token key file ${keyFile} is not a regular file`);
+    if (!info.isFile()) throw new ConfigError(TOKEN_KEY_FILE_ENV, `token key file ${keyFile} is not a regular file`);
     mode = info.mode;
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`cannot inspect token key file ${keyFile}`, { cause: error });
+    throw new ConfigError(TOKEN_KEY_FILE_ENV, `cannot inspect token key file ${keyFile}`, { cause: error });
   }
   // POSIX permissions mean nothing on Windows; there the directory's ACL has to do.
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     const octal = (mode & 0o777).toString(8).padStart(3, '0');
     throw new ConfigError(
+      TOKEN_KEY_FILE_ENV,
       `token key file ${keyFile} has mode ${octal}: group or others may access it; run chmod 600 on it`,
     );
   }
@@ -71,10 +67,10 @@ async function readKeyFile(keyFile: string): Promise<Buffer | undefined> {
   try {
     text = await readFile(keyFile, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read token key file ${keyFile}`, { cause: error });
+    throw new ConfigError(TOKEN_KEY_FILE_ENV, `cannot read token key file ${keyFile}`, { cause: error });
   }
   const key = decodeTokenKey(text);
-  if (key === undefined) throw new ConfigError(`token key file ${keyFile} must hold a key of ${ALLOWED}`);
+  if (key === undefined) throw new ConfigError(TOKEN_KEY_FILE_ENV, `token key file ${keyFile} must hold a key of ${ALLOWED}`);
   return key;
 }
 
@@ -90,7 +86,7 @@ async function createKeyFile(keyFile: string): Promise<Buffer | undefined> {
     await link(pending, keyFile);
   } catch (error) {
     if (errorCode(error) === 'EEXIST') return undefined;
-    throw new ConfigError(`cannot create token key file ${keyFile}`, { cause: error });
+    throw new ConfigError(TOKEN_KEY_FILE_ENV, `cannot create token key file ${keyFile}`, { cause: error });
   } finally {
     await rm(pending, { force: true });
   }
@@ -106,7 +102,7 @@ export async function loadTokenKey(source: TokenKeySource): Promise<Buffer> {
   if (explicit !== undefined && explicit !== '') {
     const key = decodeTokenKey(explicit);
     if (key === undefined) {
-      throw new ConfigError(`${TOKEN_KEY_ENV} must be ${ALLOWED}; the value given (${explicit.length} characters) is not`);
+      throw new ConfigError(TOKEN_KEY_ENV, `must be ${ALLOWED}; the value given (${explicit.length} characters) is not`);
     }
     return key;
   }
@@ -115,6 +111,6 @@ export async function loadTokenKey(source: TokenKeySource): Promise<Buffer> {
   const created = await createKeyFile(source.keyFile);
   if (created !== undefined) return created;
   const raced = await readKeyFile(source.keyFile);
-  if (raced === undefined) throw new ConfigError(`token key file ${source.keyFile} vanished while being created`);
+  if (raced === undefined) throw new ConfigError(TOKEN_KEY_FILE_ENV, `token key file ${source.keyFile} vanished while being created`);
   return raced;
 }

@@ -14,7 +14,9 @@ export const IssuePolicy = z.strictObject({
   priority: z.enum(['P1', 'P2', 'P3', 'P4']),
   /** Findings below this severity are recorded but open no issue (e.g. Luhn warnings). */
   minSeverity: Severity.default('info'),
-  deadline: DeadlinePolicies,
+  deadline: DeadlinePolicies.refine((policies) => policies.some((p) => !('policyField' in p)), {
+    message: 'needs at least one workingDays or calendarDays entry: a policy field may be absent from an event',
+  }),
 });
 
 export const RuleDefinition = z.strictObject({

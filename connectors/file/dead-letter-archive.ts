@@ -1,0 +1,48 @@
+// The operator-only archive of rejected messages with their original bytes. ClickHouse gets the
+// metadata only; the bytes may carry personal data, so they live in a 0600 file in a 0700 folder
+// that only the pipeline's operator can read.
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DeadLetter } from '../../pipelines/quality/model.ts';
+
+export interface ArchivedDeadLetter {
+  readonly deadLetter: DeadLetter;
+  readonly payload: Buffer;
+  readonly key?: Buffer | null | undefined;
+}
+
+export class DeadLetterArchive {
+  readonly path: string;
+  #handle: FileHandle | undefined;
+
+  private constructor(path: string) {
+    this.path = path;
+  }
+
+  static async open(dir: string): Promise<DeadLetterArchive> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return new DeadLetterArchive(join(dir, 'dead-letters.jsonl'));
+  }
+
+  /** Appends and fsyncs before returning: a dead letter must be safe before its offset is committed. */
+  async append(entries: readonly ArchivedDeadLetter[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.#handle ??= await open(this.path, 'a', 0o600);
+    const text = entries
+      .map(({ deadLetter, payload, key }) =>
+        JSON.stringify({
+          ...deadLetter,
+          payloadBase64: payload.toString('base64'),
+          ...(key ? { keyBase64: key.toString('base64') } : {}),
+        }),
+      )
+      .join('\n');
+    await this.#handle.appendFile(`${text}\n`);
+    await this.#handle.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.#handle?.close();
+    this.#handle = undefined;
+  }
+}

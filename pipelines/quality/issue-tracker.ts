@@ -1,0 +1,153 @@
+// Turns rule outcomes into issue-queue changes: at most one open issue per (rule, customer); a
+// repeat violation updates it; a later event that passes the rule resolves it (corrected upstream);
+// deleting the customer withdraws its issues. Pure apart from the state it is handed, so the same
+// code runs over an in-memory map today and a changelog-backed store partitioned by customer later.
+import { computeDeadline } from '../calendar/deadlines.ts';
+import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
+import type { CustomerChange } from '../contract/customer-change.ts';
+import { SEVERITIES, type Severity } from '../../rules/checks/types.ts';
+import type { RuleOutcome } from './evaluate-rules.ts';
+import { stableId } from './hash.ts';
+import type { IssueChange, IssueState } from './model.ts';
+
+export interface IssueStateStore {
+  get(ruleId: string, customerToken: string): IssueState | undefined;
+  /** Rule ids with an open issue for this customer. */
+  openRulesOf(customerToken: string): readonly string[];
+  put(state: IssueState): void;
+}
+
+export class InMemoryIssueStateStore implements IssueStateStore {
+  readonly #open = new Map<string, Map<string, IssueState>>();
+
+  get(ruleId: string, customerToken: string): IssueState | undefined {
+    return this.#open.get(customerToken)?.get(ruleId);
+  }
+
+  openRulesOf(customerToken: string): readonly string[] {
+    return [...(this.#open.get(customerToken)?.keys() ?? [])];
+  }
+
+  /** Only open issues are kept: closed ones can never change again. */
+  put(state: IssueState): void {
+    let byRule = this.#open.get(state.customerToken);
+    if (state.status === 'open') {
+      if (!byRule) this.#open.set(state.customerToken, (byRule = new Map()));
+      byRule.set(state.ruleId, state);
+    } else if (byRule) {
+      byRule.delete(state.ruleId);
+      if (byRule.size === 0) this.#open.delete(state.customerToken);
+    }
+  }
+
+  get openCount(): number {
+    let count = 0;
+    for (const byRule of this.#open.values()) count += byRule.size;
+    return count;
+  }
+}
+
+const rank = (s: Severity) => SEVERITIES.indexOf(s);
+
+export interface IssueUpdate {
+  readonly changes: readonly IssueChange[];
+  /** The issue each rule's findings belong to, for the findings' `issue_id`. */
+  readonly issueIdByRule: ReadonlyMap<string, string>;
+}
+
+export class IssueTracker {
+  readonly #store: IssueStateStore;
+  readonly #calendar: WorkingDayCalendar;
+
+  constructor(store: IssueStateStore, calendar: WorkingDayCalendar) {
+    this.#store = store;
+    this.#calendar = calendar;
+  }
+
+  apply(event: CustomerChange, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
+    const changes: IssueChange[] = [];
+    const issueIdByRule = new Map<string, string>();
+    const record = (change: IssueChange) => {
+      this.#store.put(change.issue);
+      changes.push(change);
+    };
+    const at = { eventId: event.eventId, occurredAt: event.occurredAt };
+
+    if (event.op === 'delete') {
+      for (const ruleId of this.#store.openRulesOf(customerToken)) {
+        const open = this.#store.get(ruleId, customerToken);
+        if (open) record({ change: 'withdrawn', ...at, issue: this.#close(open, 'withdrawn', 'customer-deleted', event) });
+      }
+      return { changes, issueIdByRule };
+    }
+
+    for (const { rule, violations } of outcomes) {
+      const policy = rule.definition.issue;
+      if (!policy) continue;
+      const qualifying = violations.filter((v) => rank(v.severity) >= rank(policy.minSeverity));
+      const open = this.#store.get(rule.definition.id, customerToken);
+
+      if (qualifying.length === 0) {
+        // Only a clean pass resolves: a sub-threshold warning still means the value is doubtful.
+        if (open && violations.length === 0) {
+          record({ change: 'resolved', ...at, issue: this.#close(open, 'resolved', 'corrected-upstream', event) });
+        }
+        continue;
+      }
+      const severity = qualifying.reduce<Severity>((max, v) => (rank(v.severity) > rank(max) ? v.severity : max), 'info');
+      if (open) {
+        const updated: IssueState = {
+          ...open,
+          severity: rank(severity) > rank(open.severity) ? severity : open.severity,
+          occurrences: open.occurrences + 1,
+          lastEventId: event.eventId,
+          lastSeenAt: event.occurredAt,
+          updatedAt: event.occurredAt,
+          version: open.version + 1,
+        };
+        record({ change: 'updated', ...at, issue: updated });
+        issueIdByRule.set(rule.definition.id, updated.issueId);
+        continue;
+      }
+      const deadline = computeDeadline(policy.deadline, event, this.#calendar);
+      if (!deadline) continue; // the pack schema requires an unconditional deadline; kept for types
+      const opened: IssueState = {
+        issueId: stableId('issue', rule.definition.id, customerToken, event.eventId),
+        queue: policy.queue,
+        ruleId: rule.definition.id,
+        ruleVersion: rule.definition.version,
+        customerToken,
+        status: 'open',
+        resolution: '',
+        priority: policy.priority,
+        severity,
+        openedAt: event.occurredAt,
+        openedByEventId: event.eventId,
+        dueAt: deadline.dueAt,
+        dueDate: deadline.dueDate,
+        deadlineBasis: deadline.basis,
+        deadlineProvisional: deadline.provisional,
+        occurrences: 1,
+        lastEventId: event.eventId,
+        lastSeenAt: event.occurredAt,
+        updatedAt: event.occurredAt,
+        version: 1,
+      };
+      record({ change: 'opened', ...at, issue: opened });
+      issueIdByRule.set(rule.definition.id, opened.issueId);
+    }
+    return { changes, issueIdByRule };
+  }
+
+  #close(open: IssueState, status: 'resolved' | 'withdrawn', resolution: string, event: CustomerChange): IssueState {
+    return {
+      ...open,
+      status,
+      resolution,
+      lastEventId: event.eventId,
+      lastSeenAt: event.occurredAt,
+      updatedAt: event.occurredAt,
+      version: open.version + 1,
+    };
+  }
+}

@@ -1,0 +1,136 @@
+// The stages every source shares: decode → de-duplicate → evaluate, mask, track issues → write.
+// A batch handler resolves only when everything derived from the batch is durably written, so a
+// source may then commit its position (file: nothing to do; Kafka: the offsets).
+import type { Logger } from 'pino';
+import type { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
+import type { DeadLetterArchive, ArchivedDeadLetter } from '../../connectors/file/dead-letter-archive.ts';
+import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
+import type { ChangeEvent } from '../contract/customer-change.ts';
+import { decodeMessage } from '../quality/decode.ts';
+import { sha256Hex, stableId } from '../quality/hash.ts';
+import type { IssueTracker } from '../quality/issue-tracker.ts';
+import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
+import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
+import type { RunStats } from './run-stats.ts';
+import { formatCoordinates, type RawMessage, type SourceBatch } from './source.ts';
+
+export interface QualityPipelineDeps extends EventProcessorDeps {
+  readonly issues: IssueTracker;
+  readonly mappings: readonly DebeziumMapping[];
+  readonly store: AnalyticsStore;
+  readonly deadLetters: DeadLetterArchive;
+  readonly stats: RunStats;
+  readonly logger: Logger;
+  /** False when this process is the only writer and the store was empty at start. */
+  readonly checkStoredEventIds: boolean;
+  /** Bounds memory in long runs; ids older than this many are only found through the store. */
+  readonly seenEventIdLimit?: number;
+}
+
+export class QualityPipeline {
+  readonly #deps: QualityPipelineDeps;
+  readonly #seen = new Set<string>();
+  #checkStored: boolean;
+
+  constructor(deps: QualityPipelineDeps) {
+    this.#deps = deps;
+    this.#checkStored = deps.checkStoredEventIds;
+  }
+
+  #deadLetter(message: RawMessage, code: string, reason: string, errorPath: string, now: string): ArchivedDeadLetter {
+    const coordinates = message.coordinates;
+    const deadLetter: DeadLetter = {
+      deadLetterId: stableId('dead-letter', formatCoordinates(coordinates)),
+      reasonCode: code,
+      reason,
+      errorPath,
+      coordinates,
+      sizeBytes: message.value.length,
+      payloadSha256: sha256Hex(message.value),
+      firstSeenAt: now,
+    };
+    return { deadLetter, payload: message.value, key: message.key };
+  }
+
+  #remember(eventId: string): void {
+    this.#seen.add(eventId);
+    const limit = this.#deps.seenEventIdLimit ?? 1_000_000;
+    if (this.#seen.size > limit) {
+      // Sets iterate in insertion order: drop the oldest; the store lookup covers them from now on.
+      this.#checkStored = true;
+      const first = this.#seen.values().next();
+      if (!first.done) this.#seen.delete(first.value);
+    }
+  }
+
+  readonly handle = async (batch: SourceBatch): Promise<void> => {
+    const { stats, logger } = this.#deps;
+    const now = this.#deps.now();
+    const accepted: { event: ChangeEvent; message: RawMessage }[] = [];
+    const rejected: ArchivedDeadLetter[] = [];
+
+    for (const message of batch.messages) {
+      stats.read += 1;
+      const decoded = decodeMessage(message.value, this.#deps.mappings);
+      if (decoded.ok) {
+        accepted.push({ event: decoded.event, message });
+      } else {
+        rejected.push(this.#deadLetter(message, decoded.code, decoded.reason, decoded.errorPath, now));
+      }
+    }
+
+    const stored = this.#checkStored
+      ? await this.#deps.store.storedEventIds(accepted.map((a) => a.event.eventId).filter((id) => !this.#seen.has(id)))
+      : new Set<string>();
+
+    const records: RecordRow[] = [];
+    const findings: Finding[] = [];
+    const issueChanges: IssueChange[] = [];
+    for (const { event, message } of accepted) {
+      stats.accepted += 1;
+      if (this.#seen.has(event.eventId) || stored.has(event.eventId)) {
+        stats.duplicates += 1;
+        continue;
+      }
+      this.#remember(event.eventId);
+      const out = processEvent(event, formatCoordinates(message.coordinates), this.#deps);
+      records.push(out.record);
+      for (const f of out.findings) {
+        findings.push(f);
+        stats.noteFinding(f.ruleId, f.customerToken);
+      }
+      for (const change of out.issueChanges) {
+        issueChanges.push(change);
+        if (change.change === 'opened') {
+          stats.issuesOpened += 1;
+          if (change.issue.deadlineProvisional) stats.provisionalDeadlines += 1;
+        } else if (change.change === 'updated') stats.issuesUpdated += 1;
+        else if (change.change === 'resolved') stats.issuesResolved += 1;
+        else stats.issuesWithdrawn += 1;
+      }
+    }
+
+    for (const r of rejected) {
+      stats.noteDeadLetter(r.deadLetter.reasonCode);
+      logger.warn(
+        { deadLetter: r.deadLetter.deadLetterId, at: formatCoordinates(r.deadLetter.coordinates), reasonCode: r.deadLetter.reasonCode },
+        `dead-lettered: ${r.deadLetter.reason}`,
+      );
+    }
+    // The original bytes first: if the store write fails, the batch is retried and nothing is lost.
+    await this.#deps.deadLetters.append(rejected);
+    await this.#deps.store.write(
+      batch.id,
+      { records, findings, issueChanges, deadLetters: rejected.map((r) => r.deadLetter) },
+      now,
+    );
+    const provisional = issueChanges.filter((c) => c.change === 'opened' && c.issue.deadlineProvisional);
+    if (provisional.length > 0) {
+      const years = [...new Set(provisional.map((c) => c.issue.dueDate.slice(0, 4)))].sort();
+      logger.warn(
+        { issues: provisional.length, dueYears: years, batch: batch.id },
+        'PROVISIONAL DEADLINES: the PRC holiday calendar data does not cover these dates; they were counted on weekdays only. Update chinese-days and recompute.',
+      );
+    }
+  };
+}
