@@ -101,6 +101,16 @@ describe('computeDeadline', () => {
     });
   });
 
+  it('ignores a cooling-off period that ended before the opening day, and keeps one ending on it', () => {
+    const policies = [{ workingDays: 3 }, { policyField: 'coolingOffEnd' }] as const;
+    const over = computeDeadline(policies, { occurredAt: '2026-11-20T10:00:00+08:00', policy: { receivedAt: '2026-11-01', coolingOffDays: 15 } }, prcCalendar);
+    expect(over?.basis).toBe('working-days:3');
+    expect(over?.dueDate).toBe('2026-11-25');
+    expect(over?.candidates).toHaveLength(1);
+    const today = computeDeadline(policies, { occurredAt: '2026-11-16T10:00:00+08:00', policy: { receivedAt: '2026-11-01', coolingOffDays: 15 } }, prcCalendar);
+    expect(today).toMatchObject({ basis: 'cooling-off-end', dueDate: '2026-11-16' });
+  });
+
   it('skips the cooling-off policy when the policy has no receivedAt', () => {
     const policies = [{ workingDays: 3 }, { policyField: 'coolingOffEnd' }] as const;
     const deadline = computeDeadline(policies, { occurredAt: '2026-09-30T10:00:00+08:00', policy: { coolingOffDays: 15 } }, prcCalendar);

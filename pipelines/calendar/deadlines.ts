@@ -74,7 +74,10 @@ function candidateFor(
     return { basis: `calendar-days:${policy.calendarDays}`, dueDate: addDays(opening, policy.calendarDays), provisional: false };
   }
   const end = coolingOffEnd(input.policy);
-  return end === undefined ? undefined : { basis: 'cooling-off-end', dueDate: end, provisional: false };
+  // Once the cooling-off period is over its callback has happened: it no longer bounds the check,
+  // and an issue must not be born overdue because of it.
+  if (end === undefined || end < opening) return undefined;
+  return { basis: 'cooling-off-end', dueDate: end, provisional: false };
 }
 
 function earlier(a: DeadlineCandidate, b: DeadlineCandidate): DeadlineCandidate {
