@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefinitionError } from '../../pipelines/errors.ts';
-import { formatPath, readYamlFile } from '../../pipelines/config/yaml-file.ts';
+import { formatPath, issueLocation, readYamlFile, type LineOptions } from '../../pipelines/config/yaml-file.ts';
 import { checks } from '../checks/index.ts';
 import type { Check } from '../checks/types.ts';
 import { RulePackFile, type RuleDefinition } from './rule-pack.ts';
@@ -47,22 +47,24 @@ export async function loadRulePack(path: string = BUILTIN_RULES_DIR): Promise<Ru
       continue;
     }
     parsed.value.rules.forEach((definition, index) => {
-      const at = (...path: PropertyKey[]) => `${file}:${parsed.lineAt(['rules', index, ...path])}`;
+      const at = (path: readonly PropertyKey[], options?: LineOptions) =>
+        `${file}:${parsed.lineAt(['rules', index, ...path], options)}`;
       const previous = seen.get(definition.id);
-      if (previous) problems.push(`${at('id')}: rule id "${definition.id}" is already defined in ${previous}`);
-      seen.set(definition.id, at('id'));
+      if (previous) problems.push(`${at(['id'])}: rule id "${definition.id}" is already defined in ${previous}`);
+      else seen.set(definition.id, at(['id']));
 
       const check = checks.get(definition.check);
       if (!check) {
         const known = [...checks.keys()].sort().join(', ');
-        problems.push(`${at('check')}: unknown check "${definition.check}" (known: ${known})`);
+        problems.push(`${at(['check'])}: unknown check "${definition.check}" (known: ${known})`);
         return;
       }
       const params = check.params.safeParse(definition.params);
       if (!params.success) {
         for (const issue of params.error.issues) {
-          const path = ['params', ...issue.path];
-          problems.push(`${at(...path)}: ${formatPath(path)}: ${issue.message}`);
+          // An unknown params key is reported at that key's own line (issueLocation).
+          const location = issueLocation(issue);
+          problems.push(`${at(['params', ...location.path], location.options)}: ${formatPath(['params', ...issue.path])}: ${issue.message}`);
         }
         return;
       }

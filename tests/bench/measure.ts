@@ -1,0 +1,88 @@
+// One measurement in its own process (chDB allows one on-disk path per process):
+//   node tests/bench/measure.ts <baseline|pipeline> <input.jsonl> <work-dir>
+// Prints exactly one JSON line (a Measurement) on stdout; logs go to stderr.
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
+import { createFileSource } from '../../connectors/file/file-source.ts';
+import { resolveRunConfig } from '../../pipelines/config/run-config.ts';
+import { DEFAULTS } from '../../pipelines/config/defaults.ts';
+import { createLogger } from '../../pipelines/runtime/logger.ts';
+import { runJob } from '../../pipelines/runtime/run-job.ts';
+import { MODES, type Measurement, type Mode } from './measurement.ts';
+
+const BATCH_SIZE = DEFAULTS.batchSize;
+
+/**
+ * The ceiling: read the same file line by line, JSON.parse each line and insert the events
+ * unprocessed, with the same client construction, batch size and insert format as the pipeline.
+ */
+async function baseline(input: string, workDir: string): Promise<{ events: number; stored: number }> {
+  const client = createStoreClient({ kind: 'embedded', path: join(workDir, 'chdb') });
+  try {
+    await client.command({ query: 'CREATE DATABASE IF NOT EXISTS bench' });
+    await client.command({
+      query: 'CREATE TABLE IF NOT EXISTS bench.raw_events (event_id String, payload String) ENGINE = MergeTree ORDER BY event_id',
+    });
+    let events = 0;
+    let stored = 0;
+    let rows: { event_id: string; payload: string }[] = [];
+    const flush = async () => {
+      if (rows.length === 0) return;
+      await client.insert({ table: 'bench.raw_events', values: rows, format: 'JSONEachRow' });
+      stored += rows.length;
+      rows = [];
+    };
+    for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
+      events += 1;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        continue; // a malformed line: the pipeline dead-letters it, the ceiling just skips it
+      }
+      const eventId = (parsed as { eventId?: unknown } | null)?.eventId;
+      rows.push({ event_id: typeof eventId === 'string' ? eventId : '', payload: line });
+      if (rows.length >= BATCH_SIZE) await flush();
+    }
+    await flush();
+    return { events, stored };
+  } finally {
+    await client.close();
+  }
+}
+
+/** The real `verity run --once` path: config resolution, runJob over the file source. */
+async function pipeline(input: string, workDir: string) {
+  const config = await resolveRunConfig({
+    flags: { input, dataDir: workDir, once: true, logLevel: 'warn', progress: false },
+    env: {},
+    cwd: workDir,
+  });
+  const report = await runJob(config, createFileSource({ input, batchSize: config.batchSize }), createLogger(config.logLevel));
+  return { events: report.events, stored: report.accepted - report.duplicates, findings: report.findings };
+}
+
+async function measure(mode: Mode, input: string, workDir: string): Promise<Measurement> {
+  const started = performance.now();
+  const result = mode === 'baseline' ? await baseline(input, workDir) : await pipeline(input, workDir);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    mode,
+    ...result,
+    seconds,
+    eventsPerSecond: result.events / seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+if (import.meta.main) {
+  const [mode, input, workDir] = process.argv.slice(2);
+  if (!MODES.includes(mode as Mode) || !input || !workDir) {
+    process.stderr.write('usage: node tests/bench/measure.ts <baseline|pipeline> <input.jsonl> <work-dir>\n');
+    process.exit(2);
+  }
+  const result = await measure(mode as Mode, input, workDir);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
