@@ -37,4 +37,11 @@ export const ENV = {
   batchSize: 'VERITY_BATCH_SIZE',
   logLevel: 'VERITY_LOG_LEVEL',
   kafkaBrokers: 'VERITY_KAFKA_BROKERS',
+  kafkaClientId: 'VERITY_KAFKA_CLIENT_ID',
+  kafkaGroupId: 'VERITY_KAFKA_GROUP_ID',
+  kafkaSsl: 'VERITY_KAFKA_SSL',
+  kafkaSaslMechanism: 'VERITY_KAFKA_SASL_MECHANISM',
+  kafkaSaslUsername: 'VERITY_KAFKA_SASL_USERNAME',
+  kafkaSaslPassword: 'VERITY_KAFKA_SASL_PASSWORD',
+  metricsPort: 'VERITY_METRICS_PORT',
 } as const;

@@ -32,6 +32,24 @@ export const RunOptionsInput = z.strictObject({
   report: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   progress: z.boolean().optional(),
+  // Kafka source and sinks (issue topic, dead-letter topic)
+  kafkaBrokers: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((b) => b.trim()).filter((b) => b !== ''))
+    .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port, comma-separated for several brokers')).min(1))
+    .optional(),
+  kafkaClientId: z.string().min(1).optional(),
+  kafkaGroupId: z.string().min(1).optional(),
+  customerTopic: z.string().min(1).optional(),
+  agentTopic: z.string().min(1).optional(),
+  deadLetterTopic: z.string().min(1).optional(),
+  issueTopic: z.string().min(1).optional(),
+  kafkaSsl: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  kafkaSaslMechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  kafkaSaslUsername: z.string().optional(),
+  kafkaSaslPassword: z.string().optional(),
+  partitionsConcurrency: positiveInt.max(64).optional(),
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
 });
 export type RunOptionsInput = z.infer<typeof RunOptionsInput>;
 type Key = keyof RunOptionsInput;
@@ -48,9 +66,29 @@ const ENV_KEYS: Partial<Record<Key, string>> = {
   tokenKeyFile: ENV.tokenKeyFile,
   batchSize: ENV.batchSize,
   logLevel: ENV.logLevel,
+  kafkaBrokers: ENV.kafkaBrokers,
+  kafkaClientId: ENV.kafkaClientId,
+  kafkaGroupId: ENV.kafkaGroupId,
+  kafkaSsl: ENV.kafkaSsl,
+  kafkaSaslMechanism: ENV.kafkaSaslMechanism,
+  kafkaSaslUsername: ENV.kafkaSaslUsername,
+  kafkaSaslPassword: ENV.kafkaSaslPassword,
+  metricsPort: ENV.metricsPort,
 };
 
 const flagOf = (key: Key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+export interface KafkaRunConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly topics: { readonly customers: string; readonly agents: string; readonly deadLetters: string; readonly issues: string };
+  readonly ssl: boolean;
+  readonly sasl:
+    | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
+    | undefined;
+  readonly partitionsConcurrency: number;
+}
 
 /** Stage 3: what the program runs with. */
 export interface RunConfig {
@@ -68,6 +106,10 @@ export interface RunConfig {
   readonly reportPath: string | undefined;
   readonly logLevel: NonNullable<RunOptionsInput['logLevel']>;
   readonly progress: boolean | undefined;
+  /** Set when brokers are configured: Kafka is then the source, and the topics the sinks. */
+  readonly kafka: KafkaRunConfig | undefined;
+  /** 0 = no metrics endpoint. */
+  readonly metricsPort: number;
 }
 
 export interface ConfigSources {
@@ -152,5 +194,34 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     reportPath: o.report === undefined ? undefined : resolve(sources.cwd, o.report),
     logLevel: o.logLevel ?? 'info',
     progress: o.progress,
+    kafka: o.kafkaBrokers ? kafkaConfig(o, origin) : undefined,
+    metricsPort: o.metricsPort ?? (o.kafkaBrokers ? DEFAULTS.metricsPort : 0),
+  };
+}
+
+function kafkaConfig(o: RunOptionsInput, origin: Partial<Record<Key, string>>): KafkaRunConfig {
+  let sasl: KafkaRunConfig['sasl'];
+  if (o.kafkaSaslMechanism) {
+    if (!o.kafkaSaslUsername || !o.kafkaSaslPassword) {
+      throw new ConfigError(
+        origin.kafkaSaslMechanism ?? ENV.kafkaSaslMechanism,
+        `SASL needs a username and password too (${ENV.kafkaSaslUsername}, ${ENV.kafkaSaslPassword})`,
+      );
+    }
+    sasl = { mechanism: o.kafkaSaslMechanism, username: o.kafkaSaslUsername, password: o.kafkaSaslPassword };
+  }
+  return {
+    brokers: o.kafkaBrokers ?? [],
+    clientId: o.kafkaClientId ?? DEFAULTS.kafkaClientId,
+    groupId: o.kafkaGroupId ?? DEFAULTS.kafkaGroupId,
+    topics: {
+      customers: o.customerTopic ?? DEFAULTS.topics.customers,
+      agents: o.agentTopic ?? DEFAULTS.topics.agents,
+      deadLetters: o.deadLetterTopic ?? DEFAULTS.topics.deadLetters,
+      issues: o.issueTopic ?? DEFAULTS.topics.issues,
+    },
+    ssl: o.kafkaSsl ?? false,
+    sasl,
+    partitionsConcurrency: o.partitionsConcurrency ?? 2,
   };
 }
