@@ -30,6 +30,9 @@ COPY dashboards ./dashboards
 RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 USER node
 VOLUME ["/data"]
+# `verity run` serves /metrics, /healthz and /readyz here when a metrics port is set (with Kafka by
+# default); pass --metrics-host 0.0.0.0 so a published port reaches it.
+EXPOSE 9464
 ENTRYPOINT ["node", "bin/verity.mjs"]
 # The image serves every subcommand (generate, run, …); docker-compose.yml passes the real one.
 CMD ["--help"]

@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import { StoreError } from '../../pipelines/errors.ts';
 import type { DeadLetter, Finding, IssueChange, IssueState, RecordRow } from '../../pipelines/quality/model.ts';
 import { formatCoordinates } from '../../pipelines/runtime/source.ts';
-import { fromColumns, toColumns } from './columns.ts';
+import { camelCase, fromColumns } from './columns.ts';
 import { assertDatabaseName } from './migrations.ts';
 
 export interface BatchOutput {
@@ -26,41 +26,42 @@ function storeError(what: string, cause: unknown): StoreError {
   });
 }
 
-function deadLetterColumns(d: DeadLetter): Record<string, unknown> {
+/** The dead-letter row in the pipeline's camelCase (columns.ts maps it to the table's columns). */
+function deadLetterRow(d: DeadLetter): Record<string, unknown> {
   const c = d.coordinates;
   return {
-    dead_letter_id: d.deadLetterId,
-    reason_code: d.reasonCode,
+    deadLetterId: d.deadLetterId,
+    reasonCode: d.reasonCode,
     reason: d.reason,
-    error_path: d.errorPath,
-    source_kind: c.kind,
-    source_ref: formatCoordinates(c),
+    errorPath: d.errorPath,
+    sourceKind: c.kind,
+    sourceRef: formatCoordinates(c),
     file: c.kind === 'file' ? c.file : '',
     line: c.kind === 'file' ? c.line : 0,
     topic: c.kind === 'kafka' ? c.topic : '',
     partition: c.kind === 'kafka' ? c.partition : -1,
     offset: c.kind === 'kafka' ? c.offset : -1,
-    size_bytes: d.sizeBytes,
-    payload_sha256: d.payloadSha256,
-    first_seen_at: d.firstSeenAt,
+    sizeBytes: d.sizeBytes,
+    payloadSha256: d.payloadSha256,
+    firstSeenAt: d.firstSeenAt,
   };
 }
 
-function issueEventColumns(c: IssueChange, recordedAt: string): Record<string, unknown> {
+function issueEventRow(c: IssueChange, recordedAt: string): Record<string, unknown> {
   const i = c.issue;
   return {
-    issue_id: i.issueId,
+    issueId: i.issueId,
     version: i.version,
     change: c.change,
     status: i.status,
     queue: i.queue,
-    rule_id: i.ruleId,
-    customer_token: i.customerToken,
+    ruleId: i.ruleId,
+    customerToken: i.customerToken,
     priority: i.priority,
-    due_at: i.dueAt,
-    event_id: c.eventId,
-    occurred_at: c.occurredAt,
-    recorded_at: recordedAt,
+    dueAt: i.dueAt,
+    eventId: c.eventId,
+    occurredAt: c.occurredAt,
+    recordedAt,
   };
 }
 
@@ -68,6 +69,12 @@ export class AnalyticsStore {
   readonly #client: ClickHouseClient;
   readonly #db: string;
   readonly #limit: ReturnType<typeof pLimit>;
+  /**
+   * Changes whenever repairIncompleteWrites() deleted rows: a batch rewritten after a repair must
+   * not be dropped as a duplicate of the deleted block that carried the same deduplication token.
+   */
+  #generation = '';
+  readonly #columns = new Map<string, Promise<readonly string[]>>();
 
   constructor(client: ClickHouseClient, database: string, concurrency: number) {
     this.#client = client;
@@ -75,14 +82,38 @@ export class AnalyticsStore {
     this.#limit = pLimit(concurrency);
   }
 
-  async #insert(table: string, batchId: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  /** The table's insertable columns in table order, asked once per table. */
+  #columnsOf(table: string): Promise<readonly string[]> {
+    let columns = this.#columns.get(table);
+    if (!columns) {
+      columns = this.#select<{ name: string; default_type: string }>(`DESCRIBE TABLE ${this.#db}.${table}`).then((rows) =>
+        rows.filter((r) => r.default_type !== 'MATERIALIZED' && r.default_type !== 'ALIAS').map((r) => r.name),
+      );
+      columns.catch(() => this.#columns.delete(table)); // ask again next time
+      this.#columns.set(table, columns);
+    }
+    return columns;
+  }
+
+  /**
+   * Inserts rows given in the pipeline's camelCase fields. They go as JSONCompactEachRow (one JSON
+   * array per row, in the table's column order) rather than JSONEachRow: column names are sent once
+   * per insert instead of once per row, which halves what both sides serialise and parse. A field
+   * a row lacks is sent as null, which ClickHouse stores as the column default, exactly as it
+   * treats a key missing from a JSONEachRow object.
+   */
+  async #insert(table: string, batchId: string, rows: readonly object[]): Promise<void> {
     if (rows.length === 0) return;
+    const columns = await this.#columnsOf(table);
+    const fields = columns.map(camelCase);
+    const values = rows.map((row) => fields.map((field) => (row as Record<string, unknown>)[field]));
     try {
       await this.#client.insert({
         table: `${this.#db}.${table}`,
-        values: rows as Record<string, unknown>[],
-        format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplication_token: `${batchId}/${table}` },
+        columns: columns as [string, ...string[]],
+        values,
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: { insert_deduplication_token: `${batchId}/${table}${this.#generation}` },
       });
     } catch (cause) {
       throw storeError(`insert into ${table} failed`, cause);
@@ -91,16 +122,54 @@ export class AnalyticsStore {
 
   /** Everything derived from one source batch; resolves once all of it is durably written. */
   async write(batchId: string, out: BatchOutput, recordedAt: string): Promise<void> {
-    const issues = out.issueChanges.map((c) => toColumns(c.issue));
     await Promise.all(
       [
-        () => this.#insert('records', batchId, out.records.map(toColumns)),
-        () => this.#insert('findings', batchId, out.findings.map(toColumns)),
-        () => this.#insert('issues', batchId, issues),
-        () => this.#insert('issue_events', batchId, out.issueChanges.map((c) => issueEventColumns(c, recordedAt))),
-        () => this.#insert('dead_letters', batchId, out.deadLetters.map(deadLetterColumns)),
+        () => this.#insert('findings', batchId, out.findings),
+        () => this.#insert('issues', batchId, out.issueChanges.map((c) => c.issue)),
+        () => this.#insert('issue_events', batchId, out.issueChanges.map((c) => issueEventRow(c, recordedAt))),
+        () => this.#insert('dead_letters', batchId, out.deadLetters.map(deadLetterRow)),
       ].map((task) => this.#limit(task)),
     );
+    // Records last: an event in `records` means everything derived from it is stored. The
+    // pipeline's de-duplication asks `records`, and repairIncompleteWrites() relies on this order.
+    await this.#insert('records', batchId, out.records);
+  }
+
+  /**
+   * Removes what a crashed process wrote for events whose records never made it (records are
+   * written last), so that re-delivered events are processed again from the state before them:
+   * no finding doubled, no issue version skipped. Run before loading open issues.
+   */
+  async repairIncompleteWrites(): Promise<number> {
+    const orphans = (table: string, column: string) =>
+      `SELECT count() AS n FROM ${this.#db}.${table} WHERE ${column} NOT IN (SELECT event_id FROM ${this.#db}.records)`;
+    const targets = [
+      ['findings', 'event_id'],
+      ['issue_events', 'event_id'],
+      ['issues', 'last_event_id'],
+    ] as const;
+    let removed = 0;
+    for (const [table, column] of targets) {
+      const n = Number((await this.#select<{ n: string }>(orphans(table, column)))[0]?.n ?? 0);
+      if (n === 0) continue;
+      removed += n;
+      try {
+        await this.#client.command({
+          query: `ALTER TABLE ${this.#db}.${table} DELETE WHERE ${column} NOT IN (SELECT event_id FROM ${this.#db}.records)`,
+          clickhouse_settings: { mutations_sync: '2' },
+        });
+      } catch (cause) {
+        throw storeError(`repairing ${table} failed`, cause);
+      }
+    }
+    // Mutation ids grow per table and survive restarts: a persistent marker of every repair so far.
+    const marks = await this.#select<{ table: string; n: string }>(
+      `SELECT table, max(toUInt64OrZero(extract(mutation_id, '([0-9]+)'))) AS n FROM system.mutations
+       WHERE database = {db:String} AND table IN ('findings', 'issue_events', 'issues') GROUP BY table ORDER BY table`,
+      { db: this.#db },
+    );
+    this.#generation = marks.length === 0 ? '' : `@${marks.map((m) => `${m.table}:${m.n}`).join(',')}`;
+    return removed;
   }
 
   async #select<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
+import { detachStdinFromEmbeddedEngine } from './chdb-stdin.ts';
 
 export type StoreTarget =
   | { readonly kind: 'embedded'; readonly path: string }
@@ -17,6 +18,7 @@ const DATE_TIME_SETTINGS = {
 export function createStoreClient(target: StoreTarget): ClickHouseClient {
   if (target.kind === 'embedded') {
     mkdirSync(target.path, { recursive: true, mode: 0o700 });
+    detachStdinFromEmbeddedEngine();
     return createClient({
       // chDB implements @clickhouse/client-common's Connection; its types come from its own copy
       // of client-common, hence the cast at this single seam.

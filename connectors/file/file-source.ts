@@ -5,18 +5,24 @@ import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import { VerityError } from '../../pipelines/errors.ts';
 import type { BatchHandler, RawMessage, Source } from '../../pipelines/runtime/source.ts';
+import { standardInput } from '../../pipelines/cli/stdin-input.ts';
 
 export interface FileSourceOptions {
   /** A path, or '-' for standard input. */
   readonly input: string;
   readonly batchSize: number;
+  /**
+   * Batches handed to the handler before the oldest of them must have resolved (default 2): the
+   * next batch is read and processed while the previous one is being written. 1 = one at a time.
+   */
+  readonly inFlight?: number;
 }
 
-export function createFileSource({ input, batchSize }: FileSourceOptions): Source {
+export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceOptions): Source {
   const file = input === '-' ? 'stdin' : input;
   return {
     async run(handle: BatchHandler, signal: AbortSignal) {
-      const stream = input === '-' ? process.stdin : createReadStream(input);
+      const stream = input === '-' ? standardInput() : createReadStream(input);
       const opened = new Promise<void>((resolve, reject) => {
         if (input === '-') return resolve();
         stream.once('open', () => resolve());
@@ -28,6 +34,8 @@ export function createFileSource({ input, batchSize }: FileSourceOptions): Sourc
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
       let messages: RawMessage[] = [];
       let lineNumber = 0;
+      // Handled in order; awaited oldest first, so the first failure is the one reported.
+      const pending: Promise<void>[] = [];
       const flush = async () => {
         if (messages.length === 0) return;
         const first = messages[0]!.coordinates;
@@ -38,7 +46,10 @@ export function createFileSource({ input, batchSize }: FileSourceOptions): Sourc
         const range = first.kind === 'file' && last.kind === 'file' ? `${first.line}-${last.line}` : '';
         const batch = { id: `file:${basename(file)}:${range}:${hash.digest('hex').slice(0, 16)}`, messages };
         messages = [];
-        await handle(batch);
+        const handled = handle(batch);
+        handled.catch(() => undefined); // a later batch may fail while an earlier one is awaited
+        pending.push(handled);
+        while (pending.length >= Math.max(1, inFlight)) await pending.shift();
       };
       try {
         for await (const line of lines) {
@@ -48,7 +59,10 @@ export function createFileSource({ input, batchSize }: FileSourceOptions): Sourc
           if (signal.aborted) break;
         }
         if (!signal.aborted) await flush();
+        while (pending.length > 0) await pending.shift();
       } finally {
+        // Never return while a batch is still being written (the caller closes the store next).
+        await Promise.allSettled(pending);
         lines.close();
         if (input !== '-') stream.destroy();
       }

@@ -2,8 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { VerityError } from '../errors.ts';
 import { registerGenerate } from './commands/generate.ts';
+import { registerProduce } from './commands/produce.ts';
 import { registerRules } from './commands/rules.ts';
 import { registerRun } from './commands/run.ts';
+import { rerunWithStdinMoved } from './stdin-input.ts';
 
 export function buildProgram(): Command {
   const program = new Command('verity')
@@ -12,11 +14,14 @@ export function buildProgram(): Command {
     .exitOverride();
   registerGenerate(program);
   registerRun(program);
+  registerProduce(program);
   registerRules(program);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  const rerun = rerunWithStdinMoved(argv);
+  if (rerun !== undefined) return rerun;
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

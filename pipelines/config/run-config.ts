@@ -119,13 +119,20 @@ export interface ConfigSources {
   readonly cwd: string;
 }
 
-function storeTarget(value: string, user: string | undefined, password: string | undefined, cwd: string): StoreTarget {
+function storeTarget(
+  value: string,
+  user: string | undefined,
+  password: string | undefined,
+  cwd: string,
+  /** Where the value came from (flag, env var or file key), for the error message. */
+  where: string,
+): StoreTarget {
   if (/^https?:\/\//i.test(value)) {
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      throw new ConfigError(`${flagOf('store')} / ${ENV.store}`, 'not a valid URL; use http(s)://host:8123 or a folder for the embedded engine');
+      throw new ConfigError(where, 'not a valid URL; use http(s)://host:8123 or a folder for the embedded engine');
     }
     const username = user ?? (url.username ? decodeURIComponent(url.username) : undefined);
     const pass = password ?? (url.password ? decodeURIComponent(url.password) : undefined);
@@ -134,7 +141,7 @@ function storeTarget(value: string, user: string | undefined, password: string |
     return { kind: 'http', url: url.toString(), ...(username ? { username } : {}), ...(pass ? { password: pass } : {}) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new ConfigError(`${flagOf('store')} / ${ENV.store}`, 'only http:// and https:// URLs or a folder path are allowed');
+    throw new ConfigError(where, 'only http:// and https:// URLs or a folder path are allowed');
   }
   return { kind: 'embedded', path: resolve(cwd, value) };
 }
@@ -144,7 +151,10 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
   const merged: Record<string, unknown> = {};
   const origin: Partial<Record<Key, string>> = {};
   if (sources.configFile) {
-    const file = await readYamlFile(sources.configFile, RunOptionsInput);
+    const configFile = sources.configFile;
+    const file = await readYamlFile(configFile, RunOptionsInput).catch((cause: unknown) => {
+      throw new ConfigError(configFile, `cannot read config file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, { cause });
+    });
     if (!file.ok) throw new ConfigError(sources.configFile, `invalid config file:\n${file.problems.join('\n')}`);
     for (const [key, value] of Object.entries(file.value)) {
       merged[key] = value;
@@ -179,7 +189,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     rulesPath: o.rules === undefined ? undefined : resolve(sources.cwd, o.rules),
     mappingsPath: o.mappings === undefined ? undefined : resolve(sources.cwd, o.mappings),
     store: o.store
-      ? storeTarget(o.store, o.clickhouseUser, o.clickhousePassword, sources.cwd)
+      ? storeTarget(o.store, o.clickhouseUser, o.clickhousePassword, sources.cwd, origin.store ?? flagOf('store'))
       : { kind: 'embedded', path: inData(DEFAULTS.storeDir) },
     database: o.database ?? DEFAULTS.database,
     dataDir,

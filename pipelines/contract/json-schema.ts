@@ -4,10 +4,11 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AgentChange, CustomerChange } from './customer-change.ts';
+import { IssueEvent } from './issue-event.ts';
 
 export type JsonSchema = { [keyword: string]: unknown };
 
-export type ContractName = 'customer-change/v1' | 'agent-change/v1';
+export type ContractName = 'customer-change/v1' | 'agent-change/v1' | 'dq-issue-event/v1';
 
 export interface PublishedSchema {
   readonly name: ContractName;
@@ -24,8 +25,8 @@ interface Definition {
   readonly name: ContractName;
   readonly slug: string;
   readonly zod: z.ZodType;
-  /** The after-image property that the zod superRefine requires unless op is delete. */
-  readonly image: 'customer' | 'agent';
+  /** The after-image property that the zod superRefine requires unless op is delete (change events only). */
+  readonly image?: 'customer' | 'agent';
   readonly title: string;
   readonly description: string;
 }
@@ -53,6 +54,15 @@ const DEFINITIONS: readonly Definition[] = [
       '`agent` is the after-image and is required unless op is "delete". ' +
       'Unknown properties are allowed: the contract evolves in backward-compatible ways.',
   },
+  {
+    name: 'dq-issue-event/v1',
+    slug: 'dq-issue-event-v1',
+    zod: IssueEvent,
+    title: 'Data-quality issue change (dq-issue-event/v1)',
+    description:
+      'One change of a data-quality issue, published by Verity on dq.issues with key = issueId. ' +
+      'Carries tokens and metadata only, never raw customer data. Consumers de-duplicate on eventId.',
+  },
 ];
 
 function build(definition: Definition): JsonSchema {
@@ -63,6 +73,9 @@ function build(definition: Definition): JsonSchema {
     io: 'input',
     unrepresentable: 'throw',
   }) as JsonSchema;
+  if (definition.image === undefined) {
+    return orderKeywords({ ...generated, $id: `${ID_BASE}/${definition.slug}.schema.json`, title: definition.title, description: definition.description }) as JsonSchema;
+  }
   return orderKeywords({
     ...generated,
     $id: `${ID_BASE}/${definition.slug}.schema.json`,

@@ -140,11 +140,7 @@ export function normaliseFieldPath(path: string): string {
   return path.replace(/\[\d*\]/g, '[]');
 }
 
-/**
- * The declared policy for a path (indices allowed), or undefined when no entry covers it.
- * A `subtree` entry covers its descendants (`customer.health.declared`).
- */
-export function lookupFieldPolicy(path: string): FieldPolicy | undefined {
+function findFieldPolicy(path: string): FieldPolicy | undefined {
   const normalised = normaliseFieldPath(path);
   const policies: Readonly<Record<string, FieldPolicy>> = FIELD_POLICY;
   const exact = policies[normalised];
@@ -156,6 +152,24 @@ export function lookupFieldPolicy(path: string): FieldPolicy | undefined {
     if (ancestor?.subtree) return ancestor;
   }
   return undefined;
+}
+
+// Every event asks about the same few dozen paths, so answers are memoised. Bounded, because the
+// contract is loose and a producer could send any number of distinct keys.
+const POLICY_CACHE_LIMIT = 4096;
+const policyCache = new Map<string, FieldPolicy | null>();
+
+/**
+ * The declared policy for a path (indices allowed), or undefined when no entry covers it.
+ * A `subtree` entry covers its descendants (`customer.health.declared`).
+ */
+export function lookupFieldPolicy(path: string): FieldPolicy | undefined {
+  const cached = policyCache.get(path);
+  if (cached !== undefined) return cached ?? undefined;
+  const policy = findFieldPolicy(path);
+  if (policyCache.size >= POLICY_CACHE_LIMIT) policyCache.clear();
+  policyCache.set(path, policy ?? null);
+  return policy;
 }
 
 /** Policy for a path, failing closed: an undeclared field (the contract is loose) is sensitive. */
@@ -198,26 +212,77 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * One concrete path seen while walking messages, with its policy and the paths below it. Walks
+ * reuse these, so a path string is built and looked up once, not once per event. Bounded like
+ * the lookup cache: past the limit the memo starts over.
+ */
+interface PathNode {
+  readonly path: string;
+  readonly policy: FieldPolicy | undefined;
+  readonly keys: Map<string, PathNode>;
+  readonly items: PathNode[];
+}
+
+const PATH_NODE_LIMIT = 4096;
+let pathNodes = 0;
+let rootNode = newPathNode('');
+
+function newPathNode(path: string): PathNode {
+  pathNodes++;
+  return { path, policy: path === '' ? undefined : lookupFieldPolicy(path), keys: new Map(), items: [] };
+}
+
+function keyNode(parent: PathNode, key: string): PathNode {
+  let node = parent.keys.get(key);
+  if (!node) parent.keys.set(key, (node = newPathNode(parent.path === '' ? key : `${parent.path}.${key}`)));
+  return node;
+}
+
+function itemNode(parent: PathNode, index: number): PathNode {
+  return (parent.items[index] ??= newPathNode(`${parent.path}[${index}]`));
+}
+
+/** Calls `onField` for each present field (see `presentFieldPaths`) with its node. */
+function visitPresentFields(value: unknown, node: PathNode, onField: (field: PathNode) => void): void {
+  if (value === undefined || value === null) return;
+  if (node.path !== '' && node.policy?.subtree) {
+    onField(node);
+  } else if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) visitPresentFields(value[index], itemNode(node, index), onField);
+  } else if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) visitPresentFields(value[key], keyNode(node, key), onField);
+  } else if (node.path !== '') {
+    onField(node);
+  }
+}
+
+function walkPresentFields(message: unknown, onField: (field: PathNode) => void): void {
+  if (pathNodes > PATH_NODE_LIMIT) {
+    pathNodes = 0;
+    rootNode = newPathNode('');
+  }
+  visitPresentFields(message, rootNode, onField);
+}
+
+/**
  * The field paths present in a message (with concrete indices), in the notation the policy uses.
  * Objects and arrays are walked to their leaves, except subtree entries (health), which count as
  * present even when empty: `health: {}` still says the record holds health data.
  */
 export function presentFieldPaths(message: unknown): string[] {
   const paths: string[] = [];
-  const visit = (value: unknown, path: string): void => {
-    if (value === undefined || value === null) return;
-    if (path !== '' && lookupFieldPolicy(path)?.subtree) {
-      paths.push(path);
-    } else if (Array.isArray(value)) {
-      value.forEach((item, index) => visit(item, `${path}[${index}]`));
-    } else if (isPlainObject(value)) {
-      for (const [key, child] of Object.entries(value)) visit(child, path === '' ? key : `${path}.${key}`);
-    } else if (path !== '') {
-      paths.push(path);
-    }
-  };
-  visit(message, '');
+  walkPresentFields(message, (field) => paths.push(field.path));
   return paths;
+}
+
+/**
+ * `classifyMessage(presentFieldPaths(message)).protectionClass`, without collecting the paths
+ * or the per-field classes: the analytics record needs only this, once per event.
+ */
+export function protectionClassOf(message: unknown): DataClass {
+  let strictest: DataClass = 'general';
+  walkPresentFields(message, (field) => (strictest = maxClass(strictest, (field.policy ?? UNCLASSIFIED).class)));
+  return strictest;
 }
 
 export const SECRECY_LEVELS = ['秘密', '机密', '绝密'] as const;

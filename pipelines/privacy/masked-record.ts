@@ -7,7 +7,7 @@ import { CustomerTier, Gender, IdType, PolicyRole } from '../contract/customer-c
 import { parseCnAddress } from '../../rules/checks/cn-address.ts';
 import { provinceOfResidentId } from '../../rules/checks/cn-regions.ts';
 import { AGE_BANDS, ageBandOf } from './age-band.ts';
-import { classifyMessage, DATA_CLASSES, presentFieldPaths, SECRECY_LEVELS, secrecyLevelOf } from './classification.ts';
+import { DATA_CLASSES, protectionClassOf, SECRECY_LEVELS, secrecyLevelOf } from './classification.ts';
 import { maskValueForField } from './field-mask.ts';
 import type { Tokenizer } from './tokens.ts';
 
@@ -127,7 +127,7 @@ function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: s
     kind: customer.kind,
     tier,
     secrecyLevel: secrecyLevelOf(tier),
-    protectionClass: classifyMessage(presentFieldPaths(event)).protectionClass,
+    protectionClass: protectionClassOf(event),
     policyRole: policy?.role ?? '',
     policyToken: policy ? tokenizer.token('policy', policy.policyId) : '',
     agentToken: policy?.agentId === undefined ? '' : tokenizer.token('agent', policy.agentId),
@@ -162,7 +162,7 @@ function maskAgentChange(event: AgentChange, tokenizer: Tokenizer): MaskedRecord
   return {
     ...record,
     kind: 'agent',
-    protectionClass: classifyMessage(presentFieldPaths(event)).protectionClass,
+    protectionClass: protectionClassOf(event),
     agentToken,
     nameMasked: maskValueForField('agent.name', agent.name),
     mobileMasked: maskValueForField('agent.mobile', agent.mobile),

@@ -29,15 +29,18 @@ function contractFailure(error: z.ZodError): DecodeResult {
 
 export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[]): DecodeResult {
   let parsed: unknown;
+  const text = value.toString('utf8');
   try {
-    parsed = JSON.parse(value.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    // V8's message quotes the input; keep only the position.
+    // V8's message quotes the input; keep only the position. V8 counts UTF-16 code units, so
+    // convert to a byte offset into the message (exact for valid UTF-8).
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    const byte = position === undefined ? undefined : Buffer.byteLength(text.slice(0, Number(position)), 'utf8');
     return {
       ok: false,
       code: 'not-json',
-      reason: `not valid JSON${position === undefined ? '' : ` (at byte ${position})`}`,
+      reason: `not valid JSON${byte === undefined ? '' : ` (at byte ${byte})`}`,
       errorPath: '',
     };
   }

@@ -11,6 +11,7 @@ import { sha256Hex, stableId } from '../quality/hash.ts';
 import type { IssueTracker } from '../quality/issue-tracker.ts';
 import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
 import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
+import type { PipelineMetrics } from './metrics.ts';
 import type { RunStats } from './run-stats.ts';
 import { formatCoordinates, type RawMessage, type SourceBatch } from './source.ts';
 
@@ -25,12 +26,32 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
   readonly checkStoredEventIds: boolean;
   /** Bounds memory in long runs; ids older than this many are only found through the store. */
   readonly seenEventIdLimit?: number;
+  /** Prometheus counters and the batch-duration histogram; optional. */
+  readonly metrics?: PipelineMetrics;
+  /**
+   * Publishes the batch's dead letters and issue changes to other systems (Kafka topics), after
+   * the store write and before the handler resolves, i.e. before the source commits its position.
+   */
+  readonly publish?: (batch: SourceBatch, out: { issueChanges: readonly IssueChange[]; deadLetters: readonly ArchivedDeadLetter[] }) => Promise<void>;
+}
+
+/** What one batch derived, between preparing it and writing it. */
+interface PreparedBatch {
+  readonly now: string;
+  readonly accepted: number;
+  readonly records: readonly RecordRow[];
+  readonly findings: readonly Finding[];
+  readonly issueChanges: readonly IssueChange[];
+  readonly rejected: readonly ArchivedDeadLetter[];
 }
 
 export class QualityPipeline {
   readonly #deps: QualityPipelineDeps;
   readonly #seen = new Set<string>();
   #checkStored: boolean;
+  /** The last batch handed over: prepared, and durably written (see `handle`). */
+  #prepared: Promise<unknown> = Promise.resolve();
+  #written: Promise<unknown> = Promise.resolve();
 
   constructor(deps: QualityPipelineDeps) {
     this.#deps = deps;
@@ -63,7 +84,24 @@ export class QualityPipeline {
     }
   }
 
-  readonly handle = async (batch: SourceBatch): Promise<void> => {
+  /**
+   * Batches are prepared (decoded, evaluated, issue state advanced) strictly in call order, and
+   * written strictly in call order, each only after the previous batch's write succeeded, so the
+   * store always holds a prefix of the stream. A source may hand over the next batch before the
+   * previous one resolved: preparing it then overlaps writing the previous one. After a failure
+   * every later batch fails too, because the in-memory state is ahead of the store: the source
+   * must stop, not retry.
+   */
+  readonly handle = (batch: SourceBatch): Promise<void> => {
+    const endTimer = this.#deps.metrics?.startBatchTimer();
+    const prepared = this.#prepared.then(() => this.#prepare(batch));
+    const written = Promise.all([prepared, this.#written]).then(([out]) => this.#commit(batch, out));
+    this.#prepared = prepared;
+    this.#written = written;
+    return written.finally(() => endTimer?.());
+  };
+
+  async #prepare(batch: SourceBatch): Promise<PreparedBatch> {
     const { stats, logger } = this.#deps;
     const now = this.#deps.now();
     const accepted: { event: ChangeEvent; message: RawMessage }[] = [];
@@ -117,6 +155,11 @@ export class QualityPipeline {
         `dead-lettered: ${r.deadLetter.reason}`,
       );
     }
+    return { now, accepted: accepted.length, records, findings, issueChanges, rejected };
+  }
+
+  async #commit(batch: SourceBatch, { now, accepted, records, findings, issueChanges, rejected }: PreparedBatch): Promise<void> {
+    const { logger } = this.#deps;
     // The original bytes first: if the store write fails, the batch is retried and nothing is lost.
     await this.#deps.deadLetters.append(rejected);
     await this.#deps.store.write(
@@ -124,6 +167,15 @@ export class QualityPipeline {
       { records, findings, issueChanges, deadLetters: rejected.map((r) => r.deadLetter) },
       now,
     );
+    await this.#deps.publish?.(batch, { issueChanges, deadLetters: rejected });
+    this.#deps.metrics?.recordBatch({
+      consumed: batch.messages.length,
+      accepted,
+      duplicates: accepted - records.length,
+      deadLetterReasons: rejected.map((r) => r.deadLetter.reasonCode),
+      findingRuleIds: findings.map((f) => f.ruleId),
+      openedIssueQueues: issueChanges.filter((c) => c.change === 'opened').map((c) => c.issue.queue),
+    });
     const provisional = issueChanges.filter((c) => c.change === 'opened' && c.issue.deadlineProvisional);
     if (provisional.length > 0) {
       const years = [...new Set(provisional.map((c) => c.issue.dueDate.slice(0, 4)))].sort();
@@ -132,5 +184,5 @@ export class QualityPipeline {
         'PROVISIONAL DEADLINES: the PRC holiday calendar data does not cover these dates; they were counted on weekdays only. Update chinese-days and recompute.',
       );
     }
-  };
+  }
 }

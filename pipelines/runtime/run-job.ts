@@ -14,7 +14,9 @@ import { loadTokenKey } from '../privacy/token-key.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
 import { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.ts';
 import type { Logger } from './logger.ts';
-import { QualityPipeline } from './quality-pipeline.ts';
+import { PipelineMetrics } from './metrics.ts';
+import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
+import { QualityPipeline, type QualityPipelineDeps } from './quality-pipeline.ts';
 import { RunStats } from './run-stats.ts';
 import type { Source } from './source.ts';
 
@@ -33,12 +35,49 @@ export interface RunReport {
   readonly deadLettersByReason: Record<string, number>;
   readonly store: string;
   readonly deadLetterFile: string;
+  /** Kafka tombstones (null values) skipped: not events, so not in `events`. */
+  readonly tombstones: number;
 }
 
 export interface RunHooks {
   /** Called after each batch is durably written (progress display). */
   readonly onBatch?: (stats: RunStats) => void;
   readonly signal?: AbortSignal;
+  /** Publishes each batch's dead letters and issue changes (Kafka topics) before the source commits. */
+  readonly publish?: QualityPipelineDeps['publish'];
+  /** Metrics to feed (e.g. shared with a Kafka source that calls `setLag`); default: a new one. */
+  readonly metrics?: PipelineMetrics;
+  /**
+   * Metrics endpoint overrides. A `port` here runs the endpoint even when `config.metricsPort` is 0
+   * (`port: 0` picks an ephemeral port, for tests). `host` defaults to 127.0.0.1 (0.0.0.0 in a container).
+   */
+  readonly metricsServer?: { readonly port?: number; readonly host?: string; readonly onListening?: (server: MetricsServer) => void };
+}
+
+/** A source that can say it is consuming before its first batch (e.g. Kafka: joined its group). */
+interface ConsumingAware {
+  isConsuming(): boolean;
+}
+const isConsuming = (source: Source): boolean => {
+  const aware = source as Source & Partial<ConsumingAware>;
+  return typeof aware.isConsuming === 'function' && aware.isConsuming();
+};
+
+/**
+ * `new Date().toISOString()` for the pipeline's ingested/detected timestamps, which it asks for
+ * once per event: thousands of events share a millisecond, so the string is reused until it ticks.
+ */
+function isoClock(): () => string {
+  let lastMs = Number.NaN;
+  let text = '';
+  return () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      text = new Date(ms).toISOString();
+    }
+    return text;
+  };
 }
 
 export async function runJob(config: RunConfig, source: Source, logger: Logger, hooks: RunHooks = {}): Promise<RunReport> {
@@ -49,9 +88,28 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
   ]);
   const client = createStoreClient(config.store);
   const deadLetters = await DeadLetterArchive.open(config.deadLetterDir);
+  // Readiness (/readyz): the store is migrated and the source is consuming (first batch or said so).
+  const readiness = { migrated: false, consuming: false, stopped: false };
+  const metricsPort = hooks.metricsServer?.port ?? config.metricsPort;
+  const metricsWanted = hooks.metricsServer?.port !== undefined || config.metricsPort > 0;
+  const metrics = hooks.metrics ?? (metricsWanted ? new PipelineMetrics() : undefined);
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (metrics && metricsWanted) {
+      metricsServer = await startMetricsServer({
+        port: metricsPort,
+        ...(hooks.metricsServer?.host ? { host: hooks.metricsServer.host } : {}),
+        metrics,
+        readiness: () => readiness.migrated && !readiness.stopped && (readiness.consuming || isConsuming(source)),
+      });
+      logger.info({ metrics: `${metricsServer.url}/metrics` }, 'metrics endpoint listening');
+      hooks.metricsServer?.onListening?.(metricsServer);
+    }
     const applied = await migrate(client, config.database);
+    readiness.migrated = true;
     const store = new AnalyticsStore(client, config.database, config.storeConcurrency);
+    const repaired = await store.repairIncompleteWrites();
+    if (repaired > 0) logger.warn({ rows: repaired }, 'removed rows of an interrupted batch; its events will be processed again');
     const issueState = new InMemoryIssueStateStore();
     for (const issue of await store.openIssues()) issueState.put(issue);
     const checkStored = await store.hasRecords();
@@ -78,15 +136,19 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       stats,
       logger,
       checkStoredEventIds: checkStored,
-      now: () => new Date().toISOString(),
+      now: isoClock(),
+      ...(metrics ? { metrics } : {}),
+      ...(hooks.publish ? { publish: hooks.publish } : {}),
     });
     await source.run(
       async (batch) => {
+        readiness.consuming = true;
         await pipeline.handle(batch);
         hooks.onBatch?.(stats);
       },
       hooks.signal ?? new AbortController().signal,
     );
+    readiness.stopped = true;
 
     const report: RunReport = {
       events: stats.read,
@@ -108,6 +170,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       deadLettersByReason: Object.fromEntries(stats.deadLettersByReason),
       store: describeStoreTarget(config.store),
       deadLetterFile: deadLetters.path,
+      tombstones: (source as Source & { tombstones?: number }).tombstones ?? 0,
     };
     if (config.reportPath) {
       await mkdir(dirname(config.reportPath), { recursive: true });
@@ -119,6 +182,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     );
     return report;
   } finally {
+    await metricsServer?.close();
     await deadLetters.close();
     await client.close();
   }

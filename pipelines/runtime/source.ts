@@ -25,7 +25,12 @@ export interface SourceBatch {
 export type BatchHandler = (batch: SourceBatch) => Promise<void>;
 
 export interface Source {
-  /** Calls `handle` for each batch in order and resolves when the input ends or `signal` aborts. */
+  /**
+   * Calls `handle` for each batch in order and resolves when the input ends or `signal` aborts,
+   * after every handled batch has resolved. It may hand over the next batch before the previous
+   * one resolved (handlers process batches in call order), but commits a position only when every
+   * batch up to it has resolved.
+   */
   run(handle: BatchHandler, signal: AbortSignal): Promise<void>;
 }
 

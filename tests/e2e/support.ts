@@ -10,12 +10,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function verity(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliResult {
+export function verity(args: readonly string[], env: NodeJS.ProcessEnv = {}, stdin?: string): CliResult {
   const result = spawnSync(process.execPath, ['bin/verity.mjs', ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 64 * 1024 * 1024,
+    ...(stdin === undefined ? {} : { input: stdin }),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

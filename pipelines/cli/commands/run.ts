@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { createFileSource } from '../../../connectors/file/file-source.ts';
+import { openKafkaRun, type KafkaRun } from '../../../connectors/kafka/kafka-run.ts';
 import { resolveRunConfig, type RunConfig } from '../../config/run-config.ts';
 import { ConfigError } from '../../errors.ts';
 import { createLogger } from '../../runtime/logger.ts';
+import { PipelineMetrics } from '../../runtime/metrics.ts';
+import type { Source } from '../../runtime/source.ts';
 import { runJob, type RunReport } from '../../runtime/run-job.ts';
 import { createProgress } from '../progress.ts';
 
@@ -19,33 +22,86 @@ export interface RunFlags {
   logLevel?: string;
   config?: string;
   progress?: boolean;
+  metricsPort?: string;
+  /** Not a config key: where the metrics endpoint listens (default 127.0.0.1; 0.0.0.0 in a container). */
+  metricsHost?: string;
+  kafkaBrokers?: string;
+  kafkaClientId?: string;
+  groupId?: string;
+  customerTopic?: string;
+  agentTopic?: string;
+  deadLetterTopic?: string;
+  issueTopic?: string;
+  partitionsConcurrency?: string;
+  /** Not a config key: partitions of topics created at start. */
+  topicPartitions?: string;
+  /** Not a config key: Kafka consumer session timeout. */
+  sessionTimeoutMs?: string;
 }
+
+/** After a stop signal, the Kafka source has 30 s to drain; this is the last resort beyond that. */
+const HARD_EXIT_AFTER_MS = 40_000;
 
 /** Shared by `verity run` and `npm start`. */
 export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport; config: RunConfig }> {
-  const { config: configFile, ...rest } = flags;
+  const { config: configFile, metricsHost, groupId, topicPartitions, sessionTimeoutMs, ...rest } = flags;
   const config = await resolveRunConfig({
-    flags: { ...rest, progress: flags.progress },
+    flags: { ...rest, kafkaGroupId: groupId, progress: flags.progress },
     env: process.env,
     configFile,
     cwd: process.cwd(),
   });
-  if (!config.input) {
-    throw new ConfigError('--input', 'no input given: pass a JSON Lines file or - for standard input (Kafka sources arrive with the Kafka issue)');
+  if (!config.input && !config.kafka) {
+    throw new ConfigError('--input', 'no input given: pass a JSON Lines file, - for standard input, or --kafka-brokers to consume Kafka');
+  }
+  const partitions = topicPartitions === undefined ? undefined : Number(topicPartitions);
+  if (partitions !== undefined && !(Number.isInteger(partitions) && partitions > 0 && partitions <= 1000)) {
+    throw new ConfigError('--topic-partitions', 'a whole number from 1 to 1000');
+  }
+  const sessionTimeout = sessionTimeoutMs === undefined ? undefined : Number(sessionTimeoutMs);
+  if (sessionTimeout !== undefined && !(Number.isInteger(sessionTimeout) && sessionTimeout >= 1000)) {
+    throw new ConfigError('--session-timeout-ms', 'milliseconds, at least 1000 (the broker enforces its own minimum, usually 6000)');
   }
   const logger = createLogger(config.logLevel);
   const progress = createProgress(config.progress ?? (process.stderr.isTTY === true && config.logLevel !== 'silent'));
   const controller = new AbortController();
-  const stop = () => controller.abort();
+  const stop = () => {
+    controller.abort();
+    setTimeout(() => {
+      logger.error({ afterMs: HARD_EXIT_AFTER_MS }, 'shutdown did not finish in time: exiting; uncommitted batches will be re-delivered');
+      process.exit(1);
+    }, HARD_EXIT_AFTER_MS).unref();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // A file or stdin given explicitly wins over brokers from the environment; Kafka needs no --input.
+  let kafkaRun: KafkaRun | undefined;
+  let metrics: PipelineMetrics | undefined;
   try {
-    const report = await runJob(config, createFileSource({ input: config.input, batchSize: config.batchSize }), logger, {
+    let source: Source;
+    if (config.input) {
+      source = createFileSource({ input: config.input, batchSize: config.batchSize });
+    } else {
+      const kafkaConfig = config.kafka!;
+      if (config.metricsPort > 0 || metricsHost) metrics = new PipelineMetrics();
+      const lagMetrics = metrics;
+      kafkaRun = await openKafkaRun(config, kafkaConfig, logger, {
+        ...(partitions ? { partitions } : {}),
+        ...(sessionTimeout ? { sessionTimeoutMs: sessionTimeout } : {}),
+        ...(lagMetrics ? { onLag: (topic: string, partition: number, lag: number) => lagMetrics.setLag(topic, partition, lag) } : {}),
+      });
+      source = kafkaRun.source;
+    }
+    const report = await runJob(config, source, logger, {
       onBatch: (stats) => progress.update(stats),
       signal: controller.signal,
+      ...(metricsHost ? { metricsServer: { host: metricsHost } } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(kafkaRun ? { publish: kafkaRun.publisher.publish } : {}),
     });
     return { report, config };
   } finally {
+    await kafkaRun?.close();
     progress.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -63,11 +119,23 @@ export function registerRun(program: Command): void {
     .option('--database <name>', 'ClickHouse database (default: verity)')
     .option('--data-dir <dir>', 'folder for the embedded store, token key and dead letters (default: data)')
     .option('--batch-size <n>', 'events per batch (default: 5000)')
-    .option('--once', 'process the input and exit (file and stdin inputs always end at end of input)')
+    .option('--once', 'process the input and exit: Kafka stops once caught up with every partition (file and stdin always end at end of input)')
     .option('--report <file>', 'write a JSON run report')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: info)')
     .option('--config <file>', 'YAML config file with the same keys in camelCase')
     .option('--no-progress', 'no live progress line even on a terminal')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port; 0 = off (default: 9464 with Kafka, else 0)')
+    .option('--kafka-brokers <list>', 'consume Kafka: host:port, comma-separated (env VERITY_KAFKA_BROKERS); --input then not needed')
+    .option('--kafka-client-id <id>', 'Kafka client id (default: verity)')
+    .option('--group-id <id>', 'Kafka consumer group (default: verity-quality)')
+    .option('--customer-topic <topic>', 'customer change topic (default: customer.changes)')
+    .option('--agent-topic <topic>', 'agent change topic (default: agent.changes)')
+    .option('--dead-letter-topic <topic>', 'dead-letter topic (default: customer.changes.dlq)')
+    .option('--issue-topic <topic>', 'issue change topic (default: dq.issues)')
+    .option('--partitions-concurrency <n>', 'partitions processed concurrently (default: 2)')
+    .option('--topic-partitions <n>', 'partitions of topics Verity creates when missing (default: 6)')
+    .option('--session-timeout-ms <ms>', 'Kafka consumer session timeout: how soon a crashed member is replaced (default: 30000)')
+    .option('--metrics-host <addr>', 'address the metrics endpoint listens on (default: 127.0.0.1; 0.0.0.0 in a container)')
     .action(async (flags: RunFlags & { progress: boolean }) => {
       // commander sets progress=true unless --no-progress; only an explicit opt-out should override the TTY check.
       const { report } = await runWithFlags({ ...flags, progress: flags.progress ? undefined : false } as RunFlags);

@@ -1,0 +1,153 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.ts';
+import { DEFAULTS } from './defaults.ts';
+import { resolveRunConfig, type ConfigSources } from './run-config.ts';
+
+const CWD = '/srv/verity-unit';
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'verity-run-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function configFile(name: string, text: string): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+const resolveWith = (sources: Partial<ConfigSources>) => resolveRunConfig({ flags: {}, env: {}, cwd: CWD, ...sources });
+
+async function configError(sources: Partial<ConfigSources>): Promise<ConfigError> {
+  try {
+    await resolveWith(sources);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('resolveRunConfig', () => {
+  it('falls back to the defaults, relative to cwd and the data folder', async () => {
+    const config = await resolveWith({});
+    const dataDir = resolve(CWD, DEFAULTS.dataDir);
+    expect(config).toMatchObject({
+      input: undefined,
+      rulesPath: undefined,
+      mappingsPath: undefined,
+      store: { kind: 'embedded', path: join(dataDir, DEFAULTS.storeDir) },
+      database: DEFAULTS.database,
+      dataDir,
+      tokenKey: { keyHex: undefined, keyFile: join(dataDir, DEFAULTS.tokenKeyFile) },
+      deadLetterDir: join(dataDir, DEFAULTS.deadLetterDir),
+      batchSize: DEFAULTS.batchSize,
+      storeConcurrency: DEFAULTS.storeConcurrency,
+      once: false,
+      reportPath: undefined,
+      logLevel: 'info',
+      progress: undefined,
+    });
+  });
+
+  it('lets flags win over env vars, and env vars over the config file', async () => {
+    const file = await configFile('all.yaml', 'batchSize: 100\ndatabase: from_file\nlogLevel: warn\nrules: file-rules\n');
+    const fileOnly = await resolveWith({ configFile: file });
+    expect(fileOnly).toMatchObject({ batchSize: 100, database: 'from_file', logLevel: 'warn', rulesPath: resolve(CWD, 'file-rules') });
+
+    const env = { VERITY_BATCH_SIZE: '200', VERITY_DATABASE: 'from_env' };
+    const withEnv = await resolveWith({ configFile: file, env });
+    expect(withEnv).toMatchObject({ batchSize: 200, database: 'from_env', logLevel: 'warn' });
+
+    const withFlags = await resolveWith({ configFile: file, env, flags: { batchSize: '300', logLevel: 'debug' } });
+    expect(withFlags).toMatchObject({ batchSize: 300, database: 'from_env', logLevel: 'debug', rulesPath: resolve(CWD, 'file-rules') });
+  });
+
+  it('ignores empty env vars and undefined flags', async () => {
+    const config = await resolveWith({ env: { VERITY_BATCH_SIZE: '' }, flags: { batchSize: undefined, database: undefined } });
+    expect(config.batchSize).toBe(DEFAULTS.batchSize);
+    expect(config.database).toBe(DEFAULTS.database);
+  });
+
+  it('names the flag for a bad --batch-size', async () => {
+    const error = await configError({ flags: { batchSize: 'abc' }, env: { VERITY_BATCH_SIZE: '10' } });
+    expect(error.key).toBe('--batch-size');
+    expect(error.message).toMatch(/^--batch-size: /);
+  });
+
+  it('names the env var for a bad VERITY_BATCH_SIZE', async () => {
+    const error = await configError({ env: { VERITY_BATCH_SIZE: 'abc' } });
+    expect(error.key).toBe('VERITY_BATCH_SIZE');
+    expect(error.message).toMatch(/^VERITY_BATCH_SIZE: /);
+    expect((await configError({ env: { VERITY_BATCH_SIZE: '0' } })).key).toBe('VERITY_BATCH_SIZE');
+    expect((await configError({ env: { VERITY_BATCH_SIZE: '1000000' } })).key).toBe('VERITY_BATCH_SIZE');
+  });
+
+  it('names the flag for a bad database name', async () => {
+    const error = await configError({ flags: { database: 'drop table' } });
+    expect(error.message).toBe('--database: a ClickHouse identifier: letters, digits and _, not starting with a digit');
+  });
+
+  it('names the file and the line for a bad config-file key or value', async () => {
+    const file = await configFile('bad-key.yaml', 'database: ok_db\nbatchSzie: 10\n');
+    const error = await configError({ configFile: file });
+    expect(error.key).toBe(file);
+    expect(error.message).toBe(`${file}: invalid config file:\n${file}:2: Unrecognized key: "batchSzie"`);
+
+    const badValue = await configFile('bad-value.yaml', 'database: ok_db\nbatchSize: lots\n');
+    const valueError = await configError({ configFile: badValue });
+    expect(valueError.key).toBe(badValue);
+    expect(valueError.message).toMatch(new RegExp(`^${badValue}: invalid config file:\\n${badValue}:2: batchSize: `));
+  });
+
+  it('reports a config file that cannot be read as a ConfigError naming it', async () => {
+    const missing = join(dir, 'missing.yaml');
+    const error = await configError({ configFile: missing });
+    expect(error.key).toBe(missing);
+    expect(error.message).toBe(`${missing}: cannot read config file (ENOENT)`);
+  });
+
+  it('moves credentials out of an http store URL', async () => {
+    const config = await resolveWith({ flags: { store: 'http://user:pw@host:8123' } });
+    expect(config.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'user', password: 'pw' });
+    // Percent-encoded credentials are decoded; explicit credentials win over the URL's.
+    const encoded = await resolveWith({ flags: { store: 'https://us%40er:p%3Aw@ch.example.invalid:8443/base' } });
+    expect(encoded.store).toEqual({ kind: 'http', url: 'https://ch.example.invalid:8443/base', username: 'us@er', password: 'p:w' });
+    const explicit = await resolveWith({
+      flags: { store: 'http://user:pw@host:8123' },
+      env: { VERITY_CLICKHOUSE_USER: 'env-user', VERITY_CLICKHOUSE_PASSWORD: 'env-pw' },
+    });
+    expect(explicit.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'env-user', password: 'env-pw' });
+    // No credentials at all: none invented.
+    expect((await resolveWith({ env: { VERITY_STORE: 'http://host:8123' } })).store).toEqual({ kind: 'http', url: 'http://host:8123/' });
+  });
+
+  it('rejects a store URL of another scheme, naming where it came from', async () => {
+    const error = await configError({ flags: { store: 'ftp://x' } });
+    expect(error.key).toBe('--store');
+    expect(error.message).toBe('--store: only http:// and https:// URLs or a folder path are allowed');
+    expect((await configError({ env: { VERITY_STORE: 'clickhouse://x:9000' } })).key).toBe('VERITY_STORE');
+    const file = await configFile('store.yaml', 'store: s3://bucket/x\n');
+    expect((await configError({ configFile: file })).key).toBe(`${file}: store`);
+    expect((await configError({ flags: { store: 'http://[bad' } })).message).toMatch(/^--store: not a valid URL/);
+  });
+
+  it('resolves a folder store and other paths relative to cwd', async () => {
+    const config = await resolveWith({
+      flags: { store: 'stores/chdb', report: 'out/report.json', tokenKeyFile: 'keys/token.key', dataDir: 'var' },
+    });
+    expect(config.store).toEqual({ kind: 'embedded', path: resolve(CWD, 'stores/chdb') });
+    expect(config.reportPath).toBe(resolve(CWD, 'out/report.json'));
+    expect(config.tokenKey.keyFile).toBe(resolve(CWD, 'keys/token.key'));
+    expect(config.dataDir).toBe(resolve(CWD, 'var'));
+    expect(config.deadLetterDir).toBe(resolve(CWD, 'var', DEFAULTS.deadLetterDir));
+    expect((await resolveWith({ flags: { store: '/abs/chdb' } })).store).toEqual({ kind: 'embedded', path: '/abs/chdb' });
+  });
+});

@@ -1,0 +1,69 @@
+// The issue topic's contract (dq-issue-event/v1): one message per issue change, key = issueId.
+// Consumers (steward tools, ticketing bridges) get tokens and masked metadata only, never raw
+// customer data: a customer is identified by its keyed token.
+import { z } from 'zod';
+import { stableId } from '../quality/hash.ts';
+import type { IssueChange } from '../quality/model.ts';
+
+export const ISSUE_EVENT_SCHEMA = 'dq-issue-event/v1' as const;
+
+export const IssueEventChange = z.enum(['opened', 'updated', 'resolved', 'withdrawn', 'due-soon', 'breached']);
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const IssueEvent = z.strictObject({
+  schema: z.literal(ISSUE_EVENT_SCHEMA),
+  /** Unique per (issue, version, change): consumers de-duplicate re-deliveries on it. */
+  eventId: z.string().min(1),
+  change: IssueEventChange,
+  issueId: z.string().min(1),
+  version: z.int().positive(),
+  queue: z.string().min(1),
+  ruleId: z.string().min(1),
+  ruleVersion: z.int().positive(),
+  customerToken: z.string().min(1),
+  status: z.enum(['open', 'resolved', 'withdrawn']),
+  /** '' while open. */
+  resolution: z.string(),
+  priority: z.string().min(1),
+  severity: z.enum(['info', 'low', 'medium', 'high', 'critical']),
+  openedAt: isoDateTime,
+  dueAt: isoDateTime,
+  /** The due day in Asia/Shanghai, YYYY-MM-DD. */
+  dueDate: z.iso.date(),
+  deadlineBasis: z.string().min(1),
+  deadlineProvisional: z.boolean(),
+  occurrences: z.int().positive(),
+  /** The upstream change event that caused this change (an id, not data). */
+  triggeringEventId: z.string().min(1),
+  /** Event time of the triggering change. */
+  occurredAt: isoDateTime,
+});
+export type IssueEvent = z.infer<typeof IssueEvent>;
+
+export function issueEventOf(change: IssueChange): IssueEvent {
+  const i = change.issue;
+  return {
+    schema: ISSUE_EVENT_SCHEMA,
+    eventId: stableId('issue-event', i.issueId, String(i.version), change.change),
+    change: change.change,
+    issueId: i.issueId,
+    version: i.version,
+    queue: i.queue,
+    ruleId: i.ruleId,
+    ruleVersion: i.ruleVersion,
+    customerToken: i.customerToken,
+    status: i.status,
+    resolution: i.resolution,
+    priority: i.priority,
+    severity: i.severity,
+    openedAt: i.openedAt,
+    dueAt: i.dueAt,
+    dueDate: i.dueDate,
+    deadlineBasis: i.deadlineBasis,
+    deadlineProvisional: i.deadlineProvisional,
+    occurrences: i.occurrences,
+    triggeringEventId: change.eventId,
+    occurredAt: change.occurredAt,
+  };
+}

@@ -1,0 +1,102 @@
+// The product's main mode end to end: a generated stream produced to a real broker, `verity run`
+// consuming it as a child process, and the report, the tables, the dead-letter topic and the issue
+// topic checked against the ground truth; no raw value in tables, logs or the report.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { IssueEvent } from '../../pipelines/contract/issue-event.ts';
+import type { GroundTruth } from '../../pipelines/generate/index.ts';
+import type { RunReport } from '../../pipelines/runtime/run-job.ts';
+import { verity } from '../e2e/support.ts';
+import { scanForRawValues } from '../support/pii-scan.ts';
+import { describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
+import { dumpStore, readTopic, type StoreDump, type TopicMessage } from './support.ts';
+
+const CUSTOMERS = 1500;
+const SEED = 77;
+
+describeKafka('verity run on Kafka', () => {
+  const { brokers } = useKafka();
+  const dir = mkdtempSync(join(tmpdir(), 'verity-kafka-'));
+  const stream = join(dir, 'stream.jsonl');
+  const dataDir = join(dir, 'data');
+  const reportFile = join(dir, 'report.json');
+  const topics = {
+    customers: uniqueTopic('customers'),
+    agents: uniqueTopic('agents'),
+    dlq: uniqueTopic('dlq'),
+    issues: uniqueTopic('issues'),
+  };
+  let truth: GroundTruth;
+  let report: RunReport;
+  let logs: string;
+  let store: StoreDump;
+  let dlq: TopicMessage[];
+  let issueTopic: TopicMessage[];
+
+  beforeAll(async () => {
+    const generated = verity(['generate', '--customers', String(CUSTOMERS), '--seed', String(SEED), '--out', stream]);
+    expect(generated.status, generated.stderr).toBe(0);
+    truth = JSON.parse(readFileSync(`${stream}.truth.json`, 'utf8')) as GroundTruth;
+    const brokerList = brokers.join(',');
+    const produced = verity(['produce', '--input', stream, '--kafka-brokers', brokerList, '--topic', topics.customers, '--agent-topic', topics.agents, '--topic-partitions', '4']);
+    expect(produced.status, produced.stderr).toBe(0);
+
+    const run = verity([
+      'run', '--kafka-brokers', brokerList, '--group-id', uniqueTopic('group'),
+      '--customer-topic', topics.customers, '--agent-topic', topics.agents,
+      '--dead-letter-topic', topics.dlq, '--issue-topic', topics.issues,
+      '--once', '--report', reportFile, '--data-dir', dataDir, '--no-progress', '--metrics-port', '0', '--batch-size', '500',
+    ]);
+    expect(run.status, run.stderr.slice(-5000)).toBe(0);
+    logs = run.stderr;
+    report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+    store = await dumpStore(dataDir);
+    dlq = await readTopic(brokers, topics.dlq);
+    issueTopic = await readTopic(brokers, topics.issues);
+  });
+
+  it('finds exactly the injected defects and accounts for every message', () => {
+    expect(report.findings).toEqual(truth.rules);
+    expect(report.events).toBe(truth.lines);
+    expect(report.accepted + report.deadLettered).toBe(report.events);
+    expect(report.deadLettered).toBe(truth.expectedDeadLettered);
+    expect(report.duplicates).toBe(truth.duplicateLines);
+    expect(report.tombstones).toBe(0);
+    expect(store.eventIds).toHaveLength(truth.expectedDistinctEvents);
+    expect(store.recordRows).toBe(truth.expectedDistinctEvents);
+    expect(store.findingRows).toBe(report.findingCount);
+  });
+
+  it('publishes every rejected message to the dead-letter topic with its original bytes and reason headers', () => {
+    expect(dlq).toHaveLength(truth.expectedDeadLettered);
+    const lines = new Set(readFileSync(stream, 'utf8').split('\n'));
+    for (const m of dlq) {
+      expect(lines.has(m.value?.toString('utf8') ?? '(null)')).toBe(true);
+      expect(m.headers['verity-source-topic']).toBe(topics.customers);
+      expect(Number(m.headers['verity-source-partition'])).toBeGreaterThanOrEqual(0);
+      expect(m.headers['verity-source-offset']).toMatch(/^\d+$/);
+      expect(m.headers['verity-reason-code']).toMatch(/\S/);
+      expect(m.headers['verity-reason']!.length).toBeGreaterThan(5);
+      expect(m.headers).toHaveProperty('verity-error-path');
+      expect(Date.parse(m.headers['verity-first-seen-at']!)).not.toBeNaN();
+    }
+    expect(dlq.map((m) => m.headers['verity-reason-code']).sort()).toEqual(truth.deadLetters.map((d) => d.reason).sort());
+  });
+
+  it('publishes one dq-issue-event/v1 per issue change, keyed by issue id', () => {
+    expect(issueTopic.length).toBeGreaterThan(0);
+    expect(issueTopic).toHaveLength(store.issueEvents);
+    const events = issueTopic.map((m) => IssueEvent.parse(JSON.parse(m.value!.toString('utf8'))));
+    issueTopic.forEach((m, i) => expect(m.key?.toString('utf8')).toBe(events[i]!.issueId));
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
+    expect(events.filter((e) => e.change === 'opened')).toHaveLength(report.issuesOpened);
+  });
+
+  it('leaks no raw personal value into the tables, the logs, the report or the issue topic', () => {
+    const haystack = [store.tables, logs, readFileSync(reportFile, 'utf8'), ...issueTopic.map((m) => m.value!.toString('utf8'))].join('\n');
+    const hits = scanForRawValues(haystack, truth.rawValues as unknown as Record<string, string[]>);
+    expect(hits.map((h) => h.kind)).toEqual([]);
+  });
+});
