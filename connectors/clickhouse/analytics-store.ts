@@ -62,6 +62,7 @@ function issueEventRow(c: IssueChange, recordedAt: string): Record<string, unkno
     eventId: c.eventId,
     occurredAt: c.occurredAt,
     recordedAt,
+    issueState: JSON.stringify(i),
   };
 }
 
@@ -74,6 +75,8 @@ export class AnalyticsStore {
    * not be dropped as a duplicate of the deleted block that carried the same deduplication token.
    */
   #generation = '';
+  /** What the last repairIncompleteWrites() found (counts only), for the start-up log. */
+  lastRepair: Record<string, number> | undefined;
   readonly #columns = new Map<string, Promise<readonly string[]>>();
 
   constructor(client: ClickHouseClient, database: string, concurrency: number) {
@@ -136,40 +139,78 @@ export class AnalyticsStore {
   }
 
   /**
-   * Removes what a crashed process wrote for events whose records never made it (records are
-   * written last), so that re-delivered events are processed again from the state before them:
-   * no finding doubled, no issue version skipped. Run before loading open issues.
+   * Undoes what a crashed process wrote for events whose records never made it (records are
+   * written last), so that re-delivered events are processed again from the state before them: no
+   * finding doubled, no issue version skipped. Run at start, before loading open issues. Each step
+   * is safe to repeat if the process dies during the repair.
    */
   async repairIncompleteWrites(): Promise<number> {
-    const orphans = (table: string, column: string) =>
-      `SELECT count() AS n FROM ${this.#db}.${table} WHERE ${column} NOT IN (SELECT event_id FROM ${this.#db}.records)`;
-    const targets = [
-      ['findings', 'event_id'],
-      ['issue_events', 'event_id'],
-      ['issues', 'last_event_id'],
-    ] as const;
-    let removed = 0;
-    for (const [table, column] of targets) {
-      const n = Number((await this.#select<{ n: string }>(orphans(table, column)))[0]?.n ?? 0);
-      if (n === 0) continue;
-      removed += n;
+    const db = this.#db;
+    const orphanIds = async (table: string, column: string) =>
+      (
+        await this.#select<{ id: string }>(
+          `SELECT DISTINCT ${column} AS id FROM ${db}.${table} WHERE ${column} NOT IN (SELECT event_id FROM ${db}.records)`,
+        )
+      ).map((r) => r.id);
+    const orphans = {
+      findings: await orphanIds('findings', 'event_id'),
+      issueEvents: await orphanIds('issue_events', 'event_id'),
+      issues: await orphanIds('issues', 'last_event_id'),
+    };
+    await this.#loadGeneration();
+    const total = orphans.findings.length + orphans.issueEvents.length + orphans.issues.length;
+    if (total === 0) return 0;
+
+    const events = [...new Set([...orphans.issueEvents, ...orphans.issues])];
+    const affected = [
+      ...new Set([
+        ...(await this.#select<{ id: string }>(`SELECT DISTINCT issue_id AS id FROM ${db}.issue_events WHERE event_id IN {events:Array(String)}`, { events })),
+        ...(await this.#select<{ id: string }>(`SELECT DISTINCT issue_id AS id FROM ${db}.issues WHERE last_event_id IN {events:Array(String)}`, { events })),
+      ].map((r) => r.id)),
+    ];
+    // Each affected issue goes back to its last state written by a complete batch, taken from
+    // issue_events because the issues table may have merged that version away.
+    const restored =
+      affected.length === 0
+        ? []
+        : await this.#select<{ state: string }>(
+            `SELECT argMax(issue_state, version) AS state FROM ${db}.issue_events
+             WHERE issue_id IN {ids:Array(String)} AND event_id NOT IN {events:Array(String)} AND issue_state != ''
+             GROUP BY issue_id`,
+            { ids: affected, events },
+          );
+    this.lastRepair = { findings: orphans.findings.length, issueEvents: orphans.issueEvents.length, issues: orphans.issues.length, affectedIssues: affected.length, restoredIssues: restored.length };
+    const mutate = async (table: string, column: string, ids: readonly string[]) => {
+      if (ids.length === 0) return;
       try {
         await this.#client.command({
-          query: `ALTER TABLE ${this.#db}.${table} DELETE WHERE ${column} NOT IN (SELECT event_id FROM ${this.#db}.records)`,
+          query: `ALTER TABLE ${db}.${table} DELETE WHERE ${column} IN {ids:Array(String)}`,
+          query_params: { ids },
           clickhouse_settings: { mutations_sync: '2' },
         });
       } catch (cause) {
         throw storeError(`repairing ${table} failed`, cause);
       }
-    }
-    // Mutation ids grow per table and survive restarts: a persistent marker of every repair so far.
+    };
+    await mutate('issues', 'last_event_id', orphans.issues);
+    // Only after the interrupted versions are gone: a background merge of the restored row with a
+    // higher, interrupted version would otherwise drop the restored one. If the process dies right
+    // here, the orphan issue_events rows, deleted below, make the next start restore again.
+    await this.#insert('issues', 'repair', restored.map((r) => JSON.parse(r.state) as object));
+    await mutate('issue_events', 'event_id', orphans.issueEvents);
+    await mutate('findings', 'event_id', orphans.findings);
+    await this.#loadGeneration();
+    return total;
+  }
+
+  /** Mutation ids grow per table and survive restarts: a persistent marker of every repair so far. */
+  async #loadGeneration(): Promise<void> {
     const marks = await this.#select<{ table: string; n: string }>(
       `SELECT table, max(toUInt64OrZero(extract(mutation_id, '([0-9]+)'))) AS n FROM system.mutations
        WHERE database = {db:String} AND table IN ('findings', 'issue_events', 'issues') GROUP BY table ORDER BY table`,
       { db: this.#db },
     );
     this.#generation = marks.length === 0 ? '' : `@${marks.map((m) => `${m.table}:${m.n}`).join(',')}`;
-    return removed;
   }
 
   async #select<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {

@@ -136,6 +136,13 @@ export const MIGRATIONS: readonly Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    version: 2,
+    name: 'issue_events.issue_state: the full issue state after each change',
+    // The issues table keeps only the newest version once parts merge; after a crash mid-batch,
+    // the state before the interrupted change is restored from here (tokens and masked metadata only).
+    statements: (db) => [`ALTER TABLE ${db}.issue_events ADD COLUMN IF NOT EXISTS issue_state String DEFAULT ''`],
+  },
 ];
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

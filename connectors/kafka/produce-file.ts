@@ -3,7 +3,7 @@
 // goes to the customer topic as raw bytes with no key, so the pipeline dead-letters it.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Kafka, Message } from 'kafkajs';
+import { Partitioners, type Kafka, type Message } from 'kafkajs';
 import { standardInput } from '../../pipelines/cli/stdin-input.ts';
 
 export interface ProduceFileOptions {
@@ -46,7 +46,12 @@ export function routeLine(line: string): Routed {
 
 export async function produceFile(options: ProduceFileOptions): Promise<ProduceFileResult> {
   // Idempotent, one request in flight: per-key order is the file's order even across retries.
-  const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = options.kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const counts = { customers: 0, agents: 0, unkeyed: 0 };
   const chunkSize = options.chunkSize ?? 1000;

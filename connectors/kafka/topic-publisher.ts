@@ -2,7 +2,7 @@
 // and source coordinates in headers) and issue changes. It runs before the batch's offsets are
 // committed, so a crash re-publishes rather than loses (at-least-once; consumers de-duplicate on
 // the issue event id, and on verity-source-topic/partition/offset for dead letters).
-import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { ArchivedDeadLetter } from '../file/dead-letter-archive.ts';
 import { IssueEvent, issueEventOf } from '../../pipelines/contract/issue-event.ts';
 import type { IssueChange } from '../../pipelines/quality/model.ts';
@@ -54,7 +54,12 @@ export class TopicPublisher {
 
   static async connect(kafka: Kafka, options: TopicPublisherOptions): Promise<TopicPublisher> {
     // Idempotent with one request in flight: broker-side de-duplication of retries, in order.
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     return new TopicPublisher(producer, options);
   }

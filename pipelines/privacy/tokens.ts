@@ -68,8 +68,7 @@ export function createTokenizer(key: Buffer): Tokenizer {
       if (normalised === '') return '';
       // Kind names contain no NUL, so "kind NUL value" parses one way only: kinds never collide.
       return createHmac('sha256', secret)
-        .update(`${DOMAIN_PREFIX}\0${kind}\0`)
-        .update(normalised, 'utf8')
+        .update(`${DOMAIN_PREFIX}\0${kind}\0${normalised}`, 'utf8')
         .digest('hex')
         .slice(0, TOKEN_HEX_LENGTH);
     },

@@ -38,7 +38,7 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
   const asOf = shanghaiDate(event.occurredAt);
   const now = deps.now();
   const masked = maskChangeEvent(event, deps.tokenizer, asOf);
-  const base = {
+  const recordOf = (failedRules: readonly string[]): RecordRow => ({
     ...masked,
     eventId: event.eventId,
     source: event.source,
@@ -46,9 +46,10 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
     occurredAt: event.occurredAt,
     ingestedAt: now,
     sourceRef,
-  };
+    failedRules,
+  });
   if (event.schema !== 'customer-change/v1') {
-    return { record: { ...base, failedRules: [] }, findings: [], issueChanges: [] };
+    return { record: recordOf([]), findings: [], issueChanges: [] };
   }
 
   const outcomes = evaluateRules(deps.rules, event, asOf);
@@ -78,5 +79,5 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
       });
     }
   }
-  return { record: { ...base, failedRules }, findings, issueChanges: changes };
+  return { record: recordOf(failedRules), findings, issueChanges: changes };
 }

@@ -1,6 +1,7 @@
 // The stages every source shares: decode → de-duplicate → evaluate, mask, track issues → write.
 // A batch handler resolves only when everything derived from the batch is durably written, so a
 // source may then commit its position (file: nothing to do; Kafka: the offsets).
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
 import type { DeadLetterArchive, ArchivedDeadLetter } from '../../connectors/file/dead-letter-archive.ts';
@@ -34,6 +35,13 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
    */
   readonly publish?: (batch: SourceBatch, out: { issueChanges: readonly IssueChange[]; deadLetters: readonly ArchivedDeadLetter[] }) => Promise<void>;
 }
+
+/**
+ * Preparing a batch gives the event loop a turn after this many messages. The previous batch's
+ * write needs a turn between its inserts; without one it would stall until the whole batch is
+ * prepared, and writing would no longer overlap preparing.
+ */
+const MESSAGES_PER_TURN = 500;
 
 /** What one batch derived, between preparing it and writing it. */
 interface PreparedBatch {
@@ -107,7 +115,8 @@ export class QualityPipeline {
     const accepted: { event: ChangeEvent; message: RawMessage }[] = [];
     const rejected: ArchivedDeadLetter[] = [];
 
-    for (const message of batch.messages) {
+    for (const [index, message] of batch.messages.entries()) {
+      if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
       stats.read += 1;
       const decoded = decodeMessage(message.value, this.#deps.mappings);
       if (decoded.ok) {
@@ -124,7 +133,8 @@ export class QualityPipeline {
     const records: RecordRow[] = [];
     const findings: Finding[] = [];
     const issueChanges: IssueChange[] = [];
-    for (const { event, message } of accepted) {
+    for (const [index, { event, message }] of accepted.entries()) {
+      if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
       stats.accepted += 1;
       if (this.#seen.has(event.eventId) || stored.has(event.eventId)) {
         stats.duplicates += 1;

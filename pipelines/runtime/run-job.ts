@@ -109,7 +109,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     readiness.migrated = true;
     const store = new AnalyticsStore(client, config.database, config.storeConcurrency);
     const repaired = await store.repairIncompleteWrites();
-    if (repaired > 0) logger.warn({ rows: repaired }, 'removed rows of an interrupted batch; its events will be processed again');
+    if (repaired > 0) logger.warn({ orphanEvents: store.lastRepair }, 'removed rows of an interrupted batch; its events will be processed again');
     const issueState = new InMemoryIssueStateStore();
     for (const issue of await store.openIssues()) issueState.put(issue);
     const checkStored = await store.hasRecords();

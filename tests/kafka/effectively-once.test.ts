@@ -4,7 +4,7 @@
 // events whose record is stored), on records being written last, and on the start-up repair of an
 // interrupted batch; the insert de-duplication token alone cannot do it, because kafkajs cuts
 // batches differently on re-delivery.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -93,7 +93,8 @@ describeKafka('verity run on Kafka survives crashes and restarts', () => {
     expect(last.status, last.stderr.slice(-5000)).toBe(0);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
     expect(report.accepted + report.deadLettered).toBe(report.events);
-    console.log(JSON.stringify({ finalRunEvents: report.events, lines: truth.lines, repairs: [...logs, last.stderr].filter((l) => l.includes('interrupted batch')).length, dup: report.duplicates }));
+    writeFileSync(join(dir, 'chaos-logs.txt'), [...logs, last.stderr].join('\n==== restart ====\n'));
+    // The processes' logs stay next to the stores for diagnosis when this fails.
     expectSameAsClean(await dumpStore(dataDir));
   });
 
