@@ -22,6 +22,7 @@ import { createStoreClient } from './store-client.ts';
 const DB = 'verity_unit';
 const TABLES = ['dead_letters', 'findings', 'issue_events', 'issues', 'records'];
 const RECORDED_AT = '2026-06-01T02:00:05.000Z';
+const batchRef = (id: string) => ({ id, scope: 'unit.jsonl' });
 
 let dir: string;
 let client: ClickHouseClient;
@@ -101,7 +102,7 @@ describe('migrate', () => {
     const tables = await (
       await client.query({ query: `SELECT name FROM system.tables WHERE database = '${DB}' ORDER BY name`, format: 'JSONEachRow' })
     ).json<{ name: string }>();
-    expect(tables.map((t) => t.name)).toEqual([...TABLES.slice(0, 4), 'records', 'schema_migrations'].sort());
+    expect(tables.map((t) => t.name)).toEqual([...TABLES, 'batch_log', 'schema_migrations'].sort());
     expect(await count(`SELECT count() AS n FROM ${DB}.schema_migrations FINAL`)).toBe(MIGRATIONS.length);
     store = new AnalyticsStore(client, DB, 2);
   });
@@ -143,7 +144,7 @@ describe('AnalyticsStore', () => {
     expect(out.findings.length).toBeGreaterThan(0);
     expect(out.issueChanges.length).toBeGreaterThan(0);
 
-    await store.write('unit-batch-1', out, RECORDED_AT);
+    await store.write(batchRef('unit-batch-1'), out, RECORDED_AT);
     const counts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await rawCount(t)] as const)));
     const first = await counts();
     expect(first).toEqual({
@@ -155,7 +156,7 @@ describe('AnalyticsStore', () => {
     });
 
     // Re-delivery: same batch id → insert_deduplication_token drops every insert.
-    await store.write('unit-batch-1', out, RECORDED_AT);
+    await store.write(batchRef('unit-batch-1'), out, RECORDED_AT);
     expect(await counts()).toEqual(first);
     expect(await store.hasRecords()).toBe(true);
   });
@@ -190,7 +191,7 @@ describe('AnalyticsStore', () => {
       version: open.version + 1,
     };
     const change: IssueChange = { change: 'resolved', issue: resolved, eventId: 'unit-store-3', occurredAt: resolved.updatedAt };
-    await store.write('unit-batch-2', { records: [], findings: [], issueChanges: [change], deadLetters: [] }, RECORDED_AT);
+    await store.write(batchRef('unit-batch-2'), { records: [], findings: [], issueChanges: [change], deadLetters: [] }, RECORDED_AT);
     const ids = (await store.openIssues()).map((i) => i.issueId);
     expect(ids).not.toContain(open.issueId);
     expect(ids).toHaveLength(out.issueChanges.length - 1);
@@ -220,7 +221,7 @@ describe('AnalyticsStore', () => {
       updatedAt: '2026-12-31T01:02:03.004Z',
       version: 7,
     };
-    await store.write('unit-batch-3', { records: [], findings: [], issueChanges: [{ change: 'updated', issue, eventId: 'unit-rt-7', occurredAt: issue.updatedAt }], deadLetters: [] }, RECORDED_AT);
+    await store.write(batchRef('unit-batch-3'), { records: [], findings: [], issueChanges: [{ change: 'updated', issue, eventId: 'unit-rt-7', occurredAt: issue.updatedAt }], deadLetters: [] }, RECORDED_AT);
     const loaded = (await store.openIssues()).find((i) => i.issueId === issue.issueId);
     expect(loaded).toBeDefined();
     expectSameIssue(loaded!, issue);
@@ -230,9 +231,87 @@ describe('AnalyticsStore', () => {
     // The control for the re-delivery test above: with merges stopped, only the token kept the
     // second write out. Query results (FINAL) still show each row once.
     const before = await rawCount('records');
-    await store.write('unit-batch-other', { ...out, issueChanges: [], findings: [], deadLetters: [] }, RECORDED_AT);
+    await store.write(batchRef('unit-batch-other'), { ...out, issueChanges: [], findings: [], deadLetters: [] }, RECORDED_AT);
     expect(await rawCount('records')).toBe(before + out.records.length);
     expect(await count(`SELECT count() AS n FROM ${DB}.records FINAL`)).toBe(out.records.length);
+  });
+});
+
+describe('repairInterruptedBatches', () => {
+  const REPAIR_DB = 'verity_repair';
+  let repairStore: AnalyticsStore;
+  const rows = (sql: string) => client.query({ query: sql, format: 'JSONEachRow' }).then((r) => r.json<Record<string, unknown>>());
+
+  // The same customer twice with a wrong ID check character: the first event opens an issue, the
+  // second updates it. The second batch dies before its records are written.
+  async function twoBatches(): Promise<[BatchOutput, BatchOutput]> {
+    const { rules } = await loadRulePack();
+    const tracker = new IssueTracker(new InMemoryIssueStateStore(), prcCalendar);
+    const deps = { rules, tokenizer: createTokenizer(Buffer.alloc(32, 0x5a)), issues: tracker, now: () => '2026-06-01T02:00:00.000Z' };
+    const payload = '11010519900307123';
+    const wrong = payload + (residentIdCheckCharacter(payload) === '1' ? '2' : '1');
+    const event = (eventId: string, occurredAt: string) =>
+      CustomerChange.parse({
+        schema: 'customer-change/v1',
+        eventId,
+        source: 'unit-test',
+        op: 'update',
+        occurredAt,
+        customerId: 'C-TEST-REPAIR',
+        customer: { kind: 'person', name: '测丙丁', gender: 'M', birthDate: '1990-03-07', idNumber: wrong, mobile: '13912340599', address: '北京市海淀区测试路6号' },
+      });
+    const one = processEvent(event('unit-repair-1', '2026-06-01T09:30:00+08:00'), 'unit.jsonl:1', deps);
+    const two = processEvent(event('unit-repair-2', '2026-06-02T09:30:00+08:00'), 'unit.jsonl:2', deps);
+    const output = (o: typeof one): BatchOutput => ({ records: [o.record], findings: o.findings, issueChanges: o.issueChanges, deadLetters: [] });
+    return [output(one), output(two)];
+  }
+
+  beforeAll(async () => {
+    await migrate(client, REPAIR_DB);
+    repairStore = new AnalyticsStore(client, REPAIR_DB, 2);
+  });
+
+  it('undoes a half-written batch of the given scope only, and restores the issues it changed', async () => {
+    const [first, second] = await twoBatches();
+    const issueId = first.issueChanges.find((c) => c.issue.ruleId === 'id-number-format')!.issue.issueId;
+    expect(second.issueChanges.find((c) => c.issue.issueId === issueId)?.change).toBe('updated');
+    await repairStore.write({ id: 'repair-batch-1', scope: 'topic/0' }, first, RECORDED_AT);
+    // The records insert fails (an op the schema does not know) after everything else is stored:
+    // what a crash between the inserts leaves behind.
+    const broken = { ...second, records: second.records.map((r) => ({ ...r, op: 'bogus' as never })) };
+    await expect(repairStore.write({ id: 'repair-batch-2', scope: 'topic/0' }, broken, RECORDED_AT)).rejects.toBeInstanceOf(StoreError);
+    expect(await rows(`SELECT event_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-2'`)).not.toHaveLength(0);
+    expect((await repairStore.openIssues()).find((i) => i.issueId === issueId)?.version).toBe(2);
+
+    expect(await repairStore.repairInterruptedBatches(['topic/1'])).toBe(0);
+    expect(await repairStore.repairInterruptedBatches(['topic/0'])).toBe(1);
+    expect(repairStore.lastRepair).toMatchObject({ batches: 1, events: 1, restoredIssues: first.issueChanges.length });
+
+    expect(await rows(`SELECT event_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-2'`)).toHaveLength(0);
+    expect(await rows(`SELECT event_id FROM ${REPAIR_DB}.issue_events WHERE event_id = 'unit-repair-2'`)).toHaveLength(0);
+    expect(await rows(`SELECT event_id FROM ${REPAIR_DB}.records WHERE event_id = 'unit-repair-1'`)).toHaveLength(1);
+    expect(await rows(`SELECT finding_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-1'`)).toHaveLength(first.findings.length);
+    const restored = (await repairStore.openIssues()).find((i) => i.issueId === issueId)!;
+    expectSameIssue(restored, first.issueChanges.find((c) => c.issue.issueId === issueId)!.issue);
+    // Repaired once: a second take-over finds nothing left to undo.
+    expect(await repairStore.repairInterruptedBatches('all')).toBe(0);
+
+    // The batch is processed again from the restored state, under the same batch id: its rows are
+    // not dropped as copies of the deleted ones.
+    await repairStore.write({ id: 'repair-batch-2', scope: 'topic/0' }, second, RECORDED_AT);
+    expect(await rows(`SELECT finding_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-2'`)).toHaveLength(second.findings.length);
+    expect((await repairStore.openIssues()).find((i) => i.issueId === issueId)?.version).toBe(2);
+    expect(await repairStore.repairInterruptedBatches('all')).toBe(0);
+  });
+
+  it('loads open issues of given customers only', async () => {
+    const all = await repairStore.openIssues();
+    expect(all.length).toBeGreaterThan(0);
+    const token = all[0]!.customerToken;
+    expect((await repairStore.openIssues([token])).map((i) => i.issueId).sort()).toEqual(all.filter((i) => i.customerToken === token).map((i) => i.issueId).sort());
+    expect(await repairStore.openIssues(['no-such-customer'])).toEqual([]);
+    expect(await repairStore.openIssues([])).toEqual([]);
+    expect(await repairStore.openIssueCount()).toBe(all.length);
   });
 });
 

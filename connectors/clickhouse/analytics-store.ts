@@ -1,13 +1,21 @@
 // Writes what the pipeline derives into the analyst schema, idempotently: every insert carries a
 // deduplication token derived from the source batch id, and every table is a ReplacingMergeTree
 // keyed by a deterministic id, so a re-delivered batch changes nothing in query results.
+import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import pLimit from 'p-limit';
 import { StoreError } from '../../pipelines/errors.ts';
+import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
 import type { DeadLetter, Finding, IssueChange, IssueState, RecordRow } from '../../pipelines/quality/model.ts';
 import { formatCoordinates } from '../../pipelines/runtime/source.ts';
 import { camelCase, fromColumns } from './columns.ts';
 import { assertDatabaseName } from './migrations.ts';
+
+/** Which source batch a write belongs to: its deterministic id and its scope (see SourceBatch). */
+export interface BatchRef {
+  readonly id: string;
+  readonly scope: string;
+}
 
 export interface BatchOutput {
   readonly records: readonly RecordRow[];
@@ -71,16 +79,20 @@ export class AnalyticsStore {
   readonly #db: string;
   readonly #limit: ReturnType<typeof pLimit>;
   /**
-   * Changes whenever repairIncompleteWrites() deleted rows: a batch rewritten after a repair must
-   * not be dropped as a duplicate of the deleted block that carried the same deduplication token.
+   * Changes whenever a repair deleted rows (by anyone sharing the store, as of this process's last
+   * repair): a batch rewritten after a repair must not be dropped as a duplicate of the deleted
+   * block that carried the same deduplication token.
    */
   #generation = '';
-  /** What the last repairIncompleteWrites() found (counts only), for the start-up log. */
+  /** What the last repairInterruptedBatches() found (counts only), for the log. */
   lastRepair: Record<string, number> | undefined;
   readonly #columns = new Map<string, Promise<readonly string[]>>();
 
-  constructor(client: ClickHouseClient, database: string, concurrency: number) {
+  readonly #failpoint: Failpoint;
+
+  constructor(client: ClickHouseClient, database: string, concurrency: number, failpoint: Failpoint = () => {}) {
     this.#client = client;
+    this.#failpoint = failpoint;
     this.#db = assertDatabaseName(database);
     this.#limit = pLimit(concurrency);
   }
@@ -123,51 +135,77 @@ export class AnalyticsStore {
     }
   }
 
-  /** Everything derived from one source batch; resolves once all of it is durably written. */
-  async write(batchId: string, out: BatchOutput, recordedAt: string): Promise<void> {
+  /**
+   * Everything derived from one source batch; resolves once all of it is durably written. The
+   * batch log brackets the inserts (`started` first, `done` last), and records go in after
+   * everything else: an event in `records` means everything derived from it is stored, which is
+   * what the pipeline's de-duplication asks.
+   */
+  async write(batch: BatchRef, out: BatchOutput, recordedAt: string): Promise<void> {
+    const eventIds = [...new Set([...out.records.map((r) => r.eventId), ...out.issueChanges.map((c) => c.eventId), ...out.findings.map((f) => f.eventId)])];
+    const deadLetterIds = out.deadLetters.map((d) => d.deadLetterId);
+    if (eventIds.length === 0 && deadLetterIds.length === 0) return;
+    const attempt = randomUUID();
+    // Wall-clock time, not `recordedAt`: the log's TTL must count from when it was written.
+    const log = (state: 'started' | 'done', ids: readonly string[], dls: readonly string[]) =>
+      this.#insertPlain('batch_log', [{ scope: batch.scope, attempt, state, batch_id: batch.id, event_ids: ids, dead_letter_ids: dls, logged_at: new Date().toISOString() }]);
+    await log('started', eventIds, deadLetterIds);
     await Promise.all(
       [
-        () => this.#insert('findings', batchId, out.findings),
-        () => this.#insert('issues', batchId, out.issueChanges.map((c) => c.issue)),
-        () => this.#insert('issue_events', batchId, out.issueChanges.map((c) => issueEventRow(c, recordedAt))),
-        () => this.#insert('dead_letters', batchId, out.deadLetters.map(deadLetterRow)),
+        () => this.#insert('findings', batch.id, out.findings),
+        () => this.#insert('issues', batch.id, out.issueChanges.map((c) => c.issue)),
+        () => this.#insert('issue_events', batch.id, out.issueChanges.map((c) => issueEventRow(c, recordedAt))),
+        () => this.#insert('dead_letters', batch.id, out.deadLetters.map(deadLetterRow)),
       ].map((task) => this.#limit(task)),
     );
-    // Records last: an event in `records` means everything derived from it is stored. The
-    // pipeline's de-duplication asks `records`, and repairIncompleteWrites() relies on this order.
-    await this.#insert('records', batchId, out.records);
+    this.#failpoint('store.write.before-records');
+    await this.#insert('records', batch.id, out.records);
+    await log('done', [], []);
+  }
+
+  async #insertPlain(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    try {
+      await this.#client.insert({ table: `${this.#db}.${table}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+    } catch (cause) {
+      throw storeError(`insert into ${table} failed`, cause);
+    }
   }
 
   /**
-   * Undoes what a crashed process wrote for events whose records never made it (records are
-   * written last), so that re-delivered events are processed again from the state before them: no
-   * finding doubled, no issue version skipped. Run at start, before loading open issues. Each step
-   * is safe to repeat if the process dies during the repair.
+   * Undoes what an interrupted writer left of a batch (a `started` without `done` in the batch
+   * log) in the given scopes, or in every scope: its rows go, and the issues it changed go back
+   * to their last state written by a complete batch. Its events are then processed again from
+   * that state: no finding doubled, no issue version skipped. Call it only for scopes no other
+   * live process writes: at start when this process is the store's only writer, or when a
+   * consumer-group member takes a partition over. Each step is safe to repeat if the process dies
+   * during the repair. Returns the number of batches repaired.
    */
-  async repairIncompleteWrites(): Promise<number> {
+  async repairInterruptedBatches(scopes: readonly string[] | 'all'): Promise<number> {
     const db = this.#db;
-    const orphanIds = async (table: string, column: string) =>
-      (
-        await this.#select<{ id: string }>(
-          `SELECT DISTINCT ${column} AS id FROM ${db}.${table} WHERE ${column} NOT IN (SELECT event_id FROM ${db}.records)`,
-        )
-      ).map((r) => r.id);
-    const orphans = {
-      findings: await orphanIds('findings', 'event_id'),
-      issueEvents: await orphanIds('issue_events', 'event_id'),
-      issues: await orphanIds('issues', 'last_event_id'),
-    };
+    const interrupted = await this.#select<{ attempt: string; batch_scope: string; events: string[]; dead_letters: string[] }>(
+      `SELECT attempt, any(scope) AS batch_scope, anyIf(event_ids, state = 'started') AS events,
+              anyIf(dead_letter_ids, state = 'started') AS dead_letters
+       FROM ${db}.batch_log ${scopes === 'all' ? '' : 'WHERE scope IN {scopes:Array(String)}'}
+       GROUP BY attempt
+       HAVING countIf(state = 'started') > 0 AND countIf(state != 'started') = 0`,
+      scopes === 'all' ? {} : { scopes },
+    );
     await this.#loadGeneration();
-    const total = orphans.findings.length + orphans.issueEvents.length + orphans.issues.length;
-    if (total === 0) return 0;
+    if (interrupted.length === 0) return 0;
 
-    const events = [...new Set([...orphans.issueEvents, ...orphans.issues])];
-    const affected = [
-      ...new Set([
-        ...(await this.#select<{ id: string }>(`SELECT DISTINCT issue_id AS id FROM ${db}.issue_events WHERE event_id IN {events:Array(String)}`, { events })),
-        ...(await this.#select<{ id: string }>(`SELECT DISTINCT issue_id AS id FROM ${db}.issues WHERE last_event_id IN {events:Array(String)}`, { events })),
-      ].map((r) => r.id)),
-    ];
+    const events = [...new Set(interrupted.flatMap((b) => b.events))];
+    const deadLetters = [...new Set(interrupted.flatMap((b) => b.dead_letters))];
+    const affected =
+      events.length === 0
+        ? []
+        : [
+            ...new Set(
+              [
+                ...(await this.#select<{ id: string }>(`SELECT DISTINCT issue_id AS id FROM ${db}.issue_events WHERE event_id IN {events:Array(String)}`, { events })),
+                ...(await this.#select<{ id: string }>(`SELECT DISTINCT issue_id AS id FROM ${db}.issues WHERE last_event_id IN {events:Array(String)}`, { events })),
+              ].map((r) => r.id),
+            ),
+          ];
     // Each affected issue goes back to its last state written by a complete batch, taken from
     // issue_events because the issues table may have merged that version away.
     const restored =
@@ -179,7 +217,7 @@ export class AnalyticsStore {
              GROUP BY issue_id`,
             { ids: affected, events },
           );
-    this.lastRepair = { findings: orphans.findings.length, issueEvents: orphans.issueEvents.length, issues: orphans.issues.length, affectedIssues: affected.length, restoredIssues: restored.length };
+    this.lastRepair = { batches: interrupted.length, events: events.length, deadLetters: deadLetters.length, affectedIssues: affected.length, restoredIssues: restored.length };
     const mutate = async (table: string, column: string, ids: readonly string[]) => {
       if (ids.length === 0) return;
       try {
@@ -192,15 +230,22 @@ export class AnalyticsStore {
         throw storeError(`repairing ${table} failed`, cause);
       }
     };
-    await mutate('issues', 'last_event_id', orphans.issues);
+    await mutate('issues', 'last_event_id', events);
     // Only after the interrupted versions are gone: a background merge of the restored row with a
     // higher, interrupted version would otherwise drop the restored one. If the process dies right
-    // here, the orphan issue_events rows, deleted below, make the next start restore again.
+    // here, the batch is still unfinished in the log, so the next take-over restores again.
     await this.#insert('issues', 'repair', restored.map((r) => JSON.parse(r.state) as object));
-    await mutate('issue_events', 'event_id', orphans.issueEvents);
-    await mutate('findings', 'event_id', orphans.findings);
+    await mutate('issue_events', 'event_id', events);
+    await mutate('findings', 'event_id', events);
+    await mutate('records', 'event_id', events);
+    await mutate('dead_letters', 'dead_letter_id', deadLetters);
     await this.#loadGeneration();
-    return total;
+    const now = new Date().toISOString();
+    await this.#insertPlain(
+      'batch_log',
+      interrupted.map((b) => ({ scope: b.batch_scope, attempt: b.attempt, state: 'repaired', batch_id: '', event_ids: [], dead_letter_ids: [], logged_at: now })),
+    );
+    return interrupted.length;
   }
 
   /** Mutation ids grow per table and survive restarts: a persistent marker of every repair so far. */
@@ -243,13 +288,21 @@ export class AnalyticsStore {
   }
 
   /** Open issues as of the last write, to resume the one-open-issue-per-(rule, customer) rule. */
-  async openIssues(): Promise<IssueState[]> {
+  async openIssues(customerTokens?: readonly string[]): Promise<IssueState[]> {
+    if (customerTokens !== undefined && customerTokens.length === 0) return [];
     const rows = await this.#select<Record<string, unknown>>(
-      `SELECT * EXCEPT (due_date), toString(due_date) AS due_date FROM ${this.#db}.issues FINAL WHERE status = 'open'`,
+      `SELECT * EXCEPT (due_date), toString(due_date) AS due_date FROM ${this.#db}.issues FINAL WHERE status = 'open'
+       ${customerTokens === undefined ? '' : 'AND customer_token IN {tokens:Array(String)}'}`,
+      customerTokens === undefined ? {} : { tokens: customerTokens },
     );
     return rows.map((row) => {
       const issue = fromColumns<IssueState>(row);
       return { ...issue, version: Number(issue.version), occurrences: Number(issue.occurrences), ruleVersion: Number(issue.ruleVersion) };
     });
+  }
+
+  async openIssueCount(): Promise<number> {
+    const rows = await this.#select<{ n: string }>(`SELECT count() AS n FROM ${this.#db}.issues FINAL WHERE status = 'open'`);
+    return Number(rows[0]?.n ?? 0);
   }
 }

@@ -143,6 +143,26 @@ export const MIGRATIONS: readonly Migration[] = [
     // the state before the interrupted change is restored from here (tokens and masked metadata only).
     statements: (db) => [`ALTER TABLE ${db}.issue_events ADD COLUMN IF NOT EXISTS issue_state String DEFAULT ''`],
   },
+  {
+    version: 3,
+    name: 'batch_log: which batch writes started and finished, per source scope (internal)',
+    // Not analyst-facing. A batch writes a `started` row before its first insert and a `done` row
+    // after its last, so a process taking over a Kafka partition (or starting on a file) finds the
+    // one batch a crashed writer left half-written, without scanning the analyst tables.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.batch_log (
+        scope String,
+        attempt String,
+        state Enum8('started' = 1, 'done' = 2, 'repaired' = 3),
+        batch_id String,
+        event_ids Array(String),
+        dead_letter_ids Array(String),
+        logged_at DateTime64(3, 'UTC')
+      ) ENGINE = MergeTree
+      ORDER BY (scope, attempt, state)
+      TTL toDateTime(logged_at) + INTERVAL 90 DAY`,
+    ],
+  },
 ];
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

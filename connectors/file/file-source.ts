@@ -21,6 +21,7 @@ export interface FileSourceOptions {
 export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceOptions): Source {
   const file = input === '-' ? 'stdin' : input;
   return {
+    ownership: 'exclusive',
     async run(handle: BatchHandler, signal: AbortSignal) {
       const stream = input === '-' ? standardInput() : createReadStream(input);
       const opened = new Promise<void>((resolve, reject) => {
@@ -44,7 +45,7 @@ export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceO
         const hash = createHash('sha256');
         for (const m of messages) hash.update(m.value).update('\n');
         const range = first.kind === 'file' && last.kind === 'file' ? `${first.line}-${last.line}` : '';
-        const batch = { id: `file:${basename(file)}:${range}:${hash.digest('hex').slice(0, 16)}`, messages };
+        const batch = { id: `file:${basename(file)}:${range}:${hash.digest('hex').slice(0, 16)}`, scope: `file:${file}`, tenure: 1, messages };
         messages = [];
         const handled = handle(batch);
         handled.catch(() => undefined); // a later batch may fail while an earlier one is awaited

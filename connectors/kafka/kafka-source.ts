@@ -9,7 +9,14 @@
 //
 // Tombstones (null values, as Debezium emits after a delete) are not change events: they are
 // skipped, counted in `tombstones` (not in `read`), and their offsets committed with the chunk.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+//
+// Several processes in one group share the partitions (ownership `shared`). Each batch names its
+// partition (scope) and this member's tenure over it; a partition that comes (back) to this member
+// in a rebalance starts a new tenure, so the pipeline drops what it cached for it and repairs what
+// a crashed previous owner left half-written. kafkajs finishes the running eachBatch calls before
+// it rejoins the group, so two members never process one partition at the same time, unless a
+// chunk takes longer than the rebalance timeout.
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { VerityError } from '../../pipelines/errors.ts';
 import type { BatchHandler, RawMessage, Source } from '../../pipelines/runtime/source.ts';
@@ -20,7 +27,7 @@ export interface KafkaSourceOptions {
   readonly topics: readonly string[];
   readonly batchSize: number;
   readonly partitionsConcurrency: number;
-  /** Stop once every partition is at the high watermark it had at start. */
+  /** Stop once the group's committed offsets reach the high watermarks the topics had at start. */
   readonly once: boolean;
   readonly logger: Logger;
   /** After a stop is requested, how long in-flight chunks may take before the run fails. */
@@ -31,12 +38,37 @@ export interface KafkaSourceOptions {
   readonly onLag?: (topic: string, partition: number, lag: number) => void;
 }
 
-const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
+
+/** Commit failures that only mean the group is rebalancing: the new owner re-reads, nothing is lost. */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
+
+/** How often `once` asks the broker for the group's committed offsets (other members commit too). */
+const CAUGHT_UP_POLL_MS = 1000;
 
 export class KafkaSource implements Source {
+  readonly ownership = 'shared' as const;
   readonly #o: KafkaSourceOptions;
   tombstones = 0;
   #consuming = false;
+  /** This member's tenure over each partition it holds; a new number each time one is assigned anew. */
+  readonly #tenures = new Map<string, number>();
+  #tenureCounter = 0;
+
+  /** Starts a tenure for every partition that was not assigned to this member before this join. */
+  #assigned(assignment: Readonly<Record<string, readonly number[]>>): void {
+    const now = new Set<string>();
+    for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) now.add(partitionKey(topic, p));
+    for (const key of [...this.#tenures.keys()]) if (!now.has(key)) this.#tenures.delete(key);
+    for (const key of now) if (!this.#tenures.has(key)) this.#tenures.set(key, ++this.#tenureCounter);
+  }
+
+  #tenureOf(topic: string, partition: number): number {
+    const key = partitionKey(topic, partition);
+    let tenure = this.#tenures.get(key);
+    if (tenure === undefined) this.#tenures.set(key, (tenure = ++this.#tenureCounter));
+    return tenure;
+  }
 
   /** True once the consumer joined its group (readiness before the first batch). */
   isConsuming(): boolean {
@@ -47,24 +79,26 @@ export class KafkaSource implements Source {
     this.#o = options;
   }
 
-  async #highWatermarks(): Promise<Map<string, { target: bigint; position: bigint }>> {
-    const admin = this.#o.kafka.admin();
-    await admin.connect();
-    try {
-      const out = new Map<string, { target: bigint; position: bigint }>();
-      const committed = await admin.fetchOffsets({ groupId: this.#o.groupId, topics: [...this.#o.topics] });
-      for (const topic of this.#o.topics) {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
-        for (const p of offsets) {
-          const c = mine.find((m) => m.partition === p.partition)?.offset ?? '-1';
-          const position = BigInt(c) >= 0n ? BigInt(c) : BigInt(p.low);
-          out.set(partitionKey(topic, p.partition), { target: BigInt(p.high), position });
-        }
+  /** Every partition's high watermark now (the target) and the group's committed position. */
+  async #highWatermarks(admin: Admin): Promise<Map<string, { target: bigint; position: bigint }>> {
+    const out = new Map<string, { target: bigint; position: bigint }>();
+    for (const topic of this.#o.topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        out.set(partitionKey(topic, p.partition), { target: BigInt(p.high), position: BigInt(p.low) });
       }
-      return out;
-    } finally {
-      await admin.disconnect();
+    }
+    await this.#committedPositions(admin, out);
+    return out;
+  }
+
+  /** Moves positions forward to what the whole group has committed (any member). */
+  async #committedPositions(admin: Admin, positions: Map<string, { target: bigint; position: bigint }>): Promise<void> {
+    const committed = await admin.fetchOffsets({ groupId: this.#o.groupId, topics: [...this.#o.topics] });
+    for (const { topic, partitions } of committed) {
+      for (const { partition, offset } of partitions) {
+        const p = positions.get(partitionKey(topic, partition));
+        if (p && BigInt(offset) > p.position) p.position = BigInt(offset);
+      }
     }
   }
 
@@ -100,7 +134,14 @@ export class KafkaSource implements Source {
 
     const commit = async (topic: string, partition: number, last: KafkaMessage, highWatermark: string) => {
       const next = BigInt(last.offset) + 1n;
-      await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+      try {
+        await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+      } catch (error) {
+        if (!REBALANCE_ERRORS.has((error as { type?: string }).type ?? '')) throw error;
+        // The chunk is stored; whoever reads the partition next skips its events as stored.
+        logger.warn({ topic, partition, offset: last.offset, reason: (error as { type?: string }).type }, 'offset commit refused during a rebalance: the chunk is stored and will be skipped when re-read');
+        throw new RebalanceDuringCommit(error);
+      }
       const lag = BigInt(highWatermark) - next;
       this.#o.onLag?.(topic, partition, Number(lag > 0n ? lag : 0n));
       const p = caughtUp?.get(partitionKey(topic, partition));
@@ -126,10 +167,19 @@ export class KafkaSource implements Source {
         const first = chunk[0]!;
         const last = chunk[chunk.length - 1]!;
         try {
-          if (raw.length > 0) await handle({ id: `${topic}-${partition}-${first.offset}-${last.offset}`, messages: raw });
+          if (raw.length > 0) {
+            await handle({
+              id: `${topic}-${partition}-${first.offset}-${last.offset}`,
+              scope: partitionKey(topic, partition),
+              tenure: this.#tenureOf(topic, partition),
+              messages: raw,
+            });
+          }
           resolveOffset(last.offset);
           await commit(topic, partition, last, batch.highWatermark);
         } catch (error) {
+          // kafkajs rejoins the group when eachBatch throws a rebalance error; not a failure.
+          if (error instanceof RebalanceDuringCommit) throw error.cause;
           // The pipeline's in-memory state may be ahead of the store now: stop rather than retry.
           failure = error;
           logger.error({ topic, partition, offset: first.offset, err: error }, 'batch failed: stopping the consumer without committing it');
@@ -141,6 +191,7 @@ export class KafkaSource implements Source {
     };
 
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.#assigned(e.payload.memberAssignment);
       this.#consuming = true;
       logger.info({ groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'kafka consumer started: consuming');
     });
@@ -151,12 +202,26 @@ export class KafkaSource implements Source {
       }
     });
 
+    let admin: Admin | undefined;
+    let poll: NodeJS.Timeout | undefined;
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...topics], fromBeginning: true });
       if (this.#o.once) {
-        caughtUp = await this.#highWatermarks();
+        admin = this.#o.kafka.admin();
+        await admin.connect();
+        const positions = (caughtUp = await this.#highWatermarks(admin));
         checkCaughtUp();
+        // Other members of the group commit the partitions this one does not hold.
+        const groupAdmin = admin;
+        let polling = false;
+        poll = setInterval(() => {
+          if (polling || stopping) return;
+          polling = true;
+          this.#committedPositions(groupAdmin, positions)
+            .then(checkCaughtUp, (error: unknown) => logger.debug({ err: error }, 'could not read the group offsets; trying again'))
+            .finally(() => (polling = false));
+        }, CAUGHT_UP_POLL_MS);
       }
       if (!stopping && !signal.aborted) {
         await consumer.run({
@@ -169,7 +234,9 @@ export class KafkaSource implements Source {
       if (signal.aborted) stop();
       await stopRequested;
     } finally {
+      clearInterval(poll);
       signal.removeEventListener('abort', onAbort);
+      await admin?.disconnect();
       await this.#disconnect(consumer);
     }
     if (failure !== undefined) {
@@ -190,5 +257,12 @@ export class KafkaSource implements Source {
       this.#o.logger.error({ timeoutMs: limit }, 'Kafka consumer did not stop in time: uncommitted batches will be re-delivered');
       throw new VerityError('SOURCE_FAILED', `Kafka consumer did not stop within ${limit} ms`);
     }
+  }
+}
+
+/** A commit refused because the group is rebalancing; carries kafkajs's error for it to handle. */
+class RebalanceDuringCommit extends Error {
+  constructor(cause: unknown) {
+    super('offset commit refused during a rebalance', { cause });
   }
 }

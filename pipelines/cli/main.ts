@@ -5,6 +5,7 @@ import { registerGenerate } from './commands/generate.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerRules } from './commands/rules.ts';
 import { registerRun } from './commands/run.ts';
+import { registerStore } from './commands/store.ts';
 import { rerunWithStdinMoved } from './stdin-input.ts';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerProduce(program);
   registerRules(program);
+  registerStore(program);
   return program;
 }
 

@@ -40,6 +40,11 @@ export class InMemoryIssueStateStore implements IssueStateStore {
     }
   }
 
+  /** Drops what is cached for a customer, e.g. when another process may have changed it. */
+  forget(customerToken: string): void {
+    this.#open.delete(customerToken);
+  }
+
   get openCount(): number {
     let count = 0;
     for (const byRule of this.#open.values()) count += byRule.size;

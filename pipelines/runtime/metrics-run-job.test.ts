@@ -54,6 +54,7 @@ describe('runJob with the metrics endpoint', () => {
     const files = createFileSource({ input: stream, batchSize: config.batchSize });
     // Scrapes the endpoint before the source starts and after each durably written batch.
     const source: Source = {
+      ownership: 'exclusive',
       run: async (handle, signal) => {
         seen.ready.push((await fetch(`${server!.url}/readyz`)).status);
         await files.run(async (batch) => {
@@ -82,6 +83,7 @@ describe('runJob with the metrics endpoint', () => {
     const files = createFileSource({ input: stream, batchSize: config.batchSize });
     let server: MetricsServer | undefined;
     const source: Source = {
+      ownership: 'exclusive',
       run: async (handle, signal) => {
         await files.run(handle, signal);
         text = await (await fetch(`${server!.url}/metrics`)).text();

@@ -9,21 +9,30 @@ import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts'
 import type { ChangeEvent } from '../contract/customer-change.ts';
 import { decodeMessage } from '../quality/decode.ts';
 import { sha256Hex, stableId } from '../quality/hash.ts';
-import type { IssueTracker } from '../quality/issue-tracker.ts';
+import type { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.ts';
 import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
 import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
 import type { PipelineMetrics } from './metrics.ts';
 import type { RunStats } from './run-stats.ts';
-import { formatCoordinates, type RawMessage, type SourceBatch } from './source.ts';
+import { ScopeTenures } from './scope-tenures.ts';
+import { formatCoordinates, type RawMessage, type SourceBatch, type StoreOwnership } from './source.ts';
 
 export interface QualityPipelineDeps extends EventProcessorDeps {
   readonly issues: IssueTracker;
+  /** The state `issues` works on: filled per scope in shared mode, forgotten when a tenure ends. */
+  readonly issueState: InMemoryIssueStateStore;
+  /** From the source: shared means scopes are taken over (repaired, state loaded) as they arrive. */
+  readonly ownership: StoreOwnership;
   readonly mappings: readonly DebeziumMapping[];
   readonly store: AnalyticsStore;
   readonly deadLetters: DeadLetterArchive;
   readonly stats: RunStats;
   readonly logger: Logger;
-  /** False when this process is the only writer and the store was empty at start. */
+  /**
+   * Whether event ids are looked up in the store. False only when this process is the only writer
+   * and the store was empty at start; shared ownership always looks them up, since another
+   * process may have processed an event before the scope moved here.
+   */
   readonly checkStoredEventIds: boolean;
   /** Bounds memory in long runs; ids older than this many are only found through the store. */
   readonly seenEventIdLimit?: number;
@@ -56,6 +65,7 @@ interface PreparedBatch {
 export class QualityPipeline {
   readonly #deps: QualityPipelineDeps;
   readonly #seen = new Set<string>();
+  readonly #tenures = new ScopeTenures();
   #checkStored: boolean;
   /** The last batch handed over: prepared, and durably written (see `handle`). */
   #prepared: Promise<unknown> = Promise.resolve();
@@ -63,7 +73,7 @@ export class QualityPipeline {
 
   constructor(deps: QualityPipelineDeps) {
     this.#deps = deps;
-    this.#checkStored = deps.checkStoredEventIds;
+    this.#checkStored = deps.ownership === 'shared' || deps.checkStoredEventIds;
   }
 
   #deadLetter(message: RawMessage, code: string, reason: string, errorPath: string, now: string): ArchivedDeadLetter {
@@ -102,15 +112,38 @@ export class QualityPipeline {
    */
   readonly handle = (batch: SourceBatch): Promise<void> => {
     const endTimer = this.#deps.metrics?.startBatchTimer();
-    const prepared = this.#prepared.then(() => this.#prepare(batch));
+    const previousWrite = this.#written;
+    const prepared = this.#prepared.then(() => this.#prepare(batch, previousWrite));
     const written = Promise.all([prepared, this.#written]).then(([out]) => this.#commit(batch, out));
     this.#prepared = prepared;
     this.#written = written;
     return written.finally(() => endTimer?.());
   };
 
-  async #prepare(batch: SourceBatch): Promise<PreparedBatch> {
+  /**
+   * The start of this process's tenure over a scope (shared mode): everything it wrote before is
+   * stored, a batch the scope's previous writer left half-written is undone, and issue state
+   * cached from an earlier tenure is dropped, because another process may have changed it.
+   */
+  async #takeOver(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<void> {
+    const { store, logger, issueState } = this.#deps;
+    await previousWrite.catch(() => undefined); // a failed write fails this batch's commit anyway
+    for (const token of this.#tenures.begin(batch.scope, batch.tenure)) issueState.forget(token);
+    const repaired = await store.repairInterruptedBatches([batch.scope]);
+    if (repaired > 0) {
+      logger.warn(
+        { scope: batch.scope, repair: store.lastRepair },
+        'took over a scope whose previous writer left a batch half-written: removed it; its events are processed again',
+      );
+    }
+    logger.debug({ scope: batch.scope, tenure: batch.tenure }, 'scope taken over');
+  }
+
+  /** `previousWrite`: the write of the batch handed over before this one. */
+  async #prepare(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<PreparedBatch> {
     const { stats, logger } = this.#deps;
+    const shared = this.#deps.ownership === 'shared';
+    if (shared && this.#tenures.isNew(batch.scope, batch.tenure)) await this.#takeOver(batch, previousWrite);
     const now = this.#deps.now();
     const accepted: { event: ChangeEvent; message: RawMessage }[] = [];
     const rejected: ArchivedDeadLetter[] = [];
@@ -129,18 +162,32 @@ export class QualityPipeline {
     const stored = this.#checkStored
       ? await this.#deps.store.storedEventIds(accepted.map((a) => a.event.eventId).filter((id) => !this.#seen.has(id)))
       : new Set<string>();
+    const fresh: typeof accepted = [];
+    for (const item of accepted) {
+      stats.accepted += 1;
+      const { eventId } = item.event;
+      if (this.#seen.has(eventId) || stored.has(eventId)) {
+        stats.duplicates += 1;
+        continue;
+      }
+      this.#remember(eventId);
+      fresh.push(item);
+    }
+
+    if (shared) {
+      // Issue state of customers first seen in this tenure comes from the store, as the scope's
+      // previous writers left it.
+      const tokens: string[] = [];
+      for (const { event } of fresh) if (event.schema === 'customer-change/v1') tokens.push(this.#deps.tokenizer.token('customer', event.customerId));
+      const unloaded = this.#tenures.claimUnloaded(batch.scope, tokens);
+      if (unloaded.length > 0) for (const issue of await this.#deps.store.openIssues(unloaded)) this.#deps.issueState.put(issue);
+    }
 
     const records: RecordRow[] = [];
     const findings: Finding[] = [];
     const issueChanges: IssueChange[] = [];
-    for (const [index, { event, message }] of accepted.entries()) {
+    for (const [index, { event, message }] of fresh.entries()) {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
-      stats.accepted += 1;
-      if (this.#seen.has(event.eventId) || stored.has(event.eventId)) {
-        stats.duplicates += 1;
-        continue;
-      }
-      this.#remember(event.eventId);
       const out = processEvent(event, formatCoordinates(message.coordinates), this.#deps);
       records.push(out.record);
       for (const f of out.findings) {
@@ -173,7 +220,7 @@ export class QualityPipeline {
     // The original bytes first: if the store write fails, the batch is retried and nothing is lost.
     await this.#deps.deadLetters.append(rejected);
     await this.#deps.store.write(
-      batch.id,
+      batch,
       { records, findings, issueChanges, deadLetters: rejected.map((r) => r.deadLetter) },
       now,
     );

@@ -14,6 +14,7 @@ import { loadTokenKey } from '../privacy/token-key.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
 import { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.ts';
 import type { Logger } from './logger.ts';
+import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { QualityPipeline, type QualityPipelineDeps } from './quality-pipeline.ts';
@@ -107,12 +108,17 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     }
     const applied = await migrate(client, config.database);
     readiness.migrated = true;
-    const store = new AnalyticsStore(client, config.database, config.storeConcurrency);
-    const repaired = await store.repairIncompleteWrites();
-    if (repaired > 0) logger.warn({ orphanEvents: store.lastRepair }, 'removed rows of an interrupted batch; its events will be processed again');
+    const store = new AnalyticsStore(client, config.database, config.storeConcurrency, failpointFromEnv());
     const issueState = new InMemoryIssueStateStore();
-    for (const issue of await store.openIssues()) issueState.put(issue);
-    const checkStored = await store.hasRecords();
+    // An exclusive source owns the whole store now: repair and load everything once. A shared one
+    // (a consumer group) takes each partition over as its batches arrive (QualityPipeline).
+    const exclusive = source.ownership === 'exclusive';
+    if (exclusive) {
+      const repaired = await store.repairInterruptedBatches('all');
+      if (repaired > 0) logger.warn({ repair: store.lastRepair }, 'removed a batch an interrupted run left half-written; its events are processed again');
+      for (const issue of await store.openIssues()) issueState.put(issue);
+    }
+    const checkStored = !exclusive || (await store.hasRecords());
     logger.info(
       {
         store: describeStoreTarget(config.store),
@@ -120,7 +126,8 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
         migrationsApplied: applied,
         rules: pack.rules.length,
         mappings: mappings.length,
-        openIssues: issueState.openCount,
+        ownership: source.ownership,
+        ...(exclusive ? { openIssues: issueState.openCount } : {}),
       },
       'verity run starting',
     );
@@ -130,6 +137,8 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       rules: pack.rules,
       tokenizer: createTokenizer(key),
       issues: new IssueTracker(issueState, prcCalendar),
+      issueState,
+      ownership: source.ownership,
       mappings,
       store,
       deadLetters,
@@ -164,7 +173,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
         updated: stats.issuesUpdated,
         resolved: stats.issuesResolved,
         withdrawn: stats.issuesWithdrawn,
-        open: issueState.openCount,
+        open: await store.openIssueCount(),
       },
       provisionalDeadlines: stats.provisionalDeadlines,
       deadLettersByReason: Object.fromEntries(stats.deadLettersByReason),

@@ -14,6 +14,17 @@ export interface RawMessage {
 
 export interface SourceBatch {
   /**
+   * The ordered stream this batch continues: a Kafka topic-partition, or the input file. Batches
+   * of one scope are handed over in order, and a scope is written by one process at a time.
+   */
+  readonly scope: string;
+  /**
+   * Grows each time this process takes the scope over (Kafka: the partition is assigned to it
+   * again after a rebalance). A new value means another process may have written the scope
+   * meanwhile, so whatever was cached for it is stale.
+   */
+  readonly tenure: number;
+  /**
    * Deterministic for the same messages (e.g. topic-partition-firstOffset-lastOffset, or a file's
    * line range and content hash): a re-delivered batch gets the same id, which makes its inserts
    * no-ops through `insert_deduplication_token`.
@@ -24,7 +35,15 @@ export interface SourceBatch {
 
 export type BatchHandler = (batch: SourceBatch) => Promise<void>;
 
+/**
+ * `exclusive`: this process is the store's only writer for the whole run (a file, stdin), so
+ * state can be loaded once at start. `shared`: scopes move between processes that share the
+ * store (a consumer group), so state is taken over per scope when its tenure begins.
+ */
+export type StoreOwnership = 'exclusive' | 'shared';
+
 export interface Source {
+  readonly ownership: StoreOwnership;
   /**
    * Calls `handle` for each batch in order and resolves when the input ends or `signal` aborts,
    * after every handled batch has resolved. It may hand over the next batch before the previous

@@ -1,5 +1,6 @@
-// Runs the real `verity` CLI in a child process, as a user would.
-import { spawnSync } from 'node:child_process';
+// Runs the real `verity` CLI in a child process, as a user would: to completion (`verity`), or
+// long-running (`spawnVerity`, e.g. `verity run` on Kafka or `verity store serve`).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,4 +20,62 @@ export function verity(args: readonly string[], env: NodeJS.ProcessEnv = {}, std
     ...(stdin === undefined ? {} : { input: stdin }),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface Child {
+  readonly process: ChildProcess;
+  stderr: string;
+  stdout: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when stderr contains `text`. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnVerity(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
+  const proc = spawn(process.execPath, ['bin/verity.mjs', ...args], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  const waiters: { text: string; resolve: () => void }[] = [];
+  const child: Child = {
+    process: proc,
+    stderr: '',
+    stdout: '',
+    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
+    waitFor(text, timeoutMs = 60_000) {
+      if (child.stderr.includes(text)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms:\n${child.stderr.slice(-3000)}`)), timeoutMs);
+        waiters.push({ text, resolve: () => (clearTimeout(timer), resolve()) });
+        void child.exited.then(() => setTimeout(() => reject(new Error(`exited before "${text}":\n${child.stderr.slice(-3000)}`)), 50));
+      });
+    },
+  };
+  proc.stdout!.on('data', (d: Buffer) => (child.stdout += d.toString('utf8')));
+  proc.stderr!.on('data', (d: Buffer) => {
+    child.stderr += d.toString('utf8');
+    for (const w of waiters.splice(0)) {
+      if (child.stderr.includes(w.text)) w.resolve();
+      else waiters.push(w);
+    }
+  });
+  return child;
+}
+
+/** `verity store serve` on a free port over `dataDir`; resolves with its URL once it listens. */
+export async function serveStore(dataDir: string): Promise<{ url: string; child: Child; stop(): Promise<void> }> {
+  const child = spawnVerity(['store', 'serve', '--data-dir', dataDir, '--port', '0']);
+  await child.waitFor('store serving', 60_000);
+  const url = /"url":"(http:\/\/[^"]+)"/.exec(child.stderr)?.[1];
+  if (!url) throw new Error(`no URL in:\n${child.stderr}`);
+  return {
+    url,
+    child,
+    async stop() {
+      child.process.kill('SIGTERM');
+      const exit = await child.exited;
+      if (exit.code !== 0) throw new Error(`verity store serve exited with ${exit.code ?? exit.signal}:\n${child.stderr.slice(-3000)}`);
+    },
+  };
 }

@@ -1,10 +1,9 @@
-// Helpers for the Kafka pipeline tests: read whole topics, spawn `verity run` as a long-running
-// child, and dump the store of a data dir (only when no child process holds it).
-import { spawn, type ChildProcess } from 'node:child_process';
+// Helpers for the Kafka pipeline tests: read whole topics, and dump the store of a data dir (only
+// when no child process holds it) or behind a `verity store serve` URL.
 import { join } from 'node:path';
 import type { IHeaders } from 'kafkajs';
+import { expect } from 'vitest';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
-import { PROJECT_ROOT } from '../e2e/support.ts';
 import { kafkaClient, uniqueTopic } from '../support/kafka/use-kafka.ts';
 
 export interface TopicMessage {
@@ -58,47 +57,6 @@ export async function readTopic(brokers: string[], topic: string, timeoutMs = 60
   return out;
 }
 
-export interface Child {
-  readonly process: ChildProcess;
-  stderr: string;
-  stdout: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves when stderr contains `text`. */
-  waitFor(text: string, timeoutMs?: number): Promise<void>;
-}
-
-export function spawnVerity(args: readonly string[], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(process.execPath, ['bin/verity.mjs', ...args], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  const waiters: { text: string; resolve: () => void }[] = [];
-  const child: Child = {
-    process: proc,
-    stderr: '',
-    stdout: '',
-    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
-    waitFor(text, timeoutMs = 60_000) {
-      if (child.stderr.includes(text)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms:\n${child.stderr.slice(-3000)}`)), timeoutMs);
-        waiters.push({ text, resolve: () => (clearTimeout(timer), resolve()) });
-        void child.exited.then(() => setTimeout(() => reject(new Error(`exited before "${text}":\n${child.stderr.slice(-3000)}`)), 50));
-      });
-    },
-  };
-  proc.stdout!.on('data', (d: Buffer) => (child.stdout += d.toString('utf8')));
-  proc.stderr!.on('data', (d: Buffer) => {
-    child.stderr += d.toString('utf8');
-    for (const w of waiters.splice(0)) {
-      if (child.stderr.includes(w.text)) w.resolve();
-      else waiters.push(w);
-    }
-  });
-  return child;
-}
-
 export interface StoreDump {
   readonly eventIds: string[];
   readonly recordRows: number;
@@ -106,15 +64,20 @@ export interface StoreDump {
   readonly findingRows: number;
   readonly issues: string[];
   readonly issueEvents: number;
+  readonly issueEventRows: number;
   readonly deadLetterIds: string[];
+  readonly deadLetterRows: number;
   readonly tables: string;
 }
 
 const TABLES = ['records', 'findings', 'issues', 'issue_events', 'dead_letters'] as const;
 
-/** Opens the embedded store of `dataDir`: only call when no verity process holds it. */
-export async function dumpStore(dataDir: string): Promise<StoreDump> {
-  const client = createStoreClient({ kind: 'embedded', path: join(dataDir, 'chdb') });
+/**
+ * The tables behind `store`: the embedded store of a data dir (only when no process holds it), or
+ * an http:// URL (`verity store serve`).
+ */
+export async function dumpStore(store: string): Promise<StoreDump> {
+  const client = createStoreClient(/^https?:\/\//.test(store) ? { kind: 'http', url: store } : { kind: 'embedded', path: join(store, 'chdb') });
   const col = async (sql: string) =>
     (await (await client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, string | number>>()).map((r) =>
       Object.values(r).join('|'),
@@ -129,10 +92,61 @@ export async function dumpStore(dataDir: string): Promise<StoreDump> {
       findingRows: Number((await col('SELECT count() FROM verity.findings'))[0]),
       issues: await col('SELECT issue_id, status, version FROM verity.issues FINAL ORDER BY issue_id'),
       issueEvents: Number((await col('SELECT count() FROM (SELECT DISTINCT issue_id, version FROM verity.issue_events)'))[0]),
+      issueEventRows: Number((await col('SELECT count() FROM verity.issue_events'))[0]),
       deadLetterIds: await col('SELECT DISTINCT dead_letter_id FROM verity.dead_letters ORDER BY dead_letter_id'),
+      deadLetterRows: Number((await col('SELECT count() FROM verity.dead_letters'))[0]),
       tables: dumps.join('\n'),
     };
   } finally {
     await client.close();
+  }
+}
+
+/** `dump` holds exactly what a clean single run (`clean`) holds: nothing lost, nothing doubled. */
+export function expectSameTables(dump: StoreDump, clean: StoreDump): void {
+  const diff = (a: string[], b: string[]) => {
+    const sb = new Set(b);
+    return a.filter((x) => !sb.has(x));
+  };
+  // A short, readable difference first (ids only, no personal data).
+  expect({
+    eventsMissing: diff(clean.eventIds, dump.eventIds).length,
+    eventsExtra: diff(dump.eventIds, clean.eventIds).length,
+    findingsMissing: diff(clean.findingIds, dump.findingIds).length,
+    findingsExtra: diff(dump.findingIds, clean.findingIds).length,
+    issuesMissing: diff(clean.issues, dump.issues).slice(0, 5),
+    issuesExtra: diff(dump.issues, clean.issues).slice(0, 5),
+  }).toEqual({ eventsMissing: 0, eventsExtra: 0, findingsMissing: 0, findingsExtra: 0, issuesMissing: [], issuesExtra: [] });
+  expect(dump.eventIds).toEqual(clean.eventIds);
+  expect(dump.recordRows).toBe(dump.eventIds.length);
+  expect(dump.findingIds).toEqual(clean.findingIds);
+  expect(dump.findingRows).toBe(dump.findingIds.length);
+  expect(dump.issues).toEqual(clean.issues);
+  expect(dump.issueEvents).toBe(clean.issueEvents);
+  expect(dump.issueEventRows).toBe(dump.issueEvents);
+  expect(dump.deadLetterIds).toEqual(clean.deadLetterIds);
+  expect(dump.deadLetterRows).toBe(dump.deadLetterIds.length);
+}
+
+/** Resolves once `group` has committed every partition of `topics` up to its current end. */
+export async function waitForGroupCaughtUp(brokers: string[], group: string, topics: readonly string[], timeoutMs = 120_000): Promise<void> {
+  const admin = kafkaClient(brokers).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ends = new Map<string, bigint>();
+      for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+      const committed = new Map<string, bigint>();
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: group, topics: [...topics] })) {
+        for (const p of partitions) committed.set(`${topic}/${p.partition}`, BigInt(p.offset));
+      }
+      const behind = [...ends].filter(([key, end]) => (committed.get(key) ?? -1n) < end);
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`group ${group} still behind on ${behind.map(([k]) => k).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    await admin.disconnect();
   }
 }
