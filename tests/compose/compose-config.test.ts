@@ -261,7 +261,8 @@ describe('docker-compose.yml streaming stack', () => {
     expect(topics?.sort()).toEqual(Object.values(DEFAULTS.topics).sort());
     expect(flagValues(line, '--bootstrap-server')).toEqual(['kafka:9092']);
     // As many partitions as Verity gives the topics it creates itself, whoever comes first.
-    expect(flagValues(line, '--partitions')).toEqual([String(DEFAULT_TOPIC_PARTITIONS)]);
+    expect(flagValues(line, '--partitions')).toEqual([String(DEFAULTS.topicPartitions)]);
+    expect(DEFAULT_TOPIC_PARTITIONS).toBe(DEFAULTS.topicPartitions);
   });
 
   it('runs the consumer against the in-network Kafka listener and the ClickHouse service', () => {

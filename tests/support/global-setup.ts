@@ -21,6 +21,7 @@ const USES_KAFKA = /use-kafka(?:\.ts)?['"]|inject\(\s*['"]kafka/;
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   project.provide('kafkaBrokers', []);
   project.provide('kafkaSource', '');
+  project.provide('kafkaSasl', null);
 
   const needed = await selectedFilesUseKafka(project);
   if (!needed) {
@@ -41,6 +42,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   project.provide('kafkaBrokers', kafka.brokers);
   project.provide('kafkaSource', kafka.source);
+  project.provide('kafkaSasl', kafka.sasl ?? null);
   project.provide('kafkaUnavailableReason', '');
   return async () => {
     const started = Date.now();
