@@ -11,6 +11,8 @@ import { DEFAULTS, ENV } from '../../pipelines/config/defaults.ts';
 import { DEFAULT_TOPIC_PARTITIONS } from '../../connectors/kafka/kafka-run.ts';
 import { buildProgram } from '../../pipelines/cli/main.ts';
 import { HEALTH_PATH } from '../../pipelines/runtime/metrics-server.ts';
+import { CLICKHOUSE_IMAGE } from '../support/clickhouse/docker.ts';
+import { KAFKA_IMAGE } from '../support/kafka/docker.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -419,5 +421,12 @@ describe('docker-compose.yml streaming stack', () => {
 describe('Dockerfile metrics port', () => {
   it('exposes the metrics port the code defaults to', () => {
     expect(read('Dockerfile')).toMatch(new RegExp(`^EXPOSE ${DEFAULTS.metricsPort}$`, 'm'));
+  });
+});
+
+describe('test containers', () => {
+  it('run the same Kafka and ClickHouse images as docker-compose.yml', () => {
+    expect(KAFKA_IMAGE).toBe(service('kafka').image);
+    expect(CLICKHOUSE_IMAGE).toBe(service('clickhouse').image);
   });
 });
