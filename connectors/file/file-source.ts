@@ -59,6 +59,9 @@ export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceO
         );
       });
       await opened;
+      // A stop must not wait for the next line: standard input may stay silent for hours.
+      const onAbort = () => stream.destroy();
+      signal.addEventListener('abort', onAbort, { once: true });
       let messages: RawMessage[] = [];
       let lineNumber = 0;
       // Handled in order; awaited oldest first, so the first failure is the one reported.
@@ -79,15 +82,21 @@ export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceO
         while (pending.length >= Math.max(1, inFlight)) await pending.shift();
       };
       try {
-        for await (const line of byteLines(stream)) {
-          lineNumber += 1;
-          messages.push({ value: line, coordinates: { kind: 'file', file, line: lineNumber } });
-          if (messages.length >= batchSize) await flush();
-          if (signal.aborted) break;
+        try {
+          for await (const line of byteLines(stream)) {
+            lineNumber += 1;
+            messages.push({ value: line, coordinates: { kind: 'file', file, line: lineNumber } });
+            if (messages.length >= batchSize) await flush();
+            if (signal.aborted) break;
+          }
+        } catch (error) {
+          // Destroying the stream on abort ends the read with a premature-close error: that is the stop.
+          if (!signal.aborted) throw error;
         }
         if (!signal.aborted) await flush();
         while (pending.length > 0) await pending.shift();
       } finally {
+        signal.removeEventListener('abort', onAbort);
         // Never return while a batch is still being written (the caller closes the store next).
         await Promise.allSettled(pending);
         if (input !== '-') stream.destroy();

@@ -8,6 +8,7 @@ import { PipelineMetrics } from '../../runtime/metrics.ts';
 import type { Source } from '../../runtime/source.ts';
 import { runJob, type RunReport } from '../../runtime/run-job.ts';
 import { createProgress } from '../progress.ts';
+import { exitStatusFor, stopSignalHandler } from '../stop-signals.ts';
 
 export interface RunFlags {
   input?: string;
@@ -44,6 +45,8 @@ export interface RunFlags {
 
 /** After a stop signal, the Kafka source has 30 s to drain; this is the last resort beyond that. */
 const HARD_EXIT_AFTER_MS = 40_000;
+/** A second stop signal sooner than this after the first is the same request delivered twice. */
+const SIGNAL_ECHO_MS = 1_000;
 
 /** Shared by `verity run` and `npm start`. */
 export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport; config: RunConfig }> {
@@ -69,8 +72,22 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       process.exit(1);
     }, HARD_EXIT_AFTER_MS).unref();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // See stop-signals.ts: the first signal stops gracefully, its echo is ignored, a late repeat exits.
+  const onSignal = stopSignalHandler({
+    echoMs: SIGNAL_ECHO_MS,
+    now: Date.now,
+    onStop: (signal) => {
+      logger.info({ signal }, 'stop requested: finishing the batch in progress, then exiting');
+      stop();
+    },
+    onInsist: (signal) => {
+      logger.warn({ signal }, 'second stop signal: exiting now; uncommitted batches will be re-delivered');
+      process.exit(exitStatusFor(signal));
+    },
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   // A file or stdin given explicitly wins over brokers from the environment; Kafka needs no --input.
   let kafkaRun: KafkaRun | undefined;
   let metrics: PipelineMetrics | undefined;
@@ -100,8 +117,9 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
   } finally {
     await kafkaRun?.close();
     progress.stop();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }
 
