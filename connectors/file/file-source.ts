@@ -1,7 +1,11 @@
 // A JSON Lines file (or stdin) as a source: one message per line, coordinates = file and line.
+// Lines are cut from the raw bytes at LF (a CR before it is dropped), so each message holds the
+// line's original bytes, invalid UTF-8 included, for the decoder to judge and the dead-letter
+// archive to keep, and line numbers agree with `wc -l` and editors: a lone CR inside a line does
+// not start a new one, as it would for node:readline.
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { VerityError } from '../../pipelines/errors.ts';
 import type { BatchHandler, RawMessage, Source } from '../../pipelines/runtime/source.ts';
@@ -18,6 +22,30 @@ export interface FileSourceOptions {
   readonly inFlight?: number;
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+
+function withoutCr(line: Buffer): Buffer {
+  return line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, -1) : line;
+}
+
+/** The lines of a byte stream, without their LF or CRLF; a last line without LF counts too. */
+export async function* byteLines(stream: Readable): AsyncGenerator<Buffer> {
+  let carry: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let start = 0;
+    for (let end = bytes.indexOf(LF); end !== -1; end = bytes.indexOf(LF, start)) {
+      const piece = bytes.subarray(start, end);
+      yield withoutCr(carry.length === 0 ? piece : Buffer.concat([...carry, piece]));
+      carry = [];
+      start = end + 1;
+    }
+    if (start < bytes.length) carry.push(bytes.subarray(start));
+  }
+  if (carry.length > 0) yield withoutCr(Buffer.concat(carry));
+}
+
 export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceOptions): Source {
   const file = input === '-' ? 'stdin' : input;
   return {
@@ -32,7 +60,9 @@ export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceO
         );
       });
       await opened;
-      const lines = createInterface({ input: stream, crlfDelay: Infinity });
+      // A stop must not wait for the next line: standard input may stay silent for hours.
+      const onAbort = () => stream.destroy();
+      signal.addEventListener('abort', onAbort, { once: true });
       let messages: RawMessage[] = [];
       let lineNumber = 0;
       // Handled in order; awaited oldest first, so the first failure is the one reported.
@@ -53,18 +83,23 @@ export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceO
         while (pending.length >= Math.max(1, inFlight)) await pending.shift();
       };
       try {
-        for await (const line of lines) {
-          lineNumber += 1;
-          messages.push({ value: Buffer.from(line, 'utf8'), coordinates: { kind: 'file', file, line: lineNumber } });
-          if (messages.length >= batchSize) await flush();
-          if (signal.aborted) break;
+        try {
+          for await (const line of byteLines(stream)) {
+            lineNumber += 1;
+            messages.push({ value: line, coordinates: { kind: 'file', file, line: lineNumber } });
+            if (messages.length >= batchSize) await flush();
+            if (signal.aborted) break;
+          }
+        } catch (error) {
+          // Destroying the stream on abort ends the read with a premature-close error: that is the stop.
+          if (!signal.aborted) throw error;
         }
         if (!signal.aborted) await flush();
         while (pending.length > 0) await pending.shift();
       } finally {
+        signal.removeEventListener('abort', onAbort);
         // Never return while a batch is still being written (the caller closes the store next).
         await Promise.allSettled(pending);
-        lines.close();
         if (input !== '-') stream.destroy();
       }
     },

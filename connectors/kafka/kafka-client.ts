@@ -1,9 +1,13 @@
 // One place that turns the run configuration into a kafkajs client. kafkajs logs go through pino at
 // WARN and above, with only the client's own message and a few safe fields: kafkajs log entries can
 // carry request payloads, which may hold personal data.
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaRunConfig } from '../../pipelines/config/run-config.ts';
+import { applyKafkajsRequestQueueFix } from './kafkajs-request-queue-fix.ts';
+
+// Before any connection exists: see the module for the kafkajs defect it fixes.
+applyKafkajsRequestQueueFix();
 
 const SAFE_LOG_FIELDS = ['broker', 'clientId', 'groupId', 'topic', 'partition', 'retryCount', 'retryTime', 'error', 'type'] as const;
 
@@ -20,18 +24,26 @@ function pinoLogCreator(logger: Logger) {
     };
 }
 
-export function createKafka(config: KafkaRunConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+/**
+ * The kafkajs client options for a run configuration: TLS and SASL exactly as configured (kafkajs
+ * takes `ssl: true` or Node TLS options such as `ca`, `cert`, `key`), logs through pino.
+ */
+export function kafkaClientConfig(config: KafkaRunConfig, logger: Logger, clientIdSuffix = ''): KafkaConfig {
   const sasl: SASLOptions | undefined = config.sasl
     ? ({ mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions)
     : undefined;
-  return new Kafka({
+  return {
     clientId: `${config.clientId}${clientIdSuffix}`,
     brokers: [...config.brokers],
-    ssl: config.ssl,
+    ssl: typeof config.ssl === 'boolean' ? config.ssl : { ...config.ssl },
     ...(sasl ? { sasl } : {}),
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(logger),
-  });
+  };
+}
+
+export function createKafka(config: KafkaRunConfig, logger: Logger, clientIdSuffix = ''): Kafka {
+  return new Kafka(kafkaClientConfig(config, logger, clientIdSuffix));
 }
 
 /** Creates the topics that do not exist yet (brokers often run with auto-create off). */

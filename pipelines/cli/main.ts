@@ -22,7 +22,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const rerun = rerunWithStdinMoved(argv);
+  const rerun = await rerunWithStdinMoved(argv);
   if (rerun !== undefined) return rerun;
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });

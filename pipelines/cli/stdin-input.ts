@@ -1,7 +1,8 @@
 // `--input -` and the embedded engine both want fd 0 (see connectors/clickhouse/chdb-stdin.ts).
 // The CLI re-runs itself with the user's standard input on fd 3 and /dev/null on fd 0.
-import { spawnSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { STDIN_FD_ENV } from '../../connectors/clickhouse/chdb-stdin.ts';
 
@@ -11,21 +12,51 @@ function readsStandardInput(argv: readonly string[]): boolean {
   return argv.some((arg, i) => ((arg === '--input' || arg === '-i') && argv[i + 1] === '-') || arg === '--input=-');
 }
 
-/** Exit status of the re-run when one was needed, else undefined (carry on in this process). */
-export function rerunWithStdinMoved(argv: readonly string[]): number | undefined {
+/** Stop signals passed on to the re-run, as bin/node-runtime.mjs does for the Node 24 child. */
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Exit status of the re-run when one was needed, else undefined (carry on in this process). A stop
+ * signal sent to this process goes to the re-run, which shuts down gracefully; this process then
+ * ends the way the re-run did.
+ */
+export async function rerunWithStdinMoved(argv: readonly string[]): Promise<number | undefined> {
   if (!readsStandardInput(argv) || process.env[STDIN_FD_ENV]) return undefined;
   const script = process.argv[1];
   if (!script) return undefined;
-  const result = spawnSync(process.execPath, [...process.execArgv, script, ...argv], {
+  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
     stdio: ['ignore', 'inherit', 'inherit', 0],
     env: { ...process.env, [STDIN_FD_ENV]: String(MOVED_FD) },
   });
-  if (result.error) throw result.error;
-  return result.status ?? 1;
+  const forward = (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  try {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+    });
+    if (signal) {
+      for (const name of FORWARDED_SIGNALS) process.off(name, forward);
+      process.kill(process.pid, signal);
+    }
+    return code ?? 1;
+  } finally {
+    for (const name of FORWARDED_SIGNALS) process.off(name, forward);
+  }
 }
 
-/** The user's standard input, wherever the CLI put it. */
+/**
+ * The user's standard input, wherever the CLI put it. A pipe or socket is read the way Node reads
+ * its own stdin, through a non-blocking handle, so a stop can end a read that waits for data; an
+ * fs stream would sit in a blocking read(2) until the writer sent more or closed.
+ */
 export function standardInput(): Readable {
   const moved = process.env[STDIN_FD_ENV];
-  return moved ? createReadStream('', { fd: Number(moved) }) : process.stdin;
+  if (!moved) return process.stdin;
+  const fd = Number(moved);
+  const info = fstatSync(fd);
+  if (info.isFIFO() || info.isSocket()) return new Socket({ fd, readable: true, writable: false });
+  return createReadStream('', { fd });
 }

@@ -24,10 +24,17 @@ export async function printSummary(report: RunReport, client: ClickHouseClient, 
     w(`WARNING: ${report.provisionalDeadlines} deadlines are PROVISIONAL: the PRC holiday calendar data does not cover their dates yet (weekdays counted).`);
   }
 
+  // From the store, not the report: a second `npm start` over the same stream finds nothing new
+  // (every event is a re-delivery), and its summary must still say what the data holds.
   w();
-  w('Top rules (distinct customers this run)');
-  const top = Object.entries(report.findings).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).slice(0, 8);
-  for (const [rule, customers] of top) w(`  ${pad(rule, 28)} ${customers}`);
+  w('Top rules (distinct customers with findings in the store; this run in brackets)');
+  const top = await rows<{ rule_id: string; customers: string }>(
+    client,
+    `SELECT rule_id, uniqExact(customer_token) AS customers FROM ${db}.findings
+     GROUP BY rule_id ORDER BY customers DESC, rule_id LIMIT 8`,
+  );
+  for (const { rule_id: rule, customers } of top) w(`  ${pad(rule, 28)} ${pad(customers, 6)} (${report.findings[rule] ?? 0})`);
+  if (top.length === 0) w('  none');
 
   w();
   w('Open issues due soonest (Asia/Shanghai)');

@@ -21,6 +21,9 @@ export const DEFAULTS = {
   },
   kafkaClientId: 'verity',
   kafkaGroupId: 'verity-quality',
+  partitionsConcurrency: 2,
+  /** Partitions of the topics `verity run` and `verity produce` create when missing. */
+  topicPartitions: 6,
 } as const;
 
 /** Environment variables Verity reads; flags win over them, they win over the config file. */
@@ -39,9 +42,20 @@ export const ENV = {
   kafkaBrokers: 'VERITY_KAFKA_BROKERS',
   kafkaClientId: 'VERITY_KAFKA_CLIENT_ID',
   kafkaGroupId: 'VERITY_KAFKA_GROUP_ID',
+  customerTopic: 'VERITY_KAFKA_CUSTOMER_TOPIC',
+  agentTopic: 'VERITY_KAFKA_AGENT_TOPIC',
+  deadLetterTopic: 'VERITY_KAFKA_DEAD_LETTER_TOPIC',
+  issueTopic: 'VERITY_KAFKA_ISSUE_TOPIC',
+  topicPartitions: 'VERITY_KAFKA_TOPIC_PARTITIONS',
+  kafkaSessionTimeoutMs: 'VERITY_KAFKA_SESSION_TIMEOUT_MS',
+  partitionsConcurrency: 'VERITY_KAFKA_PARTITIONS_CONCURRENCY',
   kafkaSsl: 'VERITY_KAFKA_SSL',
+  kafkaSslCa: 'VERITY_KAFKA_SSL_CA',
+  kafkaSslCert: 'VERITY_KAFKA_SSL_CERT',
+  kafkaSslKey: 'VERITY_KAFKA_SSL_KEY',
   kafkaSaslMechanism: 'VERITY_KAFKA_SASL_MECHANISM',
   kafkaSaslUsername: 'VERITY_KAFKA_SASL_USERNAME',
   kafkaSaslPassword: 'VERITY_KAFKA_SASL_PASSWORD',
   metricsPort: 'VERITY_METRICS_PORT',
+  metricsHost: 'VERITY_METRICS_HOST',
 } as const;

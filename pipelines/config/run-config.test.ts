@@ -150,4 +150,85 @@ describe('resolveRunConfig', () => {
     expect(config.deadLetterDir).toBe(resolve(CWD, 'var', DEFAULTS.deadLetterDir));
     expect((await resolveWith({ flags: { store: '/abs/chdb' } })).store).toEqual({ kind: 'embedded', path: '/abs/chdb' });
   });
+
+  it('says what is allowed, for numbers and switches from every source', async () => {
+    expect((await configError({ flags: { batchSize: 'abc' } })).message).toBe('--batch-size: a whole number from 1 to 100000');
+    expect((await configError({ flags: { batchSize: '0' } })).message).toBe('--batch-size: a whole number from 1 to 100000');
+    expect((await configError({ flags: { batchSize: '2.5' } })).message).toBe('--batch-size: a whole number from 1 to 100000');
+    expect((await configError({ flags: { metricsPort: '70000' } })).message).toBe('--metrics-port: a whole number from 0 to 65535');
+    const brokers = { VERITY_KAFKA_BROKERS: 'localhost:9092' };
+    expect((await configError({ env: { ...brokers, VERITY_KAFKA_SSL: 'yes' } })).message).toBe('VERITY_KAFKA_SSL: true or false');
+    expect((await configError({ env: { ...brokers, VERITY_KAFKA_TOPIC_PARTITIONS: '0' } })).message).toBe(
+      'VERITY_KAFKA_TOPIC_PARTITIONS: a whole number from 1 to 1000',
+    );
+    const file = await configFile('bool.yaml', 'batchSize: true\n');
+    expect((await configError({ configFile: file })).message).toMatch(/batchSize: a whole number from 1 to 100000$/);
+  });
+
+  it('names the flag a command really has, not the config key', async () => {
+    const error = await configError({
+      flags: { kafkaBrokers: 'localhost:9092', kafkaGroupId: '' },
+      flagNames: { kafkaGroupId: '--group-id' },
+    });
+    expect(error.message).toBe('--group-id: must not be empty');
+  });
+
+  it('takes Kafka settings from flags, env vars and the config file', async () => {
+    const file = await configFile('kafka.yaml', 'kafkaBrokers: [a:1, b:2]\ntopicPartitions: 12\nissueTopic: file.issues\n');
+    const config = await resolveWith({
+      configFile: file,
+      env: { VERITY_KAFKA_SESSION_TIMEOUT_MS: '45000', VERITY_KAFKA_PARTITIONS_CONCURRENCY: '4', VERITY_METRICS_HOST: '0.0.0.0' },
+      flags: { customerTopic: 'flag.customers' },
+    });
+    expect(config.kafka).toMatchObject({
+      brokers: ['a:1', 'b:2'],
+      topics: { customers: 'flag.customers', agents: DEFAULTS.topics.agents, issues: 'file.issues' },
+      topicPartitions: 12,
+      sessionTimeoutMs: 45000,
+      partitionsConcurrency: 4,
+      ssl: false,
+      sasl: undefined,
+    });
+    expect(config.metricsHost).toBe('0.0.0.0');
+    expect(config.metricsPort).toBe(DEFAULTS.metricsPort);
+    const plain = await resolveWith({ flags: { kafkaBrokers: 'a:1' } });
+    expect(plain.kafka).toMatchObject({ topicPartitions: DEFAULTS.topicPartitions, sessionTimeoutMs: undefined, partitionsConcurrency: 2 });
+  });
+
+  it('turns SASL on only with a mechanism, a user name and a password', async () => {
+    const brokers = { kafkaBrokers: 'a:1' };
+    const config = await resolveWith({
+      flags: { ...brokers, kafkaSaslMechanism: 'scram-sha-512', kafkaSaslUsername: 'verity' },
+      env: { VERITY_KAFKA_SASL_PASSWORD: 'pw-from-env', VERITY_KAFKA_SSL: 'true' },
+    });
+    expect(config.kafka?.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'verity', password: 'pw-from-env' });
+    expect(config.kafka?.ssl).toBe(true);
+    const noPassword = await configError({ flags: { ...brokers, kafkaSaslMechanism: 'plain', kafkaSaslUsername: 'verity' } });
+    expect(noPassword.message).toMatch(/^--kafka-sasl-mechanism: SASL needs a username and password/);
+    const password = 'hunter2-secret';
+    const noMechanism = await configError({ flags: brokers, env: { VERITY_KAFKA_SASL_USERNAME: 'verity', VERITY_KAFKA_SASL_PASSWORD: password } });
+    expect(noMechanism.key).toBe('VERITY_KAFKA_SASL_USERNAME');
+    expect(noMechanism.message).toMatch(/SASL credentials need a mechanism/);
+    // The password is a secret: it never appears in a message.
+    expect(noMechanism.message).not.toContain(password);
+  });
+
+  it('reads TLS files into the Kafka config, and refuses contradictions', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nTUlJQ0FURVNU\n-----END CERTIFICATE-----\n';
+    const ca = await configFile('ca.pem', pem);
+    const cert = await configFile('client.pem', pem);
+    const key = await configFile('client.key', pem.replaceAll('CERTIFICATE', 'PRIVATE KEY'));
+    const brokers = { kafkaBrokers: 'a:1' };
+    const withCa = await resolveWith({ flags: { ...brokers, kafkaSslCa: ca } });
+    expect(withCa.kafka?.ssl).toEqual({ ca: pem });
+    const mutual = await resolveWith({ flags: brokers, env: { VERITY_KAFKA_SSL_CERT: cert, VERITY_KAFKA_SSL_KEY: key } });
+    expect(mutual.kafka?.ssl).toEqual({ cert: pem, key: pem.replaceAll('CERTIFICATE', 'PRIVATE KEY') });
+
+    expect((await configError({ flags: { ...brokers, kafkaSslCa: join(dir, 'nope.pem') } })).message).toMatch(/^--kafka-ssl-ca: cannot read .*nope\.pem \(ENOENT\)/);
+    const notPem = await configFile('not.pem', 'hello');
+    expect((await configError({ flags: { ...brokers, kafkaSslCa: notPem } })).message).toMatch(/^--kafka-ssl-ca: .* is not a PEM file/);
+    expect((await configError({ flags: { ...brokers, kafkaSslCert: cert } })).key).toBe('--kafka-ssl-cert');
+    const off = await configError({ flags: { ...brokers, kafkaSslCa: ca }, env: { VERITY_KAFKA_SSL: 'false' } });
+    expect(off.message).toMatch(/^VERITY_KAFKA_SSL: is false, but --kafka-ssl-ca names a TLS file/);
+  });
 });

@@ -2,6 +2,7 @@
 // (flags, env vars, an optional YAML config file), that merged over defaults and validated once,
 // and the compiled plain object the rest of the program uses. A bad value names where it came
 // from (flag, env var or file key) and what is allowed.
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
@@ -9,47 +10,71 @@ import type { StoreTarget } from '../../connectors/clickhouse/store-client.ts';
 import { readYamlFile } from './yaml-file.ts';
 import { DEFAULTS, ENV } from './defaults.ts';
 
-const positiveInt = z.coerce.number().int().positive();
+/**
+ * Every schema below states what is allowed in its own words, because the message is all a user
+ * sees (`--batch-size: a whole number from 1 to 100000`). Numbers arrive as strings from flags and
+ * env vars and as numbers from the config file; booleans only from env vars and the file.
+ */
+function wholeNumber(min: number, max: number) {
+  const allowed = `a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
+    z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed }),
+  );
+}
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'true or false' });
+const text = z.string({ error: 'a text value' }).min(1, { error: 'must not be empty' });
+const secret = z.string({ error: 'a text value' });
 
 /** Stage 1: everything a user may set, all optional, keyed as in the config file. */
 export const RunOptionsInput = z.strictObject({
-  input: z.string().min(1).optional(),
-  rules: z.string().min(1).optional(),
-  mappings: z.string().min(1).optional(),
-  store: z.string().min(1).optional(),
-  clickhouseUser: z.string().optional(),
-  clickhousePassword: z.string().optional(),
+  input: text.optional(),
+  rules: text.optional(),
+  mappings: text.optional(),
+  store: text.optional(),
+  clickhouseUser: secret.optional(),
+  clickhousePassword: secret.optional(),
   database: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a ClickHouse identifier: letters, digits and _, not starting with a digit')
     .optional(),
-  dataDir: z.string().min(1).optional(),
-  tokenKey: z.string().optional(),
-  tokenKeyFile: z.string().min(1).optional(),
-  batchSize: positiveInt.max(100_000).optional(),
-  storeConcurrency: positiveInt.max(32).optional(),
+  dataDir: text.optional(),
+  tokenKey: secret.optional(),
+  tokenKeyFile: text.optional(),
+  batchSize: wholeNumber(1, 100_000).optional(),
+  storeConcurrency: wholeNumber(1, 32).optional(),
   once: z.boolean().optional(),
-  report: z.string().min(1).optional(),
+  report: text.optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   progress: z.boolean().optional(),
   // Kafka source and sinks (issue topic, dead-letter topic)
   kafkaBrokers: z
     .union([z.string(), z.array(z.string())])
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((b) => b.trim()).filter((b) => b !== ''))
-    .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port, comma-separated for several brokers')).min(1))
+    .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port, comma-separated for several brokers')).min(1, 'host:port, comma-separated for several brokers'))
     .optional(),
-  kafkaClientId: z.string().min(1).optional(),
-  kafkaGroupId: z.string().min(1).optional(),
-  customerTopic: z.string().min(1).optional(),
-  agentTopic: z.string().min(1).optional(),
-  deadLetterTopic: z.string().min(1).optional(),
-  issueTopic: z.string().min(1).optional(),
-  kafkaSsl: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  kafkaClientId: text.optional(),
+  kafkaGroupId: text.optional(),
+  customerTopic: text.optional(),
+  agentTopic: text.optional(),
+  deadLetterTopic: text.optional(),
+  issueTopic: text.optional(),
+  /** Partitions of the topics Verity creates when they are missing. */
+  topicPartitions: wholeNumber(1, 1000).optional(),
+  /** How soon the group replaces a member that stopped heartbeating; the broker enforces its own range. */
+  kafkaSessionTimeoutMs: wholeNumber(1000, 3_600_000).optional(),
+  kafkaSsl: flag.optional(),
+  /** PEM files: a private CA to trust, and a client certificate and key for mutual TLS. */
+  kafkaSslCa: text.optional(),
+  kafkaSslCert: text.optional(),
+  kafkaSslKey: text.optional(),
   kafkaSaslMechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-  kafkaSaslUsername: z.string().optional(),
-  kafkaSaslPassword: z.string().optional(),
-  partitionsConcurrency: positiveInt.max(64).optional(),
-  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
+  kafkaSaslUsername: secret.optional(),
+  kafkaSaslPassword: secret.optional(),
+  partitionsConcurrency: wholeNumber(1, 64).optional(),
+  metricsPort: wholeNumber(0, 65535).optional(),
+  /** Address the metrics endpoint listens on: 127.0.0.1 unless set (0.0.0.0 in a container). */
+  metricsHost: text.optional(),
 });
 export type RunOptionsInput = z.infer<typeof RunOptionsInput>;
 type Key = keyof RunOptionsInput;
@@ -69,25 +94,44 @@ const ENV_KEYS: Partial<Record<Key, string>> = {
   kafkaBrokers: ENV.kafkaBrokers,
   kafkaClientId: ENV.kafkaClientId,
   kafkaGroupId: ENV.kafkaGroupId,
+  customerTopic: ENV.customerTopic,
+  agentTopic: ENV.agentTopic,
+  deadLetterTopic: ENV.deadLetterTopic,
+  issueTopic: ENV.issueTopic,
+  topicPartitions: ENV.topicPartitions,
+  kafkaSessionTimeoutMs: ENV.kafkaSessionTimeoutMs,
   kafkaSsl: ENV.kafkaSsl,
+  kafkaSslCa: ENV.kafkaSslCa,
+  kafkaSslCert: ENV.kafkaSslCert,
+  kafkaSslKey: ENV.kafkaSslKey,
   kafkaSaslMechanism: ENV.kafkaSaslMechanism,
   kafkaSaslUsername: ENV.kafkaSaslUsername,
   kafkaSaslPassword: ENV.kafkaSaslPassword,
+  partitionsConcurrency: ENV.partitionsConcurrency,
   metricsPort: ENV.metricsPort,
+  metricsHost: ENV.metricsHost,
 };
 
+/** The flag a key is set with by default: `batchSize` → `--batch-size`. */
 const flagOf = (key: Key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** TLS towards the brokers: on with the system CAs (`true`), or with PEM contents read at start. */
+export type KafkaTls = boolean | { readonly ca?: string; readonly cert?: string; readonly key?: string };
 
 export interface KafkaRunConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly groupId: string;
   readonly topics: { readonly customers: string; readonly agents: string; readonly deadLetters: string; readonly issues: string };
-  readonly ssl: boolean;
+  readonly ssl: KafkaTls;
   readonly sasl:
     | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
     | undefined;
   readonly partitionsConcurrency: number;
+  /** Partitions of the topics created at start when missing. */
+  readonly topicPartitions: number;
+  /** Consumer session timeout; undefined = the Kafka source's own default. */
+  readonly sessionTimeoutMs: number | undefined;
 }
 
 /** Stage 3: what the program runs with. */
@@ -110,6 +154,8 @@ export interface RunConfig {
   readonly kafka: KafkaRunConfig | undefined;
   /** 0 = no metrics endpoint. */
   readonly metricsPort: number;
+  /** undefined = the endpoint's default, 127.0.0.1. */
+  readonly metricsHost: string | undefined;
 }
 
 export interface ConfigSources {
@@ -117,6 +163,8 @@ export interface ConfigSources {
   readonly env: NodeJS.ProcessEnv;
   readonly configFile?: string | undefined;
   readonly cwd: string;
+  /** Flags a command spells differently from `--kebab-key` (`verity run --group-id`), for error messages. */
+  readonly flagNames?: Partial<Record<Key, string>>;
 }
 
 function storeTarget(
@@ -171,7 +219,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
   for (const [key, value] of Object.entries(sources.flags) as [Key, unknown][]) {
     if (value !== undefined) {
       merged[key] = value;
-      origin[key] = flagOf(key);
+      origin[key] = sources.flagNames?.[key] ?? flagOf(key);
     }
   }
   const parsed = RunOptionsInput.safeParse(merged);
@@ -204,12 +252,45 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     reportPath: o.report === undefined ? undefined : resolve(sources.cwd, o.report),
     logLevel: o.logLevel ?? 'info',
     progress: o.progress,
-    kafka: o.kafkaBrokers ? kafkaConfig(o, origin) : undefined,
+    kafka: o.kafkaBrokers ? await kafkaConfig(o, origin, sources.cwd) : undefined,
     metricsPort: o.metricsPort ?? (o.kafkaBrokers ? DEFAULTS.metricsPort : 0),
+    metricsHost: o.metricsHost,
   };
 }
 
-function kafkaConfig(o: RunOptionsInput, origin: Partial<Record<Key, string>>): KafkaRunConfig {
+/** Reads a PEM file named by a config key; the error names the key, never the file's content. */
+async function readPem(path: string, key: Key, origin: Partial<Record<Key, string>>, cwd: string): Promise<string> {
+  const where = origin[key] ?? flagOf(key);
+  let pem: string;
+  try {
+    pem = await readFile(resolve(cwd, path), 'utf8');
+  } catch (cause) {
+    throw new ConfigError(where, `cannot read ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'}): a PEM file is expected`, { cause });
+  }
+  if (!pem.includes('-----BEGIN ')) throw new ConfigError(where, `${path} is not a PEM file (no -----BEGIN line)`);
+  return pem;
+}
+
+async function kafkaTls(o: RunOptionsInput, origin: Partial<Record<Key, string>>, cwd: string): Promise<KafkaTls> {
+  const files = { ca: o.kafkaSslCa, cert: o.kafkaSslCert, key: o.kafkaSslKey };
+  const named = Object.values(files).some((f) => f !== undefined);
+  if (!named) return o.kafkaSsl ?? false;
+  if (o.kafkaSsl === false) {
+    const file = o.kafkaSslCa !== undefined ? 'kafkaSslCa' : o.kafkaSslCert !== undefined ? 'kafkaSslCert' : 'kafkaSslKey';
+    throw new ConfigError(origin.kafkaSsl ?? ENV.kafkaSsl, `is false, but ${origin[file] ?? flagOf(file)} names a TLS file: turn TLS on or drop the file`);
+  }
+  if ((files.cert === undefined) !== (files.key === undefined)) {
+    const given: Key = files.cert !== undefined ? 'kafkaSslCert' : 'kafkaSslKey';
+    throw new ConfigError(origin[given] ?? flagOf(given), 'a client certificate needs its key and a key its certificate (kafkaSslCert with kafkaSslKey)');
+  }
+  return {
+    ...(files.ca !== undefined ? { ca: await readPem(files.ca, 'kafkaSslCa', origin, cwd) } : {}),
+    ...(files.cert !== undefined ? { cert: await readPem(files.cert, 'kafkaSslCert', origin, cwd) } : {}),
+    ...(files.key !== undefined ? { key: await readPem(files.key, 'kafkaSslKey', origin, cwd) } : {}),
+  };
+}
+
+async function kafkaConfig(o: RunOptionsInput, origin: Partial<Record<Key, string>>, cwd: string): Promise<KafkaRunConfig> {
   let sasl: KafkaRunConfig['sasl'];
   if (o.kafkaSaslMechanism) {
     if (!o.kafkaSaslUsername || !o.kafkaSaslPassword) {
@@ -219,6 +300,10 @@ function kafkaConfig(o: RunOptionsInput, origin: Partial<Record<Key, string>>): 
       );
     }
     sasl = { mechanism: o.kafkaSaslMechanism, username: o.kafkaSaslUsername, password: o.kafkaSaslPassword };
+  } else if (o.kafkaSaslUsername || o.kafkaSaslPassword) {
+    // Credentials without a mechanism would silently connect unauthenticated.
+    const given: Key = o.kafkaSaslUsername ? 'kafkaSaslUsername' : 'kafkaSaslPassword';
+    throw new ConfigError(origin[given] ?? flagOf(given), `SASL credentials need a mechanism (${ENV.kafkaSaslMechanism}: plain, scram-sha-256 or scram-sha-512)`);
   }
   return {
     brokers: o.kafkaBrokers ?? [],
@@ -230,8 +315,10 @@ function kafkaConfig(o: RunOptionsInput, origin: Partial<Record<Key, string>>): 
       deadLetters: o.deadLetterTopic ?? DEFAULTS.topics.deadLetters,
       issues: o.issueTopic ?? DEFAULTS.topics.issues,
     },
-    ssl: o.kafkaSsl ?? false,
+    ssl: await kafkaTls(o, origin, cwd),
     sasl,
-    partitionsConcurrency: o.partitionsConcurrency ?? 2,
+    partitionsConcurrency: o.partitionsConcurrency ?? DEFAULTS.partitionsConcurrency,
+    topicPartitions: o.topicPartitions ?? DEFAULTS.topicPartitions,
+    sessionTimeoutMs: o.kafkaSessionTimeoutMs,
   };
 }

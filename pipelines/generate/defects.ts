@@ -186,8 +186,8 @@ export const DEFECTS: readonly Defect[] = [
     const year = Number(ctx.eventDate.slice(0, 4)) + ctx.rng.int(3, 8);
     reissueId(s, `${body.slice(0, 6)}${year}${body.slice(10)}`);
   }),
-  define('id-birth-before-1900', ID_FORMAT, ['identity'], 0.002, hasValidId,
-    (s, ctx) => { const body = idBody(s); reissueId(s, `${body.slice(0, 6)}${ctx.rng.int(1880, 1899)}${body.slice(10)}`); }),
+  define('id-birth-before-1800', ID_FORMAT, ['identity'], 0.002, hasValidId,
+    (s, ctx) => { const body = idBody(s); reissueId(s, `${body.slice(0, 6)}${ctx.rng.int(1700, 1799)}${body.slice(10)}`); }),
   define('id-17-characters', ID_FORMAT, ['identity'], 0.003, hasValidId,
     (s) => { s.customer.idNumber = idBody(s); }),
   define('id-letters', ID_FORMAT, ['identity'], 0.003, hasValidId, (s, ctx) => {

@@ -25,15 +25,20 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, addDays, formatInstant, parseInstant, shang
 import type { CustomerState, Role, Source } from './model.ts';
 import type { Region } from './data/regions.ts';
 
+// Messages say what is allowed: they are what `verity generate` prints for a bad flag.
+const CUSTOMERS = 'a whole number from 1 to 10000000';
+const SEED = 'a whole number';
+const RATE = 'a share from 0 to 0.5';
+
 export const GenerateOptions = z.object({
-  customers: z.number().int().min(1).max(10_000_000),
-  seed: z.number().int(),
+  customers: z.number({ error: CUSTOMERS }).int({ error: CUSTOMERS }).min(1, { error: CUSTOMERS }).max(10_000_000, { error: CUSTOMERS }),
+  seed: z.number({ error: SEED }).int({ error: SEED }).refine(Number.isSafeInteger, { error: SEED }),
   /** First event time; everything else follows over about eleven weeks. */
-  startAt: z.iso.datetime({ offset: true }).default('2026-11-02T09:00:00+08:00'),
+  startAt: z.iso.datetime({ offset: true, error: 'an ISO-8601 time with an offset, e.g. 2026-11-02T09:00:00+08:00' }).default('2026-11-02T09:00:00+08:00'),
   /** Share of malformed lines, relative to valid ones. */
-  badLineRate: z.number().min(0).max(0.5).default(0.005),
+  badLineRate: z.number({ error: RATE }).min(0, { error: RATE }).max(0.5, { error: RATE }).default(0.005),
   /** Share of valid lines re-delivered later, byte-identical. */
-  duplicateRate: z.number().min(0).max(0.5).default(0.01),
+  duplicateRate: z.number({ error: RATE }).min(0, { error: RATE }).max(0.5, { error: RATE }).default(0.01),
 });
 export type GenerateOptions = z.input<typeof GenerateOptions>;
 type ResolvedOptions = z.output<typeof GenerateOptions>;

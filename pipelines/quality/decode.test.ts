@@ -102,8 +102,25 @@ describe('decodeMessage: not JSON', () => {
   });
 
   it('rejects an empty message and a lone word', () => {
-    expect(failure(decodeText(''))).toMatchObject({ code: 'not-json' });
+    expect(failure(decodeText(''))).toMatchObject({ code: 'not-json', reason: 'not valid JSON: the message is empty' });
+    expect(failure(decodeText(' \t'))).toMatchObject({ code: 'not-json', reason: 'not valid JSON: the message is empty' });
     expect(failure(decodeText('SECRETWORD'), ['SECRETWORD', 'SECR'])).toMatchObject({ code: 'not-json' });
+  });
+});
+
+describe('decodeMessage: bytes', () => {
+  it('rejects bytes that are not UTF-8 instead of accepting U+FFFD in a value', () => {
+    // Latin-1 "café" inside an otherwise valid event: decoding would silently change the name.
+    const latin1 = Buffer.from(JSON.stringify(canonical({ customer: { kind: 'person', name: 'caf\u00e9' } })), 'latin1');
+    const result = failure(decodeMessage(latin1, mappings));
+    expect(result).toEqual({ ok: false, code: 'not-json', reason: 'not valid JSON: the bytes are not valid UTF-8', errorPath: '' });
+    expect(failure(decodeMessage(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), mappings)).code).toBe('not-json');
+  });
+
+  it('ignores a UTF-8 byte order mark before the JSON text (RFC 8259 §8.1)', () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(canonical()))]);
+    const result = decodeMessage(withBom, mappings);
+    expect(result.ok && result.event.eventId).toBe(EVENT_ID);
   });
 });
 

@@ -1,6 +1,7 @@
 // Turns raw bytes into a contract-valid change event, or says precisely why not. Reasons are built
 // from the contract (paths, expected types), never from the payload, because they are logged and
 // stored next to the dead letter's metadata.
+import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { ChangeEvent } from '../contract/customer-change.ts';
 import { isDebeziumChange, mapDebeziumChange } from '../../connectors/debezium/debezium-event.ts';
@@ -27,9 +28,18 @@ function contractFailure(error: z.ZodError): DecodeResult {
   };
 }
 
+/** A UTF-8 byte order mark: JSON text may start with one, and a parser may ignore it (RFC 8259 §8.1). */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[]): DecodeResult {
+  // JSON exchanged between systems is UTF-8 (RFC 8259 §8.1). Decoding invalid bytes would put
+  // U+FFFD into a name or an address and accept a value nobody sent: such a message is rejected.
+  if (!isUtf8(value)) {
+    return { ok: false, code: 'not-json', reason: 'not valid JSON: the bytes are not valid UTF-8', errorPath: '' };
+  }
   let parsed: unknown;
-  const text = value.toString('utf8');
+  const text = (value.subarray(0, 3).equals(BOM) ? value.subarray(3) : value).toString('utf8');
+  if (text.trim() === '') return { ok: false, code: 'not-json', reason: 'not valid JSON: the message is empty', errorPath: '' };
   try {
     parsed = JSON.parse(text);
   } catch (error) {

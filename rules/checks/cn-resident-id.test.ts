@@ -76,8 +76,10 @@ describe('validateResidentId', () => {
     expect(validateResidentId(withCheck('11010520240229002'), AS_OF)).toMatchObject({ ok: true, birthDate: '2024-02-29' });
     expect(validateResidentId(withCheck('11010520260602002'), AS_OF)).toMatchObject({ reason: 'future-birth-date' });
     expect(validateResidentId(withCheck('11010520260601002'), AS_OF)).toMatchObject({ ok: true });
-    // The standard's second example is born in 1880: well-formed but outside a living customer's range.
-    expect(validateResidentId('440524188001010014', AS_OF)).toMatchObject({ reason: 'birth-date-too-early' });
+    // The standard's second example, born 1880, is valid; a year before 1800 is no living person's.
+    expect(validateResidentId('440524188001010014', AS_OF)).toMatchObject({ ok: true, birthDate: '1880-01-01', gender: 'M' });
+    expect(validateResidentId(withCheck('44052417990101001'), AS_OF)).toMatchObject({ reason: 'birth-date-too-early' });
+    expect(validateResidentId(withCheck('44052418000101001'), AS_OF)).toMatchObject({ ok: true, birthDate: '1800-01-01' });
   });
 
   it('rejects wrong lengths and characters', () => {

@@ -40,7 +40,12 @@ export type ResidentIdResult =
   | ({ readonly ok: true; readonly legacy: true } & Partial<ResidentIdParts>)
   | { readonly ok: false; readonly legacy: false; readonly reason: ResidentIdFailure };
 
-const EARLIEST_BIRTH_DATE = '1900-01-01';
+/**
+ * Issue 2 asks for "a real birth date not in the future". GB 11643's own second example
+ * (440524188001010014) was born in 1880, so the standard's range reaches into the 1800s; a year
+ * before 1800 is no living person's and marks a mistyped number.
+ */
+const EARLIEST_BIRTH_DATE = '1800-01-01';
 
 function fail(reason: ResidentIdFailure): ResidentIdResult {
   return { ok: false, legacy: false, reason };

@@ -9,7 +9,9 @@ describe('placeholder-value', () => {
   });
 
   it('reports placeholder names and legal representatives', () => {
-    expect(runCheck(placeholderValue, contextFor({ kind: 'person', name: ' 测试 ' }))).toEqual([{ field: 'customer.name', reason: 'placeholder-name' }]);
+    for (const name of [' 测试 ', '无', '未知', 'test', 'TEST']) {
+      expect(runCheck(placeholderValue, contextFor({ kind: 'person', name })), name).toEqual([{ field: 'customer.name', reason: 'placeholder-name' }]);
+    }
     expect(runCheck(placeholderValue, contextFor({ kind: 'organization', name: '示例贸易有限公司', legalRepresentative: 'Test' }))).toEqual([
       { field: 'customer.legalRepresentative', reason: 'placeholder-name' },
     ]);

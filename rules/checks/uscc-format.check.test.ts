@@ -14,6 +14,12 @@ describe('uscc-format', () => {
     expect(runCheck(usccFormat, contextFor({ kind: 'organization', uscc: '91350100M000100O43' }))).toEqual([{ field: 'customer.uscc', reason: 'bad-character' }]);
   });
 
+  it('reports a lower-case code unless the pack accepts it', () => {
+    const lower = contextFor({ kind: 'organization', uscc: '91350100m000100y43' });
+    expect(runCheck(usccFormat, lower)).toEqual([{ field: 'customer.uscc', reason: 'lower-case' }]);
+    expect(runCheck(usccFormat, lower, { acceptLowerCase: true })).toEqual([]);
+  });
+
   it('does nothing for persons or organizations without a code', () => {
     expect(runCheck(usccFormat, contextFor({ kind: 'person', uscc: '91350100M000100Y44' }))).toEqual([]);
     expect(runCheck(usccFormat, contextFor({ kind: 'organization' }))).toEqual([]);

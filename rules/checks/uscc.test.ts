@@ -43,7 +43,14 @@ describe('validateUscc', () => {
   it('accepts valid codes', () => {
     expect(validateUscc(PUBLISHED)).toEqual({ ok: true });
     expect(validateUscc(CHECK_ZERO)).toEqual({ ok: true });
-    expect(validateUscc(` ${PUBLISHED.toLowerCase()} `)).toEqual({ ok: true });
+    expect(validateUscc(` ${PUBLISHED} `)).toEqual({ ok: true });
+  });
+
+  it('reports a code in lower case, unless told to accept it', () => {
+    expect(validateUscc(PUBLISHED.toLowerCase())).toEqual({ ok: false, reason: 'lower-case' });
+    expect(validateUscc(PUBLISHED.toLowerCase(), { acceptLowerCase: true })).toEqual({ ok: true });
+    // A wrong code is reported as wrong first, whatever its case.
+    expect(validateUscc('91350100m000100y44')).toEqual({ ok: false, reason: 'check-character' });
   });
 
   it('rejects a wrong check character', () => {

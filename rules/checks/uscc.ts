@@ -16,21 +16,29 @@ export function usccCheckCharacter(first17: string): string {
   return ALPHABET[(31 - (sum % 31)) % 31] ?? '';
 }
 
-export type UsccFailure = 'bad-length' | 'bad-character' | 'bad-region' | 'check-character';
+export type UsccFailure = 'bad-length' | 'bad-character' | 'lower-case' | 'bad-region' | 'check-character';
 
 export type UsccResult = { readonly ok: true } | { readonly ok: false; readonly reason: UsccFailure };
 
-/**
- * Lower case is accepted (upstream forms often lose the case); positions 3–8 are the registering
- * authority's administrative division code, which is always digits.
- */
-export function validateUscc(value: string): UsccResult {
-  const code = value.trim().toUpperCase();
+export interface UsccOptions {
+  /**
+   * GB 32100's alphabet is upper case, and issue 2 states the 18 characters are from
+   * `0-9ABCDEFGHJKLMNPQRTUWXY`: a code typed in lower case is reported (`lower-case`, an easy
+   * fix) unless a rule pack decides to accept it.
+   */
+  readonly acceptLowerCase: boolean;
+}
+
+/** Positions 3–8 are the registering authority's administrative division code: always digits. */
+export function validateUscc(value: string, options: UsccOptions = { acceptLowerCase: false }): UsccResult {
+  const trimmed = value.trim();
+  const code = trimmed.toUpperCase();
   if (code.length !== 18) return { ok: false, reason: 'bad-length' };
   for (const char of code) {
     if (!ALPHABET.includes(char)) return { ok: false, reason: 'bad-character' };
   }
   if (!/^\d{6}$/.test(code.slice(2, 8))) return { ok: false, reason: 'bad-region' };
   if (usccCheckCharacter(code.slice(0, 17)) !== code[17]) return { ok: false, reason: 'check-character' };
+  if (!options.acceptLowerCase && trimmed !== code) return { ok: false, reason: 'lower-case' };
   return { ok: true };
 }

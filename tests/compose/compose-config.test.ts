@@ -11,6 +11,8 @@ import { DEFAULTS, ENV } from '../../pipelines/config/defaults.ts';
 import { DEFAULT_TOPIC_PARTITIONS } from '../../connectors/kafka/kafka-run.ts';
 import { buildProgram } from '../../pipelines/cli/main.ts';
 import { HEALTH_PATH } from '../../pipelines/runtime/metrics-server.ts';
+import { CLICKHOUSE_IMAGE } from '../support/clickhouse/docker.ts';
+import { KAFKA_IMAGE } from '../support/kafka/docker.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -261,7 +263,8 @@ describe('docker-compose.yml streaming stack', () => {
     expect(topics?.sort()).toEqual(Object.values(DEFAULTS.topics).sort());
     expect(flagValues(line, '--bootstrap-server')).toEqual(['kafka:9092']);
     // As many partitions as Verity gives the topics it creates itself, whoever comes first.
-    expect(flagValues(line, '--partitions')).toEqual([String(DEFAULT_TOPIC_PARTITIONS)]);
+    expect(flagValues(line, '--partitions')).toEqual([String(DEFAULTS.topicPartitions)]);
+    expect(DEFAULT_TOPIC_PARTITIONS).toBe(DEFAULTS.topicPartitions);
   });
 
   it('runs the consumer against the in-network Kafka listener and the ClickHouse service', () => {
@@ -418,5 +421,12 @@ describe('docker-compose.yml streaming stack', () => {
 describe('Dockerfile metrics port', () => {
   it('exposes the metrics port the code defaults to', () => {
     expect(read('Dockerfile')).toMatch(new RegExp(`^EXPOSE ${DEFAULTS.metricsPort}$`, 'm'));
+  });
+});
+
+describe('test containers', () => {
+  it('run the same Kafka and ClickHouse images as docker-compose.yml', () => {
+    expect(KAFKA_IMAGE).toBe(service('kafka').image);
+    expect(CLICKHOUSE_IMAGE).toBe(service('clickhouse').image);
   });
 });

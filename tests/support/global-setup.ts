@@ -1,4 +1,5 @@
-// vitest globalSetup: one real Kafka broker per test run, shared by every test file.
+// vitest globalSetup: one real Kafka broker per test run, shared by every test file, and a
+// ClickHouse server for the HTTP store tests when one can be had (Docker or VERITY_CLICKHOUSE_URL).
 //
 // - It starts only when a selected test file uses Kafka (imports tests/support/kafka/use-kafka.ts
 //   or injects 'kafkaBrokers'); `npm test -- rules` never pays for a broker.
@@ -11,59 +12,108 @@
 //   this setup throw so the run fails.
 // - The broker is stopped in teardown, also when tests fail; if this process dies instead, the
 //   broker's watchdog stops it within a second.
+// - ClickHouse: only when a selected file uses tests/support/clickhouse/use-clickhouse.ts; tests get
+//   inject('clickhouseServer') (url, credentials) or null with a reason, and skip loudly without
+//   one (VERITY_REQUIRE_CLICKHOUSE=1 fails them instead). A container is stopped in teardown.
 import { readFile } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
+import { acquireClickHouse, type AcquiredClickHouse } from './clickhouse/acquire.ts';
+import './clickhouse/context.ts';
 import { acquireKafka } from './kafka/acquire.ts';
 import { kafkaRequired, REQUIRE_KAFKA_ENV } from './kafka/context.ts';
 
 const USES_KAFKA = /use-kafka(?:\.ts)?['"]|inject\(\s*['"]kafka/;
+const USES_CLICKHOUSE = /use-clickhouse(?:\.ts)?['"]|inject\(\s*['"]clickhouse/;
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   project.provide('kafkaBrokers', []);
   project.provide('kafkaSource', '');
+  project.provide('kafkaSasl', null);
+  project.provide('clickhouseServer', null);
 
-  const needed = await selectedFilesUseKafka(project);
-  if (!needed) {
+  const [needsKafka, needsClickHouse] = await selectedFilesUse(project, [USES_KAFKA, USES_CLICKHOUSE], [
+    process.env['VERITY_KAFKA_START'],
+    process.env['VERITY_CLICKHOUSE_START'],
+  ]);
+  // Both may take a while (a container each with Docker): started together.
+  const clickhousePromise: Promise<AcquiredClickHouse | null> = needsClickHouse
+    ? acquireClickHouse((message) => process.stderr.write(`[clickhouse] ${message}\n`))
+    : Promise.resolve(null);
+  const kafkaPromise = needsKafka
+    ? acquireKafka({ log: (message) => process.stderr.write(`[kafka] ${message}\n`) }).then(
+        (acquired) => ({ acquired }),
+        (error: unknown) => ({ error }),
+      )
+    : null;
+  const clickhouse = await startClickHouse(project, clickhousePromise);
+  const stopClickHouse = async () => {
+    if (clickhouse?.available) await clickhouse.stop();
+  };
+
+  if (!kafkaPromise) {
     project.provide('kafkaUnavailableReason', 'not started: no selected test file uses Kafka');
-    return undefined;
+    return stopClickHouse;
   }
 
-  const kafka = await acquireKafka({ log: (message) => process.stderr.write(`[kafka] ${message}\n`) });
+  const settled = await kafkaPromise;
+  if ('error' in settled) {
+    await stopClickHouse();
+    throw settled.error;
+  }
+  const kafka = settled.acquired;
   if (!kafka.available) {
     const banner = loud(`KAFKA UNAVAILABLE: ${kafka.reason}`);
     if (kafkaRequired()) {
+      await stopClickHouse();
       throw new Error(`${REQUIRE_KAFKA_ENV}=1 but ${banner}`);
     }
     process.stderr.write(`${banner}\nThe Kafka tests will be SKIPPED (set ${REQUIRE_KAFKA_ENV}=1 to fail instead).\n`);
     project.provide('kafkaUnavailableReason', kafka.reason);
-    return undefined;
+    return stopClickHouse;
   }
 
   project.provide('kafkaBrokers', kafka.brokers);
   project.provide('kafkaSource', kafka.source);
+  project.provide('kafkaSasl', kafka.sasl ?? null);
   project.provide('kafkaUnavailableReason', '');
   return async () => {
     const started = Date.now();
-    await kafka.stop();
+    await Promise.all([kafka.stop(), stopClickHouse()]);
     if (kafka.source !== 'external') process.stderr.write(`[kafka] broker stopped in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   };
 }
 
-async function selectedFilesUseKafka(project: TestProject): Promise<boolean> {
-  const override = process.env['VERITY_KAFKA_START'];
-  if (override === 'always') return true;
-  if (override === 'never') return false;
+/** Provides the ClickHouse server (or why there is none) once its acquisition settles. */
+async function startClickHouse(project: TestProject, pending: Promise<AcquiredClickHouse | null>): Promise<AcquiredClickHouse | null> {
+  const clickhouse = await pending;
+  if (clickhouse === null) {
+    project.provide('clickhouseUnavailableReason', 'not started: no selected test file uses a ClickHouse server');
+  } else if (clickhouse.available) {
+    project.provide('clickhouseServer', clickhouse.server);
+    project.provide('clickhouseUnavailableReason', '');
+  } else {
+    process.stderr.write(`${loud(`CLICKHOUSE SERVER UNAVAILABLE: ${clickhouse.reason}`)}\nThe HTTP store tests will be SKIPPED.\n`);
+    project.provide('clickhouseUnavailableReason', clickhouse.reason);
+  }
+  return clickhouse;
+}
+
+/**
+ * For each pattern, whether a selected test file's source matches it. An override of `always` or
+ * `never` (VERITY_KAFKA_START, VERITY_CLICKHOUSE_START) decides instead of the sources.
+ */
+async function selectedFilesUse(project: TestProject, patterns: readonly RegExp[], overrides: readonly (string | undefined)[]): Promise<boolean[]> {
+  const found = patterns.map((_, i) => (overrides[i] === 'always' ? true : overrides[i] === 'never' ? false : undefined));
+  if (found.every((f) => f !== undefined)) return found as boolean[];
   try {
     // The CLI filters (`vitest run tests/kafka`) are what vitest itself globs with; not public API,
-    // so anything unexpected means "assume Kafka is needed".
+    // so anything unexpected means "assume it is needed".
     const filters = (project.vitest as unknown as { filenamePattern?: unknown }).filenamePattern;
     const { testFiles } = await project.globTestFiles(Array.isArray(filters) ? (filters as string[]) : undefined);
-    for (const file of testFiles) {
-      if (USES_KAFKA.test(await readFile(file, 'utf8'))) return true;
-    }
-    return false;
+    const sources = await Promise.all(testFiles.map((file) => readFile(file, 'utf8')));
+    return patterns.map((pattern, i) => found[i] ?? sources.some((source) => pattern.test(source)));
   } catch {
-    return true;
+    return patterns.map((_, i) => found[i] ?? true);
   }
 }
 

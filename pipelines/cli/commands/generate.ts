@@ -24,7 +24,9 @@ export function registerGenerate(program: Command): void {
       });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new ConfigError(`--${String(issue.path[0] ?? 'options').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, issue.message);
+        const key = String(issue.path[0] ?? 'options');
+        const flag = key === 'startAt' ? '--start' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+        throw new ConfigError(flag, issue.message);
       }
       const out = resolve(flags.out);
       await mkdir(dirname(out), { recursive: true });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createKafka, ensureTopics } from '../../../connectors/kafka/kafka-client.ts';
-import { DEFAULT_TOPIC_PARTITIONS } from '../../../connectors/kafka/kafka-run.ts';
 import { produceFile } from '../../../connectors/kafka/produce-file.ts';
 import { resolveRunConfig } from '../../config/run-config.ts';
 import { ConfigError } from '../../errors.ts';
@@ -14,6 +13,7 @@ interface ProduceFlags {
   kafkaClientId?: string;
   topicPartitions?: string;
   logLevel?: string;
+  config?: string;
 }
 
 export function registerProduce(program: Command): void {
@@ -27,6 +27,7 @@ export function registerProduce(program: Command): void {
     .option('--kafka-client-id <id>', 'Kafka client id (default: verity)')
     .option('--topic-partitions <n>', 'partitions of topics created when missing (default: 6)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: info)')
+    .option('--config <file>', 'YAML config file with the same keys as verity run (brokers, TLS, SASL, topics)')
     .action(async (flags: ProduceFlags) => {
       const config = await resolveRunConfig({
         flags: {
@@ -34,18 +35,19 @@ export function registerProduce(program: Command): void {
           kafkaClientId: flags.kafkaClientId,
           customerTopic: flags.topic,
           agentTopic: flags.agentTopic,
+          topicPartitions: flags.topicPartitions,
           logLevel: flags.logLevel,
         },
         env: process.env,
+        configFile: flags.config,
         cwd: process.cwd(),
+        flagNames: { customerTopic: '--topic' },
       });
       if (!config.kafka) throw new ConfigError('--kafka-brokers', 'no brokers: pass --kafka-brokers host:port or set VERITY_KAFKA_BROKERS');
-      const partitions = flags.topicPartitions === undefined ? DEFAULT_TOPIC_PARTITIONS : Number(flags.topicPartitions);
-      if (!(Number.isInteger(partitions) && partitions > 0)) throw new ConfigError('--topic-partitions', 'a positive whole number');
       const logger = createLogger(config.logLevel);
       const kafka = createKafka(config.kafka, logger, '-producer');
       const { customers, agents } = config.kafka.topics;
-      await ensureTopics(kafka, [customers, agents], partitions, logger);
+      await ensureTopics(kafka, [customers, agents], config.kafka.topicPartitions, logger);
       const started = performance.now();
       const result = await produceFile({ kafka, input: flags.input, customerTopic: customers, agentTopic: agents });
       const seconds = (performance.now() - started) / 1000;

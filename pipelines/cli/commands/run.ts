@@ -8,6 +8,7 @@ import { PipelineMetrics } from '../../runtime/metrics.ts';
 import type { Source } from '../../runtime/source.ts';
 import { runJob, type RunReport } from '../../runtime/run-job.ts';
 import { createProgress } from '../progress.ts';
+import { exitStatusFor, stopSignalHandler } from '../stop-signals.ts';
 
 export interface RunFlags {
   input?: string;
@@ -23,7 +24,6 @@ export interface RunFlags {
   config?: string;
   progress?: boolean;
   metricsPort?: string;
-  /** Not a config key: where the metrics endpoint listens (default 127.0.0.1; 0.0.0.0 in a container). */
   metricsHost?: string;
   kafkaBrokers?: string;
   kafkaClientId?: string;
@@ -33,34 +33,34 @@ export interface RunFlags {
   deadLetterTopic?: string;
   issueTopic?: string;
   partitionsConcurrency?: string;
-  /** Not a config key: partitions of topics created at start. */
   topicPartitions?: string;
-  /** Not a config key: Kafka consumer session timeout. */
   sessionTimeoutMs?: string;
+  kafkaSsl?: boolean;
+  kafkaSslCa?: string;
+  kafkaSslCert?: string;
+  kafkaSslKey?: string;
+  kafkaSaslMechanism?: string;
+  kafkaSaslUsername?: string;
 }
 
 /** After a stop signal, the Kafka source has 30 s to drain; this is the last resort beyond that. */
 const HARD_EXIT_AFTER_MS = 40_000;
+/** A second stop signal sooner than this after the first is the same request delivered twice. */
+const SIGNAL_ECHO_MS = 1_000;
 
 /** Shared by `verity run` and `npm start`. */
 export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport; config: RunConfig }> {
-  const { config: configFile, metricsHost, groupId, topicPartitions, sessionTimeoutMs, ...rest } = flags;
+  const { config: configFile, groupId, sessionTimeoutMs, ...rest } = flags;
+  // Validated once, with every other setting: flags, env vars and the config file alike.
   const config = await resolveRunConfig({
-    flags: { ...rest, kafkaGroupId: groupId, progress: flags.progress },
+    flags: { ...rest, kafkaGroupId: groupId, kafkaSessionTimeoutMs: sessionTimeoutMs, progress: flags.progress },
     env: process.env,
     configFile,
     cwd: process.cwd(),
+    flagNames: { kafkaGroupId: '--group-id', kafkaSessionTimeoutMs: '--session-timeout-ms', progress: '--no-progress' },
   });
   if (!config.input && !config.kafka) {
     throw new ConfigError('--input', 'no input given: pass a JSON Lines file, - for standard input, or --kafka-brokers to consume Kafka');
-  }
-  const partitions = topicPartitions === undefined ? undefined : Number(topicPartitions);
-  if (partitions !== undefined && !(Number.isInteger(partitions) && partitions > 0 && partitions <= 1000)) {
-    throw new ConfigError('--topic-partitions', 'a whole number from 1 to 1000');
-  }
-  const sessionTimeout = sessionTimeoutMs === undefined ? undefined : Number(sessionTimeoutMs);
-  if (sessionTimeout !== undefined && !(Number.isInteger(sessionTimeout) && sessionTimeout >= 1000)) {
-    throw new ConfigError('--session-timeout-ms', 'milliseconds, at least 1000 (the broker enforces its own minimum, usually 6000)');
   }
   const logger = createLogger(config.logLevel);
   const progress = createProgress(config.progress ?? (process.stderr.isTTY === true && config.logLevel !== 'silent'));
@@ -72,8 +72,22 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       process.exit(1);
     }, HARD_EXIT_AFTER_MS).unref();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // See stop-signals.ts: the first signal stops gracefully, its echo is ignored, a late repeat exits.
+  const onSignal = stopSignalHandler({
+    echoMs: SIGNAL_ECHO_MS,
+    now: Date.now,
+    onStop: (signal) => {
+      logger.info({ signal }, 'stop requested: finishing the batch in progress, then exiting');
+      stop();
+    },
+    onInsist: (signal) => {
+      logger.warn({ signal }, 'second stop signal: exiting now; uncommitted batches will be re-delivered');
+      process.exit(exitStatusFor(signal));
+    },
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   // A file or stdin given explicitly wins over brokers from the environment; Kafka needs no --input.
   let kafkaRun: KafkaRun | undefined;
   let metrics: PipelineMetrics | undefined;
@@ -83,11 +97,11 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       source = createFileSource({ input: config.input, batchSize: config.batchSize });
     } else {
       const kafkaConfig = config.kafka!;
-      if (config.metricsPort > 0 || metricsHost) metrics = new PipelineMetrics();
+      if (config.metricsPort > 0 || config.metricsHost) metrics = new PipelineMetrics();
       const lagMetrics = metrics;
       kafkaRun = await openKafkaRun(config, kafkaConfig, logger, {
-        ...(partitions ? { partitions } : {}),
-        ...(sessionTimeout ? { sessionTimeoutMs: sessionTimeout } : {}),
+        partitions: kafkaConfig.topicPartitions,
+        ...(kafkaConfig.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: kafkaConfig.sessionTimeoutMs } : {}),
         ...(lagMetrics ? { onLag: (topic: string, partition: number, lag: number) => lagMetrics.setLag(topic, partition, lag) } : {}),
       });
       source = kafkaRun.source;
@@ -95,7 +109,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
     const report = await runJob(config, source, logger, {
       onBatch: (stats) => progress.update(stats),
       signal: controller.signal,
-      ...(metricsHost ? { metricsServer: { host: metricsHost } } : {}),
+      ...(config.metricsHost ? { metricsServer: { host: config.metricsHost } } : {}),
       ...(metrics ? { metrics } : {}),
       ...(kafkaRun ? { publish: kafkaRun.publisher.publish } : {}),
     });
@@ -103,8 +117,9 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
   } finally {
     await kafkaRun?.close();
     progress.stop();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }
 
@@ -136,6 +151,12 @@ export function registerRun(program: Command): void {
     .option('--topic-partitions <n>', 'partitions of topics Verity creates when missing (default: 6)')
     .option('--session-timeout-ms <ms>', 'Kafka consumer session timeout: how soon a crashed member is replaced (default: 30000)')
     .option('--metrics-host <addr>', 'address the metrics endpoint listens on (default: 127.0.0.1; 0.0.0.0 in a container)')
+    .option('--kafka-ssl', 'connect to the brokers over TLS (env VERITY_KAFKA_SSL=true)')
+    .option('--kafka-ssl-ca <file>', 'PEM file of the CA that signed the brokers\' certificates (turns TLS on)')
+    .option('--kafka-ssl-cert <file>', 'PEM client certificate for mutual TLS, with --kafka-ssl-key')
+    .option('--kafka-ssl-key <file>', 'PEM private key of the client certificate')
+    .option('--kafka-sasl-mechanism <name>', 'plain|scram-sha-256|scram-sha-512; the password comes from VERITY_KAFKA_SASL_PASSWORD or the config file, never a flag')
+    .option('--kafka-sasl-username <name>', 'SASL user name (env VERITY_KAFKA_SASL_USERNAME)')
     .action(async (flags: RunFlags & { progress: boolean }) => {
       // commander sets progress=true unless --no-progress; only an explicit opt-out should override the TTY check.
       const { report } = await runWithFlags({ ...flags, progress: flags.progress ? undefined : false } as RunFlags);

@@ -5,13 +5,13 @@
 //   4. none of these                                 → unavailable, with the reason
 // VERITY_KAFKA_DOCKER=0 skips step 2 (e.g. to test the local broker on a machine with Docker).
 import { KafkaBrokerError, startKafkaBroker, waitForKafka } from './broker.ts';
-import type { KafkaBrokerOptions } from './broker.ts';
+import type { KafkaBrokerOptions, KafkaSaslListener } from './broker.ts';
 import { dockerAvailable, startDockerKafka } from './docker.ts';
 
 export type KafkaSource = 'external' | 'docker' | 'local';
 
 export type AcquiredKafka =
-  | { available: true; source: KafkaSource; brokers: string[]; stop(): Promise<void>; logFile: string | null }
+  | { available: true; source: KafkaSource; brokers: string[]; sasl?: KafkaSaslListener; stop(): Promise<void>; logFile: string | null }
   | { available: false; reason: string };
 
 export async function acquireKafka(options: KafkaBrokerOptions = {}): Promise<AcquiredKafka> {

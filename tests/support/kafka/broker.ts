@@ -31,6 +31,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { applyKafkajsRequestQueueFix } from '../../../connectors/kafka/kafkajs-request-queue-fix.ts';
+
+// The readiness probe is a kafkajs client too (see the module for the defect it fixes).
+applyKafkajsRequestQueueFix();
 
 /** Kafka release the local broker runs (the `kafka_2.13` Maven artifact). */
 export const KAFKA_VERSION = '4.1.2';
@@ -63,9 +67,21 @@ export interface KafkaBrokerOptions {
   log?: (message: string) => void;
 }
 
+/** A second client listener that requires SASL/PLAIN, for tests of Verity's SASL options. */
+export interface KafkaSaslListener {
+  /** Bootstrap addresses of the SASL_PLAINTEXT listener. */
+  brokers: string[];
+  mechanism: 'plain';
+  /** Made up per broker start: test credentials, never a real secret. */
+  username: string;
+  password: string;
+}
+
 export interface KafkaBroker {
   /** Bootstrap addresses, e.g. `['127.0.0.1:40123']`. */
   brokers: string[];
+  /** The SASL listener, when the broker has one (the local JVM broker always does). */
+  sasl?: KafkaSaslListener;
   /** Stops the broker (SIGTERM, SIGKILL after the grace period) and removes its temp dir. Idempotent. */
   stop(): Promise<void>;
   /** The broker's log (log4j WARN+ and JVM stdout/stderr); gone after `stop()`. */
@@ -319,14 +335,34 @@ function randomClusterId(): string {
   }
 }
 
-function serverProperties(dir: string, port: number, controllerPort: number, extra: KafkaBrokerOptions['serverProperties']): string {
+interface BrokerPorts {
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly saslPort: number;
+}
+
+/** A JAAS value for one PLAIN user; the characters are hex, so nothing needs quoting. */
+function plainJaas(sasl: KafkaSaslListener): string {
+  const { username, password } = sasl;
+  return `org.apache.kafka.common.security.plain.PlainLoginModule required username="${username}" password="${password}" user_${username}="${password}";`;
+}
+
+function serverProperties(
+  dir: string,
+  { port, controllerPort, saslPort }: BrokerPorts,
+  sasl: KafkaSaslListener,
+  extra: KafkaBrokerOptions['serverProperties'],
+): string {
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    // Clients only: brokers and the controller talk PLAINTEXT, so SASL needs nothing else.
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas(sasl),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': join(dir, 'data'),
@@ -485,14 +521,19 @@ async function startOnce(
 
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
 
-  let port: number;
-  let controllerPort: number;
+  let ports: BrokerPorts;
   do {
-    port = await freePort();
-    controllerPort = await freePort();
-  } while (port === controllerPort);
+    ports = { port: await freePort(), controllerPort: await freePort(), saslPort: await freePort() };
+  } while (new Set(Object.values(ports)).size !== 3);
+  const { port, saslPort } = ports;
+  const sasl: KafkaSaslListener = {
+    brokers: [`127.0.0.1:${saslPort}`],
+    mechanism: 'plain',
+    username: `verity${randomBytes(4).toString('hex')}`,
+    password: randomBytes(16).toString('hex'),
+  };
 
-  writeFileSync(propertiesFile, serverProperties(dir, port, controllerPort, options.serverProperties));
+  writeFileSync(propertiesFile, serverProperties(dir, ports, sasl, options.serverProperties));
   writeFileSync(log4jFile, log4jConfig());
   const classpath = join(libs, '*');
   const commonJvm = ['-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', classpath];
@@ -596,7 +637,7 @@ async function startOnce(
     );
   }
   log(`Kafka ${version} broker ready on ${brokers.join(',')} in ${seconds(Date.now() - started)} (local JVM, pid ${child.pid})`);
-  return { brokers, stop, logFile };
+  return { brokers, sasl, stop, logFile };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

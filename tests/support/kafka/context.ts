@@ -1,5 +1,6 @@
 // What tests/support/global-setup.ts hands to test files through vitest's provide/inject.
 import type { KafkaSource } from './acquire.ts';
+import type { KafkaSaslListener } from './broker.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,6 +10,8 @@ declare module 'vitest' {
     kafkaUnavailableReason: string;
     /** Where the broker came from ('' when unavailable). */
     kafkaSource: KafkaSource | '';
+    /** The broker's SASL/PLAIN client listener, or null (only the local JVM broker has one). */
+    kafkaSasl: KafkaSaslListener | null;
   }
 }
 

@@ -1,5 +1,6 @@
 // Kafka in Docker via testcontainers (official `apache/kafka` image), used when a container
 // engine is reachable. testcontainers is imported lazily so machines without Docker never load it.
+import { randomBytes } from 'node:crypto';
 import type { KafkaBroker } from './broker.ts';
 import { freePort, KAFKA_VERSION, waitForKafka } from './broker.ts';
 
@@ -37,6 +38,8 @@ export async function startDockerKafka(options: { startTimeoutMs?: number; log?:
   const container = await new GenericContainer(KAFKA_IMAGE)
     .withExposedPorts({ container: port, host: port })
     .withEnvironment({
+      // A base64 UUID for formatting the container's fresh storage, as docker-compose.yml gives one.
+      CLUSTER_ID: randomBytes(16).toString('base64url'),
       KAFKA_NODE_ID: '1',
       KAFKA_PROCESS_ROLES: 'broker,controller',
       KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',

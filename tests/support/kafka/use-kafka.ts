@@ -15,8 +15,13 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig } from 'kafkajs';
 import { describe, inject } from 'vitest';
+import { applyKafkajsRequestQueueFix } from '../../../connectors/kafka/kafkajs-request-queue-fix.ts';
 import type { KafkaSource } from './acquire.ts';
+import type { KafkaSaslListener } from './broker.ts';
 import { kafkaRequired, REQUIRE_KAFKA_ENV } from './context.ts';
+
+// Test files create kafkajs clients of their own (see the module for the defect it fixes).
+applyKafkajsRequestQueueFix();
 
 export interface KafkaForTests {
   /** Bootstrap addresses; empty when unavailable. */
@@ -25,6 +30,8 @@ export interface KafkaForTests {
   /** Why it is unavailable ('' when available). */
   reason: string;
   source: KafkaSource | '';
+  /** The broker's SASL/PLAIN listener; null when it has none (Docker or an external broker). */
+  sasl: KafkaSaslListener | null;
 }
 
 /** The run's broker, as provided by the globalSetup. */
@@ -35,8 +42,9 @@ export function useKafka(): KafkaForTests {
     (inject('kafkaUnavailableReason') as string | undefined) ??
     'tests/support/global-setup.ts did not run (is it listed in vitest.config.ts globalSetup?)';
   const source = (inject('kafkaSource') as KafkaSource | '' | undefined) ?? '';
+  const sasl = (inject('kafkaSasl') as KafkaSaslListener | null | undefined) ?? null;
   const available = brokers.length > 0;
-  return { brokers, available, reason: available ? '' : reason || 'unknown reason', source };
+  return { brokers, available, reason: available ? '' : reason || 'unknown reason', source, sasl };
 }
 
 /**
