@@ -1,12 +1,11 @@
 // What a Kafka-mode `verity run` needs besides the shared pipeline: the topics (created when
 // missing), the consumer-group source, and the publisher for the dead-letter and issue topics.
 import type { Logger } from 'pino';
+import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import type { RunConfig, KafkaRunConfig } from '../../pipelines/config/run-config.ts';
 import { createKafka, ensureTopics } from './kafka-client.ts';
 import { KafkaSource } from './kafka-source.ts';
 import { TopicPublisher } from './topic-publisher.ts';
-
-export const DEFAULT_TOPIC_PARTITIONS = 6;
 
 export interface KafkaRun {
   readonly source: KafkaSource;
@@ -16,6 +15,7 @@ export interface KafkaRun {
 
 export interface KafkaRunOptions {
   readonly onLag?: (topic: string, partition: number, lag: number) => void;
+  readonly onPartitionRevoked?: (topic: string, partition: number) => void;
   /** Partitions of topics created at start. */
   readonly partitions?: number;
   readonly shutdownTimeoutMs?: number;
@@ -25,7 +25,7 @@ export interface KafkaRunOptions {
 export async function openKafkaRun(config: RunConfig, kafkaConfig: KafkaRunConfig, logger: Logger, options: KafkaRunOptions = {}): Promise<KafkaRun> {
   const kafka = createKafka(kafkaConfig, logger);
   const { topics } = kafkaConfig;
-  await ensureTopics(kafka, [topics.customers, topics.agents, topics.deadLetters, topics.issues], options.partitions ?? DEFAULT_TOPIC_PARTITIONS, logger);
+  await ensureTopics(kafka, [topics.customers, topics.agents, topics.deadLetters, topics.issues], options.partitions ?? DEFAULTS.topicPartitions, logger);
   const publisher = await TopicPublisher.connect(kafka, { deadLetterTopic: topics.deadLetters, issueTopic: topics.issues });
   const source = new KafkaSource({
     kafka,
@@ -38,6 +38,7 @@ export async function openKafkaRun(config: RunConfig, kafkaConfig: KafkaRunConfi
     ...(options.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}),
     ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     ...(options.onLag ? { onLag: options.onLag } : {}),
+    ...(options.onPartitionRevoked ? { onPartitionRevoked: options.onPartitionRevoked } : {}),
   });
   return { source, publisher, close: () => publisher.disconnect() };
 }

@@ -34,17 +34,18 @@ export interface KafkaSourceOptions {
   readonly shutdownTimeoutMs?: number;
   /** How soon the group notices a member that died without leaving (kafkajs default 30 s). */
   readonly sessionTimeoutMs?: number;
-  /** Messages behind the high watermark, after each committed chunk. */
+  /** Messages behind the high watermark of a partition this member holds: after each committed chunk, and polled. */
   readonly onLag?: (topic: string, partition: number, lag: number) => void;
+  /** A partition left this member in a rebalance: its lag is now another member's to report. */
+  readonly onPartitionRevoked?: (topic: string, partition: number) => void;
+  /** How often lag (and, with `once`, the group's progress) is read from the broker. Default 5 s; 1 s with `once`. */
+  readonly progressPollMs?: number;
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 /** Commit failures that only mean the group is rebalancing: the new owner re-reads, nothing is lost. */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
-
-/** How often `once` asks the broker for the group's committed offsets (other members commit too). */
-const CAUGHT_UP_POLL_MS = 1000;
 
 export class KafkaSource implements Source {
   readonly ownership = 'shared' as const;
@@ -59,7 +60,12 @@ export class KafkaSource implements Source {
   #assigned(assignment: Readonly<Record<string, readonly number[]>>): void {
     const now = new Set<string>();
     for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) now.add(partitionKey(topic, p));
-    for (const key of [...this.#tenures.keys()]) if (!now.has(key)) this.#tenures.delete(key);
+    for (const key of [...this.#tenures.keys()]) {
+      if (now.has(key)) continue;
+      this.#tenures.delete(key);
+      const slash = key.lastIndexOf('/');
+      this.#o.onPartitionRevoked?.(key.slice(0, slash), Number(key.slice(slash + 1)));
+    }
     for (const key of now) if (!this.#tenures.has(key)) this.#tenures.set(key, ++this.#tenureCounter);
   }
 
@@ -79,27 +85,21 @@ export class KafkaSource implements Source {
     this.#o = options;
   }
 
-  /** Every partition's high watermark now (the target) and the group's committed position. */
-  async #highWatermarks(admin: Admin): Promise<Map<string, { target: bigint; position: bigint }>> {
-    const out = new Map<string, { target: bigint; position: bigint }>();
+  /** Every partition's end (high watermark) and the group's committed offset (-1: none yet), from the broker. */
+  async #groupProgress(admin: Admin): Promise<Map<string, { end: bigint; committed: bigint; start: bigint }>> {
+    const out = new Map<string, { end: bigint; committed: bigint; start: bigint }>();
     for (const topic of this.#o.topics) {
       for (const p of await admin.fetchTopicOffsets(topic)) {
-        out.set(partitionKey(topic, p.partition), { target: BigInt(p.high), position: BigInt(p.low) });
+        out.set(partitionKey(topic, p.partition), { end: BigInt(p.high), start: BigInt(p.low), committed: -1n });
       }
     }
-    await this.#committedPositions(admin, out);
-    return out;
-  }
-
-  /** Moves positions forward to what the whole group has committed (any member). */
-  async #committedPositions(admin: Admin, positions: Map<string, { target: bigint; position: bigint }>): Promise<void> {
-    const committed = await admin.fetchOffsets({ groupId: this.#o.groupId, topics: [...this.#o.topics] });
-    for (const { topic, partitions } of committed) {
+    for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.#o.groupId, topics: [...this.#o.topics] })) {
       for (const { partition, offset } of partitions) {
-        const p = positions.get(partitionKey(topic, partition));
-        if (p && BigInt(offset) > p.position) p.position = BigInt(offset);
+        const p = out.get(partitionKey(topic, partition));
+        if (p) p.committed = BigInt(offset);
       }
     }
+    return out;
   }
 
   async run(handle: BatchHandler, signal: AbortSignal): Promise<void> {
@@ -124,12 +124,17 @@ export class KafkaSource implements Source {
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
+    // With `once`: each partition's end when the run started, and how far the group has got.
     let caughtUp: Map<string, { target: bigint; position: bigint }> | undefined;
     const checkCaughtUp = () => {
       if (caughtUp && [...caughtUp.values()].every((p) => p.position >= p.target)) {
         logger.info('caught up with every partition (--once): stopping');
         stop();
       }
+    };
+    const reportLag = (topic: string, partition: number, end: bigint, next: bigint) => {
+      const lag = end - next;
+      this.#o.onLag?.(topic, partition, Number(lag > 0n ? lag : 0n));
     };
 
     const commit = async (topic: string, partition: number, last: KafkaMessage, highWatermark: string) => {
@@ -142,8 +147,7 @@ export class KafkaSource implements Source {
         logger.warn({ topic, partition, offset: last.offset, reason: (error as { type?: string }).type }, 'offset commit refused during a rebalance: the chunk is stored and will be skipped when re-read');
         throw new RebalanceDuringCommit(error);
       }
-      const lag = BigInt(highWatermark) - next;
-      this.#o.onLag?.(topic, partition, Number(lag > 0n ? lag : 0n));
+      reportLag(topic, partition, BigInt(highWatermark), next);
       const p = caughtUp?.get(partitionKey(topic, partition));
       if (p && next > p.position) p.position = next;
       checkCaughtUp();
@@ -202,27 +206,41 @@ export class KafkaSource implements Source {
       }
     });
 
-    let admin: Admin | undefined;
+    // The broker's view, polled: lag keeps moving while producers write or a sink stalls, and
+    // with `once` the other members' commits count too.
+    const admin = this.#o.kafka.admin();
     let poll: NodeJS.Timeout | undefined;
+    const readProgress = async () => {
+      const progress = await this.#groupProgress(admin);
+      for (const [key, p] of progress) {
+        const at = p.committed >= 0n ? p.committed : p.start;
+        if (this.#tenures.has(key)) {
+          const slash = key.lastIndexOf('/');
+          reportLag(key.slice(0, slash), Number(key.slice(slash + 1)), p.end, at);
+        }
+        const target = caughtUp?.get(key);
+        if (target && at > target.position) target.position = at;
+      }
+      checkCaughtUp();
+      return progress;
+    };
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+      await admin.connect();
       if (this.#o.once) {
-        admin = this.#o.kafka.admin();
-        await admin.connect();
-        const positions = (caughtUp = await this.#highWatermarks(admin));
+        const progress = await this.#groupProgress(admin);
+        caughtUp = new Map([...progress].map(([key, p]) => [key, { target: p.end, position: p.committed >= 0n ? p.committed : p.start }]));
         checkCaughtUp();
-        // Other members of the group commit the partitions this one does not hold.
-        const groupAdmin = admin;
-        let polling = false;
-        poll = setInterval(() => {
-          if (polling || stopping) return;
-          polling = true;
-          this.#committedPositions(groupAdmin, positions)
-            .then(checkCaughtUp, (error: unknown) => logger.debug({ err: error }, 'could not read the group offsets; trying again'))
-            .finally(() => (polling = false));
-        }, CAUGHT_UP_POLL_MS);
       }
+      let polling = false;
+      poll = setInterval(() => {
+        if (polling || stopping) return;
+        polling = true;
+        readProgress()
+          .catch((error: unknown) => logger.debug({ err: error }, 'could not read the group progress; trying again'))
+          .finally(() => (polling = false));
+      }, this.#o.progressPollMs ?? (this.#o.once ? 1000 : 5000));
       if (!stopping && !signal.aborted) {
         await consumer.run({
           autoCommit: false,
@@ -236,7 +254,7 @@ export class KafkaSource implements Source {
     } finally {
       clearInterval(poll);
       signal.removeEventListener('abort', onAbort);
-      await admin?.disconnect();
+      await admin.disconnect();
       await this.#disconnect(consumer);
     }
     if (failure !== undefined) {

@@ -1,29 +1,17 @@
 // The metrics endpoint wired into a real run: embedded chDB, a generated stream, the file source.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFileSource } from '../../connectors/file/file-source.ts';
 import { resolveRunConfig } from '../config/run-config.ts';
-import { PROJECT_ROOT, verity } from '../../tests/e2e/support.ts';
+import { freePort, PROJECT_ROOT, verity } from '../../tests/e2e/support.ts';
 import { createLogger } from './logger.ts';
 import { METRIC_NAMES } from './metrics.ts';
 import type { MetricsServer } from './metrics-server.ts';
 import { runJob } from './run-job.ts';
 import type { Source } from './source.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The value of an unlabelled sample, or the sum over a labelled metric's series. */
 function sampleSum(text: string, name: string): number {

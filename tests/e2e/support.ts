@@ -1,6 +1,7 @@
 // Runs the real `verity` CLI in a child process, as a user would: to completion (`verity`), or
 // long-running (`spawnVerity`, e.g. `verity run` on Kafka or `verity store serve`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,4 +79,16 @@ export async function serveStore(dataDir: string): Promise<{ url: string; child:
       if (exit.code !== 0) throw new Error(`verity store serve exited with ${exit.code ?? exit.signal}:\n${child.stderr.slice(-3000)}`);
     },
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

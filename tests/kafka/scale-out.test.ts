@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { GroundTruth } from '../../pipelines/generate/index.ts';
 import { FAILPOINT_ENV } from '../../pipelines/runtime/failpoints.ts';
+import { METRIC_NAMES } from '../../pipelines/runtime/metrics.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
-import { serveStore, spawnVerity, verity } from '../e2e/support.ts';
+import { freePort, serveStore, spawnVerity, verity } from '../e2e/support.ts';
 import { createTopic, describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
 import { dumpStore, expectSameTables, waitForGroupCaughtUp } from './support.ts';
 
@@ -57,7 +58,11 @@ describeKafka('two verity run processes in one consumer group', () => {
     // dies between the inserts of its 4th batch, leaving that batch half-written.
     const doomed = spawnVerity(runArgs(join(dir, 'a'), group, store), { ...ENV, [FAILPOINT_ENV]: 'store.write.before-records:4' });
     await doomed.waitFor('kafka consumer started', 120_000);
-    const survivor = spawnVerity(runArgs(join(dir, 'b'), group, [...store, '--report', join(dir, 'survivor-report.json')]), ENV);
+    const metricsPort = await freePort();
+    const survivor = spawnVerity(
+      runArgs(join(dir, 'b'), group, [...store, '--report', join(dir, 'survivor-report.json'), '--metrics-port', String(metricsPort)]),
+      ENV,
+    );
     await survivor.waitFor('kafka consumer started', 120_000);
     await expect.poll(() => [...doomed.stderr.matchAll(STARTED)].length, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
     const split = /"assignment":(\{[^}]*\})/.exec(survivor.stderr)?.[1];
@@ -70,6 +75,16 @@ describeKafka('two verity run processes in one consumer group', () => {
     expect(died.signal, doomed.stderr.slice(-3000)).toBe('SIGKILL');
     expect(doomed.stderr).toContain(`${FAILPOINT_ENV}: dying at store.write.before-records`);
     await waitForGroupCaughtUp(brokers, group, [topics.customers, topics.agents]);
+    // The survivor's endpoint: ready, and a lag series for each of the 2 × 6 partitions it now
+    // holds, polled from the broker down to zero.
+    const endpoint = `http://127.0.0.1:${metricsPort}`;
+    expect((await fetch(`${endpoint}/readyz`)).status).toBe(200);
+    await expect
+      .poll(async () => {
+        const lags = (await (await fetch(`${endpoint}/metrics`)).text()).split('\n').filter((l) => l.startsWith(`${METRIC_NAMES.consumerLag}{`));
+        return { series: lags.length, behind: lags.filter((l) => !l.endsWith(' 0')).length };
+      }, { timeout: 30_000 })
+      .toEqual({ series: 2 * PARTITIONS, behind: 0 });
     survivor.process.kill('SIGTERM');
     const finished = await survivor.exited;
     writeFileSync(join(dir, 'logs.txt'), `==== doomed ====\n${doomed.stderr}\n==== survivor ====\n${survivor.stderr}`);

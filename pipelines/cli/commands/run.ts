@@ -102,7 +102,12 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       kafkaRun = await openKafkaRun(config, kafkaConfig, logger, {
         partitions: kafkaConfig.topicPartitions,
         ...(kafkaConfig.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: kafkaConfig.sessionTimeoutMs } : {}),
-        ...(lagMetrics ? { onLag: (topic: string, partition: number, lag: number) => lagMetrics.setLag(topic, partition, lag) } : {}),
+        ...(lagMetrics
+          ? {
+              onLag: (topic: string, partition: number, lag: number) => lagMetrics.setLag(topic, partition, lag),
+              onPartitionRevoked: (topic: string, partition: number) => lagMetrics.clearLag(topic, partition),
+            }
+          : {}),
       });
       source = kafkaRun.source;
     }
