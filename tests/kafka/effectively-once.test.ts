@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import type { GroundTruth } from '../../pipelines/generate/index.ts';
+import { FAILPOINT_ENV } from '../../pipelines/runtime/failpoints.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { spawnVerity, verity } from '../e2e/support.ts';
 import { describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
@@ -54,18 +55,25 @@ describeKafka('verity run on Kafka survives crashes and restarts', () => {
     expect(clean.deadLetterIds).toHaveLength(truth.expectedDeadLettered);
   });
 
-  it('SIGKILLed 4 times at random points and restarted: the same tables as a clean run', { timeout: 300_000 }, async () => {
+  it('SIGKILLed 5 times, once mid-batch, and restarted: the same tables as a clean run', { timeout: 300_000 }, async () => {
     const dataDir = join(dir, 'chaos');
     const group = uniqueTopic('eo-chaos');
     const logs: string[] = [];
-    for (let kill = 0; kill < 4; kill++) {
-      const child = spawnVerity(runArgs(dataDir, group), ENV);
-      logs.push(child.stderr);
+    for (let kill = 0; kill < 5; kill++) {
+      // The 2nd start dies between the inserts of its 3rd batch, so one restart must find and
+      // undo a half-written batch; the others die wherever a random SIGKILL lands.
+      const midBatch = kill === 1;
+      const child = spawnVerity(runArgs(dataDir, group), midBatch ? { ...ENV, [FAILPOINT_ENV]: 'store.write.before-records:3' } : ENV);
       await child.waitFor(STARTED, 120_000);
-      await new Promise((resolve) => setTimeout(resolve, 300 + Math.floor(Math.random() * 1200)));
-      child.process.kill('SIGKILL');
-      expect((await child.exited).signal).toBe('SIGKILL');
-      logs[logs.length - 1] = child.stderr;
+      // The start after the mid-batch death finds that batch and undoes it before it goes on.
+      if (kill === 2) await child.waitFor('previous writer left a batch half-written', 60_000);
+      if (!midBatch) {
+        await new Promise((resolve) => setTimeout(resolve, 300 + Math.floor(Math.random() * 1200)));
+        child.process.kill('SIGKILL');
+      }
+      expect((await child.exited).signal, child.stderr.slice(-3000)).toBe('SIGKILL');
+      if (midBatch) expect(child.stderr).toContain(`${FAILPOINT_ENV}: dying at store.write.before-records`);
+      logs.push(child.stderr);
     }
     const reportFile = join(dir, 'chaos-report.json');
     const last = verity([...runArgs(dataDir, group), '--once', '--report', reportFile], ENV);
