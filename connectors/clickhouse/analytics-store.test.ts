@@ -102,7 +102,7 @@ describe('migrate', () => {
     const tables = await (
       await client.query({ query: `SELECT name FROM system.tables WHERE database = '${DB}' ORDER BY name`, format: 'JSONEachRow' })
     ).json<{ name: string }>();
-    expect(tables.map((t) => t.name)).toEqual([...TABLES, 'batch_log', 'schema_migrations'].sort());
+    expect(tables.map((t) => t.name)).toEqual([...TABLES, 'batch_log', 'issue_sla_events', 'schema_migrations'].sort());
     expect(await count(`SELECT count() AS n FROM ${DB}.schema_migrations FINAL`)).toBe(MIGRATIONS.length);
     store = new AnalyticsStore(client, DB, 2);
   });

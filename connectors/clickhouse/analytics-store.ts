@@ -6,7 +6,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import pLimit from 'p-limit';
 import { StoreError } from '../../pipelines/errors.ts';
 import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
+import { sha256Hex } from '../../pipelines/quality/hash.ts';
 import type { DeadLetter, Finding, IssueChange, IssueState, RecordRow } from '../../pipelines/quality/model.ts';
+import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import { formatCoordinates } from '../../pipelines/runtime/source.ts';
 import { camelCase, fromColumns } from './columns.ts';
 import { assertDatabaseName } from './migrations.ts';
@@ -299,6 +301,51 @@ export class AnalyticsStore {
       const issue = fromColumns<IssueState>(row);
       return { ...issue, version: Number(issue.version), occurrences: Number(issue.occurrences), ruleVersion: Number(issue.ruleVersion) };
     });
+  }
+
+  /**
+   * Open issues whose due time has passed before `nowMs` or whose due date is at most `dueSoonBy`,
+   * and which have not had a `breached` notice yet: the SLA clock's candidates.
+   */
+  async slaCandidates(nowMs: number, dueSoonBy: string): Promise<IssueState[]> {
+    const rows = await this.#select<Record<string, unknown>>(
+      `SELECT * EXCEPT (due_date), toString(due_date) AS due_date FROM ${this.#db}.issues AS i FINAL
+       WHERE i.status = 'open' AND (toUnixTimestamp64Milli(i.due_at) < {now:Int64} OR i.due_date <= {by:Date})
+         AND i.issue_id NOT IN (SELECT issue_id FROM ${this.#db}.issue_sla_events WHERE kind = 'breached')`,
+      { now: nowMs, by: dueSoonBy },
+    );
+    return rows.map((row) => {
+      const issue = fromColumns<IssueState>(row);
+      return { ...issue, version: Number(issue.version), occurrences: Number(issue.occurrences), ruleVersion: Number(issue.ruleVersion) };
+    });
+  }
+
+  /** Which notices these issues have had already, as `issueId/kind`. */
+  async slaNoticesOf(issueIds: readonly string[]): Promise<Set<string>> {
+    if (issueIds.length === 0) return new Set();
+    const rows = await this.#select<{ issue_id: string; kind: string }>(
+      `SELECT DISTINCT issue_id, kind FROM ${this.#db}.issue_sla_events WHERE issue_id IN {ids:Array(String)}`,
+      { ids: issueIds },
+    );
+    return new Set(rows.map((r) => `${r.issue_id}/${r.kind}`));
+  }
+
+  async writeSlaNotices(notices: readonly SlaNotice[]): Promise<void> {
+    const rows = notices.map(({ kind, issue, at }) => ({
+      issueId: issue.issueId,
+      kind,
+      noticedAt: at,
+      issueVersion: issue.version,
+      queue: issue.queue,
+      ruleId: issue.ruleId,
+      customerToken: issue.customerToken,
+      priority: issue.priority,
+      dueAt: issue.dueAt,
+      dueDate: issue.dueDate,
+      openedAt: issue.openedAt,
+    }));
+    const id = sha256Hex(Buffer.from(notices.map((n) => `${n.issue.issueId}/${n.kind}`).join('\n'))).slice(0, 32);
+    await this.#insert('issue_sla_events', `sla:${id}`, rows);
   }
 
   async openIssueCount(): Promise<number> {

@@ -163,6 +163,27 @@ export const MIGRATIONS: readonly Migration[] = [
       TTL toDateTime(logged_at) + INTERVAL 90 DAY`,
     ],
   },
+  {
+    version: 4,
+    name: 'issue_sla_events: due-soon and breached notices, one per issue and kind',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.issue_sla_events (
+        issue_id String,
+        kind Enum8('due-soon' = 1, 'breached' = 2),
+        noticed_at DateTime64(3, 'UTC'),
+        issue_version UInt64,
+        queue LowCardinality(String),
+        rule_id LowCardinality(String),
+        customer_token String,
+        priority LowCardinality(String),
+        due_at DateTime64(3, 'Asia/Shanghai'),
+        due_date Date,
+        opened_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree
+      ORDER BY (issue_id, kind)
+      SETTINGS ${DEDUP}`,
+    ],
+  },
 ];
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -76,6 +76,12 @@ export class KafkaSource implements Source {
     return tenure;
   }
 
+  #leader = false;
+
+  isGroupLeader(): boolean {
+    return this.#leader;
+  }
+
   /** True once the consumer joined its group (readiness before the first batch). */
   isConsuming(): boolean {
     return this.#consuming;
@@ -196,6 +202,7 @@ export class KafkaSource implements Source {
 
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.#assigned(e.payload.memberAssignment);
+      this.#leader = e.payload.isLeader;
       this.#consuming = true;
       logger.info({ groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'kafka consumer started: consuming');
     });

@@ -4,8 +4,9 @@
 // the issue event id, and on verity-source-topic/partition/offset for dead letters).
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { ArchivedDeadLetter } from '../file/dead-letter-archive.ts';
-import { IssueEvent, issueEventOf } from '../../pipelines/contract/issue-event.ts';
+import { IssueEvent, issueEventOf, issueEventOfNotice } from '../../pipelines/contract/issue-event.ts';
 import type { IssueChange } from '../../pipelines/quality/model.ts';
+import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import type { SourceBatch } from '../../pipelines/runtime/source.ts';
 
 export interface PublishOutput {
@@ -74,6 +75,16 @@ export class TopicPublisher {
     }
     if (topicMessages.length === 0) return;
     await this.#producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+  };
+
+  /** The SLA clock's notices, on the issue topic like every other issue change. */
+  readonly publishNotices = async (notices: readonly SlaNotice[]): Promise<void> => {
+    if (notices.length === 0) return;
+    const messages = notices.map((n) => {
+      const event = IssueEvent.parse(issueEventOfNotice(n));
+      return { key: event.issueId, value: JSON.stringify(event) };
+    });
+    await this.#producer.sendBatch({ topicMessages: [{ topic: this.#options.issueTopic, messages }], acks: -1, compression: CompressionTypes.None });
   };
 
   async disconnect(): Promise<void> {

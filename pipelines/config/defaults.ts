@@ -13,6 +13,7 @@ export const DEFAULTS = {
   demoSeed: 20261125,
   clickhouseHttpPort: 8123,
   metricsPort: 9464,
+  slaSweepSeconds: 60,
   topics: {
     customers: 'customer.changes',
     agents: 'agent.changes',
@@ -58,4 +59,5 @@ export const ENV = {
   kafkaSaslPassword: 'VERITY_KAFKA_SASL_PASSWORD',
   metricsPort: 'VERITY_METRICS_PORT',
   metricsHost: 'VERITY_METRICS_HOST',
+  slaSweepSeconds: 'VERITY_SLA_SWEEP_SECONDS',
 } as const;

@@ -75,6 +75,8 @@ export const RunOptionsInput = z.strictObject({
   metricsPort: wholeNumber(0, 65535).optional(),
   /** Address the metrics endpoint listens on: 127.0.0.1 unless set (0.0.0.0 in a container). */
   metricsHost: text.optional(),
+  /** How often the SLA clock looks for issues due soon or breached; 0 = only once, at the end of a run. */
+  slaSweepSeconds: wholeNumber(0, 86_400).optional(),
 });
 export type RunOptionsInput = z.infer<typeof RunOptionsInput>;
 type Key = keyof RunOptionsInput;
@@ -110,6 +112,7 @@ const ENV_KEYS: Partial<Record<Key, string>> = {
   partitionsConcurrency: ENV.partitionsConcurrency,
   metricsPort: ENV.metricsPort,
   metricsHost: ENV.metricsHost,
+  slaSweepSeconds: ENV.slaSweepSeconds,
 };
 
 /** The flag a key is set with by default: `batchSize` → `--batch-size`. */
@@ -156,6 +159,8 @@ export interface RunConfig {
   readonly metricsPort: number;
   /** undefined = the endpoint's default, 127.0.0.1. */
   readonly metricsHost: string | undefined;
+  /** SLA clock period; 0 = one sweep at the end of the run only. */
+  readonly slaSweepSeconds: number;
 }
 
 export interface ConfigSources {
@@ -255,6 +260,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     kafka: o.kafkaBrokers ? await kafkaConfig(o, origin, sources.cwd) : undefined,
     metricsPort: o.metricsPort ?? (o.kafkaBrokers ? DEFAULTS.metricsPort : 0),
     metricsHost: o.metricsHost,
+    slaSweepSeconds: o.slaSweepSeconds ?? DEFAULTS.slaSweepSeconds,
   };
 }
 

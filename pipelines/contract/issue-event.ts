@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { stableId } from '../quality/hash.ts';
 import type { IssueChange } from '../quality/model.ts';
+import type { SlaNotice } from '../quality/sla.ts';
 
 export const ISSUE_EVENT_SCHEMA = 'dq-issue-event/v1' as const;
 
@@ -34,12 +35,27 @@ export const IssueEvent = z.strictObject({
   deadlineBasis: z.string().min(1),
   deadlineProvisional: z.boolean(),
   occurrences: z.int().positive(),
-  /** The upstream change event that caused this change (an id, not data). */
+  /**
+   * The upstream change event that caused this change (an id, not data). For the clock's
+   * `due-soon` and `breached`: the last event that changed the issue.
+   */
   triggeringEventId: z.string().min(1),
-  /** Event time of the triggering change. */
+  /** Event time of the triggering change; for `due-soon` and `breached`, when the clock noticed. */
   occurredAt: isoDateTime,
 });
 export type IssueEvent = z.infer<typeof IssueEvent>;
+
+/**
+ * A clock notice as an issue event. Its id depends on the issue and the kind only: each is sent
+ * once per issue, and a re-sent one after a crash carries the same id.
+ */
+export function issueEventOfNotice(notice: SlaNotice): IssueEvent {
+  return {
+    ...issueEventOf({ change: 'updated', issue: notice.issue, eventId: notice.issue.lastEventId, occurredAt: notice.at }),
+    eventId: stableId('issue-event', notice.issue.issueId, notice.kind),
+    change: notice.kind,
+  };
+}
 
 export function issueEventOf(change: IssueChange): IssueEvent {
   const i = change.issue;

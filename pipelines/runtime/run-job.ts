@@ -16,6 +16,7 @@ import { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.
 import type { Logger } from './logger.ts';
 import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
+import { SlaClock, type SlaClockDeps } from './sla-clock.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { QualityPipeline, type QualityPipelineDeps } from './quality-pipeline.ts';
 import { RunStats } from './run-stats.ts';
@@ -33,6 +34,8 @@ export interface RunReport {
   readonly findingCount: number;
   readonly issues: { readonly updated: number; readonly resolved: number; readonly withdrawn: number; readonly open: number };
   readonly provisionalDeadlines: number;
+  /** Due-soon and breached notices this run raised (SLA clock; see README "Issues and deadlines"). */
+  readonly slaNotices: { readonly dueSoon: number; readonly breached: number };
   readonly deadLettersByReason: Record<string, number>;
   readonly store: string;
   readonly deadLetterFile: string;
@@ -46,6 +49,8 @@ export interface RunHooks {
   readonly signal?: AbortSignal;
   /** Publishes each batch's dead letters and issue changes (Kafka topics) before the source commits. */
   readonly publish?: QualityPipelineDeps['publish'];
+  /** Publishes the SLA clock's due-soon and breached notices (Kafka issue topic). */
+  readonly publishNotices?: SlaClockDeps['publish'];
   /** Metrics to feed (e.g. shared with a Kafka source that calls `setLag`); default: a new one. */
   readonly metrics?: PipelineMetrics;
   /**
@@ -95,6 +100,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
   const metricsWanted = hooks.metricsServer?.port !== undefined || config.metricsPort > 0;
   const metrics = hooks.metrics ?? (metricsWanted ? new PipelineMetrics() : undefined);
   let metricsServer: MetricsServer | undefined;
+  let stopClock = async () => {};
   try {
     if (metrics && metricsWanted) {
       metricsServer = await startMetricsServer({
@@ -149,6 +155,16 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       ...(metrics ? { metrics } : {}),
       ...(hooks.publish ? { publish: hooks.publish } : {}),
     });
+    // The SLA clock runs where the group-wide chores run: an exclusive run, or the group leader.
+    const leads = () => source.isGroupLeader?.() ?? true;
+    const slaClock = new SlaClock({
+      store,
+      calendar: prcCalendar,
+      logger,
+      now: () => new Date().toISOString(),
+      ...(hooks.publishNotices ? { publish: hooks.publishNotices } : {}),
+    });
+    if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);
     await source.run(
       async (batch) => {
         readiness.consuming = true;
@@ -158,6 +174,9 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       hooks.signal ?? new AbortController().signal,
     );
     readiness.stopped = true;
+    await stopClock();
+    // One last look, so a run that ends reports the notices as of its end.
+    if (leads()) await slaClock.sweep();
 
     const report: RunReport = {
       events: stats.read,
@@ -176,6 +195,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
         open: await store.openIssueCount(),
       },
       provisionalDeadlines: stats.provisionalDeadlines,
+      slaNotices: { ...slaClock.raised },
       deadLettersByReason: Object.fromEntries(stats.deadLettersByReason),
       store: describeStoreTarget(config.store),
       deadLetterFile: deadLetters.path,
@@ -191,6 +211,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     );
     return report;
   } finally {
+    await stopClock();
     await metricsServer?.close();
     await deadLetters.close();
     await client.close();

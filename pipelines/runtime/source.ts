@@ -45,6 +45,11 @@ export type StoreOwnership = 'exclusive' | 'shared';
 export interface Source {
   readonly ownership: StoreOwnership;
   /**
+   * With shared ownership: whether this process currently leads its group, and so runs the
+   * group-wide chores (the SLA clock). Absent means it does (an exclusive source).
+   */
+  isGroupLeader?(): boolean;
+  /**
    * Calls `handle` for each batch in order and resolves when the input ends or `signal` aborts,
    * after every handled batch has resolved. It may hand over the next batch before the previous
    * one resolved (handlers process batches in call order), but commits a position only when every

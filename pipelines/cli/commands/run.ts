@@ -25,6 +25,7 @@ export interface RunFlags {
   progress?: boolean;
   metricsPort?: string;
   metricsHost?: string;
+  slaSweepSeconds?: string;
   kafkaBrokers?: string;
   kafkaClientId?: string;
   groupId?: string;
@@ -116,7 +117,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       signal: controller.signal,
       ...(config.metricsHost ? { metricsServer: { host: config.metricsHost } } : {}),
       ...(metrics ? { metrics } : {}),
-      ...(kafkaRun ? { publish: kafkaRun.publisher.publish } : {}),
+      ...(kafkaRun ? { publish: kafkaRun.publisher.publish, publishNotices: kafkaRun.publisher.publishNotices } : {}),
     });
     return { report, config };
   } finally {
@@ -144,6 +145,7 @@ export function registerRun(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: info)')
     .option('--config <file>', 'YAML config file with the same keys in camelCase')
     .option('--no-progress', 'no live progress line even on a terminal')
+    .option('--sla-sweep-seconds <s>', 'how often the SLA clock raises due-soon and breached notices; 0 = only at the end of a run (default: 60)')
     .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port; 0 = off (default: 9464 with Kafka, else 0)')
     .option('--kafka-brokers <list>', 'consume Kafka: host:port, comma-separated (env VERITY_KAFKA_BROKERS); --input then not needed')
     .option('--kafka-client-id <id>', 'Kafka client id (default: verity)')
