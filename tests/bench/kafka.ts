@@ -7,12 +7,13 @@
 //      (the pipeline source's consumer options), timed from connect to disconnect
 //   4. pipeline: the real `verity run --kafka-brokers … --once` as a child process, with its own
 //      group and a fresh data dir; its lag (group offsets, and its own Prometheus gauge) and RSS
-//      are sampled every second, and its peak RSS is reported by a preload at exit
+//      are sampled every second, and its peak RSS and CPU time are reported by a preload at exit
 // The rate compared is the pipeline's report window (connect, consume, write, disconnect), the
 // same span the raw consume is timed over; process start-up is shown separately.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { ensureTopics } from '../../connectors/kafka/kafka-client.ts';
@@ -23,10 +24,11 @@ import { createLogger } from '../../pipelines/runtime/logger.ts';
 import { acquireKafka } from '../support/kafka/acquire.ts';
 import { freePort } from '../support/kafka/broker.ts';
 import { childEnv, int, median, sameFindings, table } from './support.ts';
+import type { UsageAtExit } from './usage-at-exit.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'pipelines', 'cli', 'main.ts');
-const PEAK_RSS = join(import.meta.dirname, 'peak-rss.ts');
+const USAGE_AT_EXIT = join(import.meta.dirname, 'usage-at-exit.ts');
 const SAMPLE_EVERY_MS = 1000;
 const MAX_MINUTES = 20;
 
@@ -60,6 +62,8 @@ export interface PipelineRun {
   /** Spawn to exit. */
   readonly processSeconds: number;
   readonly peakRssMb: number;
+  /** CPU time of the whole process, spawn to exit. */
+  readonly cpuSeconds: number;
   readonly samples: readonly LagSample[];
 }
 
@@ -174,14 +178,14 @@ async function runPipeline(
   const id = randomBytes(4).toString('hex');
   const dataDir = join(opts.workDir, `pipeline-${run}`);
   const reportFile = join(dataDir, 'report.json');
-  const rssFile = join(opts.workDir, `pipeline-${run}.peak-rss`);
+  const usageFile = join(opts.workDir, `pipeline-${run}.usage.json`);
   const groupId = `verity-bench-${id}`;
   const metricsPort = await freePort();
   const args = [
     ...process.execArgv,
     ...nodeFlags,
     '--import',
-    PEAK_RSS,
+    USAGE_AT_EXIT,
     CLI,
     'run',
     '--kafka-brokers', brokers.join(','),
@@ -204,7 +208,7 @@ async function runPipeline(
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: childEnv({ VERITY_BENCH_PEAK_RSS_FILE: rssFile }),
+    env: childEnv({ VERITY_BENCH_USAGE_FILE: usageFile }),
   });
   let stderrTail = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-4000)));
@@ -246,8 +250,8 @@ async function runPipeline(
   // What the group left behind: 0 when every message was committed.
   samples.push({ seconds: processSeconds, groupLag: await groupLagOf(admin, groupId, ends), metricLag: null, metricPartitions: 0, consumed: null, rssMb: null });
   const report = JSON.parse(await readFile(reportFile, 'utf8')) as RunReport;
-  const peakRssMb = Number(await readFile(rssFile, 'utf8'));
-  return { report, processSeconds, peakRssMb, samples };
+  const { peakRssMb, cpuSeconds } = JSON.parse(await readFile(usageFile, 'utf8')) as UsageAtExit;
+  return { report, processSeconds, peakRssMb, cpuSeconds, samples };
 }
 
 export async function runKafkaBench(opts: KafkaBenchOptions): Promise<KafkaBenchResult> {
@@ -309,6 +313,7 @@ export function formatKafkaResult(r: KafkaBenchResult, truth: { readonly rules: 
   const rawSeconds = median(r.raw.map((x) => x.seconds));
   const windowSeconds = median(r.pipeline.map((p) => p.report.durationMs / 1000));
   const processSeconds = median(r.pipeline.map((p) => p.processSeconds));
+  const cpuSeconds = median(r.pipeline.map((p) => p.cpuSeconds));
   const events = r.pipeline[0]!.report.events;
   const rawRate = r.messages / rawSeconds;
   const pipelineRate = events / windowSeconds;
@@ -347,7 +352,8 @@ export function formatKafkaResult(r: KafkaBenchResult, truth: { readonly rules: 
     `${table(rows)}\n\n` +
     `ratio pipeline/raw consume: ${ratio.toFixed(2)} (target ≥ ${target}) ${verdict}\n` +
     `pipeline window = its report's durationMs (connect, join, consume, write, commit, disconnect); the raw consume is timed from connect to disconnect.\n` +
-    `pipeline process: ${processSeconds.toFixed(2)} s from spawn to exit (${(processSeconds - windowSeconds).toFixed(2)} s start-up and shut-down outside the window)\n` +
+    `pipeline process: ${processSeconds.toFixed(2)} s from spawn to exit (${(processSeconds - windowSeconds).toFixed(2)} s start-up and shut-down outside the window), ` +
+    `${cpuSeconds.toFixed(1)} s CPU (all threads; ${availableParallelism()} CPUs, shared with the broker)\n` +
     `pipeline report: events ${int.format(report.events)} = accepted ${int.format(report.accepted)} + dead-lettered ${int.format(report.deadLettered)}; ` +
     `duplicates ${int.format(report.duplicates)}; issues opened ${int.format(report.issuesOpened)}\n` +
     `pipeline findings = ground truth: ${findingsMatch ? 'yes' : 'NO'}\n\n` +
@@ -364,6 +370,7 @@ export function formatKafkaResult(r: KafkaBenchResult, truth: { readonly rules: 
     verdict,
     pipelinePeakRssMb: peakRssMb,
     pipelineProcessSeconds: processSeconds,
+    pipelineCpuSeconds: cpuSeconds,
     findingsMatchGroundTruth: findingsMatch,
   };
   return { text, summary };

@@ -60,12 +60,14 @@ async function measure(mode: Mode, input: string, workDir: string): Promise<Meas
   const started = performance.now();
   const result = mode === 'baseline' ? await baseline(input, workDir) : await pipeline(input, workDir);
   const seconds = (performance.now() - started) / 1000;
+  const usage = process.resourceUsage();
   return {
     mode,
     ...result,
     seconds,
     eventsPerSecond: result.events / seconds,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: usage.maxRSS / 1024,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
   };
 }
 

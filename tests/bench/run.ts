@@ -101,6 +101,7 @@ interface Summary {
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly peakRssMb: number;
+  readonly cpuSeconds: number;
   readonly runs: readonly Measurement[];
 }
 
@@ -114,6 +115,7 @@ function summarise(mode: Mode, runs: readonly Measurement[]): Summary {
     seconds,
     eventsPerSecond: events / seconds,
     peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     runs,
   };
 }
@@ -156,13 +158,14 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
 
   const header = `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs`;
   const rows = [
-    ['mode', 'events', 'stored', 'seconds', 'events/s', 'peak RSS'],
+    ['mode', 'events', 'stored', 'seconds', 'events/s', 'CPU s', 'peak RSS'],
     ...[baseline, pipeline].map((s) => [
       s.mode,
       int.format(s.events),
       int.format(s.stored),
       s.seconds.toFixed(2),
       int.format(s.eventsPerSecond),
+      s.cpuSeconds.toFixed(1),
       `${int.format(s.peakRssMb)} MB`,
     ]),
   ];
@@ -170,6 +173,7 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
   process.stdout.write(
     `\n${header}\n\n${table(rows)}\n\n` +
       `ratio pipeline/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ${verdict}\n` +
+      `CPU s: user + system time of each child, all threads (chDB's too), on ${availableParallelism()} CPUs; CPU s well below seconds means the child waited (I/O, or other processes on the CPUs).\n` +
       `pipeline findings = ground truth: ${findingsMatch ? 'yes' : 'NO'}\n`,
   );
 
