@@ -18,6 +18,13 @@ describe('isPlaceholderName', () => {
     expect(isPlaceholderName('张三', ['张三'])).toBe(true);
     expect(isPlaceholderName('测试', ['张三'])).toBe(false);
   });
+
+  it('normalizes the entries of a given list as well, and keeps lists apart', () => {
+    const list = [' ＮＯＮＥ ', 'Dummy'];
+    for (const name of ['none', 'NONE', 'dummy', ' DUMMY']) expect(isPlaceholderName(name, list)).toBe(true);
+    expect(isPlaceholderName('dummy', ['other'])).toBe(false);
+    expect(isPlaceholderName('dummy')).toBe(false);
+  });
 });
 
 describe('isPlaceholderPhone', () => {

@@ -25,9 +25,15 @@ export const DEFAULT_PLACEHOLDER_PHONE_OPTIONS: PlaceholderPhoneOptions = Object
   repeatedTailLength: 8,
 });
 
+const normalizeName = (name: string) => name.normalize('NFKC').trim().toLowerCase();
+
+/** Each list's normalized names, computed on first use: lists (the built-in one, rule params) never change. */
+const normalizedLists = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 export function isPlaceholderName(name: string, placeholders: readonly string[] = PLACEHOLDER_NAMES): boolean {
-  const normalized = name.normalize('NFKC').trim().toLowerCase();
-  return placeholders.some((placeholder) => placeholder.normalize('NFKC').trim().toLowerCase() === normalized);
+  let normalized = normalizedLists.get(placeholders);
+  if (!normalized) normalizedLists.set(placeholders, (normalized = new Set(placeholders.map(normalizeName))));
+  return normalized.has(normalizeName(name));
 }
 
 function isSequential(digits: string, step: 1 | -1): boolean {

@@ -5,11 +5,8 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
-import { createFileSource } from '../../connectors/file/file-source.ts';
-import { resolveRunConfig } from '../../pipelines/config/run-config.ts';
+import { runWithFlags } from '../../pipelines/cli/commands/run.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
-import { createLogger } from '../../pipelines/runtime/logger.ts';
-import { runJob } from '../../pipelines/runtime/run-job.ts';
 import { MODES, type Measurement, type Mode } from './measurement.ts';
 
 const BATCH_SIZE = DEFAULTS.batchSize;
@@ -53,14 +50,9 @@ async function baseline(input: string, workDir: string): Promise<{ events: numbe
   }
 }
 
-/** The real `verity run --once` path: config resolution, runJob over the file source. */
+/** What `verity run --input FILE --once` runs (the command's own function), into a fresh data dir. */
 async function pipeline(input: string, workDir: string) {
-  const config = await resolveRunConfig({
-    flags: { input, dataDir: workDir, once: true, logLevel: 'warn', progress: false },
-    env: {},
-    cwd: workDir,
-  });
-  const report = await runJob(config, createFileSource({ input, batchSize: config.batchSize }), createLogger(config.logLevel));
+  const { report } = await runWithFlags({ input, dataDir: workDir, once: true, logLevel: 'warn', progress: false });
   return { events: report.events, stored: report.accepted - report.duplicates, findings: report.findings };
 }
 
@@ -68,12 +60,14 @@ async function measure(mode: Mode, input: string, workDir: string): Promise<Meas
   const started = performance.now();
   const result = mode === 'baseline' ? await baseline(input, workDir) : await pipeline(input, workDir);
   const seconds = (performance.now() - started) / 1000;
+  const usage = process.resourceUsage();
   return {
     mode,
     ...result,
     seconds,
     eventsPerSecond: result.events / seconds,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: usage.maxRSS / 1024,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
   };
 }
 

@@ -13,6 +13,8 @@ export interface Measurement {
   readonly eventsPerSecond: number;
   /** Peak resident set size of the measuring process, chDB included. */
   readonly peakRssMb: number;
+  /** CPU time (user + system) of the measuring process, every thread (chDB's included). */
+  readonly cpuSeconds: number;
   /** Pipeline only: distinct customers per rule, to check the run against the ground truth. */
   readonly findings?: Record<string, number>;
 }

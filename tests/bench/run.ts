@@ -1,14 +1,20 @@
 // `npm run bench`: how close the real pipeline comes to the embedded engine's ingest ceiling.
 //
 //   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--profile] [--keep]
+//   npm run bench -- --kafka [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--customers …] [--repeat …] [--profile] [--keep]
 //
 // Generates one synthetic stream, then measures, each in its own process (chDB allows one on-disk
 // path per process) with a fresh store:
 //   baseline  read the file line by line, JSON.parse, insert the events unprocessed (the ceiling)
-//   pipeline  the real runJob over the file source (decode, rules, masking, issues, five tables)
+//   pipeline  what `verity run --input FILE --once` runs (decode, rules, masking, issues, five tables)
 // and prints events/s of both, their ratio (target ≥ 0.5) and each child's peak RSS. Results go to
-// .cache/bench/last.json. --profile also runs the pipeline once under --cpu-prof and prints the
+// out/bench/last.json. --profile also runs the pipeline once under --cpu-prof and prints the
 // hottest functions; --keep leaves the temporary folder (stream, stores, profiles) in place.
+//
+// --kafka measures the Kafka path instead (see kafka.ts): the stream goes to a real broker, then a
+// raw kafkajs consume of it (the ceiling) and the real `verity run --kafka-brokers … --once` are
+// timed; target ratio ≥ 0.6. Results go to out/bench/last-kafka.json; --profile profiles one more
+// (unmeasured) `verity run`.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -16,13 +22,18 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeGeneratedStream } from '../../pipelines/generate/index.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
-import { formatSummary, summariseCpuProfile } from './cpu-profile.ts';
+import { DEFAULT_TOPIC_PARTITIONS } from '../../connectors/kafka/kafka-run.ts';
+import { formatSummary, summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
+import { childEnv, int, median, sameFindings, table } from './support.ts';
+import { formatKafkaResult, runKafkaBench } from './kafka.ts';
 import { MODES, type Measurement, type Mode } from './measurement.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MEASURE_SCRIPT = join(import.meta.dirname, 'measure.ts');
-const RESULT_FILE = join(ROOT, '.cache', 'bench', 'last.json');
+// Not .cache: that folder may be shared between checkouts (Node and Kafka jars).
+const RESULT_DIR = join(ROOT, 'out', 'bench');
 const TARGET_RATIO = 0.5;
+const KAFKA_TARGET_RATIO = 0.6;
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
@@ -38,15 +49,26 @@ function options() {
       repeat: { type: 'string', default: '1' },
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      kafka: { type: 'boolean', default: false },
+      partitions: { type: 'string', default: String(DEFAULT_TOPIC_PARTITIONS) },
+      'partitions-concurrency': { type: 'string' },
+      'batch-size': { type: 'string' },
     },
     strict: true,
   });
+  const kafkaOnly = ['partitions-concurrency', 'batch-size'] as const;
+  if (!values.kafka && kafkaOnly.some((k) => values[k] !== undefined)) throw new Error(`--${kafkaOnly.join(' and --')} need --kafka`);
+  const optional = (name: (typeof kafkaOnly)[number]) => (values[name] === undefined ? undefined : positiveInt(name, values[name]));
   return {
     customers: positiveInt('customers', values.customers),
     seed: Number(values.seed),
     repeat: positiveInt('repeat', values.repeat),
     profile: values.profile,
     keep: values.keep,
+    kafka: values.kafka,
+    partitions: positiveInt('partitions', values.partitions),
+    partitionsConcurrency: optional('partitions-concurrency'),
+    batchSize: optional('batch-size'),
   };
 }
 
@@ -56,6 +78,7 @@ function runChild(mode: Mode, input: string, workDir: string, extraNodeFlags: re
     const child = spawn(process.execPath, [...process.execArgv, ...extraNodeFlags, MEASURE_SCRIPT, mode, input, workDir], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv(),
     });
     let stdout = '';
     let stderrTail = '';
@@ -71,12 +94,6 @@ function runChild(mode: Mode, input: string, workDir: string, extraNodeFlags: re
   });
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 interface Summary {
   readonly mode: Mode;
   readonly events: number;
@@ -84,6 +101,7 @@ interface Summary {
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly peakRssMb: number;
+  readonly cpuSeconds: number;
   readonly runs: readonly Measurement[];
 }
 
@@ -97,20 +115,122 @@ function summarise(mode: Mode, runs: readonly Measurement[]): Summary {
     seconds,
     eventsPerSecond: events / seconds,
     peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     runs,
   };
 }
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows.map((r) => r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ')).join('\n');
+type Options = ReturnType<typeof options>;
+
+/** Prints the summary of the .cpuprofile written into `profileDir`. */
+async function printProfile(profileDir: string, keep: boolean): Promise<ProfileSummary | undefined> {
+  const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return undefined;
+  const profile = await summariseCpuProfile(join(profileDir, file), ROOT);
+  process.stdout.write(`\n${formatSummary(profile)}\n`);
+  if (keep) process.stdout.write(`profile: ${join(profileDir, file)}\n`);
+  return profile;
+}
+type Truth = Awaited<ReturnType<typeof writeGeneratedStream>>;
+
+async function writeResult(name: string, result: object): Promise<string> {
+  await mkdir(RESULT_DIR, { recursive: true });
+  const file = join(RESULT_DIR, name);
+  await writeFile(file, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: availableParallelism(), ...result }, null, 2)}\n`);
+  return file;
 }
 
-const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+async function embeddedBench(opts: Options, dir: string, input: string, truth: Truth): Promise<void> {
+  const runs: Record<Mode, Measurement[]> = { baseline: [], pipeline: [] };
+  for (let i = 1; i <= opts.repeat; i += 1) {
+    for (const mode of MODES) {
+      process.stderr.write(`run ${i}/${opts.repeat}: ${mode} …`);
+      const result = await runChild(mode, input, join(dir, `${mode}-${i}`));
+      process.stderr.write(` ${result.seconds.toFixed(2)} s\n`);
+      runs[mode].push(result);
+      await rm(join(dir, `${mode}-${i}`), { recursive: true, force: true });
+    }
+  }
+  const baseline = summarise('baseline', runs.baseline);
+  const pipeline = summarise('pipeline', runs.pipeline);
+  const ratio = pipeline.eventsPerSecond / baseline.eventsPerSecond;
+  const findingsMatch = runs.pipeline.every((r) => sameFindings(r.findings ?? {}, truth.rules));
 
-function sameFindings(a: Record<string, number>, b: Record<string, number>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
+  const header = `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs`;
+  const rows = [
+    ['mode', 'events', 'stored', 'seconds', 'events/s', 'CPU s', 'peak RSS'],
+    ...[baseline, pipeline].map((s) => [
+      s.mode,
+      int.format(s.events),
+      int.format(s.stored),
+      s.seconds.toFixed(2),
+      int.format(s.eventsPerSecond),
+      s.cpuSeconds.toFixed(1),
+      `${int.format(s.peakRssMb)} MB`,
+    ]),
+  ];
+  const verdict = ratio >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET';
+  process.stdout.write(
+    `\n${header}\n\n${table(rows)}\n\n` +
+      `ratio pipeline/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ${verdict}\n` +
+      `CPU s: user + system time of each child, all threads (chDB's too), on ${availableParallelism()} CPUs; CPU s well below seconds means the child waited (I/O, or other processes on the CPUs).\n` +
+      `pipeline findings = ground truth: ${findingsMatch ? 'yes' : 'NO'}\n`,
+  );
+
+  let profile: ProfileSummary | undefined;
+  if (opts.profile) {
+    const profileDir = join(dir, 'profile');
+    process.stderr.write('\nprofiling: pipeline under --cpu-prof …\n');
+    await runChild('pipeline', input, join(dir, 'pipeline-profile'), ['--cpu-prof', '--cpu-prof-dir', profileDir]);
+    profile = await printProfile(profileDir, opts.keep);
+  }
+
+  const { runs: _b, ...baselineSummary } = baseline;
+  const { runs: _p, ...pipelineSummary } = pipeline;
+  const file = await writeResult('last.json', {
+    customers: opts.customers,
+    seed: opts.seed,
+    lines: truth.lines,
+    batchSize: DEFAULTS.batchSize,
+    repeat: opts.repeat,
+    baseline: baselineSummary,
+    pipeline: pipelineSummary,
+    ratio,
+    target: TARGET_RATIO,
+    verdict,
+    findingsMatchGroundTruth: findingsMatch,
+    runs,
+    ...(profile === undefined ? {} : { profile }),
+  });
+  process.stdout.write(`results: ${file}\n`);
+}
+
+async function kafkaBench(opts: Options, dir: string, input: string, truth: Truth): Promise<void> {
+  const result = await runKafkaBench({
+    input,
+    partitions: opts.partitions,
+    partitionsConcurrency: opts.partitionsConcurrency,
+    batchSize: opts.batchSize,
+    repeat: opts.repeat,
+    workDir: dir,
+    ...(opts.profile ? { profileDir: join(dir, 'profile') } : {}),
+  });
+  const { text, summary } = formatKafkaResult(result, truth, KAFKA_TARGET_RATIO);
+  process.stdout.write(
+    `\nVerity Kafka bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), ` +
+      `${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs\n${text}`,
+  );
+  const profile = opts.profile ? await printProfile(join(dir, 'profile'), opts.keep) : undefined;
+  const file = await writeResult('last-kafka.json', {
+    customers: opts.customers,
+    seed: opts.seed,
+    lines: truth.lines,
+    repeat: opts.repeat,
+    ...summary,
+    result,
+    ...(profile === undefined ? {} : { profile }),
+  });
+  process.stdout.write(`results: ${file}\n`);
 }
 
 async function main(): Promise<void> {
@@ -120,83 +240,7 @@ async function main(): Promise<void> {
     const input = join(dir, 'stream.jsonl');
     process.stderr.write(`generating ${int.format(opts.customers)} customers (seed ${opts.seed}) into ${input} …\n`);
     const truth = await writeGeneratedStream(input, { customers: opts.customers, seed: opts.seed });
-
-    const runs: Record<Mode, Measurement[]> = { baseline: [], pipeline: [] };
-    for (let i = 1; i <= opts.repeat; i += 1) {
-      for (const mode of MODES) {
-        process.stderr.write(`run ${i}/${opts.repeat}: ${mode} …`);
-        const result = await runChild(mode, input, join(dir, `${mode}-${i}`));
-        process.stderr.write(` ${result.seconds.toFixed(2)} s\n`);
-        runs[mode].push(result);
-        await rm(join(dir, `${mode}-${i}`), { recursive: true, force: true });
-      }
-    }
-    const baseline = summarise('baseline', runs.baseline);
-    const pipeline = summarise('pipeline', runs.pipeline);
-    const ratio = pipeline.eventsPerSecond / baseline.eventsPerSecond;
-    const findingsMatch = runs.pipeline.every((r) => sameFindings(r.findings ?? {}, truth.rules));
-
-    const header = `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs`;
-    const rows = [
-      ['mode', 'events', 'stored', 'seconds', 'events/s', 'peak RSS'],
-      ...[baseline, pipeline].map((s) => [
-        s.mode,
-        int.format(s.events),
-        int.format(s.stored),
-        s.seconds.toFixed(2),
-        int.format(s.eventsPerSecond),
-        `${int.format(s.peakRssMb)} MB`,
-      ]),
-    ];
-    const verdict = ratio >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET';
-    process.stdout.write(
-      `\n${header}\n\n${table(rows)}\n\n` +
-        `ratio pipeline/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ${verdict}\n` +
-        `pipeline findings = ground truth: ${findingsMatch ? 'yes' : 'NO'}\n`,
-    );
-
-    let profile: unknown;
-    if (opts.profile) {
-      const profileDir = join(dir, 'profile');
-      process.stderr.write('\nprofiling: pipeline under --cpu-prof …\n');
-      await runChild('pipeline', input, join(dir, 'pipeline-profile'), ['--cpu-prof', '--cpu-prof-dir', profileDir]);
-      const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
-      if (file) {
-        profile = await summariseCpuProfile(join(profileDir, file), ROOT);
-        process.stdout.write(`\n${formatSummary(profile as Awaited<ReturnType<typeof summariseCpuProfile>>)}\n`);
-        if (opts.keep) process.stdout.write(`profile: ${join(profileDir, file)}\n`);
-      }
-    }
-
-    await mkdir(join(ROOT, '.cache', 'bench'), { recursive: true });
-    const { runs: _b, ...baselineSummary } = baseline;
-    const { runs: _p, ...pipelineSummary } = pipeline;
-    await writeFile(
-      RESULT_FILE,
-      `${JSON.stringify(
-        {
-          at: new Date().toISOString(),
-          node: process.version,
-          cpus: availableParallelism(),
-          customers: opts.customers,
-          seed: opts.seed,
-          lines: truth.lines,
-          batchSize: DEFAULTS.batchSize,
-          repeat: opts.repeat,
-          baseline: baselineSummary,
-          pipeline: pipelineSummary,
-          ratio,
-          target: TARGET_RATIO,
-          verdict,
-          findingsMatchGroundTruth: findingsMatch,
-          runs,
-          ...(profile === undefined ? {} : { profile }),
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    process.stdout.write(`results: ${RESULT_FILE}\n`);
+    await (opts.kafka ? kafkaBench : embeddedBench)(opts, dir, input, truth);
   } finally {
     if (opts.keep) process.stderr.write(`kept ${dir}\n`);
     else await rm(dir, { recursive: true, force: true });
