@@ -87,11 +87,28 @@ describeKafka('verity run on Kafka', () => {
 
   it('publishes one dq-issue-event/v1 per issue change, keyed by issue id', () => {
     expect(issueTopic.length).toBeGreaterThan(0);
-    expect(issueTopic).toHaveLength(store.issueEvents);
     const events = issueTopic.map((m) => IssueEvent.parse(JSON.parse(m.value!.toString('utf8'))));
     issueTopic.forEach((m, i) => expect(m.key?.toString('utf8')).toBe(events[i]!.issueId));
     expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
+    const clock = new Set(['due-soon', 'breached']);
+    expect(events.filter((e) => !clock.has(e.change))).toHaveLength(store.issueEvents);
     expect(events.filter((e) => e.change === 'opened')).toHaveLength(report.issuesOpened);
+  });
+
+  it('raises each due-soon and breached notice once, for every open issue that reached it', () => {
+    const notices = issueTopic
+      .map((m) => IssueEvent.parse(JSON.parse(m.value!.toString('utf8'))))
+      .filter((e) => e.change === 'due-soon' || e.change === 'breached');
+    // The generated stream starts 2026-11-02, so by now some deadlines have passed.
+    expect(report.slaNotices.breached).toBeGreaterThan(0);
+    expect(notices).toHaveLength(report.slaNotices.breached + report.slaNotices.dueSoon);
+    expect(notices.map((e) => `${e.issueId}/${e.change}`).sort()).toEqual(store.slaNotices);
+    for (const e of notices) {
+      expect(e.status).toBe('open');
+      if (e.change === 'breached') expect(Date.parse(e.dueAt)).toBeLessThan(Date.parse(e.occurredAt));
+    }
+    // Every issue still open and past due when the clock last looked has its breached notice.
+    expect(store.overdueAtLastNotice.map((id) => `${id}/breached`)).toEqual(store.slaNotices.filter((n) => n.endsWith('/breached')));
   });
 
   it('leaks no raw personal value into the tables, the logs, the report or the issue topic', () => {

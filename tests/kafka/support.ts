@@ -67,6 +67,9 @@ export interface StoreDump {
   readonly issueEventRows: number;
   readonly deadLetterIds: string[];
   readonly deadLetterRows: number;
+  /** SLA notices as `issueId/kind`, and the open issues already past due when the last one was raised. */
+  readonly slaNotices: string[];
+  readonly overdueAtLastNotice: string[];
   readonly tables: string;
 }
 
@@ -95,6 +98,10 @@ export async function dumpStore(store: string): Promise<StoreDump> {
       issueEventRows: Number((await col('SELECT count() FROM verity.issue_events'))[0]),
       deadLetterIds: await col('SELECT DISTINCT dead_letter_id FROM verity.dead_letters ORDER BY dead_letter_id'),
       deadLetterRows: Number((await col('SELECT count() FROM verity.dead_letters'))[0]),
+      slaNotices: (await col("SELECT issue_id, toString(kind) FROM verity.issue_sla_events FINAL ORDER BY issue_id, kind")).map((r) => r.replace('|', '/')),
+      overdueAtLastNotice: await col(
+        `SELECT issue_id FROM verity.issues FINAL WHERE status = 'open' AND due_at < (SELECT max(noticed_at) FROM verity.issue_sla_events) ORDER BY issue_id`,
+      ),
       tables: dumps.join('\n'),
     };
   } finally {
