@@ -13,7 +13,7 @@ import { FAILPOINT_ENV } from '../../pipelines/runtime/failpoints.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { spawnVerity, verity } from '../e2e/support.ts';
 import { describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
-import { dumpStore, expectSameTables, type StoreDump } from './support.ts';
+import { dumpStore, kafkaRunArgs, expectSameTables, type StoreDump } from './support.ts';
 
 const CUSTOMERS = 1500;
 const SEED = 4242;
@@ -30,13 +30,8 @@ describeKafka('verity run on Kafka survives crashes and restarts', () => {
   let truth: GroundTruth;
   let clean: StoreDump;
 
-  const runArgs = (dataDir: string, group: string, extra: readonly string[] = []) => [
-    'run', '--kafka-brokers', brokerList, '--group-id', group,
-    '--customer-topic', topics.customers, '--agent-topic', topics.agents,
-    '--dead-letter-topic', uniqueTopic('eo-dlq'), '--issue-topic', uniqueTopic('eo-issues'),
-    '--data-dir', dataDir, '--no-progress', '--metrics-port', '0', '--batch-size', '150',
-    '--session-timeout-ms', '6000', '--partitions-concurrency', '3', ...extra,
-  ];
+  const runArgs = (dataDir: string, group: string, extra: readonly string[] = []) =>
+    kafkaRunArgs({ brokers, group, topics, dataDir, batchSize: 150, partitionsConcurrency: 3, extra });
 
   const expectSameAsClean = (dump: StoreDump) => expectSameTables(dump, clean);
 

@@ -12,7 +12,7 @@ import { METRIC_NAMES } from '../../pipelines/runtime/metrics.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { freePort, serveStore, spawnVerity, verity } from '../e2e/support.ts';
 import { createTopic, describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
-import { dumpStore, expectSameTables, waitForGroupCaughtUp } from './support.ts';
+import { dumpStore, kafkaRunArgs, expectSameTables, waitForGroupCaughtUp } from './support.ts';
 
 const CUSTOMERS = 2000;
 const SEED = 5150;
@@ -30,13 +30,8 @@ describeKafka('two verity run processes in one consumer group', () => {
   let truth: GroundTruth;
   let server: Awaited<ReturnType<typeof serveStore>> | undefined;
 
-  const runArgs = (dataDir: string, group: string, extra: readonly string[] = []) => [
-    'run', '--kafka-brokers', brokerList, '--group-id', group,
-    '--customer-topic', topics.customers, '--agent-topic', topics.agents,
-    '--dead-letter-topic', uniqueTopic('so-dlq'), '--issue-topic', uniqueTopic('so-issues'),
-    '--data-dir', dataDir, '--no-progress', '--metrics-port', '0', '--batch-size', '100',
-    '--session-timeout-ms', '6000', '--partitions-concurrency', '2', ...extra,
-  ];
+  const runArgs = (dataDir: string, group: string, extra: readonly string[] = []) =>
+    kafkaRunArgs({ brokers, group, topics, dataDir, batchSize: 100, partitionsConcurrency: 2, extra });
 
   beforeAll(async () => {
     const generated = verity(['generate', '--customers', String(CUSTOMERS), '--seed', String(SEED), '--out', stream]);

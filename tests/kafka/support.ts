@@ -157,3 +157,26 @@ export async function waitForGroupCaughtUp(brokers: string[], group: string, top
     await admin.disconnect();
   }
 }
+
+/**
+ * `verity run` arguments for a long-running member of `group` on the test topics: fresh dead-letter
+ * and issue topics, no progress line, an ephemeral metrics port, and a short session timeout so a
+ * killed member is replaced within seconds.
+ */
+export function kafkaRunArgs(o: {
+  readonly brokers: readonly string[];
+  readonly group: string;
+  readonly topics: { readonly customers: string; readonly agents: string };
+  readonly dataDir: string;
+  readonly batchSize: number;
+  readonly partitionsConcurrency: number;
+  readonly extra?: readonly string[];
+}): string[] {
+  return [
+    'run', '--kafka-brokers', o.brokers.join(','), '--group-id', o.group,
+    '--customer-topic', o.topics.customers, '--agent-topic', o.topics.agents,
+    '--dead-letter-topic', uniqueTopic('dlq'), '--issue-topic', uniqueTopic('issues'),
+    '--data-dir', o.dataDir, '--no-progress', '--metrics-port', '0', '--batch-size', String(o.batchSize),
+    '--session-timeout-ms', '6000', '--partitions-concurrency', String(o.partitionsConcurrency), ...(o.extra ?? []),
+  ];
+}
