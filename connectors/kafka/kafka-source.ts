@@ -43,6 +43,10 @@ export interface KafkaSourceOptions {
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
+const topicPartitionOf = (key: string) => {
+  const slash = key.lastIndexOf('/');
+  return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)) };
+};
 
 /** Commit failures that only mean the group is rebalancing: the new owner re-reads, nothing is lost. */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
@@ -55,6 +59,8 @@ export class KafkaSource implements Source {
   /** This member's tenure over each partition it holds; a new number each time one is assigned anew. */
   readonly #tenures = new Map<string, number>();
   #tenureCounter = 0;
+  /** Whether this member led the group at its last join: it then runs the SLA clock. */
+  #leader = false;
 
   /** Starts a tenure for every partition that was not assigned to this member before this join. */
   #assigned(assignment: Readonly<Record<string, readonly number[]>>): void {
@@ -63,8 +69,8 @@ export class KafkaSource implements Source {
     for (const key of [...this.#tenures.keys()]) {
       if (now.has(key)) continue;
       this.#tenures.delete(key);
-      const slash = key.lastIndexOf('/');
-      this.#o.onPartitionRevoked?.(key.slice(0, slash), Number(key.slice(slash + 1)));
+      const { topic, partition } = topicPartitionOf(key);
+      this.#o.onPartitionRevoked?.(topic, partition);
     }
     for (const key of now) if (!this.#tenures.has(key)) this.#tenures.set(key, ++this.#tenureCounter);
   }
@@ -75,8 +81,6 @@ export class KafkaSource implements Source {
     if (tenure === undefined) this.#tenures.set(key, (tenure = ++this.#tenureCounter));
     return tenure;
   }
-
-  #leader = false;
 
   isGroupLeader(): boolean {
     return this.#leader;
@@ -222,8 +226,8 @@ export class KafkaSource implements Source {
       for (const [key, p] of progress) {
         const at = p.committed >= 0n ? p.committed : p.start;
         if (this.#tenures.has(key)) {
-          const slash = key.lastIndexOf('/');
-          reportLag(key.slice(0, slash), Number(key.slice(slash + 1)), p.end, at);
+          const { topic, partition } = topicPartitionOf(key);
+          reportLag(topic, partition, p.end, at);
         }
         const target = caughtUp?.get(key);
         if (target && at > target.position) target.position = at;
