@@ -22,7 +22,6 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeGeneratedStream } from '../../pipelines/generate/index.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
-import { DEFAULT_TOPIC_PARTITIONS } from '../../connectors/kafka/kafka-run.ts';
 import { formatSummary, summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
 import { childEnv, int, median, sameFindings, table } from './support.ts';
 import { formatKafkaResult, runKafkaBench } from './kafka.ts';
@@ -50,7 +49,7 @@ function options() {
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       kafka: { type: 'boolean', default: false },
-      partitions: { type: 'string', default: String(DEFAULT_TOPIC_PARTITIONS) },
+      partitions: { type: 'string', default: String(DEFAULTS.topicPartitions) },
       'partitions-concurrency': { type: 'string' },
       'batch-size': { type: 'string' },
     },
