@@ -1,4 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { normaliseText } from './normalise.ts';
 import { createTokenizer, TOKEN_HEX_LENGTH, TOKEN_KINDS } from './tokens.ts';
 
 const keyA = Buffer.alloc(32, 0xa1);
@@ -85,5 +87,24 @@ describe('createTokenizer', () => {
     expect(createTokenizer(keyLong).token('mobile', '13712340987')).toBe('dc2ce2d1a431a4be4d0767c2bb785bfc');
     expect(createTokenizer(keyLong).token('customer', 'x'.repeat(300))).toBe('9929325d12707e54c89e2cfb660973af');
     expect(createTokenizer(key64).token('customer', 'C-TEST-1')).toBe('84d8ff1541ee6d230b2e142a558c4075');
+  });
+
+  it('is HMAC-SHA256 over "verity-token/v1 NUL kind NUL value" for any key length and value', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    // Lone surrogates, NUL, non-BMP and full-width characters, and values longer than a block.
+    const alphabet = ['a', '1', '张', '𠮷', '\uD800', '\uDC00', '\u0000', 'é', '９', 'X'];
+    for (const length of [32, 63, 64, 65, 200]) {
+      const key = Buffer.from(Array.from({ length }, () => Math.floor(next() * 256)));
+      const tokenizer = createTokenizer(key);
+      for (let i = 0; i < 50; i++) {
+        const value = Array.from({ length: Math.floor(next() ** 2 * 600) + 1 }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+        const expected = createHmac('sha256', key)
+          .update(`verity-token/v1\0name\0${normaliseText(value)}`, 'utf8')
+          .digest('hex')
+          .slice(0, TOKEN_HEX_LENGTH);
+        expect(tokenizer.token('name', value), JSON.stringify(value)).toBe(expected);
+      }
+    }
   });
 });
