@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { AgentChange, ChangeEvent, CustomerChange } from '../contract/customer-change.ts';
 import { CustomerTier, Gender, IdType, PolicyRole } from '../contract/customer-change.ts';
-import { parseCnAddress } from '../../rules/checks/cn-address.ts';
+import { parsedAddress, type EventMemo } from '../../rules/checks/event-memo.ts';
 import { provinceOfResidentId } from '../../rules/checks/cn-regions.ts';
 import { AGE_BANDS, ageBandOf } from './age-band.ts';
 import { DATA_CLASSES, protectionClassOf, SECRECY_LEVELS, secrecyLevelOf } from './classification.ts';
@@ -83,8 +83,8 @@ function emptyRecord(entity: MaskedRecord['entity'], customerToken: string): Mas
   };
 }
 
-function provinceOfAddress(address: string | undefined): string {
-  return address === undefined ? '' : (parseCnAddress(address).province ?? '');
+function provinceOfAddress(address: string | undefined, memo: EventMemo | undefined): string {
+  return address === undefined ? '' : (parsedAddress(address, memo).province ?? '');
 }
 
 /** Each account once, keyed by token so "6222 0000…" and "62220000…" count as one. */
@@ -104,7 +104,7 @@ function bankAccounts(
   return { masked, tokens };
 }
 
-function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: string): MaskedRecord {
+function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: string, memo: EventMemo | undefined): MaskedRecord {
   const record = emptyRecord('customer', tokenizer.token('customer', event.customerId));
   const customer = event.customer;
   if (event.op === 'delete' || customer === undefined) return record;
@@ -138,7 +138,7 @@ function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: s
     mobileMasked: maskValueForField('customer.mobile', customer.mobile),
     landlineMasked: maskValueForField('customer.landline', customer.landline),
     emailMasked: maskValueForField('customer.email', customer.email),
-    addressMasked: maskValueForField('customer.address', customer.address),
+    addressMasked: maskValueForField('customer.address', customer.address, memo),
     usccMasked: maskValueForField('customer.uscc', customer.uscc),
     legalRepresentativeMasked: maskValueForField('customer.legalRepresentative', customer.legalRepresentative),
     bankAccountsMasked: accounts.masked,
@@ -147,14 +147,14 @@ function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: s
     bankAccountTokens: accounts.tokens,
     province:
       (isResidentId && customer.idNumber !== undefined ? provinceOfResidentId(customer.idNumber) : undefined) ??
-      provinceOfAddress(customer.address),
+      provinceOfAddress(customer.address, memo),
     ageBand: ageBandOf(customer.birthDate, asOf),
     gender: customer.gender ?? '',
     hasHealthData: customer.health !== undefined && customer.health !== null,
   };
 }
 
-function maskAgentChange(event: AgentChange, tokenizer: Tokenizer): MaskedRecord {
+function maskAgentChange(event: AgentChange, tokenizer: Tokenizer, memo: EventMemo | undefined): MaskedRecord {
   const agentToken = tokenizer.token('agent', event.agentId);
   const record = emptyRecord('agent', agentToken);
   const agent = event.agent;
@@ -166,20 +166,21 @@ function maskAgentChange(event: AgentChange, tokenizer: Tokenizer): MaskedRecord
     agentToken,
     nameMasked: maskValueForField('agent.name', agent.name),
     mobileMasked: maskValueForField('agent.mobile', agent.mobile),
-    addressMasked: maskValueForField('agent.address', agent.address),
+    addressMasked: maskValueForField('agent.address', agent.address, memo),
     mobileToken: agent.mobile === undefined ? '' : tokenizer.token('mobile', agent.mobile),
-    province: provinceOfAddress(agent.address),
+    province: provinceOfAddress(agent.address, memo),
   };
 }
 
 /**
  * The analytics row for one event. `asOf` is the event date (YYYY-MM-DD, Asia/Shanghai) that the
  * age band is computed at. A delete carries no after-image: only `entity` and `customerToken` are
- * set (`kind` is ''), so the row records that the customer went away and nothing else.
+ * set (`kind` is ''), so the row records that the customer went away and nothing else. `memo`:
+ * the event's, shared with its rules, so a value is parsed once for both.
  */
-export function maskChangeEvent(event: ChangeEvent, tokenizer: Tokenizer, asOf: string): MaskedRecord {
+export function maskChangeEvent(event: ChangeEvent, tokenizer: Tokenizer, asOf: string, memo?: EventMemo): MaskedRecord {
   if (!ISO_DATE.test(asOf)) throw new RangeError('asOf must be a YYYY-MM-DD date');
   return event.schema === 'agent-change/v1'
-    ? maskAgentChange(event, tokenizer)
-    : maskCustomerChange(event, tokenizer, asOf);
+    ? maskAgentChange(event, tokenizer, memo)
+    : maskCustomerChange(event, tokenizer, asOf, memo);
 }

@@ -1,7 +1,7 @@
 // Display masks: what a person without a reveal grant may see of a sensitive value (domain §7).
 // Every mask hides at least four characters, so a short or malformed value never comes out whole,
 // and a blank value masks to '' so "absent" stays distinguishable from "present but hidden".
-import { parseCnAddress } from '../../rules/checks/cn-address.ts';
+import { parsedAddress, type EventMemo } from '../../rules/checks/event-memo.ts';
 import { normaliseBankAccount, normaliseIdNumber, normaliseMobile } from './normalise.ts';
 
 const HIDDEN = '****';
@@ -87,9 +87,9 @@ export function maskBankAccount(account: string): string {
  * Down to the district: 北京市海淀区中关村大街1号 → 北京市海淀区. Street, building and unit never
  * show. An address the parser cannot place shows nothing (***).
  */
-export function maskAddress(address: string): string {
+export function maskAddress(address: string, memo?: EventMemo): string {
   if (address.trim() === '') return '';
-  const { province, city, district } = parseCnAddress(address);
+  const { province, city, district } = parsedAddress(address, memo);
   // The parser repeats the level above for municipalities (北京市/北京市) and district-less cities.
   const levels: string[] = [];
   for (const level of [province, city, district]) {

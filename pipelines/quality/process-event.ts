@@ -5,6 +5,7 @@ import type { ChangeEvent, CustomerChange } from '../contract/customer-change.ts
 import { maskChangeEvent, maskValueForField } from '../privacy/masked-record.ts';
 import type { Tokenizer } from '../privacy/tokens.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
+import { EventMemo } from '../../rules/checks/event-memo.ts';
 import { parseTargetPath } from '../../connectors/debezium/paths.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import { stableId } from './hash.ts';
@@ -37,7 +38,9 @@ function valueAt(event: CustomerChange, path: string): unknown {
 export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventProcessorDeps): ProcessedEvent {
   const asOf = shanghaiDate(event.occurredAt);
   const now = deps.now();
-  const masked = maskChangeEvent(event, deps.tokenizer, asOf);
+  // Values the masks and the rules both derive (the address, the resident ID), once per event.
+  const memo = new EventMemo();
+  const masked = maskChangeEvent(event, deps.tokenizer, asOf, memo);
   const recordOf = (failedRules: readonly string[]): RecordRow => ({
     ...masked,
     eventId: event.eventId,
@@ -52,7 +55,7 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
     return { record: recordOf([]), findings: [], issueChanges: [] };
   }
 
-  const outcomes = evaluateRules(deps.rules, event, asOf);
+  const outcomes = evaluateRules(deps.rules, event, asOf, memo);
   const { changes, issueIdByRule } = deps.issues.apply(event, masked.customerToken, outcomes);
   const findings: Finding[] = [];
   const failedRules: string[] = [];
@@ -61,7 +64,7 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
     const ruleId = rule.definition.id;
     failedRules.push(ruleId);
     for (const v of violations) {
-      const shown = maskValueForField(v.field, valueAt(event, v.field));
+      const shown = maskValueForField(v.field, valueAt(event, v.field), memo);
       findings.push({
         findingId: stableId('finding', event.eventId, ruleId, v.field, v.reason),
         ruleId,
