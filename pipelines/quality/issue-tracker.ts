@@ -4,6 +4,7 @@
 // code runs over an in-memory map today and a changelog-backed store partitioned by customer later.
 import { computeDeadline } from '../calendar/deadlines.ts';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
+import type { DeadlineInput } from '../calendar/deadlines.ts';
 import type { CustomerChange } from '../contract/customer-change.ts';
 import { SEVERITIES, type Severity } from '../../rules/checks/types.ts';
 import type { RuleOutcome } from './evaluate-rules.ts';
@@ -54,6 +55,9 @@ export class InMemoryIssueStateStore implements IssueStateStore {
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
 
+/** What the tracker reads of an event: which one, when, what it did, and its deadline inputs. */
+export type TrackedEvent = Pick<CustomerChange, 'eventId' | 'op' | 'occurredAt'> & DeadlineInput;
+
 export interface IssueUpdate {
   readonly changes: readonly IssueChange[];
   /** The issue each rule's findings belong to, for the findings' `issue_id`. */
@@ -69,7 +73,7 @@ export class IssueTracker {
     this.#calendar = calendar;
   }
 
-  apply(event: CustomerChange, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
+  apply(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
     const changes: IssueChange[] = [];
     const issueIdByRule = new Map<string, string>();
     const record = (change: IssueChange) => {
@@ -144,7 +148,7 @@ export class IssueTracker {
     return { changes, issueIdByRule };
   }
 
-  #close(open: IssueState, status: 'resolved' | 'withdrawn', resolution: string, event: CustomerChange): IssueState {
+  #close(open: IssueState, status: 'resolved' | 'withdrawn', resolution: string, event: TrackedEvent): IssueState {
     return {
       ...open,
       status,
