@@ -15,6 +15,8 @@ export interface IssueStateStore {
   get(ruleId: string, customerToken: string): IssueState | undefined;
   /** Rule ids with an open issue for this customer. */
   openRulesOf(customerToken: string): readonly string[];
+  /** Whether this customer has any open issue (most have none: a cheap first question). */
+  hasOpen(customerToken: string): boolean;
   put(state: IssueState): void;
 }
 
@@ -27,6 +29,10 @@ export class InMemoryIssueStateStore implements IssueStateStore {
 
   openRulesOf(customerToken: string): readonly string[] {
     return [...(this.#open.get(customerToken)?.keys() ?? [])];
+  }
+
+  hasOpen(customerToken: string): boolean {
+    return this.#open.has(customerToken);
   }
 
   /** Only open issues are kept: closed ones can never change again. */
@@ -76,9 +82,13 @@ export class IssueTracker {
   apply(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
     const changes: IssueChange[] = [];
     const issueIdByRule = new Map<string, string>();
+    // Whether the customer may have an open issue: most have none, and then a clean pass of a
+    // rule changes nothing and needs no lookup.
+    let anyOpen = this.#store.hasOpen(customerToken);
     const record = (change: IssueChange) => {
       this.#store.put(change.issue);
       changes.push(change);
+      if (change.issue.status === 'open') anyOpen = true;
     };
     const at = { eventId: event.eventId, occurredAt: event.occurredAt };
 
@@ -93,8 +103,9 @@ export class IssueTracker {
     for (const { rule, violations } of outcomes) {
       const policy = rule.definition.issue;
       if (!policy) continue;
+      if (violations.length === 0 && !anyOpen) continue;
       const qualifying = violations.filter((v) => rank(v.severity) >= rank(policy.minSeverity));
-      const open = this.#store.get(rule.definition.id, customerToken);
+      const open = anyOpen ? this.#store.get(rule.definition.id, customerToken) : undefined;
 
       if (qualifying.length === 0) {
         // Only a clean pass resolves: a sub-threshold warning still means the value is doubtful.
