@@ -13,6 +13,7 @@ import {
   maskMobile,
   maskName,
   maskUscc,
+  firstChars,
   scrubFreeText,
 } from './masking.ts';
 
@@ -21,7 +22,7 @@ const PRESENT = '***';
 const MAX_PASSTHROUGH = 200;
 
 const MASKS: Readonly<Record<MaskKind, (value: string, memo: EventMemo | undefined) => string>> = {
-  none: (value) => Array.from(value).slice(0, MAX_PASSTHROUGH).join(''),
+  none: (value) => firstChars(value, MAX_PASSTHROUGH),
   'free-text': scrubFreeText,
   redact: () => PRESENT,
   name: maskName,

@@ -2,7 +2,7 @@
 // joins, bands and codes for aggregation, and nothing an analyst could read a person back from
 // (domain §7). The column names are a contract with the ClickHouse sink (it maps them to snake_case).
 import { z } from 'zod';
-import type { AgentChange, ChangeEvent, CustomerChange } from '../contract/customer-change.ts';
+import type { AgentChange, ChangeEvent, Customer, CustomerChange, Policy } from '../contract/customer-change.ts';
 import { CustomerTier, Gender, IdType, PolicyRole } from '../contract/customer-change.ts';
 import { parsedAddress, type EventMemo } from '../../rules/checks/event-memo.ts';
 import { provinceOfResidentId } from '../../rules/checks/cn-regions.ts';
@@ -87,43 +87,39 @@ function provinceOfAddress(address: string | undefined, memo: EventMemo | undefi
   return address === undefined ? '' : (parsedAddress(address, memo).province ?? '');
 }
 
-/** Each account once, keyed by token so "6222 0000…" and "62220000…" count as one. */
-function bankAccounts(
-  numbers: ReadonlyArray<{ path: string; number: string | undefined }>,
-  tokenizer: Tokenizer,
-): { masked: string[]; tokens: string[] } {
+/**
+ * Each account once, keyed by token so "6222 0000…" and "62220000…" count as one: the customer's
+ * accounts, then the settlement account, then the premium account. Masked by the policy of their
+ * path; every customer account shares one (`customer.bankAccounts[].number`).
+ */
+function bankAccounts(customer: Customer, policy: Policy | undefined, tokenizer: Tokenizer): { masked: string[]; tokens: string[] } {
   const masked: string[] = [];
   const tokens: string[] = [];
-  for (const { path, number } of numbers) {
-    if (number === undefined) continue;
+  const add = (path: string, number: string | undefined) => {
+    if (number === undefined) return;
     const token = tokenizer.token('bank-account', number);
-    if (token === '' || tokens.includes(token)) continue;
+    if (token === '' || tokens.includes(token)) return;
     tokens.push(token);
     masked.push(maskValueForField(path, number));
-  }
+  };
+  for (const account of customer.bankAccounts ?? []) add('customer.bankAccounts[].number', account.number);
+  add('customer.settlementAccount.number', customer.settlementAccount?.number);
+  add('policy.premiumAccount.number', policy?.premiumAccount?.number);
   return { masked, tokens };
 }
 
 function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: string, memo: EventMemo | undefined): MaskedRecord {
-  const record = emptyRecord('customer', tokenizer.token('customer', event.customerId));
+  const customerToken = tokenizer.token('customer', event.customerId);
   const customer = event.customer;
-  if (event.op === 'delete' || customer === undefined) return record;
+  if (event.op === 'delete' || customer === undefined) return emptyRecord('customer', customerToken);
   const policy = event.policy;
   const isResidentId = customer.idType === undefined || customer.idType === 'CN_RESIDENT_ID';
-  const accounts = bankAccounts(
-    [
-      ...(customer.bankAccounts ?? []).map((account, index) => ({
-        path: `customer.bankAccounts[${index}].number`,
-        number: account.number,
-      })),
-      { path: 'customer.settlementAccount.number', number: customer.settlementAccount?.number },
-      { path: 'policy.premiumAccount.number', number: policy?.premiumAccount?.number },
-    ],
-    tokenizer,
-  );
+  const accounts = bankAccounts(customer, policy, tokenizer);
   const tier = customer.tier ?? 'general';
+  // Every field, in emptyRecord's order, built once.
   return {
-    ...record,
+    entity: 'customer',
+    customerToken,
     kind: customer.kind,
     tier,
     secrecyLevel: secrecyLevelOf(tier),
