@@ -14,12 +14,26 @@ function roleOf(event: CustomerChange): RoleSelector {
   return event.policy?.role ?? 'none';
 }
 
-export function rulesApplyingTo(rules: readonly CompiledRule[], event: CustomerChange): CompiledRule[] {
+/** Per rule list, per kind and role: which rules apply. Rule lists never change once loaded. */
+const applying = new WeakMap<readonly CompiledRule[], Map<string, readonly CompiledRule[]>>();
+
+/** The rules that apply to this event's customer kind and policy role, in rule order. */
+export function rulesApplyingTo(rules: readonly CompiledRule[], event: CustomerChange): readonly CompiledRule[] {
   const kind = event.customer?.kind;
   if (!kind) return [];
   const role = roleOf(event);
-  return rules.filter((r) => r.definition.appliesTo.kinds.includes(kind) && r.definition.appliesTo.roles.includes(role));
+  let byKindRole = applying.get(rules);
+  if (byKindRole === undefined) applying.set(rules, (byKindRole = new Map()));
+  const key = `${kind}/${role}`;
+  let found = byKindRole.get(key);
+  if (found === undefined) {
+    found = Object.freeze(rules.filter((r) => r.definition.appliesTo.kinds.includes(kind) && r.definition.appliesTo.roles.includes(role)));
+    byKindRole.set(key, found);
+  }
+  return found;
 }
+
+const NO_VIOLATIONS: RuleOutcome['violations'] = Object.freeze([]);
 
 /**
  * One outcome per applicable rule, passed ones included (they close issues fixed upstream). `memo`:
@@ -29,10 +43,11 @@ export function evaluateRules(rules: readonly CompiledRule[], event: CustomerCha
   const customer = event.customer;
   if (!customer) return [];
   const context: CheckContext = { event, customer, policy: event.policy, asOf, memo };
-  return rulesApplyingTo(rules, event).map((rule) => ({
-    rule,
-    violations: rule.check
-      .run(context, rule.params)
-      .map((v) => ({ ...v, severity: v.severity ?? rule.definition.severity })),
-  }));
+  return rulesApplyingTo(rules, event).map((rule) => {
+    const found = rule.check.run(context, rule.params);
+    return {
+      rule,
+      violations: found.length === 0 ? NO_VIOLATIONS : found.map((v) => ({ ...v, severity: v.severity ?? rule.definition.severity })),
+    };
+  });
 }
