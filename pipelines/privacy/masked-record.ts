@@ -2,9 +2,9 @@
 // joins, bands and codes for aggregation, and nothing an analyst could read a person back from
 // (domain §7). The column names are a contract with the ClickHouse sink (it maps them to snake_case).
 import { z } from 'zod';
-import type { AgentChange, ChangeEvent, CustomerChange } from '../contract/customer-change.ts';
+import type { AgentChange, ChangeEvent, Customer, CustomerChange, Policy } from '../contract/customer-change.ts';
 import { CustomerTier, Gender, IdType, PolicyRole } from '../contract/customer-change.ts';
-import { parseCnAddress } from '../../rules/checks/cn-address.ts';
+import { parsedAddress, type EventMemo } from '../../rules/checks/event-memo.ts';
 import { provinceOfResidentId } from '../../rules/checks/cn-regions.ts';
 import { AGE_BANDS, ageBandOf } from './age-band.ts';
 import { DATA_CLASSES, protectionClassOf, SECRECY_LEVELS, secrecyLevelOf } from './classification.ts';
@@ -83,47 +83,43 @@ function emptyRecord(entity: MaskedRecord['entity'], customerToken: string): Mas
   };
 }
 
-function provinceOfAddress(address: string | undefined): string {
-  return address === undefined ? '' : (parseCnAddress(address).province ?? '');
+function provinceOfAddress(address: string | undefined, memo: EventMemo | undefined): string {
+  return address === undefined ? '' : (parsedAddress(address, memo).province ?? '');
 }
 
-/** Each account once, keyed by token so "6222 0000…" and "62220000…" count as one. */
-function bankAccounts(
-  numbers: ReadonlyArray<{ path: string; number: string | undefined }>,
-  tokenizer: Tokenizer,
-): { masked: string[]; tokens: string[] } {
+/**
+ * Each account once, keyed by token so "6222 0000…" and "62220000…" count as one: the customer's
+ * accounts, then the settlement account, then the premium account. Masked by the policy of their
+ * path; every customer account shares one (`customer.bankAccounts[].number`).
+ */
+function bankAccounts(customer: Customer, policy: Policy | undefined, tokenizer: Tokenizer): { masked: string[]; tokens: string[] } {
   const masked: string[] = [];
   const tokens: string[] = [];
-  for (const { path, number } of numbers) {
-    if (number === undefined) continue;
+  const add = (path: string, number: string | undefined) => {
+    if (number === undefined) return;
     const token = tokenizer.token('bank-account', number);
-    if (token === '' || tokens.includes(token)) continue;
+    if (token === '' || tokens.includes(token)) return;
     tokens.push(token);
     masked.push(maskValueForField(path, number));
-  }
+  };
+  for (const account of customer.bankAccounts ?? []) add('customer.bankAccounts[].number', account.number);
+  add('customer.settlementAccount.number', customer.settlementAccount?.number);
+  add('policy.premiumAccount.number', policy?.premiumAccount?.number);
   return { masked, tokens };
 }
 
-function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: string): MaskedRecord {
-  const record = emptyRecord('customer', tokenizer.token('customer', event.customerId));
+function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: string, memo: EventMemo | undefined): MaskedRecord {
+  const customerToken = tokenizer.token('customer', event.customerId);
   const customer = event.customer;
-  if (event.op === 'delete' || customer === undefined) return record;
+  if (event.op === 'delete' || customer === undefined) return emptyRecord('customer', customerToken);
   const policy = event.policy;
   const isResidentId = customer.idType === undefined || customer.idType === 'CN_RESIDENT_ID';
-  const accounts = bankAccounts(
-    [
-      ...(customer.bankAccounts ?? []).map((account, index) => ({
-        path: `customer.bankAccounts[${index}].number`,
-        number: account.number,
-      })),
-      { path: 'customer.settlementAccount.number', number: customer.settlementAccount?.number },
-      { path: 'policy.premiumAccount.number', number: policy?.premiumAccount?.number },
-    ],
-    tokenizer,
-  );
+  const accounts = bankAccounts(customer, policy, tokenizer);
   const tier = customer.tier ?? 'general';
+  // Every field, in emptyRecord's order, built once.
   return {
-    ...record,
+    entity: 'customer',
+    customerToken,
     kind: customer.kind,
     tier,
     secrecyLevel: secrecyLevelOf(tier),
@@ -138,7 +134,7 @@ function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: s
     mobileMasked: maskValueForField('customer.mobile', customer.mobile),
     landlineMasked: maskValueForField('customer.landline', customer.landline),
     emailMasked: maskValueForField('customer.email', customer.email),
-    addressMasked: maskValueForField('customer.address', customer.address),
+    addressMasked: maskValueForField('customer.address', customer.address, memo),
     usccMasked: maskValueForField('customer.uscc', customer.uscc),
     legalRepresentativeMasked: maskValueForField('customer.legalRepresentative', customer.legalRepresentative),
     bankAccountsMasked: accounts.masked,
@@ -147,14 +143,14 @@ function maskCustomerChange(event: CustomerChange, tokenizer: Tokenizer, asOf: s
     bankAccountTokens: accounts.tokens,
     province:
       (isResidentId && customer.idNumber !== undefined ? provinceOfResidentId(customer.idNumber) : undefined) ??
-      provinceOfAddress(customer.address),
+      provinceOfAddress(customer.address, memo),
     ageBand: ageBandOf(customer.birthDate, asOf),
     gender: customer.gender ?? '',
     hasHealthData: customer.health !== undefined && customer.health !== null,
   };
 }
 
-function maskAgentChange(event: AgentChange, tokenizer: Tokenizer): MaskedRecord {
+function maskAgentChange(event: AgentChange, tokenizer: Tokenizer, memo: EventMemo | undefined): MaskedRecord {
   const agentToken = tokenizer.token('agent', event.agentId);
   const record = emptyRecord('agent', agentToken);
   const agent = event.agent;
@@ -166,20 +162,21 @@ function maskAgentChange(event: AgentChange, tokenizer: Tokenizer): MaskedRecord
     agentToken,
     nameMasked: maskValueForField('agent.name', agent.name),
     mobileMasked: maskValueForField('agent.mobile', agent.mobile),
-    addressMasked: maskValueForField('agent.address', agent.address),
+    addressMasked: maskValueForField('agent.address', agent.address, memo),
     mobileToken: agent.mobile === undefined ? '' : tokenizer.token('mobile', agent.mobile),
-    province: provinceOfAddress(agent.address),
+    province: provinceOfAddress(agent.address, memo),
   };
 }
 
 /**
  * The analytics row for one event. `asOf` is the event date (YYYY-MM-DD, Asia/Shanghai) that the
  * age band is computed at. A delete carries no after-image: only `entity` and `customerToken` are
- * set (`kind` is ''), so the row records that the customer went away and nothing else.
+ * set (`kind` is ''), so the row records that the customer went away and nothing else. `memo`:
+ * the event's, shared with its rules, so a value is parsed once for both.
  */
-export function maskChangeEvent(event: ChangeEvent, tokenizer: Tokenizer, asOf: string): MaskedRecord {
+export function maskChangeEvent(event: ChangeEvent, tokenizer: Tokenizer, asOf: string, memo?: EventMemo): MaskedRecord {
   if (!ISO_DATE.test(asOf)) throw new RangeError('asOf must be a YYYY-MM-DD date');
   return event.schema === 'agent-change/v1'
-    ? maskAgentChange(event, tokenizer)
-    : maskCustomerChange(event, tokenizer, asOf);
+    ? maskAgentChange(event, tokenizer, memo)
+    : maskCustomerChange(event, tokenizer, asOf, memo);
 }

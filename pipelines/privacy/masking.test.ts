@@ -180,3 +180,16 @@ describe('scrubFreeText', () => {
     expect(scrubFreeText('第3分理处 2024')).toBe('第3分理处 2024');
   });
 });
+
+describe('masks count characters, not UTF-16 units', () => {
+  it('never cuts a character outside the BMP in half, nor drops a lone surrogate', () => {
+    expect(maskBankAccount('𠮷𠮷𠮷𠮷𠮷𠮷')).toBe('****𠮷𠮷');
+    expect(maskUscc('𠮷'.repeat(18))).toBe(`${'𠮷'.repeat(8)}********${'𠮷'.repeat(2)}`);
+    expect(maskName('\uD800测')).toBe('\uD800*');
+    expect(maskName('𠮷')).toBe('*');
+    expect(maskEmail('𠮷@example.cn')).toBe('***@example.cn');
+    expect(maskEmail('𠮷x@example.cn')).toBe('𠮷***@example.cn');
+    expect(scrubFreeText('𠮷'.repeat(250))).toBe('𠮷'.repeat(200));
+    expect(scrubFreeText('测'.repeat(250))).toBe('测'.repeat(200));
+  });
+});

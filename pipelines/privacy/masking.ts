@@ -1,7 +1,7 @@
 // Display masks: what a person without a reveal grant may see of a sensitive value (domain §7).
 // Every mask hides at least four characters, so a short or malformed value never comes out whole,
 // and a blank value masks to '' so "absent" stays distinguishable from "present but hidden".
-import { parseCnAddress } from '../../rules/checks/cn-address.ts';
+import { parsedAddress, type EventMemo } from '../../rules/checks/event-memo.ts';
 import { normaliseBankAccount, normaliseIdNumber, normaliseMobile } from './normalise.ts';
 
 const HIDDEN = '****';
@@ -15,29 +15,57 @@ function chars(value: string): string[] {
   return Array.from(value);
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Whether every UTF-16 code unit of `value` is a whole character, so that string indices and
+ * lengths count characters: true for nearly every value (Chinese included; not 𠮷), and then the
+ * masks below slice the string instead of splitting it into an array of characters first.
+ */
+function unitsAreChars(value: string): boolean {
+  return !SURROGATE.test(value);
+}
+
+/** The first character (code point) of a non-empty string, and whether it is the only one. */
+function firstChar(value: string): { readonly first: string; readonly only: boolean } {
+  const width = (value.codePointAt(0) ?? 0) > 0xffff ? 2 : 1;
+  return { first: value.slice(0, width), only: value.length === width };
+}
+
+/** The first `max` characters (code points), whole. */
+export function firstChars(value: string, max: number): string {
+  // A string of at most `max` code units has at most `max` code points: nothing to cut.
+  if (value.length <= max) return value;
+  if (unitsAreChars(value)) return value.slice(0, max);
+  return chars(value).slice(0, max).join('');
+}
+
 /**
  * Keeps up to `head` leading and `tail` trailing characters around `stars`. When fewer than
  * MIN_HIDDEN characters would stay hidden, the head shrinks first (the tail is what people
  * recognise a number by), then the tail.
  */
 function keepEnds(value: string, head: number, tail: number, stars = HIDDEN, minHidden = MIN_HIDDEN): string {
-  const all = chars(value);
-  if (all.length === 0) return '';
+  const all = unitsAreChars(value) ? undefined : chars(value);
+  const length = all === undefined ? value.length : all.length;
+  if (length === 0) return '';
   let keepHead = head;
   let keepTail = tail;
-  while (keepHead + keepTail > all.length - minHidden && keepHead + keepTail > 0) {
+  while (keepHead + keepTail > length - minHidden && keepHead + keepTail > 0) {
     if (keepHead > 0) keepHead--;
     else keepTail--;
   }
+  if (all === undefined) return value.slice(0, keepHead) + stars + value.slice(length - keepTail);
   return all.slice(0, keepHead).join('') + stars + all.slice(all.length - keepTail).join('');
 }
 
 /** 张伟 → 张*, 欧阳娜娜 → 欧*: one star whatever the length, so the length is not given away. */
 export function maskName(name: string): string {
-  const all = chars(name.trim());
-  if (all.length === 0) return '';
-  if (all.length === 1) return '*';
-  return `${all[0]}*`;
+  const trimmed = name.trim();
+  if (trimmed === '') return '';
+  const { first, only } = firstChar(trimmed);
+  if (only) return '*';
+  return `${first}*`;
 }
 
 /** 13912345678 / +86 139-1234-5678 → 139****5678. */
@@ -87,9 +115,9 @@ export function maskBankAccount(account: string): string {
  * Down to the district: 北京市海淀区中关村大街1号 → 北京市海淀区. Street, building and unit never
  * show. An address the parser cannot place shows nothing (***).
  */
-export function maskAddress(address: string): string {
+export function maskAddress(address: string, memo?: EventMemo): string {
   if (address.trim() === '') return '';
-  const { province, city, district } = parseCnAddress(address);
+  const { province, city, district } = parsedAddress(address, memo);
   // The parser repeats the level above for municipalities (北京市/北京市) and district-less cities.
   const levels: string[] = [];
   for (const level of [province, city, district]) {
@@ -104,9 +132,9 @@ export function maskEmail(email: string): string {
   if (trimmed === '') return '';
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) return '***';
-  const local = chars(trimmed.slice(0, at));
+  const local = firstChar(trimmed.slice(0, at));
   const domain = trimmed.slice(at + 1).toLowerCase();
-  return `${local.length > 1 ? local[0] : ''}***@${domain}`;
+  return `${local.only ? '' : local.first}***@${domain}`;
 }
 
 /**
@@ -137,5 +165,5 @@ export function scrubFreeText(text: string): string {
     .normalize('NFKC')
     .replace(/[^\s@]+@[^\s@]+/g, '***@***')
     .replace(/\d[\d\s-]{3,}\d/g, (run) => (run.replace(/\D/g, '').length >= 5 ? '***' : run));
-  return chars(scrubbed).slice(0, MAX_FREE_TEXT).join('');
+  return firstChars(scrubbed, MAX_FREE_TEXT);
 }

@@ -1,7 +1,7 @@
 // Keyed tokens: stable pseudonyms that let analytics join records on "same phone", "same account"
 // (domain §5) without holding the values. A plain hash would not do: mobiles and ID numbers are so
 // few that anyone could hash them all and reverse the table; without the key that is impossible.
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   normaliseBankAccount,
   normaliseEmail,
@@ -54,23 +54,64 @@ export interface Tokenizer {
   token(kind: TokenKind, value: string): string;
 }
 
+/** SHA-256's block size: HMAC pads the key (or its hash, when longer) to one block. */
+const BLOCK_BYTES = 64;
+
+/**
+ * HMAC-SHA256 (RFC 2104) from two one-shot `crypto.hash` calls: H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)).
+ * Byte for byte what `createHmac('sha256', key)` gives (tokens.test.ts pins outputs and compares
+ * with createHmac), at half its cost per token: no Hmac object or key import per token, and the
+ * padded key and each kind's fixed message head are laid out once, in one buffer per kind that only
+ * the value is written into. Synchronous, so reusing the buffers is safe.
+ */
+function tokenHmac(key: Buffer): (kind: TokenKind, normalised: string) => string {
+  const block = Buffer.alloc(BLOCK_BYTES);
+  (key.length > BLOCK_BYTES ? hash('sha256', key, 'buffer') : key).copy(block);
+  const innerPad = Buffer.alloc(BLOCK_BYTES);
+  const outer = Buffer.alloc(BLOCK_BYTES + 32); // K ⊕ opad, then the inner digest
+  for (let i = 0; i < BLOCK_BYTES; i++) {
+    innerPad[i] = block[i]! ^ 0x36;
+    outer[i] = block[i]! ^ 0x5c;
+  }
+  block.fill(0);
+  /** Per kind: K ⊕ ipad, "verity-token/v1 NUL kind NUL", then room for the value. */
+  const lanes = new Map<TokenKind, { buffer: Buffer; valueAt: number }>();
+  const lane = (kind: TokenKind, room: number) => {
+    // Kind names contain no NUL, so "kind NUL value" parses one way only: kinds never collide.
+    const head = Buffer.from(`${DOMAIN_PREFIX}\0${kind}\0`, 'utf8');
+    const valueAt = BLOCK_BYTES + head.length;
+    const buffer = Buffer.alloc(valueAt + Math.max(room, 256));
+    innerPad.copy(buffer);
+    head.copy(buffer, BLOCK_BYTES);
+    const made = { buffer, valueAt };
+    lanes.set(kind, made);
+    return made;
+  };
+  return (kind, normalised) => {
+    // A UTF-16 code unit never takes more than 3 bytes in UTF-8, so the value always fits whole.
+    const room = normalised.length * 3;
+    let current = lanes.get(kind);
+    if (current === undefined || current.buffer.length - current.valueAt < room) current = lane(kind, room);
+    const end = current.valueAt + current.buffer.write(normalised, current.valueAt, 'utf8');
+    // The inner digest as a 'binary' (latin1) string, one char per byte: a Buffer result costs more.
+    outer.write(hash('sha256', current.buffer.subarray(0, end), 'binary'), BLOCK_BYTES, 'binary');
+    return hash('sha256', outer, 'hex');
+  };
+}
+
 export function createTokenizer(key: Buffer): Tokenizer {
   if (key.length < MIN_TOKEN_KEY_BYTES) {
     throw new RangeError(`token key must be at least ${MIN_TOKEN_KEY_BYTES} bytes, got ${key.length}`);
   }
-  // A KeyObject holds its own copy: a caller reusing or zeroing the buffer cannot change tokens.
-  const secret: KeyObject = createSecretKey(Buffer.from(key));
+  // The pads are copies: a caller reusing or zeroing the buffer cannot change tokens.
+  const hmac = tokenHmac(key);
   return {
     token(kind, value) {
       const normalise = NORMALISE[kind];
       if (normalise === undefined) throw new TypeError(`unknown token kind: ${String(kind)}`);
       const normalised = normalise(value);
       if (normalised === '') return '';
-      // Kind names contain no NUL, so "kind NUL value" parses one way only: kinds never collide.
-      return createHmac('sha256', secret)
-        .update(`${DOMAIN_PREFIX}\0${kind}\0${normalised}`, 'utf8')
-        .digest('hex')
-        .slice(0, TOKEN_HEX_LENGTH);
+      return hmac(kind, normalised).slice(0, TOKEN_HEX_LENGTH);
     },
   };
 }

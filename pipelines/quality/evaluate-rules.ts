@@ -2,6 +2,7 @@
 import type { CustomerChange } from '../contract/customer-change.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import type { RoleSelector } from '../../rules/engine/rule-pack.ts';
+import { EventMemo } from '../../rules/checks/event-memo.ts';
 import type { CheckContext, Severity, Violation } from '../../rules/checks/types.ts';
 
 export interface RuleOutcome {
@@ -13,22 +14,40 @@ function roleOf(event: CustomerChange): RoleSelector {
   return event.policy?.role ?? 'none';
 }
 
-export function rulesApplyingTo(rules: readonly CompiledRule[], event: CustomerChange): CompiledRule[] {
+/** Per rule list, per kind and role: which rules apply. Rule lists never change once loaded. */
+const applying = new WeakMap<readonly CompiledRule[], Map<string, readonly CompiledRule[]>>();
+
+/** The rules that apply to this event's customer kind and policy role, in rule order. */
+export function rulesApplyingTo(rules: readonly CompiledRule[], event: CustomerChange): readonly CompiledRule[] {
   const kind = event.customer?.kind;
   if (!kind) return [];
   const role = roleOf(event);
-  return rules.filter((r) => r.definition.appliesTo.kinds.includes(kind) && r.definition.appliesTo.roles.includes(role));
+  let byKindRole = applying.get(rules);
+  if (byKindRole === undefined) applying.set(rules, (byKindRole = new Map()));
+  const key = `${kind}/${role}`;
+  let found = byKindRole.get(key);
+  if (found === undefined) {
+    found = Object.freeze(rules.filter((r) => r.definition.appliesTo.kinds.includes(kind) && r.definition.appliesTo.roles.includes(role)));
+    byKindRole.set(key, found);
+  }
+  return found;
 }
 
-/** One outcome per applicable rule, passed ones included (they close issues fixed upstream). */
-export function evaluateRules(rules: readonly CompiledRule[], event: CustomerChange, asOf: string): RuleOutcome[] {
+const NO_VIOLATIONS: RuleOutcome['violations'] = Object.freeze([]);
+
+/**
+ * One outcome per applicable rule, passed ones included (they close issues fixed upstream). `memo`:
+ * the event's (see EventMemo); a fresh one when the caller has none.
+ */
+export function evaluateRules(rules: readonly CompiledRule[], event: CustomerChange, asOf: string, memo: EventMemo = new EventMemo()): RuleOutcome[] {
   const customer = event.customer;
   if (!customer) return [];
-  const context: CheckContext = { event, customer, policy: event.policy, asOf };
-  return rulesApplyingTo(rules, event).map((rule) => ({
-    rule,
-    violations: rule.check
-      .run(context, rule.params)
-      .map((v) => ({ ...v, severity: v.severity ?? rule.definition.severity })),
-  }));
+  const context: CheckContext = { event, customer, policy: event.policy, asOf, memo };
+  return rulesApplyingTo(rules, event).map((rule) => {
+    const found = rule.check.run(context, rule.params);
+    return {
+      rule,
+      violations: found.length === 0 ? NO_VIOLATIONS : found.map((v) => ({ ...v, severity: v.severity ?? rule.definition.severity })),
+    };
+  });
 }

@@ -4,6 +4,7 @@
 // code runs over an in-memory map today and a changelog-backed store partitioned by customer later.
 import { computeDeadline } from '../calendar/deadlines.ts';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
+import type { DeadlineInput } from '../calendar/deadlines.ts';
 import type { CustomerChange } from '../contract/customer-change.ts';
 import { SEVERITIES, type Severity } from '../../rules/checks/types.ts';
 import type { RuleOutcome } from './evaluate-rules.ts';
@@ -14,6 +15,8 @@ export interface IssueStateStore {
   get(ruleId: string, customerToken: string): IssueState | undefined;
   /** Rule ids with an open issue for this customer. */
   openRulesOf(customerToken: string): readonly string[];
+  /** Whether this customer has any open issue (most have none: a cheap first question). */
+  hasOpen(customerToken: string): boolean;
   put(state: IssueState): void;
 }
 
@@ -26,6 +29,10 @@ export class InMemoryIssueStateStore implements IssueStateStore {
 
   openRulesOf(customerToken: string): readonly string[] {
     return [...(this.#open.get(customerToken)?.keys() ?? [])];
+  }
+
+  hasOpen(customerToken: string): boolean {
+    return this.#open.has(customerToken);
   }
 
   /** Only open issues are kept: closed ones can never change again. */
@@ -54,6 +61,9 @@ export class InMemoryIssueStateStore implements IssueStateStore {
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
 
+/** What the tracker reads of an event: which one, when, what it did, and its deadline inputs. */
+export type TrackedEvent = Pick<CustomerChange, 'eventId' | 'op' | 'occurredAt'> & DeadlineInput;
+
 export interface IssueUpdate {
   readonly changes: readonly IssueChange[];
   /** The issue each rule's findings belong to, for the findings' `issue_id`. */
@@ -69,12 +79,16 @@ export class IssueTracker {
     this.#calendar = calendar;
   }
 
-  apply(event: CustomerChange, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
+  apply(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
     const changes: IssueChange[] = [];
     const issueIdByRule = new Map<string, string>();
+    // Whether the customer may have an open issue: most have none, and then a clean pass of a
+    // rule changes nothing and needs no lookup.
+    let anyOpen = this.#store.hasOpen(customerToken);
     const record = (change: IssueChange) => {
       this.#store.put(change.issue);
       changes.push(change);
+      if (change.issue.status === 'open') anyOpen = true;
     };
     const at = { eventId: event.eventId, occurredAt: event.occurredAt };
 
@@ -89,8 +103,9 @@ export class IssueTracker {
     for (const { rule, violations } of outcomes) {
       const policy = rule.definition.issue;
       if (!policy) continue;
+      if (violations.length === 0 && !anyOpen) continue;
       const qualifying = violations.filter((v) => rank(v.severity) >= rank(policy.minSeverity));
-      const open = this.#store.get(rule.definition.id, customerToken);
+      const open = anyOpen ? this.#store.get(rule.definition.id, customerToken) : undefined;
 
       if (qualifying.length === 0) {
         // Only a clean pass resolves: a sub-threshold warning still means the value is doubtful.
@@ -144,7 +159,7 @@ export class IssueTracker {
     return { changes, issueIdByRule };
   }
 
-  #close(open: IssueState, status: 'resolved' | 'withdrawn', resolution: string, event: CustomerChange): IssueState {
+  #close(open: IssueState, status: 'resolved' | 'withdrawn', resolution: string, event: TrackedEvent): IssueState {
     return {
       ...open,
       status,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Check } from './types.ts';
-import { parseCnAddress } from './cn-address.ts';
+import { parsedAddress } from './event-memo.ts';
 import { hasText } from './names.ts';
 
 export const addressIncompleteParams = z.strictObject({
@@ -14,9 +14,9 @@ export type AddressIncompleteParams = z.infer<typeof addressIncompleteParams>;
 export const addressIncomplete: Check<AddressIncompleteParams> = {
   name: 'address-incomplete',
   params: addressIncompleteParams,
-  run({ customer }, params) {
+  run({ customer, memo }, params) {
     if (!hasText(customer.address)) return [];
-    const parsed = parseCnAddress(customer.address);
+    const parsed = parsedAddress(customer.address, memo);
     const field = 'customer.address';
     if (parsed.province === undefined) return [{ field, reason: 'missing-province' }];
     if (parsed.city === undefined) return [{ field, reason: 'missing-city' }];

@@ -35,10 +35,15 @@ export function normalizeMobile(value: string): string | undefined {
   return match?.[1];
 }
 
+/** Each prefix list as a set, made on first use: lists (the built-in one, rule params) never change. */
+const prefixSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 export function validateMobile(value: string, prefixes: readonly string[] = MOBILE_PREFIXES): MobileResult {
   const national = normalizeMobile(value);
   if (national === undefined) return { ok: false, reason: 'bad-character' };
   if (national.length !== 11) return { ok: false, reason: 'bad-length' };
-  if (!prefixes.includes(national.slice(0, 3))) return { ok: false, reason: 'bad-prefix' };
+  let set = prefixSets.get(prefixes);
+  if (set === undefined) prefixSets.set(prefixes, (set = new Set(prefixes)));
+  if (!set.has(national.slice(0, 3))) return { ok: false, reason: 'bad-prefix' };
   return { ok: true, national };
 }

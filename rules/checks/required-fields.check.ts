@@ -44,15 +44,23 @@ function isExemptMinor({ customer, policy, asOf }: CheckContext, params: Require
   return age !== undefined && age < params.minorAge;
 }
 
+/** Each field list once (a list may name a field twice); lists in parsed params never change. */
+const distinct = new WeakMap<readonly string[], readonly string[]>();
+function distinctFields(fields: readonly string[]): readonly string[] {
+  let unique = distinct.get(fields);
+  if (unique === undefined) distinct.set(fields, (unique = [...new Set(fields)]));
+  return unique;
+}
+
 export const requiredFields: Check<RequiredFieldsParams> = {
   name: 'required-fields',
   params: requiredFieldsParams,
   run(context, params) {
     const { customer } = context;
-    const exempt = isExemptMinor(context, params) ? new Set(params.minorExemptFields) : new Set<string>();
+    const exempt = isExemptMinor(context, params) ? params.minorExemptFields : undefined;
     const violations: Violation[] = [];
-    for (const field of new Set(requiredFor(context, params))) {
-      if (exempt.has(field)) continue;
+    for (const field of distinctFields(requiredFor(context, params))) {
+      if (exempt?.includes(field)) continue;
       if (field === PHONE) {
         if (!isPresent(customer.mobile) && !isPresent(customer.landline)) {
           violations.push({ field: 'customer.mobile', reason: 'missing-phone' });

@@ -10,5 +10,8 @@ export function residentIdOf(context: CheckContext): ResidentIdResult | undefine
   // An absent idType is read as the resident ID: upstream systems only name the type for others.
   if (customer.idType !== undefined && customer.idType !== 'CN_RESIDENT_ID') return undefined;
   if (!hasText(customer.idNumber)) return undefined;
-  return validateResidentId(customer.idNumber, context.asOf);
+  // Four rules ask for the same validation: the event's memo makes it one.
+  return context.memo === undefined
+    ? validateResidentId(customer.idNumber, context.asOf)
+    : context.memo.residentId(customer.idNumber, context.asOf);
 }

@@ -1,6 +1,7 @@
 // The contract between the rule engine and the pure check functions.
 import type { z } from 'zod';
 import type { Customer, CustomerChange, Policy } from '../../pipelines/contract/customer-change.ts';
+import type { EventMemo } from './event-memo.ts';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -12,6 +13,8 @@ export interface CheckContext {
   readonly policy: Policy | undefined;
   /** Event date in Asia/Shanghai (YYYY-MM-DD): "today" for the check, so replays agree. */
   readonly asOf: string;
+  /** Values several checks derive from the same field, computed once per event (see EventMemo). */
+  readonly memo?: EventMemo;
 }
 
 /**
