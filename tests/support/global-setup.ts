@@ -92,7 +92,7 @@ async function startClickHouse(project: TestProject, pending: Promise<AcquiredCl
     project.provide('clickhouseServer', clickhouse.server);
     project.provide('clickhouseUnavailableReason', '');
   } else {
-    process.stderr.write(`${loud(`CLICKHOUSE SERVER UNAVAILABLE: ${clickhouse.reason}`)}\nThe HTTP store tests will be SKIPPED.\n`);
+    process.stderr.write(`${loud(`CLICKHOUSE SERVER UNAVAILABLE: ${clickhouse.reason}`)}\nThe ClickHouse-server tests (tests/e2e/clickhouse-server.test.ts) will be SKIPPED; the HTTP path still runs against verity store serve.\n`);
     project.provide('clickhouseUnavailableReason', clickhouse.reason);
   }
   return clickhouse;
