@@ -1,6 +1,7 @@
 // Writes what the pipeline derives into the analyst schema, idempotently: every insert carries a
-// deduplication token derived from the source batch id, and every table is a ReplacingMergeTree
-// keyed by a deterministic id, so a re-delivered batch changes nothing in query results.
+// deduplication token derived from the source batch id, every table is a ReplacingMergeTree keyed
+// by a deterministic id, and the batch log lets whoever takes a scope over undo a batch that a
+// crashed writer left half-written.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import pLimit from 'p-limit';
@@ -289,13 +290,11 @@ export class AnalyticsStore {
     return Number(rows[0]?.n ?? 0) > 0;
   }
 
-  /** Open issues as of the last write, to resume the one-open-issue-per-(rule, customer) rule. */
-  async openIssues(customerTokens?: readonly string[]): Promise<IssueState[]> {
-    if (customerTokens !== undefined && customerTokens.length === 0) return [];
+  /** Current issue states (FINAL) matching `where`, a condition on the issues table aliased `i`. */
+  async #issues(where: string, params: Record<string, unknown> = {}): Promise<IssueState[]> {
     const rows = await this.#select<Record<string, unknown>>(
-      `SELECT * EXCEPT (due_date), toString(due_date) AS due_date FROM ${this.#db}.issues FINAL WHERE status = 'open'
-       ${customerTokens === undefined ? '' : 'AND customer_token IN {tokens:Array(String)}'}`,
-      customerTokens === undefined ? {} : { tokens: customerTokens },
+      `SELECT * EXCEPT (due_date), toString(due_date) AS due_date FROM ${this.#db}.issues AS i FINAL WHERE ${where}`,
+      params,
     );
     return rows.map((row) => {
       const issue = fromColumns<IssueState>(row);
@@ -303,21 +302,23 @@ export class AnalyticsStore {
     });
   }
 
+  /** Open issues as of the last write, to resume the one-open-issue-per-(rule, customer) rule. */
+  async openIssues(customerTokens?: readonly string[]): Promise<IssueState[]> {
+    if (customerTokens === undefined) return this.#issues(`i.status = 'open'`);
+    if (customerTokens.length === 0) return [];
+    return this.#issues(`i.status = 'open' AND i.customer_token IN {tokens:Array(String)}`, { tokens: customerTokens });
+  }
+
   /**
    * Open issues whose due time has passed before `nowMs` or whose due date is at most `dueSoonBy`,
    * and which have not had a `breached` notice yet: the SLA clock's candidates.
    */
-  async slaCandidates(nowMs: number, dueSoonBy: string): Promise<IssueState[]> {
-    const rows = await this.#select<Record<string, unknown>>(
-      `SELECT * EXCEPT (due_date), toString(due_date) AS due_date FROM ${this.#db}.issues AS i FINAL
-       WHERE i.status = 'open' AND (toUnixTimestamp64Milli(i.due_at) < {now:Int64} OR i.due_date <= {by:Date})
-         AND i.issue_id NOT IN (SELECT issue_id FROM ${this.#db}.issue_sla_events WHERE kind = 'breached')`,
+  slaCandidates(nowMs: number, dueSoonBy: string): Promise<IssueState[]> {
+    return this.#issues(
+      `i.status = 'open' AND (toUnixTimestamp64Milli(i.due_at) < {now:Int64} OR i.due_date <= {by:Date})
+       AND i.issue_id NOT IN (SELECT issue_id FROM ${this.#db}.issue_sla_events WHERE kind = 'breached')`,
       { now: nowMs, by: dueSoonBy },
     );
-    return rows.map((row) => {
-      const issue = fromColumns<IssueState>(row);
-      return { ...issue, version: Number(issue.version), occurrences: Number(issue.occurrences), ruleVersion: Number(issue.ruleVersion) };
-    });
   }
 
   /** Which notices these issues have had already, as `issueId/kind`. */

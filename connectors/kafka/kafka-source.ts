@@ -95,18 +95,21 @@ export class KafkaSource implements Source {
     this.#o = options;
   }
 
-  /** Every partition's end (high watermark) and the group's committed offset (-1: none yet), from the broker. */
-  async #groupProgress(admin: Admin): Promise<Map<string, { end: bigint; committed: bigint; start: bigint }>> {
-    const out = new Map<string, { end: bigint; committed: bigint; start: bigint }>();
+  /**
+   * Every partition's end (high watermark) and the group's position in it: its committed offset,
+   * or the partition's start while the group has committed none. From the broker.
+   */
+  async #groupProgress(admin: Admin): Promise<Map<string, { end: bigint; position: bigint }>> {
+    const out = new Map<string, { end: bigint; position: bigint }>();
     for (const topic of this.#o.topics) {
       for (const p of await admin.fetchTopicOffsets(topic)) {
-        out.set(partitionKey(topic, p.partition), { end: BigInt(p.high), start: BigInt(p.low), committed: -1n });
+        out.set(partitionKey(topic, p.partition), { end: BigInt(p.high), position: BigInt(p.low) });
       }
     }
     for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.#o.groupId, topics: [...this.#o.topics] })) {
       for (const { partition, offset } of partitions) {
         const p = out.get(partitionKey(topic, partition));
-        if (p) p.committed = BigInt(offset);
+        if (p && BigInt(offset) >= 0n) p.position = BigInt(offset);
       }
     }
     return out;
@@ -222,26 +225,22 @@ export class KafkaSource implements Source {
     const admin = this.#o.kafka.admin();
     let poll: NodeJS.Timeout | undefined;
     const readProgress = async () => {
-      const progress = await this.#groupProgress(admin);
-      for (const [key, p] of progress) {
-        const at = p.committed >= 0n ? p.committed : p.start;
+      for (const [key, p] of await this.#groupProgress(admin)) {
         if (this.#tenures.has(key)) {
           const { topic, partition } = topicPartitionOf(key);
-          reportLag(topic, partition, p.end, at);
+          reportLag(topic, partition, p.end, p.position);
         }
         const target = caughtUp?.get(key);
-        if (target && at > target.position) target.position = at;
+        if (target && p.position > target.position) target.position = p.position;
       }
       checkCaughtUp();
-      return progress;
     };
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [...topics], fromBeginning: true });
       await admin.connect();
       if (this.#o.once) {
-        const progress = await this.#groupProgress(admin);
-        caughtUp = new Map([...progress].map(([key, p]) => [key, { target: p.end, position: p.committed >= 0n ? p.committed : p.start }]));
+        caughtUp = new Map([...(await this.#groupProgress(admin))].map(([key, p]) => [key, { target: p.end, position: p.position }]));
         checkCaughtUp();
       }
       let polling = false;

@@ -27,6 +27,9 @@ const text = z.string({ error: 'a text value' }).min(1, { error: 'must not be em
 const secret = z.string({ error: 'a text value' });
 
 /** Stage 1: everything a user may set, all optional, keyed as in the config file. */
+/** pino's levels, and `silent`. */
+export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
 export const RunOptionsInput = z.strictObject({
   input: text.optional(),
   rules: text.optional(),
@@ -45,7 +48,7 @@ export const RunOptionsInput = z.strictObject({
   storeConcurrency: wholeNumber(1, 32).optional(),
   once: z.boolean().optional(),
   report: text.optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  logLevel: LogLevel.optional(),
   progress: z.boolean().optional(),
   // Kafka source and sinks (issue topic, dead-letter topic)
   kafkaBrokers: z

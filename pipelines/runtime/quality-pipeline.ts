@@ -30,7 +30,7 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
   readonly logger: Logger;
   /**
    * Whether event ids are looked up in the store. False only when this process is the only writer
-   * and the store was empty at start; shared ownership always looks them up, since another
+   * and the store was empty at start; with shared ownership it must be true, since another
    * process may have processed an event before the scope moved here.
    */
   readonly checkStoredEventIds: boolean;
@@ -73,7 +73,7 @@ export class QualityPipeline {
 
   constructor(deps: QualityPipelineDeps) {
     this.#deps = deps;
-    this.#checkStored = deps.ownership === 'shared' || deps.checkStoredEventIds;
+    this.#checkStored = deps.checkStoredEventIds;
   }
 
   #deadLetter(message: RawMessage, code: string, reason: string, errorPath: string, now: string): ArchivedDeadLetter {

@@ -124,6 +124,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       if (repaired > 0) logger.warn({ repair: store.lastRepair }, 'removed a batch an interrupted run left half-written; its events are processed again');
       for (const issue of await store.openIssues()) issueState.put(issue);
     }
+    // Only this process's own run can skip the lookup, and only on a store that started empty.
     const checkStored = !exclusive || (await store.hasRecords());
     logger.info(
       {

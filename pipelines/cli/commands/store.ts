@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { startChdbHttpServer } from '../../../connectors/clickhouse/chdb-http-server.ts';
 import { DEFAULTS } from '../../config/defaults.ts';
+import { LogLevel } from '../../config/run-config.ts';
 import { ConfigError } from '../../errors.ts';
 import { createLogger } from '../../runtime/logger.ts';
 
@@ -11,7 +12,7 @@ const ServeFlags = z.strictObject({
   dataDir: z.string().min(1).optional(),
   port: z.coerce.number().int().min(0).max(65535).optional(),
   host: z.string().min(1).optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  logLevel: LogLevel.optional(),
 });
 
 const FLAG = { store: '--store', dataDir: '--data-dir', port: '--port', host: '--host', logLevel: '--log-level' } as const;
