@@ -9,7 +9,9 @@ export type VerityErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'STORE_WRITE_FAILED'
   | 'SOURCE_FAILED'
-  | 'MIGRATION_FAILED';
+  | 'MIGRATION_FAILED'
+  | 'PROCESSING_FAILED'
+  | 'MEMORY_EXHAUSTED';
 
 interface VerityErrorOptions {
   cause?: unknown;
@@ -48,6 +50,39 @@ export class DefinitionError extends VerityError {
 
 /** The analytics store failed; `retriable` says whether the same write may be tried again. */
 export class StoreError extends VerityError {}
+
+/**
+ * Processing one event failed in one stage (a check, a mask, the calendar, issue tracking). It is
+ * about that event alone: the pipeline dead-letters the event and goes on. The message names the
+ * stage and the class of the underlying error, never its message, which may quote a value.
+ */
+export class ProcessingError extends VerityError {
+  readonly stage: string;
+  readonly causeClass: string;
+  constructor(stage: string, cause: unknown) {
+    const causeClass = cause instanceof Error ? cause.name : typeof cause;
+    super('PROCESSING_FAILED', `processing failed at stage ${stage}: ${causeClass}`, { cause });
+    this.stage = stage;
+    this.causeClass = causeClass;
+  }
+}
+
+/** Runs `work` as stage `stage`: an error from it becomes a ProcessingError naming the innermost stage. */
+export function inStage<T>(stage: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw error instanceof ProcessingError ? error : new ProcessingError(stage, error);
+  }
+}
+
+/**
+ * Whether an error stops the run as a usage problem (exit 2: fix the command or the files it
+ * names) rather than as a failure while running (exit 1).
+ */
+export function isUsageError(error: unknown): boolean {
+  return error instanceof ConfigError || error instanceof DefinitionError;
+}
 
 export function describeCause(error: unknown): string {
   if (error instanceof Error) return error.message;

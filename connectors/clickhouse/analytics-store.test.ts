@@ -140,7 +140,7 @@ describe('AnalyticsStore', () => {
   });
 
   it('writes a batch once, even when the same batch is written again', async () => {
-    expect(await store.hasRecords()).toBe(false);
+    expect(await store.hasStoredInput()).toBe(false);
     expect(out.findings.length).toBeGreaterThan(0);
     expect(out.issueChanges.length).toBeGreaterThan(0);
 
@@ -158,7 +158,7 @@ describe('AnalyticsStore', () => {
     // Re-delivery: same batch id → insert_deduplication_token drops every insert.
     await store.write(batchRef('unit-batch-1'), out, RECORDED_AT);
     expect(await counts()).toEqual(first);
-    expect(await store.hasRecords()).toBe(true);
+    expect(await store.hasStoredInput()).toBe(true);
   });
 
   it('finds which event ids are already stored', async () => {

@@ -285,8 +285,21 @@ export class AnalyticsStore {
     return new Set(rows.map((r) => r.event_id));
   }
 
-  async hasRecords(): Promise<boolean> {
-    const rows = await this.#select<{ n: string }>(`SELECT count() AS n FROM ${this.#db}.records`);
+  /** Which of these dead letters were already stored (a file or a batch read again). */
+  async storedDeadLetterIds(deadLetterIds: readonly string[]): Promise<Set<string>> {
+    if (deadLetterIds.length === 0) return new Set();
+    const rows = await this.#select<{ dead_letter_id: string }>(
+      `SELECT DISTINCT dead_letter_id FROM ${this.#db}.dead_letters WHERE dead_letter_id IN {ids:Array(String)}`,
+      { ids: deadLetterIds },
+    );
+    return new Set(rows.map((r) => r.dead_letter_id));
+  }
+
+  /** Whether anything derived from input is stored: records or dead letters. */
+  async hasStoredInput(): Promise<boolean> {
+    const rows = await this.#select<{ n: string }>(
+      `SELECT (SELECT count() FROM ${this.#db}.records) + (SELECT count() FROM ${this.#db}.dead_letters) AS n`,
+    );
     return Number(rows[0]?.n ?? 0) > 0;
   }
 

@@ -24,7 +24,8 @@ export function epochDay(date: CalendarDate): number {
       return Math.round(probe.getTime() / DAY_MS);
     }
   }
-  throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
+  // The value itself stays out of the message: it may be a birth date.
+  throw new RangeError(`not a calendar date (YYYY-MM-DD) from 0000 to 9999 (${typeof date} of length ${String(date).length})`);
 }
 
 export function fromEpochDay(day: number): CalendarDate {

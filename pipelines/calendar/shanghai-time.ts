@@ -14,7 +14,7 @@ const Instant = z.iso.datetime({ offset: true });
 export function shanghaiDate(isoInstant: string): CalendarDate {
   const ms = Instant.safeParse(isoInstant).success ? Date.parse(isoInstant) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw new RangeError(`not an ISO-8601 instant with offset: ${JSON.stringify(isoInstant)}`);
+    throw new RangeError(`not an ISO-8601 instant with offset (${typeof isoInstant} of length ${String(isoInstant).length})`);
   }
   return fromEpochDay(Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS));
 }

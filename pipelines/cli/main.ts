@@ -1,6 +1,6 @@
 // The `verity` command.
 import { Command, CommanderError } from 'commander';
-import { VerityError } from '../errors.ts';
+import { describeCause, isUsageError, VerityError } from '../errors.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerRules } from './commands/rules.ts';
@@ -29,12 +29,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof VerityError) {
-      process.stderr.write(`verity: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    return reportFailure(error);
   }
+}
+
+/**
+ * Exit status and one clear line for an error that ended a command: 2 for a usage problem (a
+ * setting or a rule pack to fix), 1 for a failure while running (the store gave up, the source
+ * failed, memory ran out, a bug). Per-event problems never get here: they are dead-lettered.
+ */
+export function reportFailure(error: unknown): number {
+  if (isUsageError(error)) {
+    process.stderr.write(`verity: ${(error as VerityError).message}\n`);
+    return 2;
+  }
+  if (error instanceof VerityError) {
+    process.stderr.write(`verity: ${error.code}: ${error.message}\n`);
+    return 1;
+  }
+  const name = error instanceof Error ? error.name : typeof error;
+  process.stderr.write(`verity: unexpected ${name}: ${describeCause(error)}\n`);
+  if (error instanceof Error && error.stack) process.stderr.write(`${error.stack.split('\n').slice(1).join('\n')}\n`);
+  return 1;
 }
 
 if (import.meta.main) {

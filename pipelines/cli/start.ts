@@ -5,9 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import { DEFAULTS, ENV } from '../config/defaults.ts';
-import { VerityError } from '../errors.ts';
 import { writeGeneratedStream } from '../generate/index.ts';
 import { runWithFlags } from './commands/run.ts';
+import { reportFailure } from './main.ts';
 import { printSummary } from './summary.ts';
 
 async function start(): Promise<void> {
@@ -40,7 +40,5 @@ async function start(): Promise<void> {
 try {
   await start();
 } catch (error) {
-  if (!(error instanceof VerityError)) throw error;
-  process.stderr.write(`verity: ${error.message}\n`);
-  process.exitCode = 2;
+  process.exitCode = reportFailure(error);
 }

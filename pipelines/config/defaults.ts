@@ -1,4 +1,6 @@
 // Defaults shared by the CLI, docker-compose.yml and the docs (a test keeps them in agreement).
+import { DEFAULT_EVENT_TIME, DEFAULT_INPUT_LIMITS } from '../contract/bounds.ts';
+
 export const DEFAULTS = {
   dataDir: 'data',
   /** Below dataDir. */
@@ -25,6 +27,12 @@ export const DEFAULTS = {
   partitionsConcurrency: 2,
   /** Partitions of the topics `verity run` and `verity produce` create when missing. */
   topicPartitions: 6,
+  /** Input bounds (pipelines/contract/bounds.ts): the contract states them. */
+  limits: DEFAULT_INPUT_LIMITS,
+  eventTimeEarliest: DEFAULT_EVENT_TIME.earliest,
+  eventTimeAheadHours: DEFAULT_EVENT_TIME.aheadHours,
+  /** How long a batch write is retried while the store is unavailable before the run gives up. */
+  storeRetrySeconds: 600,
 } as const;
 
 /** Environment variables Verity reads; flags win over them, they win over the config file. */
@@ -60,4 +68,12 @@ export const ENV = {
   metricsPort: 'VERITY_METRICS_PORT',
   metricsHost: 'VERITY_METRICS_HOST',
   slaSweepSeconds: 'VERITY_SLA_SWEEP_SECONDS',
+  maxMessageBytes: 'VERITY_MAX_MESSAGE_BYTES',
+  maxStringLength: 'VERITY_MAX_STRING_LENGTH',
+  maxArrayItems: 'VERITY_MAX_ARRAY_ITEMS',
+  maxObjectKeys: 'VERITY_MAX_OBJECT_KEYS',
+  maxDepth: 'VERITY_MAX_DEPTH',
+  eventTimeEarliest: 'VERITY_EVENT_TIME_EARLIEST',
+  eventTimeAheadHours: 'VERITY_EVENT_TIME_AHEAD_HOURS',
+  storeRetrySeconds: 'VERITY_STORE_RETRY_SECONDS',
 } as const;

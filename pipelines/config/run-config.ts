@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.ts';
 import type { StoreTarget } from '../../connectors/clickhouse/store-client.ts';
 import { readYamlFile } from './yaml-file.ts';
 import { DEFAULTS, ENV } from './defaults.ts';
+import { DATE_DOMAIN, type InputLimits } from '../contract/bounds.ts';
 
 /**
  * Every schema below states what is allowed in its own words, because the message is all a user
@@ -22,6 +23,7 @@ function wholeNumber(min: number, max: number) {
     z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed }),
   );
 }
+const EARLIEST = `a date (YYYY-MM-DD) or an ISO-8601 instant with an offset, not before ${DATE_DOMAIN.first}`;
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'true or false' });
 const text = z.string({ error: 'a text value' }).min(1, { error: 'must not be empty' });
 const secret = z.string({ error: 'a text value' });
@@ -80,6 +82,23 @@ export const RunOptionsInput = z.strictObject({
   metricsHost: text.optional(),
   /** How often the SLA clock looks for issues due soon or breached; 0 = only once, at the end of a run. */
   slaSweepSeconds: wholeNumber(0, 86_400).optional(),
+  // Input bounds (contract/bounds.ts): a message beyond them is dead-lettered, never truncated.
+  maxMessageBytes: wholeNumber(1024, 64 * 1024 * 1024).optional(),
+  maxStringLength: wholeNumber(64, 1_048_576).optional(),
+  maxArrayItems: wholeNumber(1, 100_000).optional(),
+  maxObjectKeys: wholeNumber(16, 100_000).optional(),
+  maxDepth: wholeNumber(4, 1000).optional(),
+  /** The earliest `occurredAt` accepted; the date domain starts at 1900-01-01. */
+  eventTimeEarliest: z
+    .string({ error: EARLIEST })
+    .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || z.iso.datetime({ offset: true }).safeParse(v).success, { error: EARLIEST })
+    .transform((v) => (v.length === 10 ? `${v}T00:00:00Z` : v))
+    .refine((v) => !Number.isNaN(Date.parse(v)) && Date.parse(v) >= Date.parse(`${DATE_DOMAIN.first}T00:00:00Z`), { error: EARLIEST })
+    .optional(),
+  /** How far past the processing time an `occurredAt` may lie (upstream clock skew), in hours. */
+  eventTimeAheadHours: wholeNumber(0, 24 * 366).optional(),
+  /** How long a batch write is retried while the store is unavailable, in seconds; then the run stops. */
+  storeRetrySeconds: wholeNumber(0, 86_400).optional(),
 });
 export type RunOptionsInput = z.infer<typeof RunOptionsInput>;
 type Key = keyof RunOptionsInput;
@@ -116,6 +135,14 @@ const ENV_KEYS: Partial<Record<Key, string>> = {
   metricsPort: ENV.metricsPort,
   metricsHost: ENV.metricsHost,
   slaSweepSeconds: ENV.slaSweepSeconds,
+  maxMessageBytes: ENV.maxMessageBytes,
+  maxStringLength: ENV.maxStringLength,
+  maxArrayItems: ENV.maxArrayItems,
+  maxObjectKeys: ENV.maxObjectKeys,
+  maxDepth: ENV.maxDepth,
+  eventTimeEarliest: ENV.eventTimeEarliest,
+  eventTimeAheadHours: ENV.eventTimeAheadHours,
+  storeRetrySeconds: ENV.storeRetrySeconds,
 };
 
 /** The flag a key is set with by default: `batchSize` → `--batch-size`. */
@@ -164,6 +191,13 @@ export interface RunConfig {
   readonly metricsHost: string | undefined;
   /** SLA clock period; 0 = one sweep at the end of the run only. */
   readonly slaSweepSeconds: number;
+  /** What every message must stay within (contract/bounds.ts). */
+  readonly limits: InputLimits;
+  /** `occurredAt` from this instant to `eventTimeAheadHours` after the processing time. */
+  readonly eventTimeEarliest: string;
+  readonly eventTimeAheadHours: number;
+  /** Retry budget of a batch write while the store is unavailable; 0 = fail at once. */
+  readonly storeRetryMs: number;
 }
 
 export interface ConfigSources {
@@ -264,6 +298,16 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     metricsPort: o.metricsPort ?? (o.kafkaBrokers ? DEFAULTS.metricsPort : 0),
     metricsHost: o.metricsHost,
     slaSweepSeconds: o.slaSweepSeconds ?? DEFAULTS.slaSweepSeconds,
+    limits: {
+      maxMessageBytes: o.maxMessageBytes ?? DEFAULTS.limits.maxMessageBytes,
+      maxStringLength: o.maxStringLength ?? DEFAULTS.limits.maxStringLength,
+      maxArrayItems: o.maxArrayItems ?? DEFAULTS.limits.maxArrayItems,
+      maxObjectKeys: o.maxObjectKeys ?? DEFAULTS.limits.maxObjectKeys,
+      maxDepth: o.maxDepth ?? DEFAULTS.limits.maxDepth,
+    },
+    eventTimeEarliest: o.eventTimeEarliest ?? DEFAULTS.eventTimeEarliest,
+    eventTimeAheadHours: o.eventTimeAheadHours ?? DEFAULTS.eventTimeAheadHours,
+    storeRetryMs: (o.storeRetrySeconds ?? DEFAULTS.storeRetrySeconds) * 1000,
   };
 }
 

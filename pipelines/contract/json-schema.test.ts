@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DATE_DOMAIN, DEFAULT_EVENT_TIME, DEFAULT_INPUT_LIMITS } from './bounds.ts';
 import { AgentChange, CustomerChange, CustomerKind, CustomerTier, Gender, IdType, Op, PolicyRole } from './customer-change.ts';
 import { SCHEMA_DIR, contractJsonSchema, contractJsonSchemas, renderJsonSchema, type JsonSchema } from './json-schema.ts';
 
@@ -136,5 +137,31 @@ describe('JSON Schema agrees with the zod contract', () => {
 
   it('reports where an instance fails', () => {
     expect(violations(customer, customerSamples['an update without an after-image']?.[1])).toEqual(['$.customer: required']);
+  });
+});
+
+describe('JSON Schema states the bounds (issue 6 §2)', () => {
+  const customer = contractJsonSchema('customer-change/v1');
+  const props = (schema: unknown) => (schema as { properties: Record<string, JsonSchema> }).properties;
+
+  it('carries the default limits and windows, and says so in its description', () => {
+    expect(customer['x-verity-bounds']).toEqual({
+      ...DEFAULT_INPUT_LIMITS,
+      occurredAt: { earliest: DEFAULT_EVENT_TIME.earliest, latest: '24 hours after the processing time' },
+      dateDomain: DATE_DOMAIN,
+    });
+    expect(customer.description).toContain('too-large');
+    expect(customer.description).toContain('out-of-range');
+    expect(contractJsonSchema('agent-change/v1')['x-verity-bounds']).toEqual(customer['x-verity-bounds']);
+  });
+
+  it('bounds strings, arrays and objects, keeping tighter bounds the contract states itself', () => {
+    const c = props(props(customer)['customer']);
+    expect(c['name']).toMatchObject({ type: 'string', maxLength: DEFAULT_INPUT_LIMITS.maxStringLength });
+    expect(c['bankAccounts']).toMatchObject({ type: 'array', maxItems: DEFAULT_INPUT_LIMITS.maxArrayItems });
+    expect(props(customer)['customer']).toMatchObject({ maxProperties: DEFAULT_INPUT_LIMITS.maxObjectKeys });
+    expect(props(customer)['eventId']).toMatchObject({ maxLength: 200 });
+    expect(props(customer)['occurredAt']?.['description']).toContain('out-of-range');
+    expect(props(props(customer)['policy'])['receivedAt']?.['description']).toContain(DATE_DOMAIN.last);
   });
 });

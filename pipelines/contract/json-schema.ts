@@ -3,6 +3,7 @@
 // pipeline defaults (e.g. `tier`) are optional there.
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DATE_DOMAIN, DEFAULT_EVENT_TIME, DEFAULT_INPUT_LIMITS } from './bounds.ts';
 import { AgentChange, CustomerChange } from './customer-change.ts';
 import { IssueEvent } from './issue-event.ts';
 
@@ -77,15 +78,69 @@ function build(definition: Definition): JsonSchema {
     return orderKeywords({ ...generated, $id: `${ID_BASE}/${definition.slug}.schema.json`, title: definition.title, description: definition.description }) as JsonSchema;
   }
   return orderKeywords({
-    ...generated,
+    ...withBounds(generated),
     $id: `${ID_BASE}/${definition.slug}.schema.json`,
     title: definition.title,
-    description: definition.description,
+    description: `${definition.description} ${BOUNDS_TEXT}`,
+    'x-verity-bounds': BOUNDS,
     // z.toJSONSchema drops superRefine checks silently; this restates the one in customer-change.ts.
     $comment: `Mirrors the contract's refinement: "${definition.image}" is required when op is not "delete".`,
     if: { required: ['op'], properties: { op: { not: { const: 'delete' } } } },
     then: { required: [definition.image] },
   }) as JsonSchema;
+}
+
+/**
+ * The bounds of contract/bounds.ts, as they stand by default (each is configurable: README
+ * "Configuration"). A message beyond them is dead-lettered whole as `too-large` or `out-of-range`.
+ */
+const BOUNDS = {
+  maxMessageBytes: DEFAULT_INPUT_LIMITS.maxMessageBytes,
+  maxStringLength: DEFAULT_INPUT_LIMITS.maxStringLength,
+  maxArrayItems: DEFAULT_INPUT_LIMITS.maxArrayItems,
+  maxObjectKeys: DEFAULT_INPUT_LIMITS.maxObjectKeys,
+  maxDepth: DEFAULT_INPUT_LIMITS.maxDepth,
+  occurredAt: { earliest: DEFAULT_EVENT_TIME.earliest, latest: `${DEFAULT_EVENT_TIME.aheadHours} hours after the processing time` },
+  dateDomain: DATE_DOMAIN,
+};
+const BOUNDS_TEXT =
+  `Bounds (defaults; configurable): a message of at most ${BOUNDS.maxMessageBytes} bytes; strings and member names of at most ` +
+  `${BOUNDS.maxStringLength} characters; arrays of at most ${BOUNDS.maxArrayItems} items; objects of at most ${BOUNDS.maxObjectKeys} members; ` +
+  `at most ${BOUNDS.maxDepth} levels of nesting (dead letter reason "too-large"). occurredAt from ${DEFAULT_EVENT_TIME.earliest} to ` +
+  `${DEFAULT_EVENT_TIME.aheadHours} hours after the processing time, and policy.receivedAt from ${DATE_DOMAIN.first} to ${DATE_DOMAIN.last} ` +
+  `(dead letter reason "out-of-range").`;
+
+const DATE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  occurredAt: `When the change happened. Accepted from ${DEFAULT_EVENT_TIME.earliest} to ${DEFAULT_EVENT_TIME.aheadHours} hours after the processing time (defaults); later is an upstream clock bug and dead-lettered as "out-of-range".`,
+  receivedAt: `Policy receipt date: the cooling-off period starts here. From ${DATE_DOMAIN.first} to ${DATE_DOMAIN.last}, where deadlines can be counted; outside, "out-of-range".`,
+};
+
+/**
+ * States the default size bounds on every string, array and object of a change-event schema, and
+ * the date windows on the dates they apply to, so a producer can validate against them before
+ * sending. A bound the contract already states more tightly (an id's maxLength) stays.
+ */
+function withBounds(schema: JsonSchema): JsonSchema {
+  const visit = (node: unknown, key?: string): unknown => {
+    if (Array.isArray(node)) return node.map((child) => visit(child));
+    if (typeof node !== 'object' || node === null) return node;
+    const out: JsonSchema = {};
+    for (const [k, v] of Object.entries(node)) {
+      out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as JsonSchema).map(([name, child]) => [name, visit(child, name)])) : visit(v);
+    }
+    const type = out['type'];
+    if (type === 'string' && out['enum'] === undefined && out['const'] === undefined && out['pattern'] === undefined) {
+      const own = typeof out['maxLength'] === 'number' ? (out['maxLength'] as number) : Infinity;
+      out['maxLength'] = Math.min(own, BOUNDS.maxStringLength);
+    } else if (type === 'array') {
+      out['maxItems'] = BOUNDS.maxArrayItems;
+    } else if (type === 'object') {
+      out['maxProperties'] = BOUNDS.maxObjectKeys;
+    }
+    if (key !== undefined && DATE_DESCRIPTIONS[key] !== undefined) out['description'] = DATE_DESCRIPTIONS[key];
+    return out;
+  };
+  return visit(schema) as JsonSchema;
 }
 
 export function contractJsonSchemas(): readonly PublishedSchema[] {
@@ -108,7 +163,7 @@ export function renderJsonSchema(schema: JsonSchema): string {
 const KEYWORD_ORDER = [
   '$schema', '$id', 'title', 'description', '$comment',
   'type', 'const', 'enum', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'default',
-  'items', 'properties', 'required', 'additionalProperties', 'if', 'then', 'else',
+  'items', 'maxItems', 'properties', 'required', 'additionalProperties', 'maxProperties', 'if', 'then', 'else',
 ];
 
 function rank(keyword: string): number {

@@ -33,8 +33,12 @@ const RATE = 'a share from 0 to 0.5';
 export const GenerateOptions = z.object({
   customers: z.number({ error: CUSTOMERS }).int({ error: CUSTOMERS }).min(1, { error: CUSTOMERS }).max(10_000_000, { error: CUSTOMERS }),
   seed: z.number({ error: SEED }).int({ error: SEED }).refine(Number.isSafeInteger, { error: SEED }),
-  /** First event time; everything else follows over about eleven weeks. */
-  startAt: z.iso.datetime({ offset: true, error: 'an ISO-8601 time with an offset, e.g. 2026-11-02T09:00:00+08:00' }).default('2026-11-02T09:00:00+08:00'),
+  /**
+   * First event time; everything else follows over about eleven weeks. The default lies in the
+   * past and inside the years the PRC calendar data covers, so a generated stream passes the
+   * event-time window (no event after the processing time) and every deadline is official.
+   */
+  startAt: z.iso.datetime({ offset: true, error: 'an ISO-8601 time with an offset, e.g. 2026-07-06T09:00:00+08:00' }).default('2026-07-06T09:00:00+08:00'),
   /** Share of malformed lines, relative to valid ones. */
   badLineRate: z.number({ error: RATE }).min(0, { error: RATE }).max(0.5, { error: RATE }).default(0.005),
   /** Share of valid lines re-delivered later, byte-identical. */
@@ -43,7 +47,7 @@ export const GenerateOptions = z.object({
 export type GenerateOptions = z.input<typeof GenerateOptions>;
 type ResolvedOptions = z.output<typeof GenerateOptions>;
 
-/** Creates spread over eight weeks; histories end within about three more (so: Nov 2026 – Jan 2027). */
+/** Creates spread over eight weeks; histories end within about three more (by default: Jul – Sep 2026). */
 const CREATE_SPAN_MS = 56 * DAY_MS;
 const UPDATE_WINDOW_MS = 18 * DAY_MS;
 const AGENT_SPAN_MS = 70 * DAY_MS;

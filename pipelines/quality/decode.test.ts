@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_MAPPINGS_DIR, loadMappings } from '../../connectors/debezium/load-mappings.ts';
 import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
 import { residentIdCheckCharacter } from '../../rules/checks/cn-resident-id.ts';
+import { DEFAULT_INPUT_LIMITS, eventTimeWindow } from '../contract/bounds.ts';
 import { decodeMessage, type DecodeResult } from './decode.ts';
 
 // Synthetic values only; each is distinctive so a leak into a reason would be caught.
@@ -234,5 +235,42 @@ describe('decodeMessage: accepted events', () => {
     const result = failure(decode(debezium('c', row({ sex_cd: 'SECRET-CODE' }))), ['SECRET-CODE']);
     expect(result.code).toBe('mapping-failed');
     expect(result.reason).toContain('column sex_cd');
+  });
+});
+
+describe('decodeMessage: bounds (too-large, out-of-range)', () => {
+  const now = Date.parse('2026-12-02T08:00:00Z');
+  const bounds = { limits: { ...DEFAULT_INPUT_LIMITS, maxArrayItems: 5 }, eventTime: eventTimeWindow('1970-01-01T00:00:00Z', 24, now) };
+  const decodeBounded = (value: unknown) => decodeMessage(Buffer.from(JSON.stringify(value)), mappings, bounds);
+
+  it('rejects a message over maxMessageBytes before parsing it', () => {
+    const big = Buffer.from(JSON.stringify(canonical({ customer: { kind: 'person', name: NAME, address: 'x'.repeat(2000) } })));
+    const result = failure(decodeMessage(big, mappings, { ...bounds, limits: { ...bounds.limits, maxMessageBytes: 1024 } }));
+    expect(result).toEqual({ ok: false, code: 'too-large', reason: 'too large: the message has more than 1024 bytes (maxMessageBytes)', errorPath: '' });
+  });
+
+  it('rejects an array over maxArrayItems whole: nothing is truncated', () => {
+    const accounts = Array.from({ length: 6 }, (_, i) => ({ number: `62220000000000${i}`, holderName: NAME }));
+    const result = failure(decodeBounded(canonical({ customer: { kind: 'person', name: NAME, bankAccounts: accounts } })));
+    expect(result).toMatchObject({ code: 'too-large', errorPath: 'customer.bankAccounts', reason: 'too large: customer.bankAccounts has more than 5 items (maxArrayItems)' });
+  });
+
+  it.each([
+    ['9999-12-31T20:00:00-08:00', 'after'],
+    ['0000-01-01T00:00:00+14:00', 'before'],
+    ['9999-12-31T15:59:59Z', 'after'],
+  ])('dead-letters occurredAt %s as out-of-range (an upstream clock bug), not as an exception', (occurredAt, side) => {
+    const result = failure(decodeBounded(canonical({ occurredAt })), [occurredAt]);
+    expect(result).toMatchObject({ code: 'out-of-range', errorPath: 'occurredAt' });
+    expect(result.reason).toContain(`occurredAt is ${side}`);
+  });
+
+  it('dead-letters a policy receipt date of 9999-12-31 as out-of-range', () => {
+    const result = failure(decodeBounded(canonical({ policy: { policyId: 'P-1', role: 'insured', receivedAt: '9999-12-31', coolingOffDays: 15 } })));
+    expect(result).toMatchObject({ code: 'out-of-range', errorPath: 'policy.receivedAt' });
+  });
+
+  it('accepts an event within every bound', () => {
+    expect(decodeBounded(canonical()).ok).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { ChangeEvent } from '../contract/customer-change.ts';
+import { DEFAULT_INPUT_LIMITS, DOMAIN_WINDOW, findDateOutOfRange, findOversize, type EventTimeWindow, type InputLimits } from '../contract/bounds.ts';
 import { isDebeziumChange, mapDebeziumChange } from '../../connectors/debezium/debezium-event.ts';
 import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
 import { formatPath } from '../config/yaml-file.ts';
@@ -12,7 +13,25 @@ export type DecodeResult =
   | { readonly ok: true; readonly event: ChangeEvent; readonly via: 'canonical' | 'debezium' }
   | { readonly ok: false; readonly code: DeadLetterCode; readonly reason: string; readonly errorPath: string };
 
-export type DeadLetterCode = 'not-json' | 'not-object' | 'contract' | 'unmapped-source' | 'mapping-failed';
+export type DeadLetterCode =
+  | 'not-json'
+  | 'not-object'
+  | 'contract'
+  | 'unmapped-source'
+  | 'mapping-failed'
+  | 'too-large'
+  | 'out-of-range'
+  /** Decoded, but a stage of the pipeline failed on it (set by the pipeline, not here). */
+  | 'processing-error';
+
+/** What a message must stay within besides its shape (see contract/bounds.ts). */
+export interface DecodeBounds {
+  readonly limits: InputLimits;
+  readonly eventTime: EventTimeWindow;
+}
+
+/** The default limits and the whole date domain: for callers without a processing time. */
+export const DEFAULT_DECODE_BOUNDS: DecodeBounds = Object.freeze({ limits: DEFAULT_INPUT_LIMITS, eventTime: DOMAIN_WINDOW });
 
 const MAX_ISSUES_IN_REASON = 3;
 
@@ -31,7 +50,11 @@ function contractFailure(error: z.ZodError): DecodeResult {
 /** A UTF-8 byte order mark: JSON text may start with one, and a parser may ignore it (RFC 8259 §8.1). */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[]): DecodeResult {
+export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[], bounds: DecodeBounds = DEFAULT_DECODE_BOUNDS): DecodeResult {
+  // Before anything reads the bytes: a message over the limit costs nothing more.
+  if (value.length > bounds.limits.maxMessageBytes) {
+    return { ok: false, code: 'too-large', reason: `too large: the message has more than ${bounds.limits.maxMessageBytes} bytes (maxMessageBytes)`, errorPath: '' };
+  }
   // JSON exchanged between systems is UTF-8 (RFC 8259 §8.1). Decoding invalid bytes would put
   // U+FFFD into a name or an address and accept a value nobody sent: such a message is rejected.
   if (!isUtf8(value)) {
@@ -59,6 +82,9 @@ export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[
     return { ok: false, code: 'not-object', reason: `expected a JSON object, got ${actual}`, errorPath: '' };
   }
 
+  const oversize = findOversize(parsed, bounds.limits);
+  if (oversize) return { ok: false, code: 'too-large', reason: `too large: ${oversize.reason}`, errorPath: oversize.path };
+
   let candidate: unknown = parsed;
   let via: 'canonical' | 'debezium' = 'canonical';
   if (isDebeziumChange(parsed)) {
@@ -68,5 +94,8 @@ export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[
     via = 'debezium';
   }
   const result = ChangeEvent.safeParse(candidate);
-  return result.success ? { ok: true, event: result.data, via } : contractFailure(result.error);
+  if (!result.success) return contractFailure(result.error);
+  const outOfRange = findDateOutOfRange(result.data, bounds.eventTime);
+  if (outOfRange) return { ok: false, code: 'out-of-range', reason: `out of range: ${outOfRange.reason}`, errorPath: outOfRange.path };
+  return { ok: true, event: result.data, via };
 }

@@ -4,6 +4,7 @@ import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import type { RoleSelector } from '../../rules/engine/rule-pack.ts';
 import { EventMemo } from '../../rules/checks/event-memo.ts';
 import type { CheckContext, Severity, Violation } from '../../rules/checks/types.ts';
+import { inStage } from '../errors.ts';
 
 export interface RuleOutcome {
   readonly rule: CompiledRule;
@@ -37,14 +38,16 @@ const NO_VIOLATIONS: RuleOutcome['violations'] = Object.freeze([]);
 
 /**
  * One outcome per applicable rule, passed ones included (they close issues fixed upstream). `memo`:
- * the event's (see EventMemo); a fresh one when the caller has none.
+ * the event's (see EventMemo); a fresh one when the caller has none. A check that throws fails the
+ * whole event as stage `rule:<id>`: its verdict is unknown, and an unknown verdict must never read
+ * as a pass.
  */
 export function evaluateRules(rules: readonly CompiledRule[], event: CustomerChange, asOf: string, memo: EventMemo = new EventMemo()): RuleOutcome[] {
   const customer = event.customer;
   if (!customer) return [];
   const context: CheckContext = { event, customer, policy: event.policy, asOf, memo };
   return rulesApplyingTo(rules, event).map((rule) => {
-    const found = rule.check.run(context, rule.params);
+    const found = inStage(`rule:${rule.definition.id}`, () => rule.check.run(context, rule.params));
     return {
       rule,
       violations: found.length === 0 ? NO_VIOLATIONS : found.map((v) => ({ ...v, severity: v.severity ?? rule.definition.severity })),

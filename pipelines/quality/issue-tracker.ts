@@ -8,6 +8,7 @@ import type { DeadlineInput } from '../calendar/deadlines.ts';
 import type { CustomerChange } from '../contract/customer-change.ts';
 import { SEVERITIES, type Severity } from '../../rules/checks/types.ts';
 import type { RuleOutcome } from './evaluate-rules.ts';
+import { inStage } from '../errors.ts';
 import { stableId } from './hash.ts';
 import type { IssueChange, IssueState } from './model.ts';
 
@@ -79,16 +80,27 @@ export class IssueTracker {
     this.#calendar = calendar;
   }
 
+  /** `plan` and `commit` in one step, for callers with nothing that can fail in between. */
   apply(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
+    const update = this.plan(event, customerToken, outcomes);
+    this.commit(update);
+    return update;
+  }
+
+  /**
+   * The issue changes an event causes, without changing the state: an exception anywhere while
+   * the event is processed (here, in the deadline maths, or in a later stage) then leaves the
+   * state as it was, and the event is dead-lettered without a trace. Each rule touches only its
+   * own (rule, customer) issue, so no change planned here depends on another one.
+   */
+  plan(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
     const changes: IssueChange[] = [];
     const issueIdByRule = new Map<string, string>();
     // Whether the customer may have an open issue: most have none, and then a clean pass of a
     // rule changes nothing and needs no lookup.
-    let anyOpen = this.#store.hasOpen(customerToken);
+    const anyOpen = this.#store.hasOpen(customerToken);
     const record = (change: IssueChange) => {
-      this.#store.put(change.issue);
       changes.push(change);
-      if (change.issue.status === 'open') anyOpen = true;
     };
     const at = { eventId: event.eventId, occurredAt: event.occurredAt };
 
@@ -129,7 +141,7 @@ export class IssueTracker {
         issueIdByRule.set(rule.definition.id, updated.issueId);
         continue;
       }
-      const deadline = computeDeadline(policy.deadline, event, this.#calendar);
+      const deadline = inStage('deadline', () => computeDeadline(policy.deadline, event, this.#calendar));
       if (!deadline) continue; // the pack schema requires an unconditional deadline; kept for types
       const opened: IssueState = {
         issueId: stableId('issue', rule.definition.id, customerToken, event.eventId),
@@ -157,6 +169,11 @@ export class IssueTracker {
       issueIdByRule.set(rule.definition.id, opened.issueId);
     }
     return { changes, issueIdByRule };
+  }
+
+  /** Makes a planned update the state. */
+  commit(update: IssueUpdate): void {
+    for (const change of update.changes) this.#store.put(change.issue);
   }
 
   #close(open: IssueState, status: 'resolved' | 'withdrawn', resolution: string, event: TrackedEvent): IssueState {

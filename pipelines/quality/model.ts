@@ -25,6 +25,11 @@ export interface Finding {
   readonly reason: string;
   /** Masked: never the raw value. */
   readonly evidence: string;
+  /**
+   * Violations this finding stands for: repeats of one rule's reason on the same field of several
+   * items (accounts, relatives) collapse into one finding, so findings per event stay bounded.
+   */
+  readonly violationCount: number;
   readonly eventId: string;
   readonly source: string;
   readonly occurredAt: string;

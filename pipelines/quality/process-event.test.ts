@@ -6,6 +6,7 @@ import { createTokenizer } from '../privacy/tokens.ts';
 import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { residentIdCheckCharacter } from '../../rules/checks/cn-resident-id.ts';
 import { luhnCheckDigit } from '../../rules/checks/luhn.ts';
+import { ProcessingError } from '../errors.ts';
 import { stableId } from './hash.ts';
 import { InMemoryIssueStateStore, IssueTracker } from './issue-tracker.ts';
 import { processEvent, type EventProcessorDeps } from './process-event.ts';
@@ -124,6 +125,7 @@ describe('processEvent', () => {
       field: 'customer.idNumber',
       reason: 'check-character',
       evidence: `check-character: 110105********${BAD_ID.slice(14)}`,
+      violationCount: 1,
       eventId: 'unit-process-1',
       source: 'unit-test',
       occurredAt: '2026-06-01T09:30:00+08:00',
@@ -205,5 +207,71 @@ describe('processEvent', () => {
     expect(out.findings).toEqual([]);
     expect(out.record).toMatchObject({ op: 'delete', kind: '', nameMasked: '', idNumberMasked: '', failedRules: [] });
     expect(out.issueChanges).toMatchObject([{ change: 'withdrawn', issue: { issueId: opened.findings[0]?.issueId, resolution: 'customer-deleted' } }]);
+  });
+});
+
+describe('processEvent: one event fails alone, and findings stay bounded', () => {
+  /** A rule whose check has a bug: it throws for an event with a landline. */
+  function buggyRule(): CompiledRule {
+    const base = rules.find((r) => r.definition.id === 'mobile-format')!;
+    return {
+      ...base,
+      definition: { ...base.definition, id: 'buggy-check' },
+      check: {
+        name: 'buggy-check',
+        params: base.check.params,
+        run: (context) => {
+          if (context.customer.landline !== undefined) throw new TypeError(`cannot read ${context.customer.landline}`);
+          return [];
+        },
+      },
+    };
+  }
+
+  it('names the failing check and the error class, never the error message, and changes no issue state', () => {
+    const state = new InMemoryIssueStateStore();
+    const d: EventProcessorDeps = { rules: [...rules, buggyRule()], tokenizer, issues: new IssueTracker(state, prcCalendar), now: () => NOW };
+    // An open issue first, so that a failed event could have changed it.
+    processEvent(person({ idNumber: BAD_ID }, 'unit-isolate-1'), 'file:unit.jsonl:20', d);
+    const before = JSON.stringify(state.get('id-number-format', tokenizer.token('customer', 'C-TEST-PROCESS-1')));
+    let thrown: unknown;
+    try {
+      processEvent(person({ idNumber: GOOD_ID, landline: '010-62345678' }, 'unit-isolate-2'), 'file:unit.jsonl:21', d);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ProcessingError);
+    expect(thrown).toMatchObject({ code: 'PROCESSING_FAILED', stage: 'rule:buggy-check', causeClass: 'TypeError' });
+    expect((thrown as Error).message).toBe('processing failed at stage rule:buggy-check: TypeError');
+    expect((thrown as Error).message).not.toContain('62345678');
+    // The clean pass of id-number-format in the failed event must not have resolved the issue.
+    expect(JSON.stringify(state.get('id-number-format', tokenizer.token('customer', 'C-TEST-PROCESS-1')))).toBe(before);
+  });
+
+  it('names the calendar stage when an event date is outside the calendar', () => {
+    const event = { ...person(), occurredAt: '9999-12-31T20:00:00-08:00' } as ChangeEvent;
+    expect(() => processEvent(event, 'file:unit.jsonl:22', deps())).toThrow(expect.objectContaining({ stage: 'calendar', causeClass: 'RangeError' }));
+  });
+
+  it('names the deadline stage when a policy date breaks the deadline maths', () => {
+    const event = CustomerChange.parse({
+      ...person({ idNumber: BAD_ID }),
+      policy: { policyId: 'P-UNIT-1', role: 'policyholder', receivedAt: '9999-12-31', coolingOffDays: 15 },
+    });
+    expect(() => processEvent(event, 'file:unit.jsonl:23', deps())).toThrow(expect.objectContaining({ stage: 'deadline', causeClass: 'RangeError' }));
+  });
+
+  it('collapses repeats of one reason on one field of many items into one finding with a count', () => {
+    const card = RAW.account.slice(0, 15) + ((Number(RAW.account[15]) + 1) % 10);
+    const accounts = Array.from({ length: 40 }, () => ({ number: card }));
+    const out = processEvent(person({ bankAccounts: [...accounts, { number: '12' }] }), 'file:unit.jsonl:24', deps());
+    const luhn = out.findings.filter((f) => f.ruleId === 'bank-account-format');
+    expect(luhn.map((f) => [f.field, f.reason, f.violationCount])).toEqual([
+      ['customer.bankAccounts[0].number', 'card-check-digit', 40],
+      ['customer.bankAccounts[40].number', expect.any(String), 1],
+    ]);
+    expect(luhn[0]?.evidence).toBe(`card-check-digit: ****${card.slice(-4)} (and 39 more like it)`);
+    // The first of a group keeps the id a single violation would have had.
+    expect(luhn[0]?.findingId).toBe(stableId('finding', 'unit-process-1', 'bank-account-format', 'customer.bankAccounts[0].number', 'card-check-digit'));
   });
 });

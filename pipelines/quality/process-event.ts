@@ -1,5 +1,10 @@
-// Everything Verity derives from one accepted event: the masked analytics row, one finding per
-// violation, and the issue-queue changes. No I/O: sinks write the result.
+// Everything Verity derives from one accepted event: the masked analytics row, the findings, and
+// the issue-queue changes. No I/O: sinks write the result.
+//
+// Each stage runs under its name (inStage): an exception from a mask, a check, the calendar or
+// issue tracking becomes a ProcessingError naming that stage, which the pipeline dead-letters as
+// `processing-error`. Issue state is changed only after every stage has succeeded, so an event
+// that fails leaves no trace in it.
 import { shanghaiDate } from '../calendar/deadlines.ts';
 import type { ChangeEvent, CustomerChange } from '../contract/customer-change.ts';
 import { maskChangeEvent, maskValueForField } from '../privacy/masked-record.ts';
@@ -8,9 +13,11 @@ import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { EventMemo } from '../../rules/checks/event-memo.ts';
 import { parseTargetPath } from '../../connectors/debezium/paths.ts';
 import { evaluateRules } from './evaluate-rules.ts';
+import { inStage } from '../errors.ts';
 import { stableId } from './hash.ts';
 import type { IssueTracker } from './issue-tracker.ts';
 import type { Finding, IssueChange, RecordRow } from './model.ts';
+import type { Violation } from '../../rules/checks/types.ts';
 
 export interface ProcessedEvent {
   readonly record: RecordRow;
@@ -35,12 +42,35 @@ function valueAt(event: CustomerChange, path: string): unknown {
   return value;
 }
 
+/** `customer.bankAccounts[12].number` → `customer.bankAccounts[].number`: one field, whichever item. */
+function fieldShape(field: string): string {
+  return field.includes('[') ? field.replace(/\[\d+\]/g, '[]') : field;
+}
+
+/**
+ * One rule's violations on one event, with repeats collapsed: violations with the same reason on
+ * the same field of different items (the 18,000 accounts of one record failing Luhn) are one
+ * finding carrying their count. The group is named by its first violation, so an event whose rule
+ * fails once keeps the finding id it always had.
+ */
+function collapse<V extends Violation>(violations: readonly V[]): { readonly first: V; readonly count: number }[] {
+  if (violations.length < 2) return violations.map((first) => ({ first, count: 1 }));
+  const groups = new Map<string, { first: V; count: number }>();
+  for (const v of violations) {
+    const key = `${fieldShape(v.field)}\u0000${v.reason}`;
+    const group = groups.get(key);
+    if (group) group.count += 1;
+    else groups.set(key, { first: v, count: 1 });
+  }
+  return [...groups.values()];
+}
+
 export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventProcessorDeps): ProcessedEvent {
-  const asOf = shanghaiDate(event.occurredAt);
+  const asOf = inStage('calendar', () => shanghaiDate(event.occurredAt));
   const now = deps.now();
   // Values the masks and the rules both derive (the address, the resident ID), once per event.
   const memo = new EventMemo();
-  const masked = maskChangeEvent(event, deps.tokenizer, asOf, memo);
+  const masked = inStage('mask', () => maskChangeEvent(event, deps.tokenizer, asOf, memo));
   const failedRules: string[] = [];
   const record: RecordRow = {
     ...masked,
@@ -55,30 +85,36 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
   if (event.schema !== 'customer-change/v1') return { record, findings: [], issueChanges: [] };
 
   const outcomes = evaluateRules(deps.rules, event, asOf, memo);
-  const { changes, issueIdByRule } = deps.issues.apply(event, masked.customerToken, outcomes);
+  const update = inStage('issues', () => deps.issues.plan(event, masked.customerToken, outcomes));
   const findings: Finding[] = [];
-  for (const { rule, violations } of outcomes) {
-    if (violations.length === 0) continue;
-    const ruleId = rule.definition.id;
-    failedRules.push(ruleId);
-    for (const v of violations) {
-      const shown = maskValueForField(v.field, valueAt(event, v.field), memo);
-      findings.push({
-        findingId: stableId('finding', event.eventId, ruleId, v.field, v.reason),
-        ruleId,
-        ruleVersion: rule.definition.version,
-        severity: v.severity,
-        customerToken: masked.customerToken,
-        field: v.field,
-        reason: v.reason,
-        evidence: shown === '' ? v.reason : `${v.reason}: ${shown}`,
-        eventId: event.eventId,
-        source: event.source,
-        occurredAt: event.occurredAt,
-        detectedAt: now,
-        issueId: issueIdByRule.get(ruleId) ?? '',
-      });
+  inStage('findings', () => {
+    for (const { rule, violations } of outcomes) {
+      if (violations.length === 0) continue;
+      const ruleId = rule.definition.id;
+      failedRules.push(ruleId);
+      for (const { first: v, count } of collapse(violations)) {
+        const shown = maskValueForField(v.field, valueAt(event, v.field), memo);
+        const evidence = shown === '' ? v.reason : `${v.reason}: ${shown}`;
+        findings.push({
+          findingId: stableId('finding', event.eventId, ruleId, v.field, v.reason),
+          ruleId,
+          ruleVersion: rule.definition.version,
+          severity: v.severity,
+          customerToken: masked.customerToken,
+          field: v.field,
+          reason: v.reason,
+          evidence: count === 1 ? evidence : `${evidence} (and ${count - 1} more like it)`,
+          violationCount: count,
+          eventId: event.eventId,
+          source: event.source,
+          occurredAt: event.occurredAt,
+          detectedAt: now,
+          issueId: update.issueIdByRule.get(ruleId) ?? '',
+        });
+      }
     }
-  }
-  return { record, findings, issueChanges: changes };
+  });
+  // Last, once nothing else can fail: the event's issue changes become state.
+  deps.issues.commit(update);
+  return { record, findings, issueChanges: update.changes };
 }

@@ -7,11 +7,14 @@ import type { AnalyticsStore } from '../../connectors/clickhouse/analytics-store
 import type { DeadLetterArchive, ArchivedDeadLetter } from '../../connectors/file/dead-letter-archive.ts';
 import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
 import type { ChangeEvent } from '../contract/customer-change.ts';
-import { decodeMessage } from '../quality/decode.ts';
+import { eventTimeWindow, type InputLimits } from '../contract/bounds.ts';
+import { ProcessingError } from '../errors.ts';
+import { decodeMessage, type DeadLetterCode, type DecodeBounds } from '../quality/decode.ts';
 import { sha256Hex, stableId } from '../quality/hash.ts';
 import type { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.ts';
 import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
 import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
+import type { Failpoint } from './failpoints.ts';
 import type { PipelineMetrics } from './metrics.ts';
 import type { RunStats } from './run-stats.ts';
 import { ScopeTenures } from './scope-tenures.ts';
@@ -24,6 +27,12 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
   /** From the source: shared means scopes are taken over (repaired, state loaded) as they arrive. */
   readonly ownership: StoreOwnership;
   readonly mappings: readonly DebeziumMapping[];
+  /** What a message must stay within (contract/bounds.ts); the event-time window follows the clock. */
+  readonly bounds: {
+    readonly limits: InputLimits;
+    readonly eventTimeEarliest: string;
+    readonly eventTimeAheadHours: number;
+  };
   readonly store: AnalyticsStore;
   readonly deadLetters: DeadLetterArchive;
   readonly stats: RunStats;
@@ -36,6 +45,8 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
   readonly checkStoredEventIds: boolean;
   /** Bounds memory in long runs; ids older than this many are only found through the store. */
   readonly seenEventIdLimit?: number;
+  /** Test hook (failpoints.ts): `event.process` fails inside one event's processing. */
+  readonly failpoint?: Failpoint;
   /** Prometheus counters and the batch-duration histogram; optional. */
   readonly metrics?: PipelineMetrics;
   /**
@@ -59,7 +70,10 @@ interface PreparedBatch {
   readonly records: readonly RecordRow[];
   readonly findings: readonly Finding[];
   readonly issueChanges: readonly IssueChange[];
+  /** Dead letters to archive, publish and store: those not stored before. */
   readonly rejected: readonly ArchivedDeadLetter[];
+  /** One reason code per message dead-lettered in this batch, stored before or not. */
+  readonly deadLetterReasons: readonly string[];
 }
 
 export class QualityPipeline {
@@ -76,7 +90,7 @@ export class QualityPipeline {
     this.#checkStored = deps.checkStoredEventIds;
   }
 
-  #deadLetter(message: RawMessage, code: string, reason: string, errorPath: string, now: string): ArchivedDeadLetter {
+  #deadLetter(message: RawMessage, code: DeadLetterCode, reason: string, errorPath: string, now: string): ArchivedDeadLetter {
     const coordinates = message.coordinates;
     const deadLetter: DeadLetter = {
       deadLetterId: stableId('dead-letter', formatCoordinates(coordinates)),
@@ -89,6 +103,20 @@ export class QualityPipeline {
       firstSeenAt: now,
     };
     return { deadLetter, payload: message.value, key: message.key };
+  }
+
+  /**
+   * The dead letter of an event a stage failed on: the stage and the error's class, never its
+   * message (it may quote a value). The stack goes to the log without its message line, so a
+   * check's bug can be found without the value that triggered it.
+   */
+  #processingFailure(message: RawMessage, error: ProcessingError, now: string): ArchivedDeadLetter {
+    const frames = error.cause instanceof Error && error.cause.stack ? error.cause.stack.split('\n').slice(1, 8).map((l) => l.trim()) : [];
+    this.#deps.logger.error(
+      { at: formatCoordinates(message.coordinates), stage: error.stage, errorClass: error.causeClass, frames },
+      'processing an event failed: dead-lettered, the run goes on',
+    );
+    return this.#deadLetter(message, 'processing-error', error.message, '', now);
   }
 
   #remember(eventId: string): void {
@@ -145,50 +173,67 @@ export class QualityPipeline {
     const shared = this.#deps.ownership === 'shared';
     if (shared && this.#tenures.isNew(batch.scope, batch.tenure)) await this.#takeOver(batch, previousWrite);
     const now = this.#deps.now();
-    const accepted: { event: ChangeEvent; message: RawMessage }[] = [];
+    const { limits, eventTimeEarliest, eventTimeAheadHours } = this.#deps.bounds;
+    const bounds: DecodeBounds = { limits, eventTime: eventTimeWindow(eventTimeEarliest, eventTimeAheadHours, Date.parse(now)) };
+    const decoded: { event: ChangeEvent; message: RawMessage }[] = [];
     const rejected: ArchivedDeadLetter[] = [];
 
     for (const [index, message] of batch.messages.entries()) {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
       stats.read += 1;
-      const decoded = decodeMessage(message.value, this.#deps.mappings);
-      if (decoded.ok) {
-        accepted.push({ event: decoded.event, message });
-      } else {
-        rejected.push(this.#deadLetter(message, decoded.code, decoded.reason, decoded.errorPath, now));
+      let result: ReturnType<typeof decodeMessage>;
+      try {
+        result = decodeMessage(message.value, this.#deps.mappings, bounds);
+      } catch (error) {
+        rejected.push(this.#processingFailure(message, new ProcessingError('decode', error), now));
+        continue;
       }
+      if (result.ok) decoded.push({ event: result.event, message });
+      else rejected.push(this.#deadLetter(message, result.code, result.reason, result.errorPath, now));
     }
 
     const stored = this.#checkStored
-      ? await this.#deps.store.storedEventIds(accepted.map((a) => a.event.eventId).filter((id) => !this.#seen.has(id)))
+      ? await this.#deps.store.storedEventIds(decoded.map((a) => a.event.eventId).filter((id) => !this.#seen.has(id)))
       : new Set<string>();
-    const fresh: typeof accepted = [];
-    for (const item of accepted) {
-      stats.accepted += 1;
-      const { eventId } = item.event;
-      if (this.#seen.has(eventId) || stored.has(eventId)) {
-        stats.duplicates += 1;
-        continue;
-      }
-      this.#remember(eventId);
-      fresh.push(item);
-    }
 
     if (shared) {
       // Issue state of customers first seen in this tenure comes from the store, as the scope's
       // previous writers left it.
       const tokens: string[] = [];
-      for (const { event } of fresh) if (event.schema === 'customer-change/v1') tokens.push(this.#deps.tokenizer.token('customer', event.customerId));
+      for (const { event } of decoded) {
+        if (event.schema !== 'customer-change/v1' || this.#seen.has(event.eventId) || stored.has(event.eventId)) continue;
+        tokens.push(this.#deps.tokenizer.token('customer', event.customerId));
+      }
       const unloaded = this.#tenures.claimUnloaded(batch.scope, tokens);
       if (unloaded.length > 0) for (const issue of await this.#deps.store.openIssues(unloaded)) this.#deps.issueState.put(issue);
     }
 
+    let accepted = 0;
     const records: RecordRow[] = [];
     const findings: Finding[] = [];
     const issueChanges: IssueChange[] = [];
-    for (const [index, { event, message }] of fresh.entries()) {
+    for (const [index, { event, message }] of decoded.entries()) {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
-      const out = processEvent(event, formatCoordinates(message.coordinates), this.#deps);
+      const { eventId } = event;
+      if (this.#seen.has(eventId) || stored.has(eventId)) {
+        accepted += 1;
+        stats.duplicates += 1;
+        continue;
+      }
+      let out: ReturnType<typeof processEvent>;
+      try {
+        this.#deps.failpoint?.('event.process');
+        out = processEvent(event, formatCoordinates(message.coordinates), this.#deps);
+      } catch (error) {
+        // About this event alone: it is dead-lettered and the batch goes on. processEvent changes
+        // issue state only once nothing can fail any more, so the event left no trace.
+        rejected.push(this.#processingFailure(message, error instanceof ProcessingError ? error : new ProcessingError('process', error), now));
+        continue;
+      }
+      // Only an event that was processed counts as seen: a failed one is evaluated again (and
+      // dead-lettered again) if it comes back.
+      this.#remember(eventId);
+      accepted += 1;
       records.push(out.record);
       for (const f of out.findings) {
         findings.push(f);
@@ -204,6 +249,7 @@ export class QualityPipeline {
         else stats.issuesWithdrawn += 1;
       }
     }
+    stats.accepted += accepted;
 
     for (const r of rejected) {
       stats.noteDeadLetter(r.deadLetter.reasonCode);
@@ -212,24 +258,34 @@ export class QualityPipeline {
         `dead-lettered: ${r.deadLetter.reason}`,
       );
     }
-    return { now, accepted: accepted.length, records, findings, issueChanges, rejected };
+    // A dead letter read again (a file processed again, a re-delivered batch) is counted, but
+    // archived, published and stored once: its id comes from its coordinates.
+    const storedDeadLetters =
+      this.#checkStored && rejected.length > 0
+        ? await this.#deps.store.storedDeadLetterIds(rejected.map((r) => r.deadLetter.deadLetterId))
+        : new Set<string>();
+    const fresh = storedDeadLetters.size === 0 ? rejected : rejected.filter((r) => !storedDeadLetters.has(r.deadLetter.deadLetterId));
+    return { now, accepted, records, findings, issueChanges, rejected: fresh, deadLetterReasons: rejected.map((r) => r.deadLetter.reasonCode) };
   }
 
-  async #commit(batch: SourceBatch, { now, accepted, records, findings, issueChanges, rejected }: PreparedBatch): Promise<void> {
+  async #commit(batch: SourceBatch, { now, accepted, records, findings, issueChanges, rejected, deadLetterReasons }: PreparedBatch): Promise<void> {
     const { logger } = this.#deps;
     // The original bytes first: if the store write fails, the batch is retried and nothing is lost.
     await this.#deps.deadLetters.append(rejected);
+    // Published before stored: events and dead letters found in the store are skipped when read
+    // again, so whatever is stored must have been published already. A crash in between
+    // publishes again (at-least-once; consumers de-duplicate on ids), never not at all.
+    await this.#deps.publish?.(batch, { issueChanges, deadLetters: rejected });
     await this.#deps.store.write(
       batch,
       { records, findings, issueChanges, deadLetters: rejected.map((r) => r.deadLetter) },
       now,
     );
-    await this.#deps.publish?.(batch, { issueChanges, deadLetters: rejected });
     this.#deps.metrics?.recordBatch({
       consumed: batch.messages.length,
       accepted,
       duplicates: accepted - records.length,
-      deadLetterReasons: rejected.map((r) => r.deadLetter.reasonCode),
+      deadLetterReasons,
       findingRuleIds: findings.map((f) => f.ruleId),
       openedIssueQueues: issueChanges.filter((c) => c.change === 'opened').map((c) => c.issue.queue),
     });

@@ -58,6 +58,11 @@ export interface RunHooks {
    * (`port: 0` picks an ephemeral port, for tests). `host` defaults to 127.0.0.1 (0.0.0.0 in a container).
    */
   readonly metricsServer?: { readonly port?: number; readonly host?: string; readonly onListening?: (server: MetricsServer) => void };
+  /**
+   * The wall clock in epoch milliseconds (default Date.now): processing time for the event-time
+   * window, ingested/detected timestamps and the SLA clock. Tests pin it.
+   */
+  readonly now?: () => number;
 }
 
 /** A source that can say it is consuming before its first batch (e.g. Kafka: joined its group). */
@@ -73,11 +78,11 @@ const isConsuming = (source: Source): boolean => {
  * `new Date().toISOString()` for the pipeline's ingested/detected timestamps, which it asks for
  * once per event: thousands of events share a millisecond, so the string is reused until it ticks.
  */
-function isoClock(): () => string {
+function isoClock(clock: () => number): () => string {
   let lastMs = Number.NaN;
   let text = '';
   return () => {
-    const ms = Date.now();
+    const ms = clock();
     if (ms !== lastMs) {
       lastMs = ms;
       text = new Date(ms).toISOString();
@@ -92,6 +97,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     loadMappings(config.mappingsPath ?? EXAMPLE_MAPPINGS_DIR),
     loadTokenKey(config.tokenKey),
   ]);
+  const clock = hooks.now ?? Date.now;
   const client = createStoreClient(config.store);
   const deadLetters = await DeadLetterArchive.open(config.deadLetterDir);
   // Readiness (/readyz): the store is migrated and the source is consuming (first batch or said so).
@@ -114,7 +120,8 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     }
     const applied = await migrate(client, config.database);
     readiness.migrated = true;
-    const store = new AnalyticsStore(client, config.database, config.storeConcurrency, failpointFromEnv());
+    const failpoint = failpointFromEnv();
+    const store = new AnalyticsStore(client, config.database, config.storeConcurrency, failpoint);
     const issueState = new InMemoryIssueStateStore();
     // An exclusive source owns the whole store now: repair and load everything once. A shared one
     // (a consumer group) takes each partition over as its batches arrive (QualityPipeline).
@@ -125,7 +132,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       for (const issue of await store.openIssues()) issueState.put(issue);
     }
     // Only this process's own run can skip the lookup, and only on a store that started empty.
-    const checkStored = !exclusive || (await store.hasRecords());
+    const checkStored = !exclusive || (await store.hasStoredInput());
     logger.info(
       {
         store: describeStoreTarget(config.store),
@@ -147,12 +154,14 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       issueState,
       ownership: source.ownership,
       mappings,
+      bounds: { limits: config.limits, eventTimeEarliest: config.eventTimeEarliest, eventTimeAheadHours: config.eventTimeAheadHours },
       store,
       deadLetters,
       stats,
       logger,
       checkStoredEventIds: checkStored,
-      now: isoClock(),
+      failpoint,
+      now: isoClock(clock),
       ...(metrics ? { metrics } : {}),
       ...(hooks.publish ? { publish: hooks.publish } : {}),
     });
@@ -162,7 +171,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       store,
       calendar: prcCalendar,
       logger,
-      now: () => new Date().toISOString(),
+      now: () => new Date(clock()).toISOString(),
       ...(hooks.publishNotices ? { publish: hooks.publishNotices } : {}),
     });
     if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);

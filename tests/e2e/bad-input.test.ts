@@ -1,7 +1,8 @@
 // Issue 2 §7 line by line, through the real CLI and the embedded engine: every class of bad input
 // is dead-lettered with its reason and coordinates, its original bytes go to the operator-only
 // archive and only metadata to the table, every line is accounted for, and an eventId delivered
-// twice has one effect. Also §6: a deadline outside the calendar data is provisional, loudly.
+// twice has one effect. Issue 6 §2: messages beyond the contract's bounds (sizes, dates where the
+// calendar maths break) are dead-lettered as too-large or out-of-range, and the run goes on.
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -57,8 +58,19 @@ const LINES: readonly (readonly [Buffer, string])[] = [
   [line(event('e-1')), 'accepted'], // the same event again
   [line(event('e-1', { customer: { kind: 'person', name: NAME, mobile: '12345' } })), 'accepted'], // same id, other content
   [line(event('e-2', { customerId: 'C-BAD-2', customer: { kind: 'person', name: NAME, mobile: '1391234' } })), 'accepted'],
-  // A deadline in a year the calendar data does not cover: provisional, and logged loudly.
-  [line(event('e-2099', { customerId: 'C-BAD-3', occurredAt: '2099-06-05T10:00:00+08:00', customer: { kind: 'person', name: NAME, mobile: '1391234' } })), 'accepted'],
+  // An event time from the far future is an upstream clock bug, not data.
+  [line(event('e-2099', { customerId: 'C-BAD-3', occurredAt: '2099-06-05T10:00:00+08:00', customer: { kind: 'person', name: NAME, mobile: '1391234' } })), 'out-of-range'],
+  // The poison messages of issue 6: each used to throw inside processEvent and stop the run.
+  [line(event('e-p1', { occurredAt: '9999-12-31T20:00:00-08:00' })), 'out-of-range'],
+  [line(event('e-p2', { occurredAt: '0000-01-01T00:00:00+14:00' })), 'out-of-range'],
+  [line(event('e-p3', { occurredAt: '9999-12-31T15:59:59Z' })), 'out-of-range'],
+  [line(event('e-p4', { policy: { policyId: 'P1', role: 'policyholder', receivedAt: '9999-12-31', coolingOffDays: 15 } })), 'out-of-range'],
+  [line(event('e-p5', { customer: { kind: 'person', name: NAME, bankAccounts: Array.from({ length: 20_000 }, (_, i) => ({ number: `6222${String(i).padStart(12, '0')}` })) } })), 'too-large'],
+  [line(event('e-p6', { customer: { kind: 'person', name: NAME, note: JSON.parse(`${'['.repeat(40)}1${']'.repeat(40)}`) as unknown } })), 'too-large'],
+  [line(event('e-p7', { customer: { kind: 'person', name: NAME, address: '北'.repeat(5000) } })), 'too-large'],
+  [Buffer.concat([Buffer.from('{"pad":"'), Buffer.alloc(1_100_000, 0x61), Buffer.from('"}')]), 'too-large'],
+  // Still processed after all of them.
+  [line(event('e-3', { customerId: 'C-BAD-4', customer: { kind: 'person', name: NAME, mobile: '1391234' } })), 'accepted'],
 ];
 
 describe('bad input, nothing lost (issue 2 §7)', () => {
@@ -134,7 +146,7 @@ describe('bad input, nothing lost (issue 2 §7)', () => {
     expect(records).toEqual([
       { event_id: 'e-1', n: 1 },
       { event_id: 'e-2', n: 1 },
-      { event_id: 'e-2099', n: 1 },
+      { event_id: 'e-3', n: 1 },
     ]);
     // e-1's first delivery is clean; the re-delivery with a bad mobile must not have been evaluated.
     const findings = await query<{ event_id: string; rule_id: string }>('SELECT event_id, rule_id FROM verity.findings ORDER BY event_id, rule_id');
@@ -142,20 +154,28 @@ describe('bad input, nothing lost (issue 2 §7)', () => {
     expect(findings.filter((f) => f.event_id === 'e-2').map((f) => f.rule_id)).toContain('mobile-format');
   });
 
-  it('flags a deadline the calendar data does not cover as provisional, and says so loudly', async () => {
-    expect(report.provisionalDeadlines).toBeGreaterThan(0);
-    const issues = await query<{ due_date: string; deadline_provisional: boolean }>(
-      "SELECT toString(due_date) AS due_date, deadline_provisional FROM verity.issues FINAL WHERE opened_by_event_id = 'e-2099'",
+  it('dead-letters messages beyond the bounds with a reason naming the limit, never a value', async () => {
+    const rows = await query<{ line: string; reason_code: string; reason: string; error_path: string }>(
+      "SELECT line, reason_code, reason, error_path FROM verity.dead_letters FINAL WHERE reason_code IN ('too-large', 'out-of-range') ORDER BY line",
     );
-    expect(issues.length).toBeGreaterThan(0);
-    for (const issue of issues) expect(issue).toMatchObject({ deadline_provisional: true });
-    // 3 working days from Friday 2099-06-05, counted Monday to Friday: Wednesday 2099-06-10.
-    expect(issues.map((i) => i.due_date)).toContain('2099-06-10');
-    const warnings = stderr.split('\n').filter((l) => l.includes('PROVISIONAL DEADLINES')).map((l) => JSON.parse(l) as { level: number; dueYears: string[] });
-    expect(warnings.length).toBeGreaterThan(0);
-    expect(warnings[0]).toMatchObject({ level: 40, dueYears: ['2099'] });
-    // The 2026 events' deadlines are covered by the data: not provisional.
-    const covered = await query<{ n: number }>("SELECT count() AS n FROM verity.issues FINAL WHERE opened_by_event_id = 'e-2' AND deadline_provisional");
-    expect(covered).toEqual([{ n: 0 }]);
+    expect(rows.map((r) => r.reason_code)).toEqual(expectedDeadLetters.filter((d) => d.code === 'too-large' || d.code === 'out-of-range').map((d) => d.code));
+    const byPath = rows.map((r) => r.error_path);
+    expect(byPath).toEqual([
+      'occurredAt', 'occurredAt', 'occurredAt', 'occurredAt', 'policy.receivedAt', 'customer.bankAccounts',
+      // The nesting's own key is not the contract's, so it is not shown.
+      `customer.<key>${'[0]'.repeat(30)}`,
+      'customer.address', '',
+    ]);
+    for (const r of rows) {
+      expect(r.reason).toMatch(/^(too large|out of range): /);
+      for (const value of ['9999-12-31', '0000-01-01', '2099-06-05', NAME, '北北北']) expect(r.reason).not.toContain(value);
+    }
+    expect(report.deadLettersByReason).toMatchObject({ 'too-large': 4, 'out-of-range': 5 });
   });
+
+  it('goes on after the poison messages: the last event is stored', async () => {
+    const records = await query<{ n: number }>("SELECT count() AS n FROM verity.records WHERE event_id = 'e-3'");
+    expect(records).toEqual([{ n: 1 }]);
+  });
+
 });

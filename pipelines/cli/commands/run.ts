@@ -42,6 +42,14 @@ export interface RunFlags {
   kafkaSslKey?: string;
   kafkaSaslMechanism?: string;
   kafkaSaslUsername?: string;
+  maxMessageBytes?: string;
+  maxStringLength?: string;
+  maxArrayItems?: string;
+  maxObjectKeys?: string;
+  maxDepth?: string;
+  eventTimeEarliest?: string;
+  eventTimeAheadHours?: string;
+  storeRetrySeconds?: string;
 }
 
 /** After a stop signal, the Kafka source has 30 s to drain; this is the last resort beyond that. */
@@ -164,6 +172,14 @@ export function registerRun(program: Command): void {
     .option('--kafka-ssl-key <file>', 'PEM private key of the client certificate')
     .option('--kafka-sasl-mechanism <name>', 'plain|scram-sha-256|scram-sha-512; the password comes from VERITY_KAFKA_SASL_PASSWORD or the config file, never a flag')
     .option('--kafka-sasl-username <name>', 'SASL user name (env VERITY_KAFKA_SASL_USERNAME)')
+    .option('--max-message-bytes <n>', 'messages larger than this are dead-lettered as too-large (default: 1048576)')
+    .option('--max-string-length <n>', 'longest string value or member name, in characters (default: 4096)')
+    .option('--max-array-items <n>', 'most items in any array: accounts, relatives, … (default: 100)')
+    .option('--max-object-keys <n>', 'most members in any object (default: 256)')
+    .option('--max-depth <n>', 'deepest nesting of objects and arrays (default: 32)')
+    .option('--event-time-earliest <date>', 'earliest occurredAt accepted, a date or an ISO instant (default: 1970-01-01)')
+    .option('--event-time-ahead-hours <h>', 'how far past the processing time occurredAt may lie (default: 24)')
+    .option('--store-retry-seconds <s>', 'how long a batch write is retried while the store is unavailable before the run stops (default: 600)')
     .action(async (flags: RunFlags & { progress: boolean }) => {
       // commander sets progress=true unless --no-progress; only an explicit opt-out should override the TTY check.
       const { report } = await runWithFlags({ ...flags, progress: flags.progress ? undefined : false } as RunFlags);
