@@ -150,20 +150,26 @@ describe('Dockerfile', () => {
   const resolve = (text: string) => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a?: string, b?: string) => args[(a ?? b)!] ?? '');
   const stages = lines.filter((l) => l.startsWith('FROM ')).map((l) => resolve(l.split(/\s+/)[1]!));
 
-  it('builds every stage on Node 24 (bookworm, for chDB’s glibc library)', () => {
+  it('builds every stage on Node 24 (bookworm, for chDB’s glibc library), pinned by digest', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const image of stages) expect(image).toBe('node:24-bookworm-slim');
+    for (const image of stages) expect(image).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(new Set(stages).size).toBe(1);
   });
 
   it('installs production dependencies from the lockfile only', () => {
     expect(lines.some((l) => /^RUN npm ci --omit=dev\b/.test(l))).toBe(true);
   });
 
-  it('runs bin/verity.mjs as the unprivileged node user, and that script exists', () => {
+  it('runs bin/verity.mjs as a numeric non-root user that owns /data, and that script exists', () => {
     expect(lines).toContain('ENTRYPOINT ["node", "bin/verity.mjs"]');
     expect(existsSync(join(projectRoot, 'bin', 'verity.mjs'))).toBe(true);
     const users = lines.filter((l) => l.startsWith('USER '));
-    expect(users.at(-1)).toBe('USER node');
+    // Numeric, so a runtime can tell it is not root without the image's /etc/passwd.
+    const m = /^USER (\d+):(\d+)$/.exec(users.at(-1) ?? '');
+    expect(m, users.at(-1)).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(lines.join('\n')).toContain(`chown ${m![1]}:${m![2]} /data`);
   });
 
   it('copies source folders that exist, and points VERITY_DATA_DIR at its volume', () => {
@@ -183,7 +189,7 @@ describe('.dockerignore', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l !== '' && !l.startsWith('#'));
-    expect(entries).toEqual(expect.arrayContaining(['node_modules', '.cache', 'data', '.git', 'tests', '.env']));
+    expect(entries).toEqual(expect.arrayContaining(['node_modules', '.cache', 'data', '.git', 'tests', '.env', 'secrets']));
   });
 });
 
