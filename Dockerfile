@@ -5,7 +5,13 @@
 #
 # bookworm (glibc), not alpine (musl): chDB's native library ships prebuilt only for glibc
 # (@chdb/lib-linux-{x64,arm64}-gnu), and with it no compiler toolchain is needed anywhere.
-ARG NODE_IMAGE=node:24-bookworm-slim
+#
+# Pinned by digest, so a rebuild gets the same base layers until someone moves the pin on purpose.
+# The digest is the multi-platform index (linux/amd64, linux/arm64, linux/ppc64le) of Node 24.18.0
+# on bookworm-slim, as listed in docker-library/repo-info (repos/node/remote, tag krypton-slim,
+# built 2026-07-14) and pinned under this exact tag by several public projects. To move it:
+#   docker buildx imagetools inspect node:24-bookworm-slim   (first "Digest:" line)
+ARG NODE_IMAGE=node:24.18.0-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -26,9 +32,12 @@ COPY connectors ./connectors
 COPY rules ./rules
 COPY dashboards ./dashboards
 # A named volume mounted on /data starts as a copy of this directory, ownership and mode included,
-# so the key file's directory is private to `node` from the first run on (files inside are 0600).
-RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
-USER node
+# so dead letters (and a generated token key, when no key file is given) are private to `node`
+# from the first run on (files inside are 0600).
+RUN mkdir -p /data && chown 1000:1000 /data && chmod 0700 /data
+# The base image's `node` user, by number: a runtime (or a Kubernetes runAsNonRoot check) can tell
+# it is not root without reading /etc/passwd, and secret files are chowned to this uid on the host.
+USER 1000:1000
 VOLUME ["/data"]
 # `verity run` serves /metrics, /healthz and /readyz here when a metrics port is set (with Kafka by
 # default); pass --metrics-host 0.0.0.0 so a published port reaches it.

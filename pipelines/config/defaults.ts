@@ -40,6 +40,7 @@ export const ENV = {
   store: 'VERITY_STORE',
   clickhouseUser: 'VERITY_CLICKHOUSE_USER',
   clickhousePassword: 'VERITY_CLICKHOUSE_PASSWORD',
+  clickhousePasswordFile: 'VERITY_CLICKHOUSE_PASSWORD_FILE',
   database: 'VERITY_DATABASE',
   dataDir: 'VERITY_DATA_DIR',
   rules: 'VERITY_RULES',

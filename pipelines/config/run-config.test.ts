@@ -129,6 +129,33 @@ describe('resolveRunConfig', () => {
     expect((await resolveWith({ env: { VERITY_STORE: 'http://host:8123' } })).store).toEqual({ kind: 'http', url: 'http://host:8123/' });
   });
 
+  it('reads the ClickHouse password from VERITY_CLICKHOUSE_PASSWORD_FILE, without the trailing newline', async () => {
+    const secret = 'file-secret-0f3a';
+    const store = { VERITY_STORE: 'http://host:8123', VERITY_CLICKHOUSE_USER: 'verity' };
+    const withNewline = await configFile('ch-password', `${secret}\n`);
+    const config = await resolveWith({ env: { ...store, VERITY_CLICKHOUSE_PASSWORD_FILE: withNewline } });
+    expect(config.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'verity', password: secret });
+    // Only one newline is the file's ending; anything else is part of the password.
+    const crlf = await configFile('ch-password-crlf', ` ${secret}\r\n`);
+    expect((await resolveWith({ env: { ...store, VERITY_CLICKHOUSE_PASSWORD_FILE: crlf } })).store).toMatchObject({ password: ` ${secret}` });
+    // A relative path is taken from the working directory, like every other file setting.
+    const relative = await resolveWith({ env: { ...store, VERITY_CLICKHOUSE_PASSWORD_FILE: 'ch-password' }, cwd: dir });
+    expect(relative.store).toMatchObject({ password: secret });
+
+    const missing = await configError({ env: { ...store, VERITY_CLICKHOUSE_PASSWORD_FILE: join(dir, 'nope') } });
+    expect(missing.key).toBe('VERITY_CLICKHOUSE_PASSWORD_FILE');
+    expect(missing.message).toBe(`VERITY_CLICKHOUSE_PASSWORD_FILE: cannot read ${join(dir, 'nope')} (ENOENT)`);
+    const empty = await configError({ env: { ...store, VERITY_CLICKHOUSE_PASSWORD_FILE: await configFile('ch-empty', '\n') } });
+    expect(empty.message).toMatch(/^VERITY_CLICKHOUSE_PASSWORD_FILE: .* is empty/);
+    const both = await configError({ env: { ...store, VERITY_CLICKHOUSE_PASSWORD: 'env-pw', VERITY_CLICKHOUSE_PASSWORD_FILE: withNewline } });
+    expect(both.message).toMatch(/^VERITY_CLICKHOUSE_PASSWORD_FILE: is set, and so is VERITY_CLICKHOUSE_PASSWORD/);
+    // The secret never appears in a message.
+    for (const error of [missing, empty, both]) {
+      expect(error.message).not.toContain(secret);
+      expect(error.message).not.toContain('env-pw');
+    }
+  });
+
   it('rejects a store URL of another scheme, naming where it came from', async () => {
     const error = await configError({ flags: { store: 'ftp://x' } });
     expect(error.key).toBe('--store');

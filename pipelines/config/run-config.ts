@@ -39,6 +39,8 @@ export const RunOptionsInput = z.strictObject({
   store: text.optional(),
   clickhouseUser: secret.optional(),
   clickhousePassword: secret.optional(),
+  /** A file holding the password (a Compose or Kubernetes secret), so it never sits in the environment. */
+  clickhousePasswordFile: text.optional(),
   database: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a ClickHouse identifier: letters, digits and _, not starting with a digit')
@@ -107,6 +109,7 @@ const ENV_KEYS: Partial<Record<Key, string>> = {
   store: ENV.store,
   clickhouseUser: ENV.clickhouseUser,
   clickhousePassword: ENV.clickhousePassword,
+  clickhousePasswordFile: ENV.clickhousePasswordFile,
   database: ENV.database,
   dataDir: ENV.dataDir,
   rules: ENV.rules,
@@ -279,7 +282,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     rulesPath: o.rules === undefined ? undefined : resolve(sources.cwd, o.rules),
     mappingsPath: o.mappings === undefined ? undefined : resolve(sources.cwd, o.mappings),
     store: o.store
-      ? storeTarget(o.store, o.clickhouseUser, o.clickhousePassword, sources.cwd, origin.store ?? flagOf('store'))
+      ? storeTarget(o.store, o.clickhouseUser, await clickhousePassword(o, origin, sources.cwd), sources.cwd, origin.store ?? flagOf('store'))
       : { kind: 'embedded', path: inData(DEFAULTS.storeDir) },
     database: o.database ?? DEFAULTS.database,
     dataDir,
@@ -309,6 +312,29 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     eventTimeAheadHours: o.eventTimeAheadHours ?? DEFAULTS.eventTimeAheadHours,
     storeRetryMs: (o.storeRetrySeconds ?? DEFAULTS.storeRetrySeconds) * 1000,
   };
+}
+
+/**
+ * The ClickHouse password, given directly or as a file. A file's one trailing newline (what `echo`
+ * or an editor leaves) is not part of the password. Messages name the key and the file, never the content.
+ */
+async function clickhousePassword(o: RunOptionsInput, origin: Partial<Record<Key, string>>, cwd: string): Promise<string | undefined> {
+  const path = o.clickhousePasswordFile;
+  if (path === undefined) return o.clickhousePassword;
+  const where = origin.clickhousePasswordFile ?? flagOf('clickhousePasswordFile');
+  // Two sources of one secret would leave the operator guessing which one is in use.
+  if (o.clickhousePassword !== undefined) {
+    throw new ConfigError(where, `is set, and so is ${origin.clickhousePassword ?? ENV.clickhousePassword}: give the password one way only`);
+  }
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, path), 'utf8');
+  } catch (cause) {
+    throw new ConfigError(where, `cannot read ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '') throw new ConfigError(where, `${path} is empty: it must hold the ClickHouse password`);
+  return password;
 }
 
 /** Reads a PEM file named by a config key; the error names the key, never the file's content. */
