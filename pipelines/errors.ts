@@ -11,7 +11,8 @@ export type VerityErrorCode =
   | 'SOURCE_FAILED'
   | 'MIGRATION_FAILED'
   | 'PROCESSING_FAILED'
-  | 'MEMORY_EXHAUSTED';
+  | 'PUBLISH_FAILED'
+  | 'SCOPE_LOST';
 
 interface VerityErrorOptions {
   cause?: unknown;
@@ -74,6 +75,24 @@ export function inStage<T>(stage: string, work: () => T): T {
   } catch (error) {
     throw error instanceof ProcessingError ? error : new ProcessingError(stage, error);
   }
+}
+
+/** Publishing to the output topics failed; `retriable` as for the store. */
+export class PublishError extends VerityError {}
+
+/**
+ * This process lost a scope (a Kafka partition, in a rebalance) while a batch of it was being
+ * written: the batch is abandoned uncommitted, and whoever holds the scope now reads it again.
+ */
+export class ScopeLostError extends VerityError {
+  constructor(scope: string, why: string) {
+    super('SCOPE_LOST', `lost ${scope} while writing a batch of it (${why}): the batch is left to the scope's new owner`);
+  }
+}
+
+/** Whether retrying the same operation may succeed: the `retriable` flag of Verity's and kafkajs's errors. */
+export function isRetriable(error: unknown): boolean {
+  return (error as { retriable?: unknown } | null)?.retriable === true;
 }
 
 /**

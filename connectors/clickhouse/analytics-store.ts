@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import pLimit from 'p-limit';
-import { StoreError } from '../../pipelines/errors.ts';
+import { storeError } from './store-errors.ts';
 import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
 import { sha256Hex } from '../../pipelines/quality/hash.ts';
 import type { DeadLetter, Finding, IssueChange, IssueState, RecordRow } from '../../pipelines/quality/model.ts';
@@ -27,14 +27,15 @@ export interface BatchOutput {
   readonly deadLetters: readonly DeadLetter[];
 }
 
-const RETRIABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET']);
-
-function storeError(what: string, cause: unknown): StoreError {
-  const code = (cause as { code?: string }).code;
-  return new StoreError('STORE_WRITE_FAILED', `${what}: ${(cause as Error).message}`, {
-    cause,
-    retriable: code !== undefined && RETRIABLE_CODES.has(code),
-  });
+/** How one write of a batch is tried; the same options on every retry of it. */
+export interface WriteOptions {
+  /**
+   * The batch log's attempt id: a retry of the same write keeps it, so its `done` closes the
+   * `started` of the attempt that failed part-way, and no repair mistakes it for a crashed one.
+   */
+  readonly attempt?: string;
+  /** Aborted when this process lost the batch's scope: no insert starts after that. */
+  readonly signal?: AbortSignal;
 }
 
 /** The dead-letter row in the pipeline's camelCase (columns.ts maps it to the table's columns). */
@@ -134,7 +135,7 @@ export class AnalyticsStore {
         clickhouse_settings: { insert_deduplication_token: `${batchId}/${table}${this.#generation}` },
       });
     } catch (cause) {
-      throw storeError(`insert into ${table} failed`, cause);
+      throw storeError(`insert into ${table}`, cause);
     }
   }
 
@@ -144,33 +145,39 @@ export class AnalyticsStore {
    * everything else: an event in `records` means everything derived from it is stored, which is
    * what the pipeline's de-duplication asks.
    */
-  async write(batch: BatchRef, out: BatchOutput, recordedAt: string): Promise<void> {
+  async write(batch: BatchRef, out: BatchOutput, recordedAt: string, options: WriteOptions = {}): Promise<void> {
     const eventIds = [...new Set([...out.records.map((r) => r.eventId), ...out.issueChanges.map((c) => c.eventId), ...out.findings.map((f) => f.eventId)])];
     const deadLetterIds = out.deadLetters.map((d) => d.deadLetterId);
     if (eventIds.length === 0 && deadLetterIds.length === 0) return;
-    const attempt = randomUUID();
+    const attempt = options.attempt ?? randomUUID();
+    // Every insert first asks whether the scope is still this process's: a process that lost it
+    // (a rebalance during a slow write) must not write into what its new owner is repairing.
+    const fenced = <T>(insert: () => Promise<T>) => () => {
+      options.signal?.throwIfAborted();
+      return insert();
+    };
     // Wall-clock time, not `recordedAt`: the log's TTL must count from when it was written.
     const log = (state: 'started' | 'done', ids: readonly string[], dls: readonly string[]) =>
       this.#insertPlain('batch_log', [{ scope: batch.scope, attempt, state, batch_id: batch.id, event_ids: ids, dead_letter_ids: dls, logged_at: new Date().toISOString() }]);
-    await log('started', eventIds, deadLetterIds);
+    await fenced(() => log('started', eventIds, deadLetterIds))();
     await Promise.all(
       [
         () => this.#insert('findings', batch.id, out.findings),
         () => this.#insert('issues', batch.id, out.issueChanges.map((c) => c.issue)),
         () => this.#insert('issue_events', batch.id, out.issueChanges.map((c) => issueEventRow(c, recordedAt))),
         () => this.#insert('dead_letters', batch.id, out.deadLetters.map(deadLetterRow)),
-      ].map((task) => this.#limit(task)),
+      ].map((task) => this.#limit(fenced(task))),
     );
     this.#failpoint('store.write.before-records');
-    await this.#insert('records', batch.id, out.records);
-    await log('done', [], []);
+    await fenced(() => this.#insert('records', batch.id, out.records))();
+    await fenced(() => log('done', [], []))();
   }
 
   async #insertPlain(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
     try {
       await this.#client.insert({ table: `${this.#db}.${table}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
     } catch (cause) {
-      throw storeError(`insert into ${table} failed`, cause);
+      throw storeError(`insert into ${table}`, cause);
     }
   }
 
@@ -230,7 +237,7 @@ export class AnalyticsStore {
           clickhouse_settings: { mutations_sync: '2' },
         });
       } catch (cause) {
-        throw storeError(`repairing ${table} failed`, cause);
+        throw storeError(`repairing ${table}`, cause);
       }
     };
     await mutate('issues', 'last_event_id', events);
@@ -271,7 +278,7 @@ export class AnalyticsStore {
       });
       return await result.json<T>();
     } catch (cause) {
-      throw new StoreError('STORE_UNAVAILABLE', `query failed: ${(cause as Error).message}`, { cause, retriable: true });
+      throw storeError('query', cause, 'STORE_UNAVAILABLE');
     }
   }
 

@@ -4,6 +4,7 @@
 // never rename.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { StoreError } from '../../pipelines/errors.ts';
+import { storeError } from './store-errors.ts';
 
 export interface Migration {
   readonly version: number;
@@ -207,7 +208,7 @@ export async function migrate(client: ClickHouseClient, db: string): Promise<num
     try {
       await client.command({ query });
     } catch (cause) {
-      throw new StoreError('MIGRATION_FAILED', `schema migration failed: ${(cause as Error).message}`, { cause });
+      throw storeError('schema migration', cause, 'MIGRATION_FAILED');
     }
   };
   await run(`CREATE DATABASE IF NOT EXISTS ${db}`);
@@ -215,22 +216,29 @@ export async function migrate(client: ClickHouseClient, db: string): Promise<num
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime64(3, 'UTC'))
      ENGINE = ReplacingMergeTree ORDER BY version`,
   );
-  const applied = new Set(
-    (
-      await (
-        await client.query({ query: `SELECT version FROM ${db}.schema_migrations FINAL`, format: 'JSONEachRow' })
-      ).json<{ version: number }>()
-    ).map((r) => Number(r.version)),
-  );
+  let applied: Set<number>;
+  try {
+    applied = new Set(
+      (await (await client.query({ query: `SELECT version FROM ${db}.schema_migrations FINAL`, format: 'JSONEachRow' })).json<{ version: number }>()).map((r) =>
+        Number(r.version),
+      ),
+    );
+  } catch (cause) {
+    throw storeError('reading applied migrations', cause, 'MIGRATION_FAILED');
+  }
   const now: number[] = [];
   for (const migration of MIGRATIONS) {
     if (applied.has(migration.version)) continue;
     for (const statement of migration.statements(db)) await run(statement);
-    await client.insert({
-      table: `${db}.schema_migrations`,
-      values: [{ version: migration.version, name: migration.name, applied_at: new Date().toISOString() }],
-      format: 'JSONEachRow',
-    });
+    try {
+      await client.insert({
+        table: `${db}.schema_migrations`,
+        values: [{ version: migration.version, name: migration.name, applied_at: new Date().toISOString() }],
+        format: 'JSONEachRow',
+      });
+    } catch (cause) {
+      throw storeError('recording a migration', cause, 'MIGRATION_FAILED');
+    }
     now.push(migration.version);
   }
   return now;

@@ -16,10 +16,20 @@
 // a crashed previous owner left half-written. kafkajs finishes the running eachBatch calls before
 // it rejoins the group, so two members never process one partition at the same time, unless a
 // chunk takes longer than the rebalance timeout.
+//
+// Slow or unavailable stores. While a chunk is handled — which takes long when the store is slow,
+// or retries while it is down — the member keeps heartbeating, so the group does not evict it and
+// no rebalance storm follows. A heartbeat that meets a rebalance means partitions may be moving:
+// every chunk in flight is then given up uncommitted (its batch signal aborts), and no insert of
+// it starts any more (analytics-store.ts checks the signal before each). The inserts already in
+// flight end within the store's request timeout (30 s), and the group cannot hand the partition
+// to another member before this one rejoins or the rebalance timeout (60 s) passes, whichever
+// comes first; so a member that lost its partitions writes nothing after their new owner began.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { VerityError } from '../../pipelines/errors.ts';
-import type { BatchHandler, RawMessage, Source } from '../../pipelines/runtime/source.ts';
+import { describeCause, ScopeLostError, VerityError } from '../../pipelines/errors.ts';
+import type { BatchHandler, RawMessage, Source, SourceContext } from '../../pipelines/runtime/source.ts';
+import { brokerCall } from './kafka-errors.ts';
 
 export interface KafkaSourceOptions {
   readonly kafka: Kafka;
@@ -48,6 +58,9 @@ const topicPartitionOf = (key: string) => {
   return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)) };
 };
 
+/** How often a member heartbeats while a chunk is being handled (kafkajs sends at most one per heartbeat interval). */
+const HEARTBEAT_TICK_MS = 1000;
+
 /** Commit failures that only mean the group is rebalancing: the new owner re-reads, nothing is lost. */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP', 'FENCED_INSTANCE_ID']);
 
@@ -61,6 +74,9 @@ export class KafkaSource implements Source {
   #tenureCounter = 0;
   /** Whether this member led the group at its last join: it then runs the SLA clock. */
   #leader = false;
+  /** Aborted, with a ScopeLostError, when a heartbeat meets a rebalance: every chunk in flight is given up. */
+  #membership = new AbortController();
+  #consumer: Consumer | undefined;
 
   /** Starts a tenure for every partition that was not assigned to this member before this join. */
   #assigned(assignment: Readonly<Record<string, readonly number[]>>): void {
@@ -95,6 +111,17 @@ export class KafkaSource implements Source {
     this.#o = options;
   }
 
+  /** While a dependency is down: fetch nothing more (chunks already handed over stay in flight). */
+  pause(): void {
+    this.#consumer?.pause(this.#o.topics.map((topic) => ({ topic })));
+    this.#o.logger.info('consumption paused');
+  }
+
+  resume(): void {
+    this.#consumer?.resume(this.#o.topics.map((topic) => ({ topic })));
+    this.#o.logger.info('consumption resumed');
+  }
+
   /**
    * Every partition's end (high watermark) and the group's position in it: its committed offset,
    * or the partition's start while the group has committed none. From the broker.
@@ -115,7 +142,7 @@ export class KafkaSource implements Source {
     return out;
   }
 
-  async run(handle: BatchHandler, signal: AbortSignal): Promise<void> {
+  async run(handle: BatchHandler, signal: AbortSignal, context?: SourceContext): Promise<void> {
     const { kafka, groupId, topics, batchSize, logger } = this.#o;
     const consumer: Consumer = kafka.consumer({
       groupId,
@@ -123,6 +150,7 @@ export class KafkaSource implements Source {
       maxBytesPerPartition: 4 * 1024 * 1024,
       ...(this.#o.sessionTimeoutMs !== undefined ? { sessionTimeout: this.#o.sessionTimeoutMs } : {}),
     });
+    this.#consumer = consumer;
     let stopping = false;
     let failure: unknown;
     let wake!: () => void;
@@ -150,10 +178,12 @@ export class KafkaSource implements Source {
       this.#o.onLag?.(topic, partition, Number(lag > 0n ? lag : 0n));
     };
 
-    const commit = async (topic: string, partition: number, last: KafkaMessage, highWatermark: string) => {
+    const commit = async (topic: string, partition: number, last: KafkaMessage, highWatermark: string, fence: AbortSignal) => {
       const next = BigInt(last.offset) + 1n;
+      const send = () => brokerCall('committing offsets', () => consumer.commitOffsets([{ topic, partition, offset: next.toString() }]));
       try {
-        await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+        // A broker that restarts refuses commits for a while: they are retried like a store write.
+        await (context ? context.retry('committing offsets', send, fence) : send());
       } catch (error) {
         if (!REBALANCE_ERRORS.has((error as { type?: string }).type ?? '')) throw error;
         // The chunk is stored; whoever reads the partition next skips its events as stored.
@@ -183,6 +213,16 @@ export class KafkaSource implements Source {
         }
         const first = chunk[0]!;
         const last = chunk[chunk.length - 1]!;
+        // Given up when the group rebalances (see the file comment) or the run is stopped.
+        const membership = this.#membership;
+        const chunkSignal = AbortSignal.any([membership.signal, signal]);
+        const beat = setInterval(() => {
+          heartbeat().catch((error: unknown) => {
+            const type = (error as { type?: string }).type ?? '';
+            if (REBALANCE_ERRORS.has(type)) membership.abort(new ScopeLostError(partitionKey(topic, partition), `the group is rebalancing: ${type}`));
+            else logger.debug({ err: error }, 'heartbeat failed; trying again');
+          });
+        }, HEARTBEAT_TICK_MS);
         try {
           if (raw.length > 0) {
             await handle({
@@ -190,24 +230,33 @@ export class KafkaSource implements Source {
               scope: partitionKey(topic, partition),
               tenure: this.#tenureOf(topic, partition),
               messages: raw,
+              signal: membership.signal,
             });
           }
           resolveOffset(last.offset);
-          await commit(topic, partition, last, batch.highWatermark);
+          await commit(topic, partition, last, batch.highWatermark, membership.signal);
         } catch (error) {
           // kafkajs rejoins the group when eachBatch throws a rebalance error; not a failure.
           if (error instanceof RebalanceDuringCommit) throw error.cause;
+          if (chunkSignal.aborted) {
+            // Not committed: whoever holds the partition next reads the chunk again.
+            logger.warn({ topic, partition, offset: first.offset, reason: describeCause(chunkSignal.reason) }, 'chunk given up uncommitted');
+            return;
+          }
           // The pipeline's in-memory state may be ahead of the store now: stop rather than retry.
           failure = error;
           logger.error({ topic, partition, offset: first.offset, err: error }, 'batch failed: stopping the consumer without committing it');
           stop();
           return;
+        } finally {
+          clearInterval(beat);
         }
         await heartbeat();
       }
     };
 
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.#membership = new AbortController();
       this.#assigned(e.payload.memberAssignment);
       this.#leader = e.payload.isLeader;
       this.#consuming = true;

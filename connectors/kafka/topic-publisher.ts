@@ -2,8 +2,9 @@
 // and source coordinates in headers) and issue changes. It runs before the batch's offsets are
 // committed, so a crash re-publishes rather than loses (at-least-once; consumers de-duplicate on
 // the issue event id, and on verity-source-topic/partition/offset for dead letters).
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { ArchivedDeadLetter } from '../file/dead-letter-archive.ts';
+import { brokerCall } from './kafka-errors.ts';
 import { IssueEvent, issueEventOf, issueEventOfNotice } from '../../pipelines/contract/issue-event.ts';
 import type { IssueChange } from '../../pipelines/quality/model.ts';
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
@@ -66,7 +67,7 @@ export class TopicPublisher {
   }
 
   readonly publish = async (_batch: SourceBatch, out: PublishOutput): Promise<void> => {
-    const topicMessages = [];
+    const topicMessages: TopicMessages[] = [];
     if (out.deadLetters.length > 0) {
       topicMessages.push({ topic: this.#options.deadLetterTopic, messages: out.deadLetters.map(deadLetterMessage) });
     }
@@ -74,7 +75,7 @@ export class TopicPublisher {
       topicMessages.push({ topic: this.#options.issueTopic, messages: out.issueChanges.map(issueMessage) });
     }
     if (topicMessages.length === 0) return;
-    await this.#producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+    await brokerCall('publishing to the dead-letter and issue topics', () => this.#producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None }));
   };
 
   /** The SLA clock's notices, on the issue topic like every other issue change. */
@@ -84,7 +85,9 @@ export class TopicPublisher {
       const event = IssueEvent.parse(issueEventOfNotice(n));
       return { key: event.issueId, value: JSON.stringify(event) };
     });
-    await this.#producer.sendBatch({ topicMessages: [{ topic: this.#options.issueTopic, messages }], acks: -1, compression: CompressionTypes.None });
+    await brokerCall('publishing SLA notices', () =>
+      this.#producer.sendBatch({ topicMessages: [{ topic: this.#options.issueTopic, messages }], acks: -1, compression: CompressionTypes.None }),
+    );
   };
 
   async disconnect(): Promise<void> {

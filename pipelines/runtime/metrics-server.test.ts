@@ -21,7 +21,7 @@ describe('metrics server (real HTTP on an ephemeral port)', () => {
     });
     metrics.setLag('customer.changes', 2, 42);
     let ready = false;
-    server = await startMetricsServer({ port: 0, metrics, readiness: () => ready });
+    server = await startMetricsServer({ port: 0, metrics, readiness: () => ({ ready, reason: ready ? '' : 'store unavailable since 2026-06-01T00:00:00.000Z (writing a batch, attempt 3): ECONNREFUSED' }) });
     expect(server.port).toBeGreaterThan(0);
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
 
@@ -35,7 +35,9 @@ describe('metrics server (real HTTP on an ephemeral port)', () => {
     expect(text).toContain(`${METRIC_NAMES.consumerLag}{topic="customer.changes",partition="2"} 42`);
 
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    const notReady = await fetch(`${server.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.text()).toBe('not ready: store unavailable since 2026-06-01T00:00:00.000Z (writing a batch, attempt 3): ECONNREFUSED\n');
     ready = true;
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz?verbose=1`)).status).toBe(200);
@@ -46,7 +48,7 @@ describe('metrics server (real HTTP on an ephemeral port)', () => {
   });
 
   it('closes: the port stops answering, and close() is idempotent', async () => {
-    const s = await startMetricsServer({ port: 0, metrics: new PipelineMetrics({ defaultMetrics: false }), readiness: () => true });
+    const s = await startMetricsServer({ port: 0, metrics: new PipelineMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true, reason: '' }) });
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     await s.close();
     await s.close();
@@ -54,9 +56,9 @@ describe('metrics server (real HTTP on an ephemeral port)', () => {
   });
 
   it('fails to start on a port already in use, instead of hanging', async () => {
-    server = await startMetricsServer({ port: 0, metrics: new PipelineMetrics({ defaultMetrics: false }), readiness: () => true });
+    server = await startMetricsServer({ port: 0, metrics: new PipelineMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true, reason: '' }) });
     await expect(
-      startMetricsServer({ port: server.port, metrics: new PipelineMetrics({ defaultMetrics: false }), readiness: () => true }),
+      startMetricsServer({ port: server.port, metrics: new PipelineMetrics({ defaultMetrics: false }), readiness: () => ({ ready: true, reason: '' }) }),
     ).rejects.toThrow(/EADDRINUSE/);
   });
 });

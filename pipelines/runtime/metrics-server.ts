@@ -1,10 +1,12 @@
 // A tiny HTTP endpoint for Prometheus and orchestrators (node:http, no framework):
 //   /metrics  Prometheus text format
 //   /healthz  200 while the process runs (liveness)
-//   /readyz   200 once the store is migrated and the source is consuming, else 503 (readiness)
+//   /readyz   200 once the store is migrated and the source is consuming, else 503 with the reason
+//             (starting, not consuming yet, a dependency unavailable and being retried, stopping)
 // Anything else is 404. Responses carry counts and status words only, never personal data.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readiness } from './health.ts';
 import type { PipelineMetrics } from './metrics.ts';
 
 export const HEALTH_PATH = '/healthz';
@@ -17,7 +19,8 @@ export interface MetricsServerOptions {
   /** Default 127.0.0.1; use 0.0.0.0 in a container so the published port reaches it. */
   readonly host?: string;
   readonly metrics: PipelineMetrics;
-  readonly readiness: () => boolean;
+  /** Ready, or why not (the 503 body): counts, codes and times only. */
+  readonly readiness: () => Readiness;
 }
 
 export interface MetricsServer {
@@ -76,8 +79,8 @@ async function respond(req: IncomingMessage, res: ServerResponse, options: Metri
     } else if (path === HEALTH_PATH) {
       text(200, 'ok\n');
     } else if (path === READY_PATH) {
-      const ready = options.readiness();
-      text(ready ? 200 : 503, ready ? 'ready\n' : 'not ready\n');
+      const { ready, reason } = options.readiness();
+      text(ready ? 200 : 503, ready ? 'ready\n' : `not ready: ${reason}\n`);
     } else {
       text(404, 'not found\n');
     }

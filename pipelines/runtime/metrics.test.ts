@@ -55,16 +55,29 @@ describe('PipelineMetrics', () => {
     );
   });
 
-  it('labels series only with rule ids, queues, reason codes, topics and partitions', async () => {
+  it('labels series only with rule ids, queues, reason codes, topics, partitions and dependencies', async () => {
     const metrics = new PipelineMetrics({ defaultMetrics: false });
     metrics.recordBatch(fakeBatch);
     metrics.setLag('customer.changes', 0, 5);
-    const allowed = new Set(['reason_code', 'rule_id', 'queue', 'topic', 'partition', 'le']);
+    metrics.countRetry('store');
+    const allowed = new Set(['reason_code', 'rule_id', 'queue', 'topic', 'partition', 'dependency', 'le']);
     for (const metric of await metrics.registry.getMetricsAsJSON()) {
       for (const sample of metric.values) {
         for (const label of Object.keys(sample.labels)) expect(allowed, `${metric.name}{${label}}`).toContain(label);
       }
     }
+  });
+
+  it('shows each dependency up, down during an outage, and the retries', async () => {
+    const metrics = new PipelineMetrics({ defaultMetrics: false });
+    expect(await metrics.render()).toContain(`${METRIC_NAMES.dependencyUp}{dependency="store"} 1`);
+    metrics.setDependencyUp('store', false);
+    metrics.countRetry('store');
+    metrics.countRetry('store');
+    const text = await metrics.render();
+    expect(text).toContain(`${METRIC_NAMES.dependencyUp}{dependency="store"} 0`);
+    expect(text).toContain(`${METRIC_NAMES.dependencyUp}{dependency="topics"} 1`);
+    expect(text).toContain(`${METRIC_NAMES.retries}{dependency="store"} 2`);
   });
 
   it('times batches in a histogram', async () => {

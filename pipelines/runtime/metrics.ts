@@ -37,6 +37,8 @@ export const METRIC_NAMES = {
   issuesOpened: 'verity_issues_opened_total',
   batchDuration: 'verity_batch_duration_seconds',
   consumerLag: 'verity_consumer_lag',
+  dependencyUp: 'verity_dependency_up',
+  retries: 'verity_dependency_retries_total',
 } as const;
 
 export class PipelineMetrics {
@@ -49,6 +51,8 @@ export class PipelineMetrics {
   readonly #issuesOpened: Counter<'queue'>;
   readonly #batchDuration: Histogram;
   readonly #lag: Gauge<'topic' | 'partition'>;
+  readonly #dependencyUp: Gauge<'dependency'>;
+  readonly #retries: Counter<'dependency'>;
 
   constructor(options: PipelineMetricsOptions = {}) {
     const registry = new Registry();
@@ -96,6 +100,19 @@ export class PipelineMetrics {
       labelNames: ['topic', 'partition'],
       registers,
     });
+    this.#dependencyUp = new Gauge({
+      name: METRIC_NAMES.dependencyUp,
+      help: '1 while the dependency answers, 0 during an outage (calls are being retried).',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.#retries = new Counter({
+      name: METRIC_NAMES.retries,
+      help: 'Calls to a dependency tried again after a retriable failure.',
+      labelNames: ['dependency'],
+      registers,
+    });
+    for (const dependency of ['store', 'topics']) this.#dependencyUp.set({ dependency }, 1);
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   }
 
@@ -115,6 +132,14 @@ export class PipelineMetrics {
     for (const [reasonCode, n] of tally(batch.deadLetterReasons)) this.#deadLettered.inc({ reason_code: reasonCode }, n);
     for (const [ruleId, n] of tally(batch.findingRuleIds)) this.#findings.inc({ rule_id: ruleId }, n);
     for (const [queue, n] of tally(batch.openedIssueQueues)) this.#issuesOpened.inc({ queue }, n);
+  }
+
+  setDependencyUp(dependency: string, up: boolean): void {
+    this.#dependencyUp.set({ dependency }, up ? 1 : 0);
+  }
+
+  countRetry(dependency: string): void {
+    this.#retries.inc({ dependency });
   }
 
   /** Consumer lag of one topic partition (set by the Kafka source). */

@@ -1,6 +1,12 @@
 // The stages every source shares: decode → de-duplicate → evaluate, mask, track issues → write.
 // A batch handler resolves only when everything derived from the batch is durably written, so a
 // source may then commit its position (file: nothing to do; Kafka: the offsets).
+//
+// Every call to the store and the topics goes through the outage retry (outage-retry.ts): a
+// store that is down pauses the batch and retries it, and never skips it. A batch whose scope
+// this process lost meanwhile (its signal aborted) is abandoned: nothing of it is counted or
+// committed, what it changed in memory is undone, and the scope's next batch takes it over anew.
+import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
@@ -16,7 +22,8 @@ import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/mod
 import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
 import type { Failpoint } from './failpoints.ts';
 import type { PipelineMetrics } from './metrics.ts';
-import type { RunStats } from './run-stats.ts';
+import type { OutageRetry, RetrySignals } from './outage-retry.ts';
+import type { BatchTally, RunStats } from './run-stats.ts';
 import { ScopeTenures } from './scope-tenures.ts';
 import { formatCoordinates, type RawMessage, type SourceBatch, type StoreOwnership } from './source.ts';
 
@@ -49,8 +56,12 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
   readonly failpoint?: Failpoint;
   /** Prometheus counters and the batch-duration histogram; optional. */
   readonly metrics?: PipelineMetrics;
+  /** Retries store and topic calls through an outage, within the run's budget. */
+  readonly retry: OutageRetry;
+  /** The run's stop request: it ends a retry wait, so a stop does not wait out an outage. */
+  readonly stopSignal?: AbortSignal;
   /**
-   * Publishes the batch's dead letters and issue changes to other systems (Kafka topics), after
+   * Publishes the batch's dead letters and issue changes to other systems (Kafka topics), before
    * the store write and before the handler resolves, i.e. before the source commits its position.
    */
   readonly publish?: (batch: SourceBatch, out: { issueChanges: readonly IssueChange[]; deadLetters: readonly ArchivedDeadLetter[] }) => Promise<void>;
@@ -66,22 +77,29 @@ const MESSAGES_PER_TURN = 500;
 /** What one batch derived, between preparing it and writing it. */
 interface PreparedBatch {
   readonly now: string;
-  readonly accepted: number;
   readonly records: readonly RecordRow[];
   readonly findings: readonly Finding[];
   readonly issueChanges: readonly IssueChange[];
   /** Dead letters to archive, publish and store: those not stored before. */
   readonly rejected: readonly ArchivedDeadLetter[];
-  /** One reason code per message dead-lettered in this batch, stored before or not. */
-  readonly deadLetterReasons: readonly string[];
+  /** What the run's counters gain once the batch is durable. */
+  readonly tally: BatchTally;
+  /** Event ids remembered as seen: forgotten again if the batch is abandoned. */
+  readonly remembered: readonly string[];
 }
+
+/** A batch abandoned while it was being prepared: nothing to undo beyond the scope's tenure. */
+const NOTHING_PREPARED: Pick<PreparedBatch, 'remembered'> = { remembered: [] };
 
 export class QualityPipeline {
   readonly #deps: QualityPipelineDeps;
   readonly #seen = new Set<string>();
   readonly #tenures = new ScopeTenures();
   #checkStored: boolean;
-  /** The last batch handed over: prepared, and durably written (see `handle`). */
+  /**
+   * The last batch handed over: prepared, and durably written (see `handle`). An abandoned batch
+   * does not hold up the ones after it: they belong to other scopes.
+   */
   #prepared: Promise<unknown> = Promise.resolve();
   #written: Promise<unknown> = Promise.resolve();
 
@@ -130,23 +148,64 @@ export class QualityPipeline {
     }
   }
 
+  /** A store call on behalf of `batch`, retried through an outage until the batch is abandoned or the run stops. */
+  #store<T>(batch: SourceBatch, what: string, call: () => Promise<T>): Promise<T> {
+    return this.#deps.retry.run('store', what, call, this.#signals(batch));
+  }
+
+  /** The batch's fence (its scope lost) and the run's stop: what ends the retrying for it. */
+  #signals(batch: SourceBatch): RetrySignals {
+    return { fence: batch.signal, stop: this.#deps.stopSignal };
+  }
+
+  /** Whether `error` is the batch being given up (see `#signals`), rather than a failure. */
+  #isAbandonment(batch: SourceBatch, error: unknown): boolean {
+    return (batch.signal?.aborted === true && error === batch.signal.reason) || (this.#deps.stopSignal?.aborted === true && error === this.#deps.stopSignal.reason);
+  }
+
   /**
    * Batches are prepared (decoded, evaluated, issue state advanced) strictly in call order, and
    * written strictly in call order, each only after the previous batch's write succeeded, so the
-   * store always holds a prefix of the stream. A source may hand over the next batch before the
-   * previous one resolved: preparing it then overlaps writing the previous one. After a failure
-   * every later batch fails too, because the in-memory state is ahead of the store: the source
-   * must stop, not retry.
+   * store always holds a prefix of each scope. A source may hand over the next batch before the
+   * previous one resolved: preparing it then overlaps writing the previous one.
+   *
+   * A batch whose signal aborts (its scope was lost, or the run stops during an outage) is
+   * abandoned and rejects with the signal's reason; later batches go on. Any other failure is the
+   * run's: every later batch fails too, because the in-memory state is ahead of the store, and the
+   * source must stop, not retry.
    */
   readonly handle = (batch: SourceBatch): Promise<void> => {
     const endTimer = this.#deps.metrics?.startBatchTimer();
     const previousWrite = this.#written;
     const prepared = this.#prepared.then(() => this.#prepare(batch, previousWrite));
     const written = Promise.all([prepared, this.#written]).then(([out]) => this.#commit(batch, out));
-    this.#prepared = prepared;
-    this.#written = written;
+    const abandoned = (error: unknown) => this.#isAbandonment(batch, error);
+    this.#prepared = prepared.catch((error: unknown) => {
+      if (!abandoned(error)) throw error;
+      this.#abandon(batch, NOTHING_PREPARED);
+    });
+    this.#written = written.catch(async (error: unknown) => {
+      if (!abandoned(error)) throw error;
+      const out = await prepared.catch(() => NOTHING_PREPARED);
+      this.#abandon(batch, out);
+    });
+    // The chains carry a failure on to later batches; the caller is told through `written`.
+    this.#prepared.catch(() => undefined);
+    this.#written.catch(() => undefined);
     return written.finally(() => endTimer?.());
   };
+
+  /**
+   * Undoes what an abandoned batch did in memory: its events are no longer seen (whoever reads
+   * them again must process them), and its scope's tenure ends, so the issue state cached for
+   * the scope is dropped and the scope's next batch takes it over as if it had just arrived:
+   * repairing what the abandoned write left, and loading issue state from the store.
+   */
+  #abandon(batch: SourceBatch, out: Pick<PreparedBatch, 'remembered'>): void {
+    for (const id of out.remembered) this.#seen.delete(id);
+    for (const token of this.#tenures.end(batch.scope)) this.#deps.issueState.forget(token);
+    this.#deps.logger.warn({ scope: batch.scope, batch: batch.id, events: out.remembered.length }, 'batch abandoned uncommitted: its scope is taken over again with its next batch');
+  }
 
   /**
    * The start of this process's tenure over a scope (shared mode): everything it wrote before is
@@ -157,7 +216,7 @@ export class QualityPipeline {
     const { store, logger, issueState } = this.#deps;
     await previousWrite.catch(() => undefined); // a failed write fails this batch's commit anyway
     for (const token of this.#tenures.begin(batch.scope, batch.tenure)) issueState.forget(token);
-    const repaired = await store.repairInterruptedBatches([batch.scope]);
+    const repaired = await this.#store(batch, 'repairing an interrupted batch', () => store.repairInterruptedBatches([batch.scope]));
     if (repaired > 0) {
       logger.warn(
         { scope: batch.scope, repair: store.lastRepair },
@@ -169,7 +228,7 @@ export class QualityPipeline {
 
   /** `previousWrite`: the write of the batch handed over before this one. */
   async #prepare(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<PreparedBatch> {
-    const { stats, logger } = this.#deps;
+    const { logger, store } = this.#deps;
     const shared = this.#deps.ownership === 'shared';
     if (shared && this.#tenures.isNew(batch.scope, batch.tenure)) await this.#takeOver(batch, previousWrite);
     const now = this.#deps.now();
@@ -180,7 +239,6 @@ export class QualityPipeline {
 
     for (const [index, message] of batch.messages.entries()) {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
-      stats.read += 1;
       let result: ReturnType<typeof decodeMessage>;
       try {
         result = decodeMessage(message.value, this.#deps.mappings, bounds);
@@ -192,9 +250,8 @@ export class QualityPipeline {
       else rejected.push(this.#deadLetter(message, result.code, result.reason, result.errorPath, now));
     }
 
-    const stored = this.#checkStored
-      ? await this.#deps.store.storedEventIds(decoded.map((a) => a.event.eventId).filter((id) => !this.#seen.has(id)))
-      : new Set<string>();
+    const lookup = decoded.map((a) => a.event.eventId).filter((id) => !this.#seen.has(id));
+    const stored = this.#checkStored && lookup.length > 0 ? await this.#store(batch, 'looking up stored events', () => store.storedEventIds(lookup)) : new Set<string>();
 
     if (shared) {
       // Issue state of customers first seen in this tenure comes from the store, as the scope's
@@ -205,10 +262,20 @@ export class QualityPipeline {
         tokens.push(this.#deps.tokenizer.token('customer', event.customerId));
       }
       const unloaded = this.#tenures.claimUnloaded(batch.scope, tokens);
-      if (unloaded.length > 0) for (const issue of await this.#deps.store.openIssues(unloaded)) this.#deps.issueState.put(issue);
+      if (unloaded.length > 0) {
+        for (const issue of await this.#store(batch, 'loading open issues', () => store.openIssues(unloaded))) this.#deps.issueState.put(issue);
+      }
     }
 
-    let accepted = 0;
+    const tally: BatchTally = {
+      read: batch.messages.length,
+      accepted: 0,
+      duplicates: 0,
+      deadLetterCodes: [],
+      findings: [],
+      issues: { opened: 0, provisional: 0, updated: 0, resolved: 0, withdrawn: 0 },
+    };
+    const remembered: string[] = [];
     const records: RecordRow[] = [];
     const findings: Finding[] = [];
     const issueChanges: IssueChange[] = [];
@@ -216,8 +283,8 @@ export class QualityPipeline {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
       const { eventId } = event;
       if (this.#seen.has(eventId) || stored.has(eventId)) {
-        accepted += 1;
-        stats.duplicates += 1;
+        tally.accepted += 1;
+        tally.duplicates += 1;
         continue;
       }
       let out: ReturnType<typeof processEvent>;
@@ -233,26 +300,24 @@ export class QualityPipeline {
       // Only an event that was processed counts as seen: a failed one is evaluated again (and
       // dead-lettered again) if it comes back.
       this.#remember(eventId);
-      accepted += 1;
+      remembered.push(eventId);
+      tally.accepted += 1;
       records.push(out.record);
       for (const f of out.findings) {
         findings.push(f);
-        stats.noteFinding(f.ruleId, f.customerToken);
+        tally.findings.push(f);
       }
       for (const change of out.issueChanges) {
         issueChanges.push(change);
         if (change.change === 'opened') {
-          stats.issuesOpened += 1;
-          if (change.issue.deadlineProvisional) stats.provisionalDeadlines += 1;
-        } else if (change.change === 'updated') stats.issuesUpdated += 1;
-        else if (change.change === 'resolved') stats.issuesResolved += 1;
-        else stats.issuesWithdrawn += 1;
+          tally.issues.opened += 1;
+          if (change.issue.deadlineProvisional) tally.issues.provisional += 1;
+        } else tally.issues[change.change] += 1;
       }
     }
-    stats.accepted += accepted;
 
     for (const r of rejected) {
-      stats.noteDeadLetter(r.deadLetter.reasonCode);
+      tally.deadLetterCodes.push(r.deadLetter.reasonCode);
       logger.warn(
         { deadLetter: r.deadLetter.deadLetterId, at: formatCoordinates(r.deadLetter.coordinates), reasonCode: r.deadLetter.reasonCode },
         `dead-lettered: ${r.deadLetter.reason}`,
@@ -262,30 +327,31 @@ export class QualityPipeline {
     // archived, published and stored once: its id comes from its coordinates.
     const storedDeadLetters =
       this.#checkStored && rejected.length > 0
-        ? await this.#deps.store.storedDeadLetterIds(rejected.map((r) => r.deadLetter.deadLetterId))
+        ? await this.#store(batch, 'looking up stored dead letters', () => store.storedDeadLetterIds(rejected.map((r) => r.deadLetter.deadLetterId)))
         : new Set<string>();
     const fresh = storedDeadLetters.size === 0 ? rejected : rejected.filter((r) => !storedDeadLetters.has(r.deadLetter.deadLetterId));
-    return { now, accepted, records, findings, issueChanges, rejected: fresh, deadLetterReasons: rejected.map((r) => r.deadLetter.reasonCode) };
+    return { now, records, findings, issueChanges, rejected: fresh, tally, remembered };
   }
 
-  async #commit(batch: SourceBatch, { now, accepted, records, findings, issueChanges, rejected, deadLetterReasons }: PreparedBatch): Promise<void> {
-    const { logger } = this.#deps;
+  async #commit(batch: SourceBatch, { now, records, findings, issueChanges, rejected, tally }: PreparedBatch): Promise<void> {
+    const { logger, retry, store } = this.#deps;
     // The original bytes first: if the store write fails, the batch is retried and nothing is lost.
     await this.#deps.deadLetters.append(rejected);
     // Published before stored: events and dead letters found in the store are skipped when read
     // again, so whatever is stored must have been published already. A crash in between
     // publishes again (at-least-once; consumers de-duplicate on ids), never not at all.
-    await this.#deps.publish?.(batch, { issueChanges, deadLetters: rejected });
-    await this.#deps.store.write(
-      batch,
-      { records, findings, issueChanges, deadLetters: rejected.map((r) => r.deadLetter) },
-      now,
-    );
+    const publish = this.#deps.publish;
+    if (publish) await retry.run('topics', 'publishing dead letters and issue changes', () => publish(batch, { issueChanges, deadLetters: rejected }), this.#signals(batch));
+    // One attempt id for every try of this write, so the batch log sees one attempt, finished or not.
+    const options = { attempt: randomUUID(), ...(batch.signal ? { signal: batch.signal } : {}) };
+    const out = { records, findings, issueChanges, deadLetters: rejected.map((r) => r.deadLetter) };
+    await this.#store(batch, 'writing a batch', () => store.write(batch, out, now, options));
+    this.#deps.stats.add(tally);
     this.#deps.metrics?.recordBatch({
-      consumed: batch.messages.length,
-      accepted,
-      duplicates: accepted - records.length,
-      deadLetterReasons,
+      consumed: tally.read,
+      accepted: tally.accepted,
+      duplicates: tally.duplicates,
+      deadLetterReasons: tally.deadLetterCodes,
       findingRuleIds: findings.map((f) => f.ruleId),
       openedIssueQueues: issueChanges.filter((c) => c.change === 'opened').map((c) => c.issue.queue),
     });

@@ -18,6 +18,8 @@ import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
 import { SlaClock, type SlaClockDeps } from './sla-clock.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
+import { Health, type Readiness } from './health.ts';
+import { DEFAULT_RETRY_POLICY, OutageRetry } from './outage-retry.ts';
 import { QualityPipeline, type QualityPipelineDeps } from './quality-pipeline.ts';
 import { RunStats } from './run-stats.ts';
 import type { Source } from './source.ts';
@@ -100,8 +102,15 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
   const clock = hooks.now ?? Date.now;
   const client = createStoreClient(config.store);
   const deadLetters = await DeadLetterArchive.open(config.deadLetterDir);
-  // Readiness (/readyz): the store is migrated and the source is consuming (first batch or said so).
-  const readiness = { migrated: false, consuming: false, stopped: false };
+  // Readiness (/readyz): the store is migrated, the source is consuming (first batch or said so),
+  // no dependency is down, and no stop was requested; else 503 with the reasons.
+  const health = new Health();
+  health.set('starting', 'starting: the store is not migrated yet');
+  health.set('consuming', 'not consuming yet');
+  const readiness = (): Readiness => {
+    if (health.has('consuming') && isConsuming(source)) health.clear('consuming');
+    return health.readiness();
+  };
   const metricsPort = hooks.metricsServer?.port ?? config.metricsPort;
   const metricsWanted = hooks.metricsServer?.port !== undefined || config.metricsPort > 0;
   const metrics = hooks.metrics ?? (metricsWanted ? new PipelineMetrics() : undefined);
@@ -113,13 +122,31 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
         port: metricsPort,
         ...(hooks.metricsServer?.host ? { host: hooks.metricsServer.host } : {}),
         metrics,
-        readiness: () => readiness.migrated && !readiness.stopped && (readiness.consuming || isConsuming(source)),
+        readiness,
       });
       logger.info({ metrics: `${metricsServer.url}/metrics` }, 'metrics endpoint listening');
       hooks.metricsServer?.onListening?.(metricsServer);
     }
-    const applied = await migrate(client, config.database);
-    readiness.migrated = true;
+    const stopSignal = hooks.signal ?? new AbortController().signal;
+    // A store or broker that is down, at start or later, is waited for, not given up on.
+    const retry = new OutageRetry({
+      policy: { ...DEFAULT_RETRY_POLICY, budgetMs: config.storeRetryMs },
+      logger,
+      health,
+      now: clock,
+      onOutage: (dependency) => {
+        metrics?.setDependencyUp(dependency, false);
+        source.pause?.();
+      },
+      onRecovered: (dependency) => {
+        metrics?.setDependencyUp(dependency, true);
+        if (!retry.isDown('store') && !retry.isDown('topics')) source.resume?.();
+      },
+      onRetry: (dependency) => metrics?.countRetry(dependency),
+    });
+    const withStore = <T>(what: string, call: () => Promise<T>) => retry.run('store', what, call, { stop: stopSignal });
+    const applied = await withStore('migrating the store', () => migrate(client, config.database));
+    health.clear('starting');
     const failpoint = failpointFromEnv();
     const store = new AnalyticsStore(client, config.database, config.storeConcurrency, failpoint);
     const issueState = new InMemoryIssueStateStore();
@@ -127,12 +154,12 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     // (a consumer group) takes each partition over as its batches arrive (QualityPipeline).
     const exclusive = source.ownership === 'exclusive';
     if (exclusive) {
-      const repaired = await store.repairInterruptedBatches('all');
+      const repaired = await withStore('repairing an interrupted batch', () => store.repairInterruptedBatches('all'));
       if (repaired > 0) logger.warn({ repair: store.lastRepair }, 'removed a batch an interrupted run left half-written; its events are processed again');
-      for (const issue of await store.openIssues()) issueState.put(issue);
+      for (const issue of await withStore('loading open issues', () => store.openIssues())) issueState.put(issue);
     }
     // Only this process's own run can skip the lookup, and only on a store that started empty.
-    const checkStored = !exclusive || (await store.hasStoredInput());
+    const checkStored = !exclusive || (await withStore('looking for stored input', () => store.hasStoredInput()));
     logger.info(
       {
         store: describeStoreTarget(config.store),
@@ -161,6 +188,8 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       logger,
       checkStoredEventIds: checkStored,
       failpoint,
+      retry,
+      stopSignal,
       now: isoClock(clock),
       ...(metrics ? { metrics } : {}),
       ...(hooks.publish ? { publish: hooks.publish } : {}),
@@ -177,16 +206,17 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);
     await source.run(
       async (batch) => {
-        readiness.consuming = true;
+        health.clear('consuming');
         await pipeline.handle(batch);
         hooks.onBatch?.(stats);
       },
-      hooks.signal ?? new AbortController().signal,
+      stopSignal,
+      { retry: (what, call, signal) => retry.run('topics', what, call, { fence: signal, stop: stopSignal }) },
     );
-    readiness.stopped = true;
+    health.set('stopped', 'stopping: the source has ended');
     await stopClock();
     // One last look, so a run that ends reports the notices as of its end.
-    if (leads()) await slaClock.sweep();
+    if (leads()) await withStore('the final SLA sweep', () => slaClock.sweep());
 
     const report: RunReport = {
       events: stats.read,
@@ -202,7 +232,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
         updated: stats.issuesUpdated,
         resolved: stats.issuesResolved,
         withdrawn: stats.issuesWithdrawn,
-        open: await store.openIssueCount(),
+        open: await withStore('counting open issues', () => store.openIssueCount()),
       },
       provisionalDeadlines: stats.provisionalDeadlines,
       slaNotices: { ...slaClock.raised },

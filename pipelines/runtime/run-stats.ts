@@ -1,6 +1,16 @@
 // Counters for one run: what the report and the progress display show. Distinct customers per rule
 // are kept as token sets because the report promises distinct customers, not finding counts.
 
+/** What one durably written batch adds to the run's counters. */
+export interface BatchTally {
+  read: number;
+  accepted: number;
+  duplicates: number;
+  readonly deadLetterCodes: string[];
+  readonly findings: { readonly ruleId: string; readonly customerToken: string }[];
+  readonly issues: { opened: number; provisional: number; updated: number; resolved: number; withdrawn: number };
+}
+
 export class RunStats {
   read = 0;
   accepted = 0;
@@ -18,6 +28,23 @@ export class RunStats {
 
   constructor(ruleIds: readonly string[]) {
     for (const id of ruleIds) this.#customersByRule.set(id, new Set());
+  }
+
+  /**
+   * Counts a batch once it is durable: a batch abandoned on the way (its scope moved) is counted
+   * by whoever writes it, so every message read is counted exactly once where it took effect.
+   */
+  add(tally: BatchTally): void {
+    this.read += tally.read;
+    this.accepted += tally.accepted;
+    this.duplicates += tally.duplicates;
+    for (const code of tally.deadLetterCodes) this.noteDeadLetter(code);
+    for (const f of tally.findings) this.noteFinding(f.ruleId, f.customerToken);
+    this.issuesOpened += tally.issues.opened;
+    this.provisionalDeadlines += tally.issues.provisional;
+    this.issuesUpdated += tally.issues.updated;
+    this.issuesResolved += tally.issues.resolved;
+    this.issuesWithdrawn += tally.issues.withdrawn;
   }
 
   noteFinding(ruleId: string, customerToken: string): void {

@@ -23,6 +23,17 @@ export class ScopeTenures {
     return before ? [...before] : [];
   }
 
+  /**
+   * Ends the tenure early (a batch of the scope was abandoned): the scope's next batch starts a
+   * new one. Returns the customers whose state was loaded, which the caller must forget.
+   */
+  end(scope: string): readonly string[] {
+    this.#tenure.delete(scope);
+    const before = this.#customers.get(scope);
+    this.#customers.delete(scope);
+    return before ? [...before] : [];
+  }
+
   /** The customers (tokens) whose state has not been loaded in this tenure; marks them loaded. */
   claimUnloaded(scope: string, customerTokens: Iterable<string>): string[] {
     let loaded = this.#customers.get(scope);

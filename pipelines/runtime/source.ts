@@ -31,9 +31,21 @@ export interface SourceBatch {
    */
   readonly id: string;
   readonly messages: readonly RawMessage[];
+  /**
+   * Aborted when this process may no longer write the batch: it lost the scope (a rebalance) or
+   * was asked to stop while the batch waited on an outage. The handler then abandons the batch
+   * uncommitted and rejects with the signal's reason; whoever reads the scope next reads it again.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export type BatchHandler = (batch: SourceBatch) => Promise<void>;
+
+/** What the runtime lends a source for its own calls to outside systems (offset commits). */
+export interface SourceContext {
+  /** Retries `call` while it fails with a retriable error, within the run's budget (outage-retry.ts). */
+  readonly retry: <T>(what: string, call: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
+}
 
 /**
  * `exclusive`: this process is the store's only writer for the whole run (a file, stdin), so
@@ -55,7 +67,14 @@ export interface Source {
    * one resolved (handlers process batches in call order), but commits a position only when every
    * batch up to it has resolved.
    */
-  run(handle: BatchHandler, signal: AbortSignal): Promise<void>;
+  run(handle: BatchHandler, signal: AbortSignal, context?: SourceContext): Promise<void>;
+  /**
+   * Stops fetching while a dependency is down, so that memory stays bounded; `resume` after it
+   * is back. Batches already handed over stay in flight. Absent: the source has nothing to pause
+   * (a file is read only as fast as batches are handled).
+   */
+  pause?(): void;
+  resume?(): void;
 }
 
 export function formatCoordinates(c: Coordinates): string {

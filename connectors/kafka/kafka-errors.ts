@@ -1,0 +1,42 @@
+// Whether a failed call to the brokers may succeed if made again. kafkajs retries each request a
+// few times itself and then gives up with KafkaJSNumberOfRetriesExceeded, which it flags as not
+// retriable; but a broker that restarts takes longer than those few tries, and kafkajs's own
+// consumer restarts on exactly that error. So: retriable when kafkajs says so, or when it only ran
+// out of tries on an error it would have retried.
+import { PublishError } from '../../pipelines/errors.ts';
+
+interface KafkaJsLike {
+  readonly name?: string;
+  readonly type?: string;
+  readonly retriable?: boolean;
+  readonly cause?: unknown;
+}
+
+function rootCause(error: unknown): KafkaJsLike {
+  let current = error as KafkaJsLike;
+  for (let depth = 0; depth < 10 && current?.cause; depth++) current = current.cause as KafkaJsLike;
+  return current ?? {};
+}
+
+export function isTransientKafkaFailure(error: unknown): boolean {
+  const e = (error ?? {}) as KafkaJsLike;
+  if (e.name === 'KafkaJSNumberOfRetriesExceeded') return rootCause(e).retriable !== false;
+  return e.retriable === true;
+}
+
+/** A short label for logs and /readyz: the kafkajs error name and protocol type, no message. */
+export function kafkaFailureLabel(error: unknown): string {
+  const root = rootCause(error);
+  const outer = (error ?? {}) as KafkaJsLike;
+  return [outer.name, root !== outer ? root.name : undefined, root.type].filter(Boolean).join(' ') || 'Error';
+}
+
+/** Runs a call to the brokers; its failure becomes a PublishError carrying the retriable flag. */
+export async function brokerCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    if ((cause as KafkaJsLike).type !== undefined && !isTransientKafkaFailure(cause)) throw cause; // a protocol answer such as REBALANCE_IN_PROGRESS: the caller's to handle
+    throw new PublishError('PUBLISH_FAILED', `${what} failed: ${kafkaFailureLabel(cause)}`, { cause, retriable: isTransientKafkaFailure(cause) });
+  }
+}
