@@ -1,7 +1,6 @@
 // Runs the real `verity` CLI in a child process, as a user would: to completion (`verity`), or
 // long-running (`spawnVerity`, e.g. `verity run` on Kafka or `verity store serve`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,14 +80,14 @@ export async function serveStore(dataDir: string): Promise<{ url: string; child:
   };
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+/**
+ * The metrics endpoint of a `verity run --metrics-port auto` child, e.g. http://127.0.0.1:40123,
+ * read from its log once it listens: the child binds the port itself, so no other process can take
+ * it between choosing and binding. Needs the default log level (info).
+ */
+export async function metricsUrlOf(child: Child, timeoutMs = 60_000): Promise<string> {
+  await child.waitFor('metrics endpoint listening', timeoutMs);
+  const url = /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(child.stderr)?.[1];
+  if (!url) throw new Error(`no metrics URL in:\n${child.stderr.slice(-3000)}`);
+  return url;
 }
