@@ -19,6 +19,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { VerityError } from '../../pipelines/errors.ts';
+import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
 import type { BatchHandler, RawMessage, Source } from '../../pipelines/runtime/source.ts';
 
 export interface KafkaSourceOptions {
@@ -40,6 +41,8 @@ export interface KafkaSourceOptions {
   readonly onPartitionRevoked?: (topic: string, partition: number) => void;
   /** How often lag (and, with `once`, the group's progress) is read from the broker. Default 5 s; 1 s with `once`. */
   readonly progressPollMs?: number;
+  /** Crash tests only (see failpoints.ts): dies on purpose just before or after a commit. */
+  readonly failpoint?: Failpoint;
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -193,7 +196,9 @@ export class KafkaSource implements Source {
             });
           }
           resolveOffset(last.offset);
+          this.#o.failpoint?.('batch.before-commit');
           await commit(topic, partition, last, batch.highWatermark);
+          this.#o.failpoint?.('batch.after-commit');
         } catch (error) {
           // kafkajs rejoins the group when eachBatch throws a rebalance error; not a failure.
           if (error instanceof RebalanceDuringCommit) throw error.cause;

@@ -11,15 +11,22 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function verity(args: readonly string[], env: NodeJS.ProcessEnv = {}, stdin?: string): CliResult {
+/**
+ * Runs `verity` to completion. It blocks the test worker, so vitest's own timeout cannot end it:
+ * after `timeoutMs` the child is killed and the result says so (status null), never a hung run.
+ */
+export function verity(args: readonly string[], env: NodeJS.ProcessEnv = {}, stdin?: string, timeoutMs = 300_000): CliResult {
   const result = spawnSync(process.execPath, ['bin/verity.mjs', ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 64 * 1024 * 1024,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
     ...(stdin === undefined ? {} : { input: stdin }),
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  const killed = result.error && (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `\n[verity ${args[0]} killed after ${timeoutMs} ms]` : '';
+  return { status: result.status, stdout: result.stdout, stderr: `${result.stderr}${killed}` };
 }
 
 export interface Child {
@@ -78,6 +85,25 @@ export async function serveStore(dataDir: string): Promise<{ url: string; child:
       if (exit.code !== 0) throw new Error(`verity store serve exited with ${exit.code ?? exit.signal}:\n${child.stderr.slice(-3000)}`);
     },
   };
+}
+
+/**
+ * Waits for a spawned child to exit, at most `timeoutMs`; past that it is killed and the wait fails
+ * saying what it was waiting for and how the child's log ends.
+ */
+export async function exitOf(child: Child, timeoutMs: number, waitingFor: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.process.kill('SIGKILL');
+      reject(new Error(`no exit within ${timeoutMs} ms (waiting for: ${waitingFor}); the log ends:\n${child.stderr.slice(-3000)}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([child.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
