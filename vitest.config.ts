@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // One real Kafka broker per run, only when a selected test file uses Kafka (see the file).
     globalSetup: ['tests/support/global-setup.ts'],
+    // Lists skipped tests with their reasons at the end; in CI mode fails on an undocumented skip.
+    reporters: ['default', './tests/support/skip-reporter.ts'],
   },
 });

@@ -10,6 +10,7 @@ import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
 import { sha256Hex } from '../../pipelines/quality/hash.ts';
 import type { DeadLetter, Finding, IssueChange, IssueState, RecordRow } from '../../pipelines/quality/model.ts';
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
+import type { SlaStore } from '../../pipelines/runtime/sla-clock.ts';
 import { formatCoordinates } from '../../pipelines/runtime/source.ts';
 import { camelCase, fromColumns } from './columns.ts';
 import { assertDatabaseName } from './migrations.ts';
@@ -78,7 +79,7 @@ function issueEventRow(c: IssueChange, recordedAt: string): Record<string, unkno
   };
 }
 
-export class AnalyticsStore {
+export class AnalyticsStore implements SlaStore {
   readonly #client: ClickHouseClient;
   readonly #db: string;
   readonly #limit: ReturnType<typeof pLimit>;

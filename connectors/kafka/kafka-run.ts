@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import type { RunConfig, KafkaRunConfig } from '../../pipelines/config/run-config.ts';
+import { failpointFromEnv } from '../../pipelines/runtime/failpoints.ts';
 import { createKafka, ensureTopics } from './kafka-client.ts';
 import { KafkaSource } from './kafka-source.ts';
 import { TopicPublisher } from './topic-publisher.ts';
@@ -35,6 +36,7 @@ export async function openKafkaRun(config: RunConfig, kafkaConfig: KafkaRunConfi
     partitionsConcurrency: kafkaConfig.partitionsConcurrency,
     once: config.once,
     logger,
+    failpoint: failpointFromEnv(),
     ...(options.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}),
     ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     ...(options.onLag ? { onLag: options.onLag } : {}),

@@ -28,6 +28,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { describeCause, ScopeLostError, VerityError } from '../../pipelines/errors.ts';
+import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
 import type { BatchHandler, RawMessage, Source, SourceContext } from '../../pipelines/runtime/source.ts';
 import { brokerCall } from './kafka-errors.ts';
 
@@ -50,6 +51,8 @@ export interface KafkaSourceOptions {
   readonly onPartitionRevoked?: (topic: string, partition: number) => void;
   /** How often lag (and, with `once`, the group's progress) is read from the broker. Default 5 s; 1 s with `once`. */
   readonly progressPollMs?: number;
+  /** Crash tests only (see failpoints.ts): dies on purpose just before or after a commit. */
+  readonly failpoint?: Failpoint;
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -234,7 +237,9 @@ export class KafkaSource implements Source {
             });
           }
           resolveOffset(last.offset);
+          this.#o.failpoint?.('batch.before-commit');
           await commit(topic, partition, last, batch.highWatermark, membership.signal);
+          this.#o.failpoint?.('batch.after-commit');
         } catch (error) {
           // kafkajs rejoins the group when eachBatch throws a rebalance error; not a failure.
           if (error instanceof RebalanceDuringCommit) throw error.cause;

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { addWorkingDays, computeDeadline, shanghaiDate } from './deadlines.ts';
-import { prcCalendar } from './prc-calendar.ts';
+import { CalendarData, createWorkingDayCalendar, prcCalendar } from './prc-calendar.ts';
+
+// Published up to 2026 only, whatever chinese-days ships later: counts into 2027 are guesses here.
+const UP_TO_2026 = createWorkingDayCalendar(
+  CalendarData.parse({ holidays: { '2026-01-01': 'New Year', '2026-10-01': 'National Day' }, workdays: {} }),
+);
 
 describe('shanghaiDate', () => {
   it('takes the calendar date in UTC+8, whatever offset the instant is written in', () => {
@@ -54,8 +59,9 @@ describe('addWorkingDays', () => {
   });
 
   it('is provisional once the count runs into an unpublished year', () => {
-    // 2027-01-01 counts as a plain Friday here; the 2027 schedule is not in the data yet.
-    expect(addWorkingDays('2026-12-30', 3, prcCalendar)).toEqual({ date: '2027-01-04', provisional: true });
+    // 2027-01-01 counts as a plain Friday: the 2027 schedule is not in that data.
+    expect(addWorkingDays('2026-12-30', 3, UP_TO_2026)).toEqual({ date: '2027-01-04', provisional: true });
+    expect(addWorkingDays('2026-12-01', 3, UP_TO_2026)).toEqual({ date: '2026-12-04', provisional: false });
   });
 
   it('rejects negative or fractional counts', () => {
@@ -148,7 +154,7 @@ describe('computeDeadline', () => {
   });
 
   it('is provisional when any working-day candidate is, even if another wins', () => {
-    const deadline = computeDeadline([{ workingDays: 20 }, { calendarDays: 1 }], { occurredAt: '2026-12-20T10:00:00+08:00' }, prcCalendar);
+    const deadline = computeDeadline([{ workingDays: 20 }, { calendarDays: 1 }], { occurredAt: '2026-12-20T10:00:00+08:00' }, UP_TO_2026);
     expect(deadline?.basis).toBe('calendar-days:1');
     expect(deadline?.provisional).toBe(true);
   });

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { skipWhen } from '../../tests/support/skips.ts';
 import { ConfigError, decodeTokenKey, loadTokenKey } from './token-key.ts';
 
 const posix = process.platform !== 'win32';
@@ -75,7 +76,7 @@ describe('loadTokenKey with a key file', () => {
     for (const key of keys) expect(key).toEqual(await loadTokenKey({ keyFile }));
   });
 
-  it.runIf(posix)('refuses a key file group or others can read', async () => {
+  it('refuses a key file group or others can read', skipWhen(!posix, 'file modes are POSIX-only'), async () => {
     const keyFile = join(dir, 'token.key');
     await loadTokenKey({ keyFile });
     await chmod(keyFile, 0o644);

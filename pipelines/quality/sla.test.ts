@@ -14,6 +14,8 @@ describe('dueSoonBy', () => {
     expect(dueSoonBy('2026-09-30T03:00:00Z', prcCalendar)).toBe('2026-10-08');
     // Friday 2026-02-13 → the 调休 Saturday 2026-02-14 is a working day.
     expect(dueSoonBy('2026-02-13T03:00:00Z', prcCalendar)).toBe('2026-02-14');
+    // Friday 2026-10-09 → Saturday 2026-10-10, worked after National Day.
+    expect(dueSoonBy('2026-10-09T03:00:00Z', prcCalendar)).toBe('2026-10-10');
   });
 });
 
@@ -21,6 +23,9 @@ describe('slaNoticeKind', () => {
   const now = '2026-09-30T03:00:00Z'; // Wednesday 11:00 in Shanghai, before National Day
   it('is breached once the due time has passed', () => {
     expect(slaNoticeKind(open('2026-09-29'), now, prcCalendar)).toBe('breached');
+    // The due time itself is still in time; the next millisecond is not.
+    expect(slaNoticeKind(open('2026-09-30'), '2026-09-30T15:59:59.999Z', prcCalendar)).toBe('due-soon');
+    expect(slaNoticeKind(open('2026-09-30'), '2026-09-30T16:00:00.000Z', prcCalendar)).toBe('breached');
   });
   it('is due soon on the due day itself and when the due date is the next working day', () => {
     expect(slaNoticeKind(open('2026-09-30'), now, prcCalendar)).toBe('due-soon');

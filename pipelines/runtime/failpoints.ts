@@ -6,12 +6,17 @@
 //   VERITY_FAILPOINT=store.write.before-records:3         SIGKILL on the 3rd pass through that point
 //   VERITY_FAILPOINT=event.process:5:throw                throw a FailpointError on the 5th pass
 //   VERITY_FAILPOINT=event.process:5+:throw               … on the 5th pass and every later one
+//
+// The points: `store.write.before-records` (a batch half-written: everything but its records),
+// `event.process` (inside one event's processing), `batch.before-commit` (a Kafka batch written
+// and published, its offset not committed), `batch.after-commit` (the offset committed: the crash
+// test's "k batches done").
 
 import { ConfigError } from '../errors.ts';
 
 export const FAILPOINT_ENV = 'VERITY_FAILPOINT';
 
-export const FAILPOINT_NAMES = ['store.write.before-records', 'event.process'] as const;
+export const FAILPOINT_NAMES = ['store.write.before-records', 'event.process', 'batch.before-commit', 'batch.after-commit'] as const;
 export type FailpointName = (typeof FAILPOINT_NAMES)[number];
 
 export type Failpoint = (name: FailpointName) => void;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFileSource } from '../../connectors/file/file-source.ts';
 import { resolveRunConfig } from '../config/run-config.ts';
-import { freePort, PROJECT_ROOT, verity } from '../../tests/e2e/support.ts';
+import { PROJECT_ROOT, verity } from '../../tests/e2e/support.ts';
 import { createLogger } from './logger.ts';
 import { METRIC_NAMES } from './metrics.ts';
 import type { MetricsServer } from './metrics-server.ts';
@@ -93,15 +93,15 @@ describe('runJob with the metrics endpoint', () => {
 
   // A named pipe keeps the input open, so the run is still consuming while the test scrapes it.
   // (Not stdin: the embedded chDB engine refuses inserts while the process's stdin carries data.)
-  it('verity run --metrics-port serves the endpoint while the run consumes its input', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
+  it('verity run --metrics-port auto serves the endpoint on a port of its own while the run consumes its input', async () => {
+    // The run binds a free port itself and logs its URL: nothing can take the port in between.
+    let base = '';
     const lines = readFileSync(stream, 'utf8').split('\n').filter((l) => l !== '');
     const fifo = join(dir, 'live.jsonl');
     execFileSync('mkfifo', [fifo]);
     const child = spawn(
       process.execPath,
-      ['bin/verity.mjs', 'run', '--input', fifo, '--data-dir', join(dir, 'data3'), '--batch-size', '50', '--metrics-port', String(port), '--no-progress'],
+      ['bin/verity.mjs', 'run', '--input', fifo, '--data-dir', join(dir, 'data3'), '--batch-size', '50', '--metrics-port', 'auto', '--no-progress'],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -117,7 +117,8 @@ describe('runJob with the metrics endpoint', () => {
       const deadline = Date.now() + 45_000;
       let consumed = 0;
       while (Date.now() < deadline) {
-        const text = await fetch(`${base}/metrics`).then((r) => r.text(), () => '');
+        base ||= /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(stderr)?.[1] ?? '';
+        const text = base ? await fetch(`${base}/metrics`).then((r) => r.text(), () => '') : '';
         consumed = sampleSum(text, METRIC_NAMES.consumed);
         if (consumed > 0) break;
         await new Promise((r) => setTimeout(r, 100));
@@ -132,7 +133,7 @@ describe('runJob with the metrics endpoint', () => {
       input.destroy();
       child.kill();
     }
-    expect(stderr).toContain(`"metrics":"${base}/metrics"`);
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
     expect((JSON.parse(stdout) as { events: number }).events).toBe(lines.length);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });

@@ -16,6 +16,7 @@ import { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.
 import type { Logger } from './logger.ts';
 import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
+import { systemClock } from './clock.ts';
 import { SlaClock, type SlaClockDeps } from './sla-clock.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { Health, type Readiness } from './health.ts';
@@ -200,7 +201,8 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       store,
       calendar: prcCalendar,
       logger,
-      now: () => new Date(clock()).toISOString(),
+      // The pinned clock (hooks.now) for the time, real timers for the sweeps.
+      clock: { ...systemClock, now: () => new Date(clock()).toISOString() },
       ...(hooks.publishNotices ? { publish: hooks.publishNotices } : {}),
     });
     if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);

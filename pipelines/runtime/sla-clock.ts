@@ -5,16 +5,33 @@
 //
 // A notice is published before it is stored: a crash in between publishes it again on the next
 // sweep (consumers de-duplicate on the issue event id), rather than never.
+//
+// Its store and its clock are interfaces so that it can be tested on a real store with fixed
+// instants: the analytics store implements SlaStore, and run-job passes the system clock.
 import type { Logger } from 'pino';
-import type { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
+import type { CalendarDate } from '../calendar/calendar-date.ts';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
+import type { IssueState } from '../quality/model.ts';
 import { dueSoonBy, slaNoticeKind, type SlaNotice } from '../quality/sla.ts';
+import type { Clock } from './clock.ts';
+
+/** Where the clock finds open issues and remembers which notices it has raised. */
+export interface SlaStore {
+  /**
+   * Open issues past their due time at `nowMs` or due by `dueSoonBy`, except those that already
+   * had their `breached` notice (nothing more can happen to them).
+   */
+  slaCandidates(nowMs: number, dueSoonBy: CalendarDate): Promise<readonly IssueState[]>;
+  /** The notices these issues have had, as `issueId/kind`. */
+  slaNoticesOf(issueIds: readonly string[]): Promise<ReadonlySet<string>>;
+  writeSlaNotices(notices: readonly SlaNotice[]): Promise<void>;
+}
 
 export interface SlaClockDeps {
-  readonly store: AnalyticsStore;
+  readonly store: SlaStore;
   readonly calendar: WorkingDayCalendar;
   readonly logger: Logger;
-  readonly now: () => string;
+  readonly clock: Clock;
   /** Sends the notices to other systems (the Kafka issue topic); before they are stored. */
   readonly publish?: (notices: readonly SlaNotice[]) => Promise<void>;
 }
@@ -38,7 +55,7 @@ export class SlaClock {
 
   async #sweep(): Promise<readonly SlaNotice[]> {
     const { store, calendar, logger } = this.#deps;
-    const now = this.#deps.now();
+    const now = this.#deps.clock.now();
     const candidates = await store.slaCandidates(Date.parse(now), dueSoonBy(now, calendar));
     const had = await store.slaNoticesOf(candidates.map((i) => i.issueId));
     const notices: SlaNotice[] = [];
@@ -62,13 +79,12 @@ export class SlaClock {
    * again at the next tick: notices are late, never lost.
    */
   every(intervalMs: number, active: () => boolean): () => Promise<void> {
-    const timer = setInterval(() => {
+    const cancel = this.#deps.clock.every(intervalMs, () => {
       if (!active()) return;
-      this.sweep().catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'SLA clock sweep failed; trying again at the next tick'));
-    }, intervalMs);
-    timer.unref();
+      return this.sweep().catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'SLA clock sweep failed; trying again at the next tick'));
+    });
     return async () => {
-      clearInterval(timer);
+      cancel();
       await this.#running.catch(() => undefined);
     };
   }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
+import { skipWhen } from '../support/skips.ts';
 import { PROJECT_ROOT, verity } from './support.ts';
 
 /** The first `node` on PATH: what `npx verity` and the npm scripts start with (Node 20 here). */
@@ -71,9 +72,9 @@ describe('stopping verity run with a signal', () => {
   const generated = verity(['generate', '--customers', '40', '--seed', '3', '--out', stream]);
   const lines = readFileSync(stream, 'utf8').trim().split('\n');
 
-  it.skipIf(pathNodeVersion === '')(
+  it(
     `SIGTERM to the pid started with the PATH node (${pathNodeVersion || 'none'}) stops the real process gracefully`,
-    { timeout: 90_000 },
+    { timeout: 90_000, ...skipWhen(pathNodeVersion === '', 'no node on PATH') },
     async () => {
       expect(generated.status, generated.stderr).toBe(0);
       const run = startRun('node', lines);

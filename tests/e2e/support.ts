@@ -1,7 +1,6 @@
 // Runs the real `verity` CLI in a child process, as a user would: to completion (`verity`), or
 // long-running (`spawnVerity`, e.g. `verity run` on Kafka or `verity store serve`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,15 +11,22 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function verity(args: readonly string[], env: NodeJS.ProcessEnv = {}, stdin?: string): CliResult {
+/**
+ * Runs `verity` to completion. It blocks the test worker, so vitest's own timeout cannot end it:
+ * after `timeoutMs` the child is killed and the result says so (status null), never a hung run.
+ */
+export function verity(args: readonly string[], env: NodeJS.ProcessEnv = {}, stdin?: string, timeoutMs = 300_000): CliResult {
   const result = spawnSync(process.execPath, ['bin/verity.mjs', ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 64 * 1024 * 1024,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
     ...(stdin === undefined ? {} : { input: stdin }),
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  const killed = result.error && (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `\n[verity ${args[0]} killed after ${timeoutMs} ms]` : '';
+  return { status: result.status, stdout: result.stdout, stderr: `${result.stderr}${killed}` };
 }
 
 export interface Child {
@@ -81,14 +87,33 @@ export async function serveStore(dataDir: string): Promise<{ url: string; child:
   };
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
+/**
+ * Waits for a spawned child to exit, at most `timeoutMs`; past that it is killed and the wait fails
+ * saying what it was waiting for and how the child's log ends.
+ */
+export async function exitOf(child: Child, timeoutMs: number, waitingFor: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.process.kill('SIGKILL');
+      reject(new Error(`no exit within ${timeoutMs} ms (waiting for: ${waitingFor}); the log ends:\n${child.stderr.slice(-3000)}`));
+    }, timeoutMs);
   });
+  try {
+    return await Promise.race([child.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The metrics endpoint of a `verity run --metrics-port auto` child, e.g. http://127.0.0.1:40123,
+ * read from its log once it listens: the child binds the port itself, so no other process can take
+ * it between choosing and binding. Needs the default log level (info).
+ */
+export async function metricsUrlOf(child: Child, timeoutMs = 60_000): Promise<string> {
+  await child.waitFor('metrics endpoint listening', timeoutMs);
+  const url = /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(child.stderr)?.[1];
+  if (!url) throw new Error(`no metrics URL in:\n${child.stderr.slice(-3000)}`);
+  return url;
 }

@@ -10,7 +10,7 @@ import type { GroundTruth } from '../../pipelines/generate/index.ts';
 import { FAILPOINT_ENV } from '../../pipelines/runtime/failpoints.ts';
 import { METRIC_NAMES } from '../../pipelines/runtime/metrics.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
-import { freePort, serveStore, spawnVerity, verity } from '../e2e/support.ts';
+import { metricsUrlOf, serveStore, spawnVerity, verity } from '../e2e/support.ts';
 import { createTopic, describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
 import { dumpStore, kafkaRunArgs, expectSameTables, waitForGroupCaughtUp } from './support.ts';
 
@@ -53,11 +53,11 @@ describeKafka('two verity run processes in one consumer group', () => {
     // dies between the inserts of its 4th batch, leaving that batch half-written.
     const doomed = spawnVerity(runArgs(join(dir, 'a'), group, store), { ...ENV, [FAILPOINT_ENV]: 'store.write.before-records:4' });
     await doomed.waitFor('kafka consumer started', 120_000);
-    const metricsPort = await freePort();
     const survivor = spawnVerity(
-      runArgs(join(dir, 'b'), group, [...store, '--report', join(dir, 'survivor-report.json'), '--metrics-port', String(metricsPort)]),
+      runArgs(join(dir, 'b'), group, [...store, '--report', join(dir, 'survivor-report.json'), '--metrics-port', 'auto']),
       ENV,
     );
+    const endpoint = await metricsUrlOf(survivor);
     await survivor.waitFor('kafka consumer started', 120_000);
     await expect.poll(() => [...doomed.stderr.matchAll(STARTED)].length, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
     const split = /"assignment":(\{[^}]*\})/.exec(survivor.stderr)?.[1];
@@ -72,7 +72,6 @@ describeKafka('two verity run processes in one consumer group', () => {
     await waitForGroupCaughtUp(brokers, group, [topics.customers, topics.agents]);
     // The survivor's endpoint: ready, and a lag series for each of the 2 × 6 partitions it now
     // holds, polled from the broker down to zero.
-    const endpoint = `http://127.0.0.1:${metricsPort}`;
     expect((await fetch(`${endpoint}/readyz`)).status).toBe(200);
     await expect
       .poll(async () => {

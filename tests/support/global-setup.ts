@@ -8,8 +8,8 @@
 //   Docker via testcontainers, else a local JVM broker from Maven jars, else none).
 // - Tests get `inject('kafkaBrokers')` (+ 'kafkaUnavailableReason', 'kafkaSource'); use the
 //   helpers in tests/support/kafka/use-kafka.ts.
-// - No broker: the Kafka tests are skipped loudly — unless VERITY_REQUIRE_KAFKA=1 (CI), which makes
-//   this setup throw so the run fails.
+// - No broker: the Kafka tests are skipped loudly — unless VERITY_REQUIRE_KAFKA=1 or CI mode
+//   (VERITY_REQUIRE_ALL=1, CI=true; see skips.ts), which makes this setup throw so the run fails.
 // - The broker is stopped in teardown, also when tests fail; if this process dies instead, the
 //   broker's watchdog stops it within a second.
 // - ClickHouse: only when a selected file uses tests/support/clickhouse/use-clickhouse.ts; tests get
@@ -20,7 +20,7 @@ import type { TestProject } from 'vitest/node';
 import { acquireClickHouse, type AcquiredClickHouse } from './clickhouse/acquire.ts';
 import './clickhouse/context.ts';
 import { acquireKafka } from './kafka/acquire.ts';
-import { kafkaRequired, REQUIRE_KAFKA_ENV } from './kafka/context.ts';
+import { kafkaRequired, kafkaRequiredBy, REQUIRE_KAFKA_ENV } from './kafka/context.ts';
 
 const USES_KAFKA = /use-kafka(?:\.ts)?['"]|inject\(\s*['"]kafka/;
 const USES_CLICKHOUSE = /use-clickhouse(?:\.ts)?['"]|inject\(\s*['"]clickhouse/;
@@ -65,7 +65,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     const banner = loud(`KAFKA UNAVAILABLE: ${kafka.reason}`);
     if (kafkaRequired()) {
       await stopClickHouse();
-      throw new Error(`${REQUIRE_KAFKA_ENV}=1 but ${banner}`);
+      throw new Error(`${kafkaRequiredBy()} but ${banner}`);
     }
     process.stderr.write(`${banner}\nThe Kafka tests will be SKIPPED (set ${REQUIRE_KAFKA_ENV}=1 to fail instead).\n`);
     project.provide('kafkaUnavailableReason', kafka.reason);

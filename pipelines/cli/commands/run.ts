@@ -59,10 +59,14 @@ const SIGNAL_ECHO_MS = 1_000;
 
 /** Shared by `verity run` and `npm start`. */
 export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport; config: RunConfig }> {
-  const { config: configFile, groupId, sessionTimeoutMs, ...rest } = flags;
+  const { config: configFile, groupId, sessionTimeoutMs, metricsPort, ...rest } = flags;
+  // `--metrics-port auto` binds whatever port is free and logs the URL ('metrics endpoint
+  // listening'): whoever starts the process reads it there, so no port is picked in advance for
+  // another process to take first. A flag only: a deployment publishes a known port.
+  const ephemeralMetrics = metricsPort === 'auto';
   // Validated once, with every other setting: flags, env vars and the config file alike.
   const config = await resolveRunConfig({
-    flags: { ...rest, kafkaGroupId: groupId, kafkaSessionTimeoutMs: sessionTimeoutMs, progress: flags.progress },
+    flags: { ...rest, metricsPort: ephemeralMetrics ? undefined : metricsPort, kafkaGroupId: groupId, kafkaSessionTimeoutMs: sessionTimeoutMs, progress: flags.progress },
     env: process.env,
     configFile,
     cwd: process.cwd(),
@@ -106,7 +110,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       source = createFileSource({ input: config.input, batchSize: config.batchSize });
     } else {
       const kafkaConfig = config.kafka!;
-      if (config.metricsPort > 0 || config.metricsHost) metrics = new PipelineMetrics();
+      if (config.metricsPort > 0 || config.metricsHost || ephemeralMetrics) metrics = new PipelineMetrics();
       const lagMetrics = metrics;
       kafkaRun = await openKafkaRun(config, kafkaConfig, logger, {
         partitions: kafkaConfig.topicPartitions,
@@ -123,7 +127,9 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
     const report = await runJob(config, source, logger, {
       onBatch: (stats) => progress.update(stats),
       signal: controller.signal,
-      ...(config.metricsHost ? { metricsServer: { host: config.metricsHost } } : {}),
+      ...(config.metricsHost || ephemeralMetrics
+        ? { metricsServer: { ...(config.metricsHost ? { host: config.metricsHost } : {}), ...(ephemeralMetrics ? { port: 0 } : {}) } }
+        : {}),
       ...(metrics ? { metrics } : {}),
       ...(kafkaRun ? { publish: kafkaRun.publisher.publish, publishNotices: kafkaRun.publisher.publishNotices } : {}),
     });
@@ -154,7 +160,7 @@ export function registerRun(program: Command): void {
     .option('--config <file>', 'YAML config file with the same keys in camelCase')
     .option('--no-progress', 'no live progress line even on a terminal')
     .option('--sla-sweep-seconds <s>', 'how often the SLA clock raises due-soon and breached notices; 0 = only at the end of a run (default: 60)')
-    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port; 0 = off (default: 9464 with Kafka, else 0)')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port; 0 = off; auto = any free port, logged with its URL (default: 9464 with Kafka, else 0)')
     .option('--kafka-brokers <list>', 'consume Kafka: host:port, comma-separated (env VERITY_KAFKA_BROKERS); --input then not needed')
     .option('--kafka-client-id <id>', 'Kafka client id (default: verity)')
     .option('--group-id <id>', 'Kafka consumer group (default: verity-quality)')

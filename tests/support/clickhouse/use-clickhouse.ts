@@ -8,6 +8,7 @@
 // Each test should use its own database (uniqueDatabase), so tests and runs stay independent.
 import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
+import { skipWhen } from '../skips.ts';
 import type { ClickHouseServer } from './acquire.ts';
 
 /** Env var: when '1', a run that needs a ClickHouse server fails instead of skipping those tests. */
@@ -27,7 +28,10 @@ export function useClickHouse(): ClickHouseForTests {
   return { server, reason: server ? '' : reason || 'unknown reason' };
 }
 
-/** `describe` that is skipped, loudly, without a ClickHouse server (fails with VERITY_REQUIRE_CLICKHOUSE=1). */
+/**
+ * `describe` that is skipped, loudly, without a ClickHouse server (fails with
+ * VERITY_REQUIRE_CLICKHOUSE=1). A documented gap: CI mode lets it skip, and says so at the end.
+ */
 export function describeClickHouse(name: string, fn: () => void): void {
   const { server, reason } = useClickHouse();
   if (!server) {
@@ -35,7 +39,7 @@ export function describeClickHouse(name: string, fn: () => void): void {
     if (value === '1' || value === 'true') throw new Error(`${REQUIRE_CLICKHOUSE_ENV}=1 but no ClickHouse server for "${name}": ${reason}`);
     console.warn(`\n!!! SKIPPING ClickHouse-server tests "${name}": ${reason}\n`);
   }
-  describe.skipIf(!server)(name, fn);
+  describe(name, skipWhen(!server, reason, 'clickhouse-server'), fn);
 }
 
 /** A database name no other test or run uses. */

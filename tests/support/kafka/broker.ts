@@ -313,7 +313,12 @@ export async function ensureKafkaJars(
 // Broker
 // ---------------------------------------------------------------------------------------------
 
-/** A port that was free on 127.0.0.1 a moment ago (the kernel picks it). */
+/**
+ * A port that was free on 127.0.0.1 a moment ago (the kernel picks it). Another process may bind
+ * it before the caller does: only for what cannot listen on port 0 itself and report the port it
+ * got (a KRaft broker must know its controller address before it starts), and only with a retry
+ * when the bind fails (see startKafkaBroker).
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
@@ -433,6 +438,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Our broker's port answered for another cluster: another process bound it first. */
+class PortTakenError extends Error {
+  constructor(brokers: readonly string[], foreignClusterId: string) {
+    super(`${brokers.join(',')} is another broker's (cluster ${foreignClusterId}): the port was taken before ours bound it`);
+    this.name = 'PortTakenError';
+  }
+}
+
 /**
  * Waits until the broker answers a metadata request and its group coordinator is up. Calls `failed()` between attempts; a string
  * from it (e.g. "the JVM exited") aborts the wait.
@@ -441,6 +454,7 @@ export async function waitForKafka(
   brokers: string[],
   timeoutMs: number,
   failed: () => string | null = () => null,
+  clusterId?: string,
 ): Promise<void> {
   const kafka = new Kafka({
     clientId: 'verity-readiness-probe',
@@ -459,6 +473,8 @@ export async function waitForKafka(
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
+      // Someone else's broker on a port we lost the race for would answer too: not ours.
+      if (clusterId !== undefined && cluster.clusterId !== clusterId) throw new PortTakenError(brokers, cluster.clusterId);
       if (cluster.brokers.length > 0 && cluster.controller !== null) {
         // Also wait for the group coordinator (this creates __consumer_offsets on a fresh broker),
         // so the first consumer group of the tests does not hit "coordinator not available".
@@ -470,6 +486,7 @@ export async function waitForKafka(
         lastError = new Error(`describeCluster answered without brokers/controller: ${JSON.stringify(cluster)}`);
       }
     } catch (error) {
+      if (error instanceof PortTakenError) throw error;
       lastError = error;
     } finally {
       await admin.disconnect().catch(() => undefined);
@@ -490,14 +507,16 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const libs = await ensureKafkaJars({ ...options, log });
   sweepStaleTempDirs();
 
-  // The ports are free when picked but could be taken before the JVM binds them (another run);
-  // then the JVM exits early and we try again with new ports.
-  const attempts = 3;
+  // The ports are free when picked but could be taken before the JVM binds them (another run):
+  // then the JVM exits early, or another broker answers on them, and we try again with new
+  // ports. A lost race costs one more start, not a failed test run.
+  const attempts = 5;
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(java, libs, version, options, log);
     } catch (error) {
-      const portClash = error instanceof KafkaStartError && /Address already in use|BindException/i.test(error.logTail);
+      const portClash =
+        error instanceof KafkaStartError && (/Address already in use|BindException/i.test(error.logTail) || error.cause instanceof PortTakenError);
       if (!portClash || attempt >= attempts) throw error;
       log(`port clash (attempt ${attempt}/${attempts}); retrying with new ports`);
     }
@@ -533,6 +552,7 @@ async function startOnce(
     password: randomBytes(16).toString('hex'),
   };
 
+  const clusterId = randomClusterId();
   writeFileSync(propertiesFile, serverProperties(dir, ports, sasl, options.serverProperties));
   writeFileSync(log4jFile, log4jConfig());
   const classpath = join(libs, '*');
@@ -546,7 +566,7 @@ async function startOnce(
     'kafka.tools.StorageTool',
     'format',
     '-t',
-    randomClusterId(),
+    clusterId,
     '-c',
     propertiesFile,
   ];
@@ -624,7 +644,7 @@ async function startOnce(
         return `the broker JVM exited during start (exit ${code}${signal ? `, signal ${signal}` : ''})`;
       }
       return null;
-    });
+    }, clusterId);
   } catch (error) {
     const logTail = readTail(logFile, 60);
     await stop();

@@ -34,34 +34,48 @@ export async function startDockerKafka(options: { startTimeoutMs?: number; log?:
   const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
   const started = Date.now();
   const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
-  const port = await freePort();
-  const container = await new GenericContainer(KAFKA_IMAGE)
-    .withExposedPorts({ container: port, host: port })
-    .withEnvironment({
-      // A base64 UUID for formatting the container's fresh storage, as docker-compose.yml gives one.
-      CLUSTER_ID: randomBytes(16).toString('base64url'),
-      KAFKA_NODE_ID: '1',
-      KAFKA_PROCESS_ROLES: 'broker,controller',
-      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
-      KAFKA_LISTENERS: `PLAINTEXT://0.0.0.0:${port},CONTROLLER://localhost:9093`,
-      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${host}:${port}`,
-      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-      KAFKA_INTER_BROKER_LISTENER_NAME: 'PLAINTEXT',
-      KAFKA_NUM_PARTITIONS: '3',
-      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-      KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS: '3',
-      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-      KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
-      KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
-      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-      KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
-      KAFKA_HEAP_OPTS: '-Xms512m -Xmx1g',
-    })
-    .withWaitStrategy(Wait.forListeningPorts())
-    .withStartupTimeout(options.startTimeoutMs ?? 90_000)
-    .start();
+  const start = (port: number) =>
+    new GenericContainer(KAFKA_IMAGE)
+      .withExposedPorts({ container: port, host: port })
+      .withEnvironment({
+        // A base64 UUID for formatting the container's fresh storage, as docker-compose.yml gives one.
+        CLUSTER_ID: randomBytes(16).toString('base64url'),
+        KAFKA_NODE_ID: '1',
+        KAFKA_PROCESS_ROLES: 'broker,controller',
+        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+        KAFKA_LISTENERS: `PLAINTEXT://0.0.0.0:${port},CONTROLLER://localhost:9093`,
+        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${host}:${port}`,
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+        KAFKA_INTER_BROKER_LISTENER_NAME: 'PLAINTEXT',
+        KAFKA_NUM_PARTITIONS: '3',
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+        KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS: '3',
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+        KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
+        KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
+        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+        KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+        KAFKA_HEAP_OPTS: '-Xms512m -Xmx1g',
+      })
+      .withWaitStrategy(Wait.forListeningPorts())
+      .withStartupTimeout(options.startTimeoutMs ?? 90_000)
+      .start();
+  // The host port must be chosen before the container starts (it is also the advertised one), so
+  // another process can take it first; then Docker refuses to publish it and we pick again.
+  let port = await freePort();
+  let container: Awaited<ReturnType<typeof start>>;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      container = await start(port);
+      break;
+    } catch (error) {
+      if (attempt >= 5 || !/port is already allocated|address already in use/i.test((error as Error).message)) throw error;
+      options.log?.(`host port ${port} was taken before the container bound it (attempt ${attempt}/5); retrying with another`);
+      port = await freePort();
+    }
+  }
   const brokers = [`${host}:${port}`];
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> => {

@@ -18,7 +18,8 @@ import { describe, inject } from 'vitest';
 import { applyKafkajsRequestQueueFix } from '../../../connectors/kafka/kafkajs-request-queue-fix.ts';
 import type { KafkaSource } from './acquire.ts';
 import type { KafkaSaslListener } from './broker.ts';
-import { kafkaRequired, REQUIRE_KAFKA_ENV } from './context.ts';
+import { skipWhen } from '../skips.ts';
+import { kafkaRequired, kafkaRequiredBy } from './context.ts';
 
 // Test files create kafkajs clients of their own (see the module for the defect it fixes).
 applyKafkajsRequestQueueFix();
@@ -48,16 +49,16 @@ export function useKafka(): KafkaForTests {
 }
 
 /**
- * `describe` that is skipped, loudly, when there is no broker. With VERITY_REQUIRE_KAFKA=1 it
- * throws instead (the globalSetup normally fails the run before this point).
+ * `describe` that is skipped, loudly, when there is no broker. With VERITY_REQUIRE_KAFKA=1 (or in
+ * CI mode) it throws instead (the globalSetup normally fails the run before this point).
  */
 export function describeKafka(name: string, fn: () => void): void {
   const kafka = useKafka();
   if (!kafka.available) {
-    if (kafkaRequired()) throw new Error(`${REQUIRE_KAFKA_ENV}=1 but no Kafka broker for "${name}": ${kafka.reason}`);
+    if (kafkaRequired()) throw new Error(`${kafkaRequiredBy()} but no Kafka broker for "${name}": ${kafka.reason}`);
     console.warn(`\n!!! SKIPPING Kafka tests "${name}": ${kafka.reason}\n`);
   }
-  describe.skipIf(!kafka.available)(name, fn);
+  describe(name, skipWhen(!kafka.available, `no Kafka broker: ${kafka.reason.split('\n')[0]}`), fn);
 }
 
 /** A kafkajs client for tests: quiet (ERROR only; VERITY_KAFKA_LOG=debug|info|warn for more). */
