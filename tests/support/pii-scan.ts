@@ -21,14 +21,14 @@
 import { fieldPolicyOf, type MaskKind } from '../../pipelines/privacy/classification.ts';
 import { REGIONS } from '../../pipelines/generate/data/regions.ts';
 
-/** Pieces this long and longer, of a raw value, must not appear unless its mask shows them. */
+/** Pieces of a raw value this long must not appear unless its mask shows them (a longer fragment holds one). */
 export const PIECE_LENGTH = 6;
 /** Shorter raw values are not looked for: one character is in every text. */
 export const MIN_WHOLE_LENGTH = 2;
 
 /**
  * Fields looked for whole only, with the reason. Anything not listed here is looked for in pieces
- * too; the e2e tests print this list.
+ * too; the embedded e2e test prints this list.
  */
 export const WHOLE_VALUE_ONLY: Readonly<Record<string, string>> = {
   'customer.health':
