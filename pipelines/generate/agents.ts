@@ -8,7 +8,7 @@ import type { PendingEvent } from './pending.ts';
 import type { TruthRecorder } from './truth.ts';
 import { newAddress, newStyledMobile, type BuildContext } from './records.ts';
 import { personName, pickRegion } from './persona.ts';
-import { recordAgentValues } from './raw-values.ts';
+import { recordSensitiveValues } from './raw-values.ts';
 import { DAY_MS, formatInstant } from './time.ts';
 
 type AgentImage = NonNullable<AgentChangeInput['agent']>;
@@ -49,8 +49,8 @@ export function planAgents(
   const agentIds: string[] = [];
   const events: PendingEvent[] = [];
   const pending = (time: number, id: string, op: 'create' | 'update', agent: AgentImage): PendingEvent => {
-    recordAgentValues(truth, agent);
     const body = { source: 'crm', op, occurredAt: formatInstant(time), agentId: id, agent };
+    recordSensitiveValues(truth, body);
     return {
       time,
       order: nextOrder(),

@@ -3,7 +3,7 @@
 // end-to-end test compares two independent statements of the same rule semantics.
 import type { Rng } from './rng.ts';
 import type { CustomerState, RuleId } from './model.ts';
-import type { BuildContext } from './records.ts';
+import type { BuildContext, UpdateKind } from './records.ts';
 import { residentIdCheckCharacter } from '../../rules/checks/cn-resident-id.ts';
 import { usccCheckCharacter } from '../../rules/checks/uscc.ts';
 import { luhnCheckDigit } from '../../rules/checks/luhn.ts';
@@ -39,6 +39,11 @@ export interface DefectContext extends BuildContext {
 export interface Defect {
   readonly id: string;
   readonly rules: readonly RuleId[];
+  /**
+   * Of `rules`, those it trips only with a finding below the rule's issue threshold: the finding
+   * is recorded, but no issue opens (and an open one is neither updated nor resolved by it).
+   */
+  readonly belowIssueThreshold: readonly RuleId[];
   readonly parts: readonly Part[];
   /** Expected share of all customers carrying it; the scheduler keeps the stream on this pace. */
   readonly rate: number;
@@ -128,7 +133,31 @@ function define(
   eligible: (state: CustomerState) => boolean,
   apply: (state: CustomerState, ctx: DefectContext) => void,
 ): Defect {
-  return { id, rules, parts, rate, eligible, apply };
+  return { id, rules, belowIssueThreshold: [], parts, rate, eligible, apply };
+}
+
+/**
+ * The parts of a record each clean update writes afresh (records.ts `applyCleanUpdate`): a defect
+ * editing one of them is gone from that update on. A new bank account is added next to the old
+ * ones, so it leaves a bad account in place.
+ */
+export const PARTS_REWRITTEN: Readonly<Record<UpdateKind, readonly Part[]>> = {
+  mobile: ['mobile'],
+  landline: ['landline'],
+  address: ['address'],
+  email: ['email'],
+  'bank-account': [],
+  'business-scope': [],
+  tier: [],
+};
+
+/**
+ * Whether a clean update of `kind` removes `defect`. A defect over two parts (no mobile and no
+ * landline) is gone once either is written again: one phone is all the rule asks for.
+ */
+export function rewrittenBy(defect: Defect, kind: UpdateKind): boolean {
+  const rewritten = PARTS_REWRITTEN[kind];
+  return defect.parts.some((part) => rewritten.includes(part));
 }
 
 const REQUIRED: readonly RuleId[] = ['required-fields'];
@@ -256,12 +285,16 @@ export const DEFECTS: readonly Defect[] = [
     (s, ctx) => corruptAccount(s, ctx.rng, digitsOfLength(ctx.rng, ctx.rng.pick(['62', '4000', '35']), 10))),
   define('account-21-digits', ACCOUNT, ['account'], 0.004, () => true,
     (s, ctx) => corruptAccount(s, ctx.rng, digitsOfLength(ctx.rng, ctx.rng.pick(['6222', '4000', '1202']), 21))),
-  define('card-bad-luhn', ACCOUNT, ['account'], 0.004, () => true, (s, ctx) => {
-    const card = newCard(ctx.rng, ctx.registry).number;
-    const payload = card.slice(0, -1);
-    const wrong = (Number(luhnCheckDigit(payload)) + ctx.rng.int(1, 9)) % 10;
-    corruptAccount(s, ctx.rng, payload + String(wrong));
-  }),
+  // A Luhn failure on a 62-card is only a warning (accounts pack): a finding, never an issue.
+  {
+    ...define('card-bad-luhn', ACCOUNT, ['account'], 0.004, () => true, (s, ctx) => {
+      const card = newCard(ctx.rng, ctx.registry).number;
+      const payload = card.slice(0, -1);
+      const wrong = (Number(luhnCheckDigit(payload)) + ctx.rng.int(1, 9)) % 10;
+      corruptAccount(s, ctx.rng, payload + String(wrong));
+    }),
+    belowIssueThreshold: ACCOUNT,
+  },
 
   // ---- uscc-format ----
   define('uscc-wrong-check-character', USCC, ['uscc'], 0.005, isOrg, (s, ctx) => {

@@ -8,6 +8,7 @@ import { usccCheckCharacter } from '../../rules/checks/uscc.ts';
 import { luhnCheckDigit } from '../../rules/checks/luhn.ts';
 import { generateStream, writeGeneratedStream, truthFileFor, RULE_IDS, type GroundTruth } from './index.ts';
 import { REGIONS } from './data/regions.ts';
+import { FIELD_POLICY } from '../privacy/classification.ts';
 import { ageOn } from './time.ts';
 
 interface Generated {
@@ -164,16 +165,60 @@ describe('generateStream', () => {
     expect(truth.customersByRule['placeholder-value'].some((id) => mobile.has(id))).toBe(true);
   });
 
-  it('lists raw sensitive values that really occur in the stream', () => {
+  it('lists raw sensitive values that really occur in the stream, by classified field', () => {
     const text = small.lines.join('\n');
     const raw = small.truth.rawValues;
-    for (const [kind, values] of Object.entries(raw)) {
-      expect(values.length, kind).toBeGreaterThan(0);
+    for (const [field, values] of Object.entries(raw)) {
+      expect(FIELD_POLICY, field).toHaveProperty([field]);
+      expect(FIELD_POLICY[field as keyof typeof FIELD_POLICY].class, field).not.toBe('general');
+      expect(values.length, field).toBeGreaterThan(0);
       for (const value of values) expect(value.length).toBeGreaterThanOrEqual(2);
+      // Phones, accounts and ID numbers are also listed without separators / upper-cased.
+      const derived = ['mobile', 'landline', 'bank-account', 'id-number'].includes(FIELD_POLICY[field as keyof typeof FIELD_POLICY].mask);
+      const missing = values.filter((value) => !text.includes(value));
+      if (derived) expect(missing.length, field).toBeLessThan(values.length);
+      else expect(missing, field).toEqual([]);
     }
-    for (const value of [...raw.names, ...raw.idNumbers, ...raw.emails, ...raw.addresses, ...raw.usccs]) {
-      expect(text.includes(value), value).toBe(true);
+  });
+
+  it('records raw values for every field the classification policy calls sensitive', () => {
+    // The PII scan looks for exactly these: a sensitive field the stream never carries (or that is
+    // not recorded) would be a field no end-to-end test could catch leaking.
+    const sensitive = Object.entries(FIELD_POLICY).filter(([, policy]) => policy.class !== 'general').map(([field]) => field);
+    const recorded = Object.keys(small.truth.rawValues);
+    expect(sensitive.filter((field) => !recorded.includes(field))).toEqual([]);
+    expect(sensitive).toEqual(expect.arrayContaining(['customer.birthDate', 'customer.workUnit', 'customerId', 'customer.fax', 'customer.health']));
+  });
+
+  it('says per event which rules it trips, consistently with the customers per rule', () => {
+    const { truth } = small;
+    const customerOf = new Map<string, string>();
+    for (const event of distinctEvents(small)) if (event.schema === 'customer-change/v1') customerOf.set(event.eventId, event.customerId);
+    for (const rule of RULE_IDS) {
+      const events = truth.eventsByRule[rule];
+      expect([...events].sort()).toEqual(events);
+      for (const id of events) expect(customerOf.has(id), rule).toBe(true);
+      expect([...new Set(events.map((id) => customerOf.get(id)))].sort(), rule).toEqual(truth.customersByRule[rule]);
     }
+  });
+
+  it('states the issue changes the defects cause, and they add up', () => {
+    const { truth } = small;
+    const sum = { opened: 0, updated: 0, resolved: 0, withdrawn: 0, open: 0 };
+    for (const rule of RULE_IDS) {
+      const counts = truth.issuesByRule[rule];
+      expect(counts.opened - counts.resolved - counts.withdrawn, rule).toBe(counts.open);
+      expect(truth.openIssuesByRule[rule]).toHaveLength(counts.open);
+      // At most one issue per customer at a time, and only customers that trip the rule get one.
+      for (const id of truth.openIssuesByRule[rule]) expect(truth.customersByRule[rule]).toContain(id);
+      expect(counts.opened).toBeLessThanOrEqual(truth.eventsByRule[rule].length);
+      for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += counts[key];
+    }
+    expect(truth.issues).toEqual(sum);
+    expect(truth.issues.opened).toBeGreaterThan(0);
+    expect(truth.issues.updated).toBeGreaterThan(0);
+    // A Luhn warning opens nothing, so bank-account-format has fewer issues than customers.
+    expect(truth.issuesByRule['bank-account-format'].opened).toBeLessThan(truth.rules['bank-account-format']);
   });
 
   it('orders events in time, keeps each customer in order, and stays within Jul – Sep 2026', () => {

@@ -1,7 +1,7 @@
 // Events planned ahead of their time, waiting to be written in time order. A customer's whole
 // history is planned when it is created; a min-heap releases each event when the stream's clock
 // reaches it, so the file is globally time-ordered without holding the whole stream in memory.
-import type { Source } from './model.ts';
+import type { RuleId, Source } from './model.ts';
 
 export interface PendingEvent {
   /** Epoch milliseconds of occurredAt. */
@@ -12,6 +12,8 @@ export interface PendingEvent {
   readonly source: Source;
   /** The event's JSON after its eventId, starting with a comma: the id is assigned on release. */
   readonly tail: string;
+  /** Rules its after-image trips (any severity), recorded in the truth under its eventId. */
+  readonly rules?: readonly RuleId[];
 }
 
 export class PendingQueue {

@@ -11,6 +11,7 @@ import {
   newUsccBody,
   withResidentIdCheck,
   withUsccCheck,
+  looksPlaceholder,
   type Gender,
   type IdentifierRegistry,
 } from './identifiers.ts';
@@ -269,6 +270,21 @@ export function buildOrganization(ctx: BuildContext, customerId: string): Custom
     source: rng.chance(0.7) ? 'core-banking' : 'crm',
   };
   return { profile, customer, policy: undefined };
+}
+
+/**
+ * Some firms still list a fax (often the owner's own line). No rule reads it, so any well-formed
+ * number is clean; it is not registered as unique, so drawing it never changes another number.
+ */
+export function addFax(rng: Rng, state: CustomerState): void {
+  if (!rng.chance(0.4)) return;
+  const { region } = state.profile;
+  for (;;) {
+    const local = String(rng.int(2, 8)) + rng.digits(region.localDigits - 1);
+    if (looksPlaceholder(local)) continue;
+    state.customer.fax = `${region.areaCode}-${local}`;
+    return;
+  }
 }
 
 export type UpdateKind = 'mobile' | 'landline' | 'address' | 'email' | 'bank-account' | 'business-scope' | 'tier';

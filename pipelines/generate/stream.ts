@@ -4,11 +4,12 @@
 import { z } from 'zod';
 import { Rng } from './rng.ts';
 import { IdentifierRegistry } from './identifiers.ts';
-import { DEFECTS, type Defect } from './defects.ts';
+import { DEFECTS, rewrittenBy, type Defect } from './defects.ts';
 import { DefectSchedule } from './schedule.ts';
 import {
   applyCleanUpdate,
   buildOrganization,
+  addFax,
   buildPerson,
   pickUpdateKinds,
   sourceOfUpdate,
@@ -18,11 +19,11 @@ import {
 import { agentCountFor, planAgents } from './agents.ts';
 import { badLineFrom } from './bad-lines.ts';
 import { PendingQueue, type PendingEvent } from './pending.ts';
-import { recordCustomerValues } from './raw-values.ts';
+import { recordSensitiveValues } from './raw-values.ts';
 import { TruthRecorder, type GroundTruth } from './truth.ts';
 import { CHANNELS } from './data/misc.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, addDays, formatInstant, parseInstant, shanghaiDate } from './time.ts';
-import type { CustomerState, Role, Source } from './model.ts';
+import type { CustomerState, Role, RuleId, Source } from './model.ts';
 import type { Region } from './data/regions.ts';
 
 // Messages say what is allowed: they are what `verity generate` prints for a bad flag.
@@ -93,6 +94,9 @@ function* run(options: ResolvedOptions): Generator<string, GroundTruth> {
   const agentRng = root.fork();
   const noiseRng = root.fork();
   const scheduleRng = root.fork();
+  // Fields added to the generator later draw from here, so the records it made before keep every
+  // other byte (a stream for a given seed stays comparable across versions).
+  const extraRng = root.fork();
 
   const truth = new TruthRecorder();
   const registry = new IdentifierRegistry();
@@ -131,6 +135,7 @@ function* run(options: ResolvedOptions): Generator<string, GroundTruth> {
     let state: CustomerState;
     if (customerRng.chance(ORGANIZATION_SHARE)) {
       state = buildOrganization(ctx, customerId);
+      addFax(extraRng, state);
     } else if (customerRng.chance(PERSONS_WITH_POLICY)) {
       if (!group || group.roles.length === 0) {
         const receivedAt = addDays(createdOn, -customerRng.int(1, 5));
@@ -204,19 +209,32 @@ function planHistory(
   const steps = defects.map(() => (updates > 0 && rng.chance(0.4) ? rng.int(1, updates) : 0));
   const { customerId } = state.profile;
   defects.forEach((defect) => truth.injected(customerId, defect.id, defect.rules));
-  const recorded = new Set<unknown>();
+  // Defects in the record now: each stays until a clean update writes its part again.
+  const present = new Set<Defect>();
 
   for (let step = 0; step <= updates; step++) {
     const time = times[step] as number;
     let source: Source = state.profile.source;
     if (step > 0) {
-      applyCleanUpdate(ctx, state, kinds[step - 1] ?? 'tier');
+      const kind = kinds[step - 1] ?? 'tier';
+      applyCleanUpdate(ctx, state, kind);
+      for (const defect of present) if (rewrittenBy(defect, kind)) present.delete(defect);
       source = sourceOfUpdate(rng, state.profile);
     }
     defects.forEach((defect, index) => {
-      if (steps[index] === step) defect.apply(state, { ...ctx, eventDate: shanghaiDate(time) });
+      if (steps[index] !== step) return;
+      defect.apply(state, { ...ctx, eventDate: shanghaiDate(time) });
+      present.add(defect);
     });
-    recordCustomerValues(truth, state.customer, state.policy, recorded);
+    const tripped = new Set<RuleId>();
+    const atIssueLevel = new Set<RuleId>();
+    for (const defect of present) {
+      for (const rule of defect.rules) {
+        tripped.add(rule);
+        if (!defect.belowIssueThreshold.includes(rule)) atIssueLevel.add(rule);
+      }
+    }
+    truth.issues.event(customerId, { tripped, atIssueLevel });
     const body: Record<string, unknown> = {
       source,
       op: step === 0 ? 'create' : 'update',
@@ -225,13 +243,15 @@ function planHistory(
       customer: state.customer,
     };
     if (state.policy) body.policy = state.policy;
-    queue.push(customerEvent(time, nextOrder(), source, body));
+    recordSensitiveValues(truth, body);
+    queue.push(customerEvent(time, nextOrder(), source, body, [...tripped]));
   }
 
   if (rng.chance(DELETE_SHARE)) {
     const time = (times[times.length - 1] as number) + rng.int(1, 5) * DAY_MS + rng.int(0, 86_399) * 1000;
     const body = { source: state.profile.source, op: 'delete', occurredAt: formatInstant(time), customerId };
-    queue.push(customerEvent(time, nextOrder(), state.profile.source, body));
+    truth.issues.deleted(customerId);
+    queue.push(customerEvent(time, nextOrder(), state.profile.source, body, []));
   }
 }
 
@@ -240,9 +260,10 @@ function customerEvent(
   order: number,
   source: Source,
   body: Record<string, unknown>,
+  rules: readonly RuleId[],
 ): PendingEvent {
   // Serialised now: the state object keeps changing for later events of the same customer.
-  return { time, order, schema: 'customer-change/v1', source, tail: `,${JSON.stringify(body).slice(1)}` };
+  return { time, order, schema: 'customer-change/v1', source, tail: `,${JSON.stringify(body).slice(1)}`, rules };
 }
 
 /** Writes released events with their eventIds, and mixes in duplicates and malformed lines. */
@@ -269,8 +290,10 @@ class Emitter {
 
   *emit(event: PendingEvent): Generator<string> {
     const truth = this.#truth;
-    const line = `{"schema":"${event.schema}","eventId":"${this.#nextEventId(event.source)}"${event.tail}`;
+    const eventId = this.#nextEventId(event.source);
+    const line = `{"schema":"${event.schema}","eventId":"${eventId}"${event.tail}`;
     truth.lines++;
+    if (event.rules) truth.eventTrips(eventId, event.rules);
     if (event.schema === 'customer-change/v1') truth.distinctCustomerEvents++;
     else truth.distinctAgentEvents++;
     yield line;

@@ -1,5 +1,7 @@
 // The ground truth: what was injected, recorded while injecting. An end-to-end test asserts the
 // pipeline's counts against it exactly.
+import type { MaskKind } from '../privacy/classification.ts';
+import { IssueLifecycle, type IssueCounts } from './issues.ts';
 import { RULE_IDS, type RuleId } from './model.ts';
 
 export type DeadLetterReason = 'not-json' | 'not-object' | 'contract';
@@ -10,16 +12,11 @@ export interface DeadLetterTruth {
   readonly reason: DeadLetterReason;
 }
 
-export interface RawValues {
-  readonly names: string[];
-  readonly mobiles: string[];
-  readonly landlines: string[];
-  readonly idNumbers: string[];
-  readonly bankAccounts: string[];
-  readonly emails: string[];
-  readonly addresses: string[];
-  readonly usccs: string[];
-}
+/**
+ * Raw sensitive values by the classified field they were written to (`customer.mobile`,
+ * `customer.bankAccounts[].number`, `customer.health`, …; see privacy/classification.ts).
+ */
+export type RawValues = Readonly<Record<string, readonly string[]>>;
 
 export interface GroundTruth {
   readonly generator: 'verity-generate/v1';
@@ -49,34 +46,37 @@ export interface GroundTruth {
   readonly rules: Record<RuleId, number>;
   /** The same customers by id, sorted. */
   readonly customersByRule: Record<RuleId, string[]>;
+  /**
+   * Per rule: the events (eventId, sorted) whose after-image trips it, at any severity. A defect
+   * holds from the event that brings it until a clean update writes that part of the record again.
+   */
+  readonly eventsByRule: Record<RuleId, string[]>;
+  /** The issue changes the injected defects must cause in total (see issues.ts for the model). */
+  readonly issues: IssueCounts;
+  /** The same per rule, for diagnosing a mismatch. */
+  readonly issuesByRule: Record<RuleId, IssueCounts>;
+  /** Per rule: the customers (ids, sorted) whose issue is still open after the last event. */
+  readonly openIssuesByRule: Record<RuleId, string[]>;
   /** Customers per injected defect type: for diagnosing a mismatch, not for asserting. */
   readonly defects: Record<string, number>;
   /**
-   * Every raw sensitive value written to the stream (at least 2 characters), as written and, for
-   * phones and account numbers, also with separators removed: what a PII scan must never find in
-   * any output meant for analysts.
+   * Every raw value of a field classified sensitive that was written to the stream (at least 2
+   * characters), by field, as written and, for phones and account numbers, also with separators
+   * removed (ID numbers also upper-cased): what a PII scan must never find in any output meant for
+   * analysts. Free-form contents (health) are recorded as their JSON.
    */
   readonly rawValues: RawValues;
 }
-
-export type RawValueKind = keyof RawValues;
 
 const SEPARATOR = /[\s()+-]/;
 const SEPARATORS = /[\s()+-]/g;
 
 export class TruthRecorder {
   readonly #byRule = new Map<RuleId, Set<string>>(RULE_IDS.map((id) => [id, new Set<string>()]));
+  readonly #eventsByRule = new Map<RuleId, string[]>(RULE_IDS.map((id) => [id, []]));
   readonly #defects = new Map<string, number>();
-  readonly #raw: Record<RawValueKind, Set<string>> = {
-    names: new Set(),
-    mobiles: new Set(),
-    landlines: new Set(),
-    idNumbers: new Set(),
-    bankAccounts: new Set(),
-    emails: new Set(),
-    addresses: new Set(),
-    usccs: new Set(),
-  };
+  readonly #raw = new Map<string, Set<string>>();
+  readonly issues = new IssueLifecycle();
   readonly deadLetters: DeadLetterTruth[] = [];
   lines = 0;
   distinctCustomerEvents = 0;
@@ -88,17 +88,25 @@ export class TruthRecorder {
     for (const rule of rules) this.#byRule.get(rule)?.add(customerId);
   }
 
-  raw(kind: RawValueKind, value: unknown): void {
-    if (typeof value !== 'string' || value.length < 2) return;
-    const set = this.#raw[kind];
+  /** `eventId` (a first delivery) trips `rules`. */
+  eventTrips(eventId: string, rules: Iterable<RuleId>): void {
+    for (const rule of rules) this.#eventsByRule.get(rule)?.push(eventId);
+  }
+
+  /** A raw value of the classified field `path`, which `mask` protects. */
+  raw(path: string, value: string, mask: MaskKind): void {
+    if (value.length < 2) return;
+    let set = this.#raw.get(path);
+    if (!set) this.#raw.set(path, (set = new Set()));
     // The same value recurs in every later event of a customer: only the first sighting costs.
     if (set.has(value)) return;
     set.add(value);
-    if ((kind === 'mobiles' || kind === 'bankAccounts' || kind === 'landlines') && SEPARATOR.test(value)) {
+    if ((mask === 'mobile' || mask === 'bank-account' || mask === 'landline') && SEPARATOR.test(value)) {
       const compact = value.replace(SEPARATORS, '');
       if (compact.length >= 2) set.add(compact);
-      if (kind === 'mobiles' && /^86\d{11}$/.test(compact)) set.add(compact.slice(-11));
+      if (mask === 'mobile' && /^86\d{11}$/.test(compact)) set.add(compact.slice(-11));
     }
+    if (mask === 'id-number' && value !== value.toUpperCase()) set.add(value.toUpperCase());
   }
 
   deadLetter(reason: DeadLetterReason): void {
@@ -119,6 +127,9 @@ export class TruthRecorder {
       rules[id] = customers.length;
       customersByRule[id] = customers;
     }
+    const eventsByRule = {} as Record<RuleId, string[]>;
+    for (const id of RULE_IDS) eventsByRule[id] = [...(this.#eventsByRule.get(id) ?? [])].sort();
+    const issues = this.issues.finish();
     const distinct = this.distinctCustomerEvents + this.distinctAgentEvents;
     return {
       generator: 'verity-generate/v1',
@@ -133,17 +144,12 @@ export class TruthRecorder {
       deadLetters: this.deadLetters,
       rules,
       customersByRule,
+      eventsByRule,
+      issues: issues.total,
+      issuesByRule: issues.byRule,
+      openIssuesByRule: issues.openByRule,
       defects: Object.fromEntries([...this.#defects].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-      rawValues: {
-        names: [...this.#raw.names],
-        mobiles: [...this.#raw.mobiles],
-        landlines: [...this.#raw.landlines],
-        idNumbers: [...this.#raw.idNumbers],
-        bankAccounts: [...this.#raw.bankAccounts],
-        emails: [...this.#raw.emails],
-        addresses: [...this.#raw.addresses],
-        usccs: [...this.#raw.usccs],
-      },
+      rawValues: Object.fromEntries([...this.#raw].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, values]) => [path, [...values]])),
     };
   }
 }

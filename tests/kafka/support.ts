@@ -1,10 +1,9 @@
-// Helpers for the Kafka pipeline tests: read whole topics, and dump the store of a data dir (only
-// when no child process holds it) or behind a `verity store serve` URL.
-import { join } from 'node:path';
+// Helpers for the Kafka pipeline tests: read whole topics, wait for a group, and build run
+// arguments. Store dumps live in tests/support/store-dump.ts (the file-input tests use them too).
 import type { IHeaders } from 'kafkajs';
-import { expect } from 'vitest';
-import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import { kafkaClient, uniqueTopic } from '../support/kafka/use-kafka.ts';
+
+export { dumpStore, expectSameTables, type StoreDump } from '../support/store-dump.ts';
 
 export interface TopicMessage {
   readonly partition: number;
@@ -55,84 +54,6 @@ export async function readTopic(brokers: string[], topic: string, timeoutMs = 60
     await consumer.disconnect();
   }
   return out;
-}
-
-export interface StoreDump {
-  readonly eventIds: string[];
-  readonly recordRows: number;
-  readonly findingIds: string[];
-  readonly findingRows: number;
-  readonly issues: string[];
-  readonly issueEvents: number;
-  readonly issueEventRows: number;
-  readonly deadLetterIds: string[];
-  readonly deadLetterRows: number;
-  /** SLA notices as `issueId/kind`, and the open issues already past due when the last one was raised. */
-  readonly slaNotices: string[];
-  readonly overdueAtLastNotice: string[];
-  readonly tables: string;
-}
-
-const TABLES = ['records', 'findings', 'issues', 'issue_events', 'dead_letters'] as const;
-
-/**
- * The tables behind `store`: the embedded store of a data dir (only when no process holds it), or
- * an http:// URL (`verity store serve`).
- */
-export async function dumpStore(store: string): Promise<StoreDump> {
-  const client = createStoreClient(/^https?:\/\//.test(store) ? { kind: 'http', url: store } : { kind: 'embedded', path: join(store, 'chdb') });
-  const col = async (sql: string) =>
-    (await (await client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, string | number>>()).map((r) =>
-      Object.values(r).join('|'),
-    );
-  try {
-    const dumps: string[] = [];
-    for (const table of TABLES) dumps.push(await (await client.query({ query: `SELECT * FROM verity.${table}`, format: 'JSONEachRow' })).text());
-    return {
-      eventIds: await col('SELECT DISTINCT event_id FROM verity.records ORDER BY event_id'),
-      recordRows: Number((await col('SELECT count() FROM verity.records'))[0]),
-      findingIds: await col('SELECT DISTINCT finding_id FROM verity.findings ORDER BY finding_id'),
-      findingRows: Number((await col('SELECT count() FROM verity.findings'))[0]),
-      issues: await col('SELECT issue_id, status, version FROM verity.issues FINAL ORDER BY issue_id'),
-      issueEvents: Number((await col('SELECT count() FROM (SELECT DISTINCT issue_id, version FROM verity.issue_events)'))[0]),
-      issueEventRows: Number((await col('SELECT count() FROM verity.issue_events'))[0]),
-      deadLetterIds: await col('SELECT DISTINCT dead_letter_id FROM verity.dead_letters ORDER BY dead_letter_id'),
-      deadLetterRows: Number((await col('SELECT count() FROM verity.dead_letters'))[0]),
-      slaNotices: (await col("SELECT issue_id, toString(kind) FROM verity.issue_sla_events FINAL ORDER BY issue_id, kind")).map((r) => r.replace('|', '/')),
-      overdueAtLastNotice: await col(
-        `SELECT issue_id FROM verity.issues FINAL WHERE status = 'open' AND due_at < (SELECT max(noticed_at) FROM verity.issue_sla_events) ORDER BY issue_id`,
-      ),
-      tables: dumps.join('\n'),
-    };
-  } finally {
-    await client.close();
-  }
-}
-
-/** `dump` holds exactly what a clean single run (`clean`) holds: nothing lost, nothing doubled. */
-export function expectSameTables(dump: StoreDump, clean: StoreDump): void {
-  const diff = (a: string[], b: string[]) => {
-    const sb = new Set(b);
-    return a.filter((x) => !sb.has(x));
-  };
-  // A short, readable difference first (ids only, no personal data).
-  expect({
-    eventsMissing: diff(clean.eventIds, dump.eventIds).length,
-    eventsExtra: diff(dump.eventIds, clean.eventIds).length,
-    findingsMissing: diff(clean.findingIds, dump.findingIds).length,
-    findingsExtra: diff(dump.findingIds, clean.findingIds).length,
-    issuesMissing: diff(clean.issues, dump.issues).slice(0, 5),
-    issuesExtra: diff(dump.issues, clean.issues).slice(0, 5),
-  }).toEqual({ eventsMissing: 0, eventsExtra: 0, findingsMissing: 0, findingsExtra: 0, issuesMissing: [], issuesExtra: [] });
-  expect(dump.eventIds).toEqual(clean.eventIds);
-  expect(dump.recordRows).toBe(dump.eventIds.length);
-  expect(dump.findingIds).toEqual(clean.findingIds);
-  expect(dump.findingRows).toBe(dump.findingIds.length);
-  expect(dump.issues).toEqual(clean.issues);
-  expect(dump.issueEvents).toBe(clean.issueEvents);
-  expect(dump.issueEventRows).toBe(dump.issueEvents);
-  expect(dump.deadLetterIds).toEqual(clean.deadLetterIds);
-  expect(dump.deadLetterRows).toBe(dump.deadLetterIds.length);
 }
 
 /** Resolves once `group` has committed every partition of `topics` up to its current end. */

@@ -1,0 +1,114 @@
+// What a run left in the store, read back for the end-to-end tests: the embedded store of a data
+// dir (only when no process holds it: chDB lets one process at a time open it) or an http:// URL
+// (`verity store serve`). Ids and counts for comparing runs, per-rule identities for comparing with
+// the ground truth, and every table in full for the PII scan.
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
+
+const DATABASE = 'verity';
+
+export interface StoreDump {
+  readonly eventIds: string[];
+  readonly recordRows: number;
+  readonly findingIds: string[];
+  readonly findingRows: number;
+  readonly issues: string[];
+  readonly issueEvents: number;
+  readonly issueEventRows: number;
+  readonly deadLetterIds: string[];
+  readonly deadLetterRows: number;
+  /** SLA notices as `issueId/kind`, and the open issues already past due when the last one was raised. */
+  readonly slaNotices: string[];
+  readonly overdueAtLastNotice: string[];
+  /** Per rule: customer tokens with a finding, sorted. */
+  readonly findingCustomers: Record<string, string[]>;
+  /** Per rule: event ids with a finding, sorted. */
+  readonly findingEvents: Record<string, string[]>;
+  /** Per rule: customer tokens whose issue is open now, sorted. */
+  readonly openIssueCustomers: Record<string, string[]>;
+  /** Per rule and change (opened, updated, resolved, withdrawn): issue_events rows, each change once. */
+  readonly issueChanges: Record<string, Record<string, number>>;
+  /** Every table of the database, found in system.tables, with its row count. */
+  readonly tableRows: Record<string, number>;
+  /** Every row of every table, as raw tab-separated text (no JSON escaping to hide a value behind). */
+  readonly tables: string;
+}
+
+function groupSorted(rows: readonly { key: string; value: string }[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const { key, value } of rows) (out[key] ??= []).push(value);
+  for (const list of Object.values(out)) list.sort();
+  return out;
+}
+
+export async function dumpStore(store: string): Promise<StoreDump> {
+  const client = createStoreClient(/^https?:\/\//.test(store) ? { kind: 'http', url: store } : { kind: 'embedded', path: join(store, 'chdb') });
+  const rows = async <T>(sql: string) => (await (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>());
+  const col = async (sql: string) => (await rows<Record<string, string | number>>(sql)).map((r) => Object.values(r).join('|'));
+  const pairs = async (sql: string) => groupSorted(await rows<{ key: string; value: string }>(sql));
+  try {
+    const names = (await rows<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${DATABASE}' ORDER BY name`)).map((r) => r.name);
+    const tableRows: Record<string, number> = {};
+    const dumps: string[] = [];
+    for (const name of names) {
+      tableRows[name] = Number((await col(`SELECT count() FROM ${DATABASE}.${name}`))[0]);
+      dumps.push(await (await client.query({ query: `SELECT * FROM ${DATABASE}.${name}`, format: 'TabSeparatedRaw' })).text());
+    }
+    const issueChanges: Record<string, Record<string, number>> = {};
+    for (const r of await rows<{ rule_id: string; change: string; n: string }>(
+      'SELECT rule_id, change, uniqExact(issue_id, version) AS n FROM verity.issue_events GROUP BY rule_id, change',
+    )) {
+      (issueChanges[r.rule_id] ??= {})[r.change] = Number(r.n);
+    }
+    return {
+      eventIds: await col('SELECT DISTINCT event_id FROM verity.records ORDER BY event_id'),
+      recordRows: Number((await col('SELECT count() FROM verity.records'))[0]),
+      findingIds: await col('SELECT DISTINCT finding_id FROM verity.findings ORDER BY finding_id'),
+      findingRows: Number((await col('SELECT count() FROM verity.findings'))[0]),
+      issues: await col('SELECT issue_id, status, version FROM verity.issues FINAL ORDER BY issue_id'),
+      issueEvents: Number((await col('SELECT count() FROM (SELECT DISTINCT issue_id, version FROM verity.issue_events)'))[0]),
+      issueEventRows: Number((await col('SELECT count() FROM verity.issue_events'))[0]),
+      deadLetterIds: await col('SELECT DISTINCT dead_letter_id FROM verity.dead_letters ORDER BY dead_letter_id'),
+      deadLetterRows: Number((await col('SELECT count() FROM verity.dead_letters'))[0]),
+      slaNotices: (await col("SELECT issue_id, toString(kind) FROM verity.issue_sla_events FINAL ORDER BY issue_id, kind")).map((r) => r.replace('|', '/')),
+      overdueAtLastNotice: await col(
+        `SELECT issue_id FROM verity.issues FINAL WHERE status = 'open' AND due_at < (SELECT max(noticed_at) FROM verity.issue_sla_events) ORDER BY issue_id`,
+      ),
+      findingCustomers: await pairs('SELECT DISTINCT rule_id AS key, customer_token AS value FROM verity.findings'),
+      findingEvents: await pairs('SELECT DISTINCT rule_id AS key, event_id AS value FROM verity.findings'),
+      openIssueCustomers: await pairs("SELECT rule_id AS key, customer_token AS value FROM verity.issues FINAL WHERE status = 'open'"),
+      issueChanges,
+      tableRows,
+      tables: dumps.join('\n'),
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+/** `dump` holds exactly what a clean single run (`clean`) holds: nothing lost, nothing doubled. */
+export function expectSameTables(dump: StoreDump, clean: StoreDump): void {
+  const diff = (a: string[], b: string[]) => {
+    const sb = new Set(b);
+    return a.filter((x) => !sb.has(x));
+  };
+  // A short, readable difference first (ids only, no personal data).
+  expect({
+    eventsMissing: diff(clean.eventIds, dump.eventIds).length,
+    eventsExtra: diff(dump.eventIds, clean.eventIds).length,
+    findingsMissing: diff(clean.findingIds, dump.findingIds).length,
+    findingsExtra: diff(dump.findingIds, clean.findingIds).length,
+    issuesMissing: diff(clean.issues, dump.issues).slice(0, 5),
+    issuesExtra: diff(dump.issues, clean.issues).slice(0, 5),
+  }).toEqual({ eventsMissing: 0, eventsExtra: 0, findingsMissing: 0, findingsExtra: 0, issuesMissing: [], issuesExtra: [] });
+  expect(dump.eventIds).toEqual(clean.eventIds);
+  expect(dump.recordRows).toBe(dump.eventIds.length);
+  expect(dump.findingIds).toEqual(clean.findingIds);
+  expect(dump.findingRows).toBe(dump.findingIds.length);
+  expect(dump.issues).toEqual(clean.issues);
+  expect(dump.issueEvents).toBe(clean.issueEvents);
+  expect(dump.issueEventRows).toBe(dump.issueEvents);
+  expect(dump.deadLetterIds).toEqual(clean.deadLetterIds);
+  expect(dump.deadLetterRows).toBe(dump.deadLetterIds.length);
+}
