@@ -244,7 +244,7 @@ describe('repairInterruptedBatches', () => {
 
   // The same customer twice with a wrong ID check character: the first event opens an issue, the
   // second updates it. The second batch dies before its records are written.
-  async function twoBatches(): Promise<[BatchOutput, BatchOutput]> {
+  async function twoBatches(customerId = 'C-TEST-REPAIR'): Promise<[BatchOutput, BatchOutput]> {
     const { rules } = await loadRulePack();
     const tracker = new IssueTracker(new InMemoryIssueStateStore(), prcCalendar);
     const deps = { rules, tokenizer: createTokenizer(Buffer.alloc(32, 0x5a)), issues: tracker, now: () => '2026-06-01T02:00:00.000Z' };
@@ -257,7 +257,7 @@ describe('repairInterruptedBatches', () => {
         source: 'unit-test',
         op: 'update',
         occurredAt,
-        customerId: 'C-TEST-REPAIR',
+        customerId,
         customer: { kind: 'person', name: '测丙丁', gender: 'M', birthDate: '1990-03-07', idNumber: wrong, mobile: '13912340599', address: '北京市海淀区测试路6号' },
       });
     const one = processEvent(event('unit-repair-1', '2026-06-01T09:30:00+08:00'), 'unit.jsonl:1', deps);
@@ -302,6 +302,25 @@ describe('repairInterruptedBatches', () => {
     expect(await rows(`SELECT finding_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-2'`)).toHaveLength(second.findings.length);
     expect((await repairStore.openIssues()).find((i) => i.issueId === issueId)?.version).toBe(2);
     expect(await repairStore.repairInterruptedBatches('all')).toBe(0);
+  });
+
+  it('restores every issue when two members repair two scopes at the same moment', async () => {
+    // Two customers in two scopes, each with a batch interrupted after its issue update.
+    const db = 'verity_repair_concurrent';
+    await migrate(client, db);
+    const [memberA, memberB] = [new AnalyticsStore(client, db, 2), new AnalyticsStore(client, db, 2)];
+    const issueIds: string[] = [];
+    for (const [scope, customer] of [['topic/A', 'C-TEST-REPAIR-A'], ['topic/B', 'C-TEST-REPAIR-B']] as const) {
+      const [first, second] = await twoBatches(customer);
+      issueIds.push(first.issueChanges.find((c) => c.issue.ruleId === 'id-number-format')!.issue.issueId);
+      await memberA.write({ id: `${scope}-1`, scope }, first, RECORDED_AT);
+      const broken = { ...second, records: second.records.map((r) => ({ ...r, op: 'bogus' as never })) };
+      await expect(memberA.write({ id: `${scope}-2`, scope }, broken, RECORDED_AT)).rejects.toBeInstanceOf(StoreError);
+    }
+    // Both take over at once, as two members do after one rebalance.
+    expect(await Promise.all([memberA.repairInterruptedBatches(['topic/A']), memberB.repairInterruptedBatches(['topic/B'])])).toEqual([1, 1]);
+    const open = await memberA.openIssues();
+    for (const id of issueIds) expect(open.find((i) => i.issueId === id)?.version, id).toBe(1);
   });
 
   it('loads open issues of given customers only', async () => {

@@ -245,7 +245,11 @@ export class AnalyticsStore implements SlaStore {
     // Only after the interrupted versions are gone: a background merge of the restored row with a
     // higher, interrupted version would otherwise drop the restored one. If the process dies right
     // here, the batch is still unfinished in the log, so the next take-over restores again.
-    await this.#insert('issues', 'repair', restored.map((r) => JSON.parse(r.state) as object));
+    // Named by the batches it undoes: two members repairing different partitions at the same
+    // moment insert different rows, and one shared token would have the store drop the second
+    // insert as a copy of the first (the issues of that repair would then be lost).
+    const repairId = `repair:${sha256Hex(interrupted.map((b) => b.attempt).sort().join('\n')).slice(0, 32)}`;
+    await this.#insert('issues', repairId, restored.map((r) => JSON.parse(r.state) as object));
     await mutate('issue_events', 'event_id', events);
     await mutate('findings', 'event_id', events);
     await mutate('records', 'event_id', events);

@@ -8,7 +8,14 @@ import { detachStdinFromEmbeddedEngine } from './chdb-stdin.ts';
 
 export type StoreTarget =
   | { readonly kind: 'embedded'; readonly path: string }
-  | { readonly kind: 'http'; readonly url: string; readonly username?: string; readonly password?: string };
+  | {
+      readonly kind: 'http';
+      readonly url: string;
+      readonly username?: string;
+      readonly password?: string;
+      /** One request's limit; 30 s unless configured (see DEFAULTS.storeTimeoutSeconds for why). */
+      readonly requestTimeoutMs?: number;
+    };
 
 const DATE_TIME_SETTINGS = {
   // Rows carry ISO-8601 instants with offsets; parse them exactly instead of in the server's zone.
@@ -31,7 +38,7 @@ export function createStoreClient(target: StoreTarget): ClickHouseClient {
     ...(target.username === undefined ? {} : { username: target.username }),
     ...(target.password === undefined ? {} : { password: target.password }),
     clickhouse_settings: DATE_TIME_SETTINGS,
-    request_timeout: 60_000,
+    request_timeout: target.requestTimeoutMs ?? 30_000,
   });
 }
 

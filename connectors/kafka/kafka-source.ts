@@ -222,8 +222,12 @@ export class KafkaSource implements Source {
         const beat = setInterval(() => {
           heartbeat().catch((error: unknown) => {
             const type = (error as { type?: string }).type ?? '';
-            if (REBALANCE_ERRORS.has(type)) membership.abort(new ScopeLostError(partitionKey(topic, partition), `the group is rebalancing: ${type}`));
-            else logger.debug({ err: error }, 'heartbeat failed; trying again');
+            if (!REBALANCE_ERRORS.has(type)) {
+              logger.debug({ err: error }, 'heartbeat failed; trying again');
+            } else if (!membership.signal.aborted) {
+              logger.warn({ topic, partition, reason: type }, 'the group is rebalancing: giving up the chunks in flight, no insert of them starts any more');
+              membership.abort(new ScopeLostError(partitionKey(topic, partition), `the group is rebalancing: ${type}`));
+            }
           });
         }, HEARTBEAT_TICK_MS);
         try {

@@ -33,6 +33,11 @@ export const DEFAULTS = {
   eventTimeAheadHours: DEFAULT_EVENT_TIME.aheadHours,
   /** How long a batch write is retried while the store is unavailable before the run gives up. */
   storeRetrySeconds: 600,
+  /**
+   * How long one request to a ClickHouse server may take. Below the Kafka rebalance timeout (60 s)
+   * by design: a member that lost its partitions has no insert in flight once they move on.
+   */
+  storeTimeoutSeconds: 30,
 } as const;
 
 /** Environment variables Verity reads; flags win over them, they win over the config file. */
@@ -77,4 +82,5 @@ export const ENV = {
   eventTimeEarliest: 'VERITY_EVENT_TIME_EARLIEST',
   eventTimeAheadHours: 'VERITY_EVENT_TIME_AHEAD_HOURS',
   storeRetrySeconds: 'VERITY_STORE_RETRY_SECONDS',
+  storeTimeoutSeconds: 'VERITY_STORE_TIMEOUT_SECONDS',
 } as const;

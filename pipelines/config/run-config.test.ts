@@ -116,17 +116,17 @@ describe('resolveRunConfig', () => {
 
   it('moves credentials out of an http store URL', async () => {
     const config = await resolveWith({ flags: { store: 'http://user:pw@host:8123' } });
-    expect(config.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'user', password: 'pw' });
+    expect(config.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'user', password: 'pw', requestTimeoutMs: 30_000 });
     // Percent-encoded credentials are decoded; explicit credentials win over the URL's.
     const encoded = await resolveWith({ flags: { store: 'https://us%40er:p%3Aw@ch.example.invalid:8443/base' } });
-    expect(encoded.store).toEqual({ kind: 'http', url: 'https://ch.example.invalid:8443/base', username: 'us@er', password: 'p:w' });
+    expect(encoded.store).toEqual({ kind: 'http', url: 'https://ch.example.invalid:8443/base', username: 'us@er', password: 'p:w', requestTimeoutMs: 30_000 });
     const explicit = await resolveWith({
       flags: { store: 'http://user:pw@host:8123' },
       env: { VERITY_CLICKHOUSE_USER: 'env-user', VERITY_CLICKHOUSE_PASSWORD: 'env-pw' },
     });
-    expect(explicit.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'env-user', password: 'env-pw' });
+    expect(explicit.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'env-user', password: 'env-pw', requestTimeoutMs: 30_000 });
     // No credentials at all: none invented.
-    expect((await resolveWith({ env: { VERITY_STORE: 'http://host:8123' } })).store).toEqual({ kind: 'http', url: 'http://host:8123/' });
+    expect((await resolveWith({ env: { VERITY_STORE: 'http://host:8123', VERITY_STORE_TIMEOUT_SECONDS: '5' } })).store).toEqual({ kind: 'http', url: 'http://host:8123/', requestTimeoutMs: 5000 });
   });
 
   it('reads the ClickHouse password from VERITY_CLICKHOUSE_PASSWORD_FILE, without the trailing newline', async () => {
@@ -134,7 +134,7 @@ describe('resolveRunConfig', () => {
     const store = { VERITY_STORE: 'http://host:8123', VERITY_CLICKHOUSE_USER: 'verity' };
     const withNewline = await configFile('ch-password', `${secret}\n`);
     const config = await resolveWith({ env: { ...store, VERITY_CLICKHOUSE_PASSWORD_FILE: withNewline } });
-    expect(config.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'verity', password: secret });
+    expect(config.store).toEqual({ kind: 'http', url: 'http://host:8123/', username: 'verity', password: secret, requestTimeoutMs: 30_000 });
     // Only one newline is the file's ending; anything else is part of the password.
     const crlf = await configFile('ch-password-crlf', ` ${secret}\r\n`);
     expect((await resolveWith({ env: { ...store, VERITY_CLICKHOUSE_PASSWORD_FILE: crlf } })).store).toMatchObject({ password: ` ${secret}` });

@@ -101,6 +101,8 @@ export const RunOptionsInput = z.strictObject({
   eventTimeAheadHours: wholeNumber(0, 24 * 366).optional(),
   /** How long a batch write is retried while the store is unavailable, in seconds; then the run stops. */
   storeRetrySeconds: wholeNumber(0, 86_400).optional(),
+  /** One request to a ClickHouse server; at most 50 s, under the Kafka rebalance timeout (see DEFAULTS). */
+  storeTimeoutSeconds: wholeNumber(1, 50).optional(),
 });
 export type RunOptionsInput = z.infer<typeof RunOptionsInput>;
 type Key = keyof RunOptionsInput;
@@ -146,6 +148,7 @@ const ENV_KEYS: Partial<Record<Key, string>> = {
   eventTimeEarliest: ENV.eventTimeEarliest,
   eventTimeAheadHours: ENV.eventTimeAheadHours,
   storeRetrySeconds: ENV.storeRetrySeconds,
+  storeTimeoutSeconds: ENV.storeTimeoutSeconds,
 };
 
 /** The flag a key is set with by default: `batchSize` → `--batch-size`. */
@@ -219,6 +222,7 @@ function storeTarget(
   cwd: string,
   /** Where the value came from (flag, env var or file key), for the error message. */
   where: string,
+  requestTimeoutMs: number,
 ): StoreTarget {
   if (/^https?:\/\//i.test(value)) {
     let url: URL;
@@ -231,7 +235,7 @@ function storeTarget(
     const pass = password ?? (url.password ? decodeURIComponent(url.password) : undefined);
     url.username = '';
     url.password = '';
-    return { kind: 'http', url: url.toString(), ...(username ? { username } : {}), ...(pass ? { password: pass } : {}) };
+    return { kind: 'http', url: url.toString(), ...(username ? { username } : {}), ...(pass ? { password: pass } : {}), requestTimeoutMs };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     throw new ConfigError(where, 'only http:// and https:// URLs or a folder path are allowed');
@@ -282,7 +286,14 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     rulesPath: o.rules === undefined ? undefined : resolve(sources.cwd, o.rules),
     mappingsPath: o.mappings === undefined ? undefined : resolve(sources.cwd, o.mappings),
     store: o.store
-      ? storeTarget(o.store, o.clickhouseUser, await clickhousePassword(o, origin, sources.cwd), sources.cwd, origin.store ?? flagOf('store'))
+      ? storeTarget(
+          o.store,
+          o.clickhouseUser,
+          await clickhousePassword(o, origin, sources.cwd),
+          sources.cwd,
+          origin.store ?? flagOf('store'),
+          (o.storeTimeoutSeconds ?? DEFAULTS.storeTimeoutSeconds) * 1000,
+        )
       : { kind: 'embedded', path: inData(DEFAULTS.storeDir) },
     database: o.database ?? DEFAULTS.database,
     dataDir,

@@ -70,9 +70,12 @@ export function spawnVerity(args: readonly string[], env: NodeJS.ProcessEnv = {}
   return child;
 }
 
-/** `verity store serve` on a free port over `dataDir`; resolves with its URL once it listens. */
-export async function serveStore(dataDir: string): Promise<{ url: string; child: Child; stop(): Promise<void> }> {
-  const child = spawnVerity(['store', 'serve', '--data-dir', dataDir, '--port', '0']);
+/**
+ * `verity store serve` over `dataDir` on a port the system picks, or on `port` (a store restarted
+ * in place, after a test killed it); resolves with its URL once it listens.
+ */
+export async function serveStore(dataDir: string, port = 0): Promise<{ url: string; child: Child; stop(): Promise<void> }> {
+  const child = spawnVerity(['store', 'serve', '--data-dir', dataDir, '--port', String(port)]);
   await child.waitFor('store serving', 60_000);
   const url = /"url":"(http:\/\/[^"]+)"/.exec(child.stderr)?.[1];
   if (!url) throw new Error(`no URL in:\n${child.stderr}`);

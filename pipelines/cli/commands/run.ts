@@ -50,6 +50,7 @@ export interface RunFlags {
   eventTimeEarliest?: string;
   eventTimeAheadHours?: string;
   storeRetrySeconds?: string;
+  storeTimeoutSeconds?: string;
 }
 
 /** After a stop signal, the Kafka source has 30 s to drain; this is the last resort beyond that. */
@@ -186,6 +187,7 @@ export function registerRun(program: Command): void {
     .option('--event-time-earliest <date>', 'earliest occurredAt accepted, a date or an ISO instant (default: 1970-01-01)')
     .option('--event-time-ahead-hours <h>', 'how far past the processing time occurredAt may lie (default: 24)')
     .option('--store-retry-seconds <s>', 'how long a batch write is retried while the store is unavailable before the run stops (default: 600)')
+    .option('--store-timeout-seconds <s>', 'how long one request to a ClickHouse server may take, 1 to 50 (default: 30)')
     .action(async (flags: RunFlags & { progress: boolean }) => {
       // commander sets progress=true unless --no-progress; only an explicit opt-out should override the TTY check.
       const { report } = await runWithFlags({ ...flags, progress: flags.progress ? undefined : false } as RunFlags);
