@@ -5,8 +5,9 @@ import { projectRoot, runUnderSuitableNode, typeScriptFlags } from './node-runti
 
 const entry = join(projectRoot, 'pipelines', 'cli', 'main.ts');
 if (typeScriptFlags(process.version)?.length === 0) {
-  const { main } = await import(entry);
+  const { main, exitIfStillAlive } = await import(entry);
   process.exitCode = await main(process.argv.slice(2));
+  exitIfStillAlive();
 } else {
   runUnderSuitableNode(entry, process.argv.slice(2));
 }

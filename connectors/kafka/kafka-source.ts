@@ -129,13 +129,19 @@ export class KafkaSource implements Source {
    * Every partition's end (high watermark) and the group's position in it: its committed offset,
    * or the partition's start while the group has committed none. From the broker.
    */
-  async #groupProgress(admin: Admin): Promise<Map<string, { end: bigint; position: bigint }>> {
+  async #groupProgress(admin: Admin, cancelled: () => boolean = () => false): Promise<Map<string, { end: bigint; position: bigint }>> {
     const out = new Map<string, { end: bigint; position: bigint }>();
+    // Checked before each call, so a stop waits for one broker round trip, not for the whole read.
+    const next = () => {
+      if (cancelled()) throw new ProgressReadCancelled();
+    };
     for (const topic of this.#o.topics) {
+      next();
       for (const p of await admin.fetchTopicOffsets(topic)) {
         out.set(partitionKey(topic, p.partition), { end: BigInt(p.high), position: BigInt(p.low) });
       }
     }
+    next();
     for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.#o.groupId, topics: [...this.#o.topics] })) {
       for (const { partition, offset } of partitions) {
         const p = out.get(partitionKey(topic, partition));
@@ -147,14 +153,19 @@ export class KafkaSource implements Source {
 
   async run(handle: BatchHandler, signal: AbortSignal, context?: SourceContext): Promise<void> {
     const { kafka, groupId, topics, batchSize, logger } = this.#o;
+    let stopping = false;
     const consumer: Consumer = kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 4 * 1024 * 1024,
       ...(this.#o.sessionTimeoutMs !== undefined ? { sessionTimeout: this.#o.sessionTimeoutMs } : {}),
+      // kafkajs restarts a crashed consumer on a timer of its own, which a disconnect already under
+      // way does not cancel: the consumer would rejoin the group after the run ended and keep the
+      // process alive. Once stopping, a crash ends the consumer for good. (retries: 5 is kafkajs's
+      // consumer default, which a `retry` option would otherwise replace.)
+      retry: { retries: 5, restartOnFailure: async () => !stopping },
     });
     this.#consumer = consumer;
-    let stopping = false;
     let failure: unknown;
     let wake!: () => void;
     const stopRequested = new Promise<void>((resolve) => (wake = resolve));
@@ -272,18 +283,25 @@ export class KafkaSource implements Source {
       logger.info({ groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'kafka consumer started: consuming');
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) {
-        failure ??= e.payload.error;
-        stop();
+      if (e.payload.restart) return;
+      // Every offset committed was written first: a crash while stopping loses nothing, the
+      // uncommitted rest is re-delivered to whoever reads the partition next.
+      if (stopping) {
+        logger.warn({ groupId, err: e.payload.error }, 'Kafka consumer crashed while stopping; uncommitted batches will be re-delivered');
+        return;
       }
+      failure ??= e.payload.error;
+      stop();
     });
 
     // The broker's view, polled: lag keeps moving while producers write or a sink stalls, and
     // with `once` the other members' commits count too.
     const admin = this.#o.kafka.admin();
     let poll: NodeJS.Timeout | undefined;
+    /** The progress read under way, if any: the admin is disconnected only after it settled. */
+    let reading: Promise<void> | undefined;
     const readProgress = async () => {
-      for (const [key, p] of await this.#groupProgress(admin)) {
+      for (const [key, p] of await this.#groupProgress(admin, () => stopping)) {
         if (this.#tenures.has(key)) {
           const { topic, partition } = topicPartitionOf(key);
           reportLag(topic, partition, p.end, p.position);
@@ -301,13 +319,11 @@ export class KafkaSource implements Source {
         caughtUp = new Map([...(await this.#groupProgress(admin))].map(([key, p]) => [key, { target: p.end, position: p.position }]));
         checkCaughtUp();
       }
-      let polling = false;
       poll = setInterval(() => {
-        if (polling || stopping) return;
-        polling = true;
-        readProgress()
+        if (reading || stopping) return;
+        reading = readProgress()
           .catch((error: unknown) => logger.debug({ err: error }, 'could not read the group progress; trying again'))
-          .finally(() => (polling = false));
+          .finally(() => (reading = undefined));
       }, this.#o.progressPollMs ?? (this.#o.once ? 1000 : 5000));
       if (!stopping && !signal.aborted) {
         await consumer.run({
@@ -320,8 +336,13 @@ export class KafkaSource implements Source {
       if (signal.aborted) stop();
       await stopRequested;
     } finally {
+      stopping = true;
       clearInterval(poll);
       signal.removeEventListener('abort', onAbort);
+      // An admin call made after admin.disconnect() does not fail: kafkajs reconnects to the
+      // broker for it and that socket is never closed, so a `--once` run whose last progress read
+      // overlapped the disconnect stayed alive long after its last line (issue 6, section 5).
+      await reading;
       await admin.disconnect();
       await this.#disconnect(consumer);
     }
@@ -343,6 +364,13 @@ export class KafkaSource implements Source {
       this.#o.logger.error({ timeoutMs: limit }, 'Kafka consumer did not stop in time: uncommitted batches will be re-delivered');
       throw new VerityError('SOURCE_FAILED', `Kafka consumer did not stop within ${limit} ms`);
     }
+  }
+}
+
+/** A progress read given up because the source is stopping. */
+class ProgressReadCancelled extends Error {
+  constructor() {
+    super('progress read cancelled: the source is stopping');
   }
 }
 

@@ -6,6 +6,7 @@ import { registerProduce } from './commands/produce.ts';
 import { registerRules } from './commands/rules.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStore } from './commands/store.ts';
+import { exitIfStillAlive } from './exit-watchdog.ts';
 import { rerunWithStdinMoved } from './stdin-input.ts';
 
 export function buildProgram(): Command {
@@ -53,6 +54,10 @@ export function reportFailure(error: unknown): number {
   return 1;
 }
 
+/** For bin/verity.mjs, which imports this module when its node runs TypeScript itself. */
+export { exitIfStillAlive };
+
 if (import.meta.main) {
   process.exitCode = await main(process.argv.slice(2));
+  exitIfStillAlive();
 }
