@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import type { GroundTruth } from '../../pipelines/generate/index.ts';
 import { FAILPOINT_ENV } from '../../pipelines/runtime/failpoints.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
@@ -41,7 +42,11 @@ describe('one event fails alone; a failure of the run stops it cleanly', () => {
     expect(report.deadLettersByReason['processing-error']).toBe(1);
 
     const dump = await dumpStore(dataDir);
-    const row = dump.tables.split('\n').map((l) => (l.startsWith('{') ? (JSON.parse(l) as Record<string, unknown>) : {})).find((r) => r['reason_code'] === 'processing-error');
+    const client = createStoreClient({ kind: 'embedded', path: join(dataDir, 'chdb') });
+    const [row] = await (
+      await client.query({ query: "SELECT reason, error_path, source_kind, file, line FROM verity.dead_letters FINAL WHERE reason_code = 'processing-error'", format: 'JSONEachRow' })
+    ).json<Record<string, unknown>>();
+    await client.close();
     expect(row).toMatchObject({ reason: 'processing failed at stage process: FailpointError', error_path: '', source_kind: 'file', file: stream });
     const line = Number(row?.['line']);
     expect(line).toBeGreaterThan(0);
