@@ -4,155 +4,17 @@
 // from (flag, env var or file key) and what is allowed.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { StoreTarget } from '../../connectors/clickhouse/store-client.ts';
 import { readYamlFile } from './yaml-file.ts';
-import { DEFAULTS, ENV } from './defaults.ts';
-import { DATE_DOMAIN, type InputLimits } from '../contract/bounds.ts';
+import { DEFAULTS } from './defaults.ts';
+import type { InputLimits } from '../contract/bounds.ts';
+import { ENV, RunOptionsInput, settingName, type SettingKey } from './run-settings.ts';
 
-/**
- * Every schema below states what is allowed in its own words, because the message is all a user
- * sees (`--batch-size: a whole number from 1 to 100000`). Numbers arrive as strings from flags and
- * env vars and as numbers from the config file; booleans only from env vars and the file.
- */
-function wholeNumber(min: number, max: number) {
-  const allowed = `a whole number from ${min} to ${max}`;
-  return z.preprocess(
-    (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
-    z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed }),
-  );
-}
-const EARLIEST = `a date (YYYY-MM-DD) or an ISO-8601 instant with an offset, not before ${DATE_DOMAIN.first}`;
-const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'true or false' });
-const text = z.string({ error: 'a text value' }).min(1, { error: 'must not be empty' });
-const secret = z.string({ error: 'a text value' });
+export { LogLevel, RunOptionsInput } from './run-settings.ts';
 
-/** Stage 1: everything a user may set, all optional, keyed as in the config file. */
-/** pino's levels, and `silent`. */
-export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-
-export const RunOptionsInput = z.strictObject({
-  input: text.optional(),
-  rules: text.optional(),
-  mappings: text.optional(),
-  store: text.optional(),
-  clickhouseUser: secret.optional(),
-  clickhousePassword: secret.optional(),
-  /** A file holding the password (a Compose or Kubernetes secret), so it never sits in the environment. */
-  clickhousePasswordFile: text.optional(),
-  database: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a ClickHouse identifier: letters, digits and _, not starting with a digit')
-    .optional(),
-  dataDir: text.optional(),
-  tokenKey: secret.optional(),
-  tokenKeyFile: text.optional(),
-  batchSize: wholeNumber(1, 100_000).optional(),
-  storeConcurrency: wholeNumber(1, 32).optional(),
-  once: z.boolean().optional(),
-  report: text.optional(),
-  logLevel: LogLevel.optional(),
-  progress: z.boolean().optional(),
-  // Kafka source and sinks (issue topic, dead-letter topic)
-  kafkaBrokers: z
-    .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((b) => b.trim()).filter((b) => b !== ''))
-    .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port, comma-separated for several brokers')).min(1, 'host:port, comma-separated for several brokers'))
-    .optional(),
-  kafkaClientId: text.optional(),
-  kafkaGroupId: text.optional(),
-  customerTopic: text.optional(),
-  agentTopic: text.optional(),
-  deadLetterTopic: text.optional(),
-  issueTopic: text.optional(),
-  /** Partitions of the topics Verity creates when they are missing. */
-  topicPartitions: wholeNumber(1, 1000).optional(),
-  /** How soon the group replaces a member that stopped heartbeating; the broker enforces its own range. */
-  kafkaSessionTimeoutMs: wholeNumber(1000, 3_600_000).optional(),
-  kafkaSsl: flag.optional(),
-  /** PEM files: a private CA to trust, and a client certificate and key for mutual TLS. */
-  kafkaSslCa: text.optional(),
-  kafkaSslCert: text.optional(),
-  kafkaSslKey: text.optional(),
-  kafkaSaslMechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-  kafkaSaslUsername: secret.optional(),
-  kafkaSaslPassword: secret.optional(),
-  partitionsConcurrency: wholeNumber(1, 64).optional(),
-  metricsPort: wholeNumber(0, 65535).optional(),
-  /** Address the metrics endpoint listens on: 127.0.0.1 unless set (0.0.0.0 in a container). */
-  metricsHost: text.optional(),
-  /** How often the SLA clock looks for issues due soon or breached; 0 = only once, at the end of a run. */
-  slaSweepSeconds: wholeNumber(0, 86_400).optional(),
-  // Input bounds (contract/bounds.ts): a message beyond them is dead-lettered, never truncated.
-  maxMessageBytes: wholeNumber(1024, 64 * 1024 * 1024).optional(),
-  maxStringLength: wholeNumber(64, 1_048_576).optional(),
-  maxArrayItems: wholeNumber(1, 100_000).optional(),
-  maxObjectKeys: wholeNumber(16, 100_000).optional(),
-  maxDepth: wholeNumber(4, 1000).optional(),
-  /** The earliest `occurredAt` accepted; the date domain starts at 1900-01-01. */
-  eventTimeEarliest: z
-    .string({ error: EARLIEST })
-    .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || z.iso.datetime({ offset: true }).safeParse(v).success, { error: EARLIEST })
-    .transform((v) => (v.length === 10 ? `${v}T00:00:00Z` : v))
-    .refine((v) => !Number.isNaN(Date.parse(v)) && Date.parse(v) >= Date.parse(`${DATE_DOMAIN.first}T00:00:00Z`), { error: EARLIEST })
-    .optional(),
-  /** How far past the processing time an `occurredAt` may lie (upstream clock skew), in hours. */
-  eventTimeAheadHours: wholeNumber(0, 24 * 366).optional(),
-  /** How long a batch write is retried while the store is unavailable, in seconds; then the run stops. */
-  storeRetrySeconds: wholeNumber(0, 86_400).optional(),
-  /** One request to a ClickHouse server; at most 50 s, under the Kafka rebalance timeout (see DEFAULTS). */
-  storeTimeoutSeconds: wholeNumber(1, 50).optional(),
-});
-export type RunOptionsInput = z.infer<typeof RunOptionsInput>;
-type Key = keyof RunOptionsInput;
-
-const ENV_KEYS: Partial<Record<Key, string>> = {
-  store: ENV.store,
-  clickhouseUser: ENV.clickhouseUser,
-  clickhousePassword: ENV.clickhousePassword,
-  clickhousePasswordFile: ENV.clickhousePasswordFile,
-  database: ENV.database,
-  dataDir: ENV.dataDir,
-  rules: ENV.rules,
-  mappings: ENV.mappings,
-  tokenKey: ENV.tokenKey,
-  tokenKeyFile: ENV.tokenKeyFile,
-  batchSize: ENV.batchSize,
-  logLevel: ENV.logLevel,
-  kafkaBrokers: ENV.kafkaBrokers,
-  kafkaClientId: ENV.kafkaClientId,
-  kafkaGroupId: ENV.kafkaGroupId,
-  customerTopic: ENV.customerTopic,
-  agentTopic: ENV.agentTopic,
-  deadLetterTopic: ENV.deadLetterTopic,
-  issueTopic: ENV.issueTopic,
-  topicPartitions: ENV.topicPartitions,
-  kafkaSessionTimeoutMs: ENV.kafkaSessionTimeoutMs,
-  kafkaSsl: ENV.kafkaSsl,
-  kafkaSslCa: ENV.kafkaSslCa,
-  kafkaSslCert: ENV.kafkaSslCert,
-  kafkaSslKey: ENV.kafkaSslKey,
-  kafkaSaslMechanism: ENV.kafkaSaslMechanism,
-  kafkaSaslUsername: ENV.kafkaSaslUsername,
-  kafkaSaslPassword: ENV.kafkaSaslPassword,
-  partitionsConcurrency: ENV.partitionsConcurrency,
-  metricsPort: ENV.metricsPort,
-  metricsHost: ENV.metricsHost,
-  slaSweepSeconds: ENV.slaSweepSeconds,
-  maxMessageBytes: ENV.maxMessageBytes,
-  maxStringLength: ENV.maxStringLength,
-  maxArrayItems: ENV.maxArrayItems,
-  maxObjectKeys: ENV.maxObjectKeys,
-  maxDepth: ENV.maxDepth,
-  eventTimeEarliest: ENV.eventTimeEarliest,
-  eventTimeAheadHours: ENV.eventTimeAheadHours,
-  storeRetrySeconds: ENV.storeRetrySeconds,
-  storeTimeoutSeconds: ENV.storeTimeoutSeconds,
-};
-
-/** The flag a key is set with by default: `batchSize` → `--batch-size`. */
-const flagOf = (key: Key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+type Key = SettingKey;
+const flagOf = settingName;
 
 /** TLS towards the brokers: on with the system CAs (`true`), or with PEM contents read at start. */
 export type KafkaTls = boolean | { readonly ca?: string; readonly cert?: string; readonly key?: string };
@@ -191,8 +53,8 @@ export interface RunConfig {
   readonly progress: boolean | undefined;
   /** Set when brokers are configured: Kafka is then the source, and the topics the sinks. */
   readonly kafka: KafkaRunConfig | undefined;
-  /** 0 = no metrics endpoint. */
-  readonly metricsPort: number;
+  /** 0 = no metrics endpoint; `auto` = any free port, logged with its URL. */
+  readonly metricsPort: number | 'auto';
   /** undefined = the endpoint's default, 127.0.0.1. */
   readonly metricsHost: string | undefined;
   /** SLA clock period; 0 = one sweep at the end of the run only. */
@@ -258,7 +120,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
       origin[key as Key] = `${sources.configFile}: ${key}`;
     }
   }
-  for (const [key, name] of Object.entries(ENV_KEYS) as [Key, string][]) {
+  for (const [key, name] of Object.entries(ENV) as [Key, string][]) {
     const value = sources.env[name];
     if (value !== undefined && value !== '') {
       merged[key] = value;

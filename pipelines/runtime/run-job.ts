@@ -112,8 +112,9 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     if (health.has('consuming') && isConsuming(source)) health.clear('consuming');
     return health.readiness();
   };
-  const metricsPort = hooks.metricsServer?.port ?? config.metricsPort;
-  const metricsWanted = hooks.metricsServer?.port !== undefined || config.metricsPort > 0;
+  // `auto`: port 0, so the system picks a free one; the URL goes to the log.
+  const metricsPort = hooks.metricsServer?.port ?? (config.metricsPort === 'auto' ? 0 : config.metricsPort);
+  const metricsWanted = hooks.metricsServer?.port !== undefined || config.metricsPort === 'auto' || config.metricsPort > 0;
   const metrics = hooks.metrics ?? (metricsWanted ? new PipelineMetrics() : undefined);
   let metricsServer: MetricsServer | undefined;
   let stopClock = async () => {};
