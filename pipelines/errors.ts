@@ -12,6 +12,7 @@ export type VerityErrorCode =
   | 'MIGRATION_FAILED'
   | 'PROCESSING_FAILED'
   | 'PUBLISH_FAILED'
+  | 'MEMORY_EXHAUSTED'
   | 'SCOPE_LOST';
 
 interface VerityErrorOptions {

@@ -42,6 +42,8 @@ export class DeadLetterArchive {
       .map(({ deadLetter, payload, key }) =>
         JSON.stringify({
           ...deadLetter,
+          // A line too long to hold is kept as its beginning; sizeBytes says how long it was.
+          ...(payload.length < deadLetter.sizeBytes ? { payloadTruncated: true } : {}),
           payloadBase64: payload.toString('base64'),
           ...(key ? { keyBase64: key.toString('base64') } : {}),
         }),

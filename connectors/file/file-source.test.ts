@@ -11,7 +11,10 @@ import { byteLines, createFileSource } from './file-source.ts';
 
 async function collect(chunks: readonly Buffer[]): Promise<string[]> {
   const out: string[] = [];
-  for await (const line of byteLines(Readable.from(chunks))) out.push(line.toString('latin1'));
+  for await (const line of byteLines(Readable.from(chunks))) {
+    expect(line.size).toBe(line.bytes.length);
+    out.push(line.bytes.toString('latin1'));
+  }
   return out;
 }
 
@@ -32,8 +35,20 @@ describe('byteLines', () => {
 
   it('keeps bytes that are not UTF-8 as they are', async () => {
     const lines: Buffer[] = [];
-    for await (const line of byteLines(Readable.from([Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]))) lines.push(line);
+    for await (const line of byteLines(Readable.from([Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]))) lines.push(line.bytes);
     expect(lines).toEqual([Buffer.from([0x63, 0x61, 0x66, 0xe9])]);
+  });
+
+  it('keeps only the beginning of a line longer than the limit, with its true size, however the reads split it', async () => {
+    const lines: { text: string; size: number }[] = [];
+    const chunks = [Buffer.from('ok\nabcd'), Buffer.from('efgh'), Buffer.from('ij\r\nxy'), Buffer.from('z\n'), Buffer.from('0123456789')];
+    for await (const line of byteLines(Readable.from(chunks), 5)) lines.push({ text: line.bytes.toString(), size: line.size });
+    expect(lines).toEqual([
+      { text: 'ok', size: 2 },
+      { text: 'abcde', size: 10 },
+      { text: 'xyz', size: 3 },
+      { text: '01234', size: 10 },
+    ]);
   });
 });
 

@@ -20,33 +20,71 @@ export interface FileSourceOptions {
    * next batch is read and processed while the previous one is being written. 1 = one at a time.
    */
   readonly inFlight?: number;
+  /**
+   * Bytes kept of one line (the contract's message limit): a longer line is handed over as its
+   * first bytes and its true size, and dead-lettered as too large. Default: no limit.
+   */
+  readonly maxLineBytes?: number;
+  /** A batch also ends once its lines reach this many bytes (default 16 MiB): batches of huge lines stay small in memory. */
+  readonly maxBatchBytes?: number;
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
 
-function withoutCr(line: Buffer): Buffer {
-  return line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, -1) : line;
+/** A line: its bytes, or only their first `keep` when it is longer (see `byteLines`). */
+export interface Line {
+  readonly bytes: Buffer;
+  /** The whole line's length in bytes, CR excluded; more than `bytes.length` when cut. */
+  readonly size: number;
 }
 
-/** The lines of a byte stream, without their LF or CRLF; a last line without LF counts too. */
-export async function* byteLines(stream: Readable): AsyncGenerator<Buffer> {
+/**
+ * The lines of a byte stream, without their LF or CRLF; a last line without LF counts too. A line
+ * longer than `keep` bytes yields only its first `keep` (and its true size): a file with one
+ * endless line must not hold the whole of it in memory. The decoder rejects such a line as too
+ * large by its size, so nothing is lost silently.
+ */
+export async function* byteLines(stream: Readable, keep = Number.POSITIVE_INFINITY): AsyncGenerator<Line> {
   let carry: Buffer[] = [];
+  let carried = 0;
+  let size = 0;
+  let last: number | undefined;
+  const line = (piece: Buffer): Line => {
+    size += piece.length;
+    if (piece.length > 0) last = piece[piece.length - 1];
+    const room = Math.max(0, keep - carried);
+    const bytes = carry.length === 0 ? piece.subarray(0, room) : Buffer.concat([...carry, piece.subarray(0, room)]);
+    // A CR before the LF is not part of the line.
+    const whole = last === CR ? size - 1 : size;
+    carry = [];
+    carried = 0;
+    size = 0;
+    last = undefined;
+    return { bytes: bytes.length > whole ? bytes.subarray(0, whole) : bytes, size: whole };
+  };
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     let start = 0;
     for (let end = bytes.indexOf(LF); end !== -1; end = bytes.indexOf(LF, start)) {
-      const piece = bytes.subarray(start, end);
-      yield withoutCr(carry.length === 0 ? piece : Buffer.concat([...carry, piece]));
-      carry = [];
+      yield line(bytes.subarray(start, end));
       start = end + 1;
     }
-    if (start < bytes.length) carry.push(bytes.subarray(start));
+    if (start < bytes.length) {
+      const rest = bytes.subarray(start);
+      size += rest.length;
+      last = rest[rest.length - 1];
+      if (carried < keep) {
+        const kept = rest.subarray(0, keep - carried);
+        carry.push(kept);
+        carried += kept.length;
+      }
+    }
   }
-  if (carry.length > 0) yield withoutCr(Buffer.concat(carry));
+  if (carry.length > 0 || size > 0) yield line(Buffer.alloc(0));
 }
 
-export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceOptions): Source {
+export function createFileSource({ input, batchSize, inFlight = 2, maxLineBytes, maxBatchBytes = 16 * 1_048_576 }: FileSourceOptions): Source {
   const file = input === '-' ? 'stdin' : input;
   return {
     ownership: 'exclusive',
@@ -64,6 +102,7 @@ export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceO
       const onAbort = () => stream.destroy();
       signal.addEventListener('abort', onAbort, { once: true });
       let messages: RawMessage[] = [];
+      let batchBytes = 0;
       let lineNumber = 0;
       // Handled in order; awaited oldest first, so the first failure is the one reported.
       const pending: Promise<void>[] = [];
@@ -77,6 +116,7 @@ export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceO
         const range = first.kind === 'file' && last.kind === 'file' ? `${first.line}-${last.line}` : '';
         const batch = { id: `file:${basename(file)}:${range}:${hash.digest('hex').slice(0, 16)}`, scope: `file:${file}`, tenure: 1, messages };
         messages = [];
+        batchBytes = 0;
         const handled = handle(batch);
         handled.catch(() => undefined); // a later batch may fail while an earlier one is awaited
         pending.push(handled);
@@ -84,10 +124,16 @@ export function createFileSource({ input, batchSize, inFlight = 2 }: FileSourceO
       };
       try {
         try {
-          for await (const line of byteLines(stream)) {
+          // One more byte than the limit, so the decoder still sees the line is too large.
+          for await (const line of byteLines(stream, maxLineBytes === undefined ? undefined : maxLineBytes + 1)) {
             lineNumber += 1;
-            messages.push({ value: line, coordinates: { kind: 'file', file, line: lineNumber } });
-            if (messages.length >= batchSize) await flush();
+            messages.push({
+              value: line.bytes,
+              ...(line.size > line.bytes.length ? { sizeBytes: line.size } : {}),
+              coordinates: { kind: 'file', file, line: lineNumber },
+            });
+            batchBytes += line.bytes.length;
+            if (messages.length >= batchSize || batchBytes >= maxBatchBytes) await flush();
             if (signal.aborted) break;
           }
         } catch (error) {

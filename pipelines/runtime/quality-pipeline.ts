@@ -21,6 +21,7 @@ import type { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tra
 import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
 import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
 import type { Failpoint } from './failpoints.ts';
+import type { MemoryGuard } from './memory-guard.ts';
 import type { PipelineMetrics } from './metrics.ts';
 import type { OutageRetry, RetrySignals } from './outage-retry.ts';
 import type { BatchTally, RunStats } from './run-stats.ts';
@@ -52,6 +53,8 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
   readonly checkStoredEventIds: boolean;
   /** Bounds memory in long runs; ids older than this many are only found through the store. */
   readonly seenEventIdLimit?: number;
+  /** Stops the run before V8 would abort it for want of memory; checked before each batch. */
+  readonly memory?: MemoryGuard;
   /** Test hook (failpoints.ts): `event.process` fails inside one event's processing. */
   readonly failpoint?: Failpoint;
   /** Prometheus counters and the batch-duration histogram; optional. */
@@ -116,7 +119,7 @@ export class QualityPipeline {
       reason,
       errorPath,
       coordinates,
-      sizeBytes: message.value.length,
+      sizeBytes: message.sizeBytes ?? message.value.length,
       payloadSha256: sha256Hex(message.value),
       firstSeenAt: now,
     };
@@ -229,6 +232,7 @@ export class QualityPipeline {
   /** `previousWrite`: the write of the batch handed over before this one. */
   async #prepare(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<PreparedBatch> {
     const { logger, store } = this.#deps;
+    this.#deps.memory?.check();
     const shared = this.#deps.ownership === 'shared';
     if (shared && this.#tenures.isNew(batch.scope, batch.tenure)) await this.#takeOver(batch, previousWrite);
     const now = this.#deps.now();
@@ -241,6 +245,7 @@ export class QualityPipeline {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
       let result: ReturnType<typeof decodeMessage>;
       try {
+        // A file line cut short (sizeBytes) still holds one byte more than the limit: too large here too.
         result = decodeMessage(message.value, this.#deps.mappings, bounds);
       } catch (error) {
         rejected.push(this.#processingFailure(message, new ProcessingError('decode', error), now));

@@ -20,6 +20,7 @@ import { systemClock } from './clock.ts';
 import { SlaClock, type SlaClockDeps } from './sla-clock.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { Health, type Readiness } from './health.ts';
+import { MemoryGuard } from './memory-guard.ts';
 import { DEFAULT_RETRY_POLICY, OutageRetry } from './outage-retry.ts';
 import { QualityPipeline, type QualityPipelineDeps } from './quality-pipeline.ts';
 import { RunStats } from './run-stats.ts';
@@ -190,6 +191,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       logger,
       checkStoredEventIds: checkStored,
       failpoint,
+      memory: new MemoryGuard(),
       retry,
       stopSignal,
       now: isoClock(clock),

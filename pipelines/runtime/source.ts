@@ -7,7 +7,10 @@ export type Coordinates =
   | { readonly kind: 'kafka'; readonly topic: string; readonly partition: number; readonly offset: string };
 
 export interface RawMessage {
+  /** The message's bytes; only the first of them when `sizeBytes` says it was longer (a cut file line). */
   readonly value: Buffer;
+  /** The whole message's size, when `value` holds only its beginning. */
+  readonly sizeBytes?: number;
   readonly key?: Buffer | null;
   readonly coordinates: Coordinates;
 }

@@ -123,9 +123,18 @@ describe('bad input, nothing lost (issue 2 §7)', () => {
     const archivePath = report.deadLetterFile;
     expect(statSync(archivePath).mode & 0o777).toBe(0o600);
     expect(statSync(dirname(archivePath)).mode & 0o777).toBe(0o700);
-    const archived = readFileSync(archivePath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { payloadBase64: string; coordinates: { line: number } });
+    const archived = readFileSync(archivePath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { payloadBase64: string; coordinates: { line: number }; sizeBytes: number; payloadTruncated?: boolean });
     expect(archived.map((a) => a.coordinates.line)).toEqual(expectedDeadLetters.map((d) => d.line));
-    for (const a of archived) expect(Buffer.from(a.payloadBase64, 'base64')).toEqual(LINES[a.coordinates.line - 1]![0]);
+    for (const a of archived) {
+      const original = LINES[a.coordinates.line - 1]![0];
+      expect(a.sizeBytes).toBe(original.length);
+      // A line longer than the message limit is kept as its first limit + 1 bytes, and says so.
+      if (original.length > 1_048_576) expect({ truncated: a.payloadTruncated, payload: Buffer.from(a.payloadBase64, 'base64') }).toEqual({ truncated: true, payload: original.subarray(0, 1_048_577) });
+      else expect({ truncated: a.payloadTruncated, payload: Buffer.from(a.payloadBase64, 'base64') }).toEqual({ truncated: undefined, payload: original });
+    }
 
     const table = await (await client.query({ query: 'SELECT * FROM verity.dead_letters', format: 'JSONEachRow' })).text();
     expect(table).not.toContain(NAME);

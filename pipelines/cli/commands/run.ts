@@ -62,7 +62,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
   try {
     let source: Source;
     if (config.input) {
-      source = createFileSource({ input: config.input, batchSize: config.batchSize });
+      source = createFileSource({ input: config.input, batchSize: config.batchSize, maxLineBytes: config.limits.maxMessageBytes });
     } else {
       const kafkaConfig = config.kafka!;
       if (config.metricsPort === 'auto' || config.metricsPort > 0 || config.metricsHost) metrics = new PipelineMetrics();
