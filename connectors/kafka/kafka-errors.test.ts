@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { PublishError } from '../../pipelines/errors.ts';
 import { brokerCall, isTransientKafkaFailure } from './kafka-errors.ts';
 
+/** What kafkajs's retrier throws for an error it will not retry (`cause: e.cause || e`); the typings omit the cause. */
+const nonRetriable = (e: Error, cause: unknown): KafkaJSNonRetriableError =>
+  new (KafkaJSNonRetriableError as unknown as new (e: Error, metadata: { cause: unknown }) => KafkaJSNonRetriableError)(e, { cause });
+
 describe('isTransientKafkaFailure', () => {
   it('retries what kafkajs retries, and what it only ran out of tries on', () => {
     const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
@@ -10,11 +14,23 @@ describe('isTransientKafkaFailure', () => {
     expect(isTransientKafkaFailure(new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 3000 }))).toBe(true);
   });
 
+  it('retries a connection error that a nested kafkajs retrier gave up on (what a producer throws while its broker restarts)', () => {
+    // kafkajs's retrier wraps a not-retriable error with `cause: e.cause || e`: an inner retrier's
+    // KafkaJSNumberOfRetriesExceeded becomes a KafkaJSNonRetriableError caused by the connection error.
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    const inner = new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 3000 });
+    const outer = nonRetriable(inner, inner.cause ?? inner);
+    expect(outer.retriable).toBe(false);
+    expect(isTransientKafkaFailure(outer)).toBe(true);
+  });
+
   it('does not retry what can never succeed', () => {
     const tooLarge = new KafkaJSProtocolError({ type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false, message: 'too large' } as unknown as Error);
     expect(isTransientKafkaFailure(tooLarge)).toBe(false);
     expect(isTransientKafkaFailure(new KafkaJSNumberOfRetriesExceeded(tooLarge, { retryCount: 0, retryTime: 0 }))).toBe(false);
     expect(isTransientKafkaFailure(new KafkaJSNonRetriableError('bad'))).toBe(false);
+    expect(isTransientKafkaFailure(nonRetriable(tooLarge, tooLarge))).toBe(false);
+    expect(isTransientKafkaFailure(nonRetriable(new TypeError('bug'), new TypeError('bug')))).toBe(false);
     expect(isTransientKafkaFailure(new TypeError('bug'))).toBe(false);
   });
 });
@@ -25,6 +41,13 @@ describe('brokerCall', () => {
     const error = await brokerCall('publishing', () => Promise.reject(new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 3000 }))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishError);
     expect(error).toMatchObject({ retriable: true, message: 'publishing failed: KafkaJSNumberOfRetriesExceeded KafkaJSConnectionError' });
+  });
+
+  it('makes the same retriable PublishError of a connection error that nested retriers gave up on', async () => {
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    const gaveUp = nonRetriable(new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 9, retryTime: 1000 }), refused);
+    const error = await brokerCall('publishing', () => Promise.reject(gaveUp)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ retriable: true, message: 'publishing failed: KafkaJSNonRetriableError KafkaJSConnectionError' });
   });
 
   it('passes a protocol answer such as a rebalance through for the caller to handle', async () => {

@@ -3,6 +3,12 @@
 // retriable; but a broker that restarts takes longer than those few tries, and kafkajs's own
 // consumer restarts on exactly that error. So: retriable when kafkajs says so, or when it only ran
 // out of tries on an error it would have retried.
+//
+// Retriers nest in kafkajs (a producer's send around the broker pool's connect): when the inner
+// one runs out, the outer one sees its KafkaJSNumberOfRetriesExceeded, which is not retriable, and
+// wraps it in a KafkaJSNonRetriableError whose cause is the connection error. That is still only a
+// broker that did not answer in time, so the original cause decides, as it does for kafkajs's
+// consumer restarts.
 import { PublishError } from '../../pipelines/errors.ts';
 
 interface KafkaJsLike {
@@ -21,6 +27,7 @@ function rootCause(error: unknown): KafkaJsLike {
 export function isTransientKafkaFailure(error: unknown): boolean {
   const e = (error ?? {}) as KafkaJsLike;
   if (e.name === 'KafkaJSNumberOfRetriesExceeded') return rootCause(e).retriable !== false;
+  if (e.name === 'KafkaJSNonRetriableError') return rootCause(e).retriable === true;
   return e.retriable === true;
 }
 

@@ -79,6 +79,8 @@ export class KafkaSource implements Source {
   #leader = false;
   /** Aborted, with a ScopeLostError, when a heartbeat meets a rebalance: every chunk in flight is given up. */
   #membership = new AbortController();
+  /** The kafkajs error that heartbeat met, by the membership signal it aborted: handed to kafkajs so that it rejoins. */
+  readonly #lostBy = new WeakMap<AbortSignal, unknown>();
   #consumer: Consumer | undefined;
 
   /** Starts a tenure for every partition that was not assigned to this member before this join. */
@@ -237,6 +239,7 @@ export class KafkaSource implements Source {
               logger.debug({ err: error }, 'heartbeat failed; trying again');
             } else if (!membership.signal.aborted) {
               logger.warn({ topic, partition, reason: type }, 'the group is rebalancing: giving up the chunks in flight, no insert of them starts any more');
+              this.#lostBy.set(membership.signal, error);
               membership.abort(new ScopeLostError(partitionKey(topic, partition), `the group is rebalancing: ${type}`));
             }
           });
@@ -261,6 +264,11 @@ export class KafkaSource implements Source {
           if (chunkSignal.aborted) {
             // Not committed: whoever holds the partition next reads the chunk again.
             logger.warn({ topic, partition, offset: first.offset, reason: describeCause(chunkSignal.reason) }, 'chunk given up uncommitted');
+            // Only a new join renews the membership, and kafkajs rejoins only on an error it sees
+            // itself; its own next heartbeat may well succeed (NOT_COORDINATOR_FOR_GROUP from a
+            // broker that has just restarted: same group, same generation). So it is handed the
+            // error the heartbeat met; else it re-fetches the chunk, which is given up again, forever.
+            if (membership.signal.aborted && this.#lostBy.has(membership.signal)) throw this.#lostBy.get(membership.signal);
             return;
           }
           // The pipeline's in-memory state may be ahead of the store now: stop rather than retry.

@@ -91,12 +91,15 @@ export function kafkaRunArgs(o: {
   readonly dataDir: string;
   readonly batchSize: number;
   readonly partitionsConcurrency: number;
+  /** Shared by members whose output a test reads back; by default each run gets fresh ones. */
+  readonly deadLetterTopic?: string;
+  readonly issueTopic?: string;
   readonly extra?: readonly string[];
 }): string[] {
   return [
     'run', '--kafka-brokers', o.brokers.join(','), '--group-id', o.group,
     '--customer-topic', o.topics.customers, '--agent-topic', o.topics.agents,
-    '--dead-letter-topic', uniqueTopic('dlq'), '--issue-topic', uniqueTopic('issues'),
+    '--dead-letter-topic', o.deadLetterTopic ?? uniqueTopic('dlq'), '--issue-topic', o.issueTopic ?? uniqueTopic('issues'),
     '--data-dir', o.dataDir, '--no-progress', '--metrics-port', '0', '--batch-size', String(o.batchSize),
     '--session-timeout-ms', '6000', '--partitions-concurrency', String(o.partitionsConcurrency), ...(o.extra ?? []),
   ];

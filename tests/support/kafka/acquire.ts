@@ -5,19 +5,30 @@
 //   4. none of these                                 → unavailable, with the reason
 // VERITY_KAFKA_DOCKER=0 skips step 2 (e.g. to test the local broker on a machine with Docker).
 import { KafkaBrokerError, startKafkaBroker, waitForKafka } from './broker.ts';
-import type { KafkaBrokerOptions, KafkaSaslListener } from './broker.ts';
+import type { KafkaBroker, KafkaBrokerOptions, KafkaSaslListener } from './broker.ts';
 import { dockerAvailable, startDockerKafka } from './docker.ts';
 
 export type KafkaSource = 'external' | 'docker' | 'local';
 
 export type AcquiredKafka =
-  | { available: true; source: KafkaSource; brokers: string[]; sasl?: KafkaSaslListener; stop(): Promise<void>; logFile: string | null }
+  | {
+      available: true;
+      source: KafkaSource;
+      brokers: string[];
+      sasl?: KafkaSaslListener;
+      stop(): Promise<void>;
+      logFile: string | null;
+      /** See KafkaBroker: present for the brokers started here (Docker, local), not for an external one. */
+      halt?: KafkaBroker['halt'];
+      restart?: KafkaBroker['restart'];
+    }
   | { available: false; reason: string };
 
-export async function acquireKafka(options: KafkaBrokerOptions = {}): Promise<AcquiredKafka> {
+export async function acquireKafka(options: KafkaBrokerOptions & { external?: boolean } = {}): Promise<AcquiredKafka> {
   const log = options.log ?? ((message: string) => process.stderr.write(`[kafka] ${message}\n`));
 
-  const external = (process.env['VERITY_KAFKA_BROKERS'] ?? '')
+  // `external: false`: a broker the caller may halt and restart, so never one it does not own.
+  const external = (options.external === false ? '' : (process.env['VERITY_KAFKA_BROKERS'] ?? ''))
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);

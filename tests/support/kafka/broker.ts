@@ -4,6 +4,8 @@
 //
 //   const broker = await startKafkaBroker();
 //   broker.brokers  // ['127.0.0.1:40123']
+//   await broker.halt();     // an outage: the JVM stops, its ports and data (KRaft metadata, logs) stay
+//   await broker.restart();  // the same broker again, answering on the same ports
 //   await broker.stop();
 //
 // Every start uses fresh free ports on 127.0.0.1 and a fresh temp dir, so runs never share state.
@@ -86,6 +88,18 @@ export interface KafkaBroker {
   stop(): Promise<void>;
   /** The broker's log (log4j WARN+ and JVM stdout/stderr); gone after `stop()`. */
   logFile: string;
+  /**
+   * Takes the broker down as an outage would, keeping its ports, cluster id and data for
+   * `restart()`: SIGTERM (a clean shutdown, SIGKILL after the grace period) or SIGKILL (a crash,
+   * which the restart recovers from the logs). Idempotent while halted. Absent where the broker
+   * cannot be restarted (an external one).
+   */
+  halt?(options?: { signal?: 'SIGTERM' | 'SIGKILL' }): Promise<void>;
+  /**
+   * Starts the halted broker again on the same ports and data (halting it first if it runs) and
+   * resolves once it answers, group coordinator included. Rejects with the log's tail if it does not.
+   */
+  restart?(): Promise<void>;
 }
 
 export type KafkaBrokerErrorCode =
@@ -585,6 +599,97 @@ async function startOnce(
     'kafka.Kafka',
     propertiesFile,
   ];
+  const brokers = [`127.0.0.1:${port}`];
+  // The JVM now running, if any: halt() ends it, restart() launches another on the same dir.
+  let jvm: Jvm | null = null;
+  let removed = false;
+
+  // Last resort if the test process exits without calling stop(): kill the whole group now
+  // (the watchdog would also notice within a second).
+  const onExit = (): void => {
+    if (jvm) killGroup(jvm.child, 'SIGKILL');
+    removeDir();
+  };
+  process.on('exit', onExit);
+
+  // A stop() or restart() that comes while a halt is under way waits for that JVM to be gone.
+  let halting: Promise<void> = Promise.resolve();
+  const halt = ({ signal = 'SIGTERM' }: { signal?: 'SIGTERM' | 'SIGKILL' } = {}): Promise<void> => {
+    const running = jvm;
+    jvm = null;
+    if (running) halting = stopJvm(running, signal, stopGraceMs);
+    return halting;
+  };
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      removed = true;
+      await halt();
+      process.off('exit', onExit);
+      removeDir();
+    })();
+    return stopping;
+  };
+
+  /** Launches the JVM on the formatted dir and waits until it answers; halts it again if it does not. */
+  const launch = async (what: string): Promise<Jvm> => {
+    const launched = launchJvm(java, jvmArgs, dir, logFile, stopGraceMs);
+    jvm = launched;
+    try {
+      await waitForKafka(brokers, startTimeoutMs, () => {
+        if (launched.spawnError) return `could not spawn the broker: ${launched.spawnError.message}`;
+        if (launched.exited) {
+          const { code, signal } = launched.exited;
+          return `the broker JVM exited during ${what} (exit ${code}${signal ? `, signal ${signal}` : ''})`;
+        }
+        return null;
+      }, clusterId);
+    } catch (error) {
+      const logTail = readTail(logFile, 60);
+      const timedOut = !launched.exited && !launched.spawnError;
+      await halt();
+      throw new KafkaStartError(
+        timedOut ? 'START_TIMEOUT' : 'START_FAILED',
+        `Kafka ${version} broker on ${brokers[0]} did not ${what}: ${(error as Error).message}\n  command: ${java} ${jvmArgs.join(' ')}`,
+        logTail,
+        { cause: error },
+      );
+    }
+    return launched;
+  };
+
+  try {
+    const first = await launch('start');
+    log(`Kafka ${version} broker ready on ${brokers.join(',')} in ${seconds(Date.now() - started)} (local JVM, pid ${first.child.pid})`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const restart = async (): Promise<void> => {
+    if (removed) throw new Error(`the broker on ${brokers[0]} was stopped for good; it cannot be restarted`);
+    await halt();
+    const restartedAt = Date.now();
+    // Same properties file, so the same ports, cluster id and log dirs: the broker recovers its
+    // KRaft metadata and partitions from disk. Another process may have bound a port meanwhile;
+    // then this fails (BindException in the log tail) rather than moving the broker elsewhere.
+    const again = await launch('restart');
+    log(`Kafka broker restarted on ${brokers.join(',')} with its data in ${seconds(Date.now() - restartedAt)} (pid ${again.child.pid})`);
+  };
+
+  return { brokers, sasl, stop, logFile, halt, restart };
+}
+
+/** One broker JVM under the watchdog; `exited` is set once the watchdog (and so the JVM) is gone. */
+interface Jvm {
+  readonly child: ChildProcess;
+  readonly exit: Promise<void>;
+  exited: { code: number | null; signal: NodeJS.Signals | null } | null;
+  spawnError: Error | null;
+}
+
+function launchJvm(java: string, jvmArgs: readonly string[], dir: string, logFile: string, stopGraceMs: number): Jvm {
   const out = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
@@ -597,67 +702,33 @@ async function startOnce(
     closeSync(out);
   }
   child.unref();
-
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  const exitPromise = new Promise<void>((resolveExit) => {
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      resolveExit();
-    });
-  });
-  let spawnError: Error | null = null;
+  const jvm: Jvm = {
+    child,
+    exited: null,
+    spawnError: null,
+    exit: new Promise<void>((resolveExit) => {
+      child.once('exit', (code, signal) => {
+        jvm.exited = { code, signal };
+        resolveExit();
+      });
+    }),
+  };
   child.once('error', (error) => {
-    spawnError = error;
+    jvm.spawnError = error;
   });
+  return jvm;
+}
 
-  // Last resort if the test process exits without calling stop(): kill the whole group now
-  // (the watchdog would also notice within a second).
-  const onExit = (): void => {
-    killGroup(child, 'SIGKILL');
-    removeDir();
-  };
-  process.on('exit', onExit);
-
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (!exited) {
-        child.ref(); // keep the process alive until the broker is really gone
-        killGroup(child, 'SIGTERM'); // the watchdog forwards it and escalates to SIGKILL after the grace period
-        if (!(await within(exitPromise, stopGraceMs + 5_000))) {
-          killGroup(child, 'SIGKILL');
-          await within(exitPromise, 2_000);
-        }
-      }
-      process.off('exit', onExit);
-      removeDir();
-    })();
-    return stopping;
-  };
-
-  const brokers = [`127.0.0.1:${port}`];
-  try {
-    await waitForKafka(brokers, startTimeoutMs, () => {
-      if (spawnError) return `could not spawn the broker: ${(spawnError as Error).message}`;
-      if (exited) {
-        const { code, signal } = exited;
-        return `the broker JVM exited during start (exit ${code}${signal ? `, signal ${signal}` : ''})`;
-      }
-      return null;
-    }, clusterId);
-  } catch (error) {
-    const logTail = readTail(logFile, 60);
-    await stop();
-    const timedOut = !exited && !spawnError;
-    throw new KafkaStartError(
-      timedOut ? 'START_TIMEOUT' : 'START_FAILED',
-      `Kafka ${version} broker on ${brokers[0]} did not start: ${(error as Error).message}\n  command: ${java} ${jvmArgs.join(' ')}`,
-      logTail,
-      { cause: error },
-    );
+/** Ends the JVM: `SIGTERM` lets it shut down cleanly within the grace period (the watchdog then escalates), `SIGKILL` crashes it. */
+async function stopJvm(jvm: Jvm, signal: 'SIGTERM' | 'SIGKILL', stopGraceMs: number): Promise<void> {
+  if (jvm.exited || jvm.spawnError) return;
+  jvm.child.ref(); // keep the process alive until the broker is really gone
+  killGroup(jvm.child, signal); // the watchdog forwards SIGTERM and escalates to SIGKILL after the grace period
+  if (!(await within(jvm.exit, stopGraceMs + 5_000))) {
+    killGroup(jvm.child, 'SIGKILL');
+    await within(jvm.exit, 2_000);
   }
-  log(`Kafka ${version} broker ready on ${brokers.join(',')} in ${seconds(Date.now() - started)} (local JVM, pid ${child.pid})`);
-  return { brokers, sasl, stop, logFile };
+  jvm.child.unref();
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -89,5 +89,24 @@ export async function startDockerKafka(options: { startTimeoutMs?: number; log?:
     throw error;
   }
   options.log?.(`Kafka broker ready on ${brokers.join(',')} in ${((Date.now() - started) / 1000).toFixed(1)} s (${KAFKA_IMAGE} via testcontainers)`);
-  return { brokers, stop, logFile: `(container ${container.getId().slice(0, 12)}: docker logs)` };
+
+  // An outage: the same container stopped and started again. Its host port is fixed (see above),
+  // so the mapping survives, and its storage is the container's own filesystem, which a stop
+  // keeps; the image's launch script leaves already formatted storage alone.
+  const runtime = await getContainerRuntimeClient();
+  const handle = runtime.container.getById(container.getId());
+  let halted: Promise<void> | null = null;
+  const halt = ({ signal = 'SIGTERM' }: { signal?: 'SIGTERM' | 'SIGKILL' } = {}): Promise<void> => {
+    // docker stop sends SIGTERM and SIGKILL after the timeout; no timeout is a crash.
+    halted ??= runtime.container.stop(handle, { timeout: signal === 'SIGKILL' ? 0 : 5_000 });
+    return halted;
+  };
+  const restart = async (): Promise<void> => {
+    if (stopped) throw new Error(`the broker on ${brokers[0]} was stopped for good; it cannot be restarted`);
+    await halt();
+    await runtime.container.start(handle);
+    halted = null;
+    await waitForKafka(brokers, options.startTimeoutMs ?? 90_000);
+  };
+  return { brokers, stop, logFile: `(container ${container.getId().slice(0, 12)}: docker logs)`, halt, restart };
 }

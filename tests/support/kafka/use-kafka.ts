@@ -79,15 +79,29 @@ export function kafkaClient(brokers: string[], config: Partial<KafkaConfig> = {}
 }
 
 /** Creates a topic (fails if it exists) and waits for its partition leaders. Returns its name. */
-export async function createTopic(brokers: string[], name: string, partitions = 3): Promise<string> {
+export async function createTopic(brokers: string[], name: string, partitions = 3, timeoutMs = 30_000): Promise<string> {
   const admin = kafkaClient(brokers, { clientId: 'verity-tests-admin' }).admin();
   await admin.connect();
   try {
-    const created = await admin.createTopics({
-      topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    // Leaders are waited for below: kafkajs's own wait (waitForLeaders) gives up on
+    // UNKNOWN_TOPIC_OR_PARTITION, which a broker that has just started answers for a new topic
+    // until its metadata cache has it.
+    const created = await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }] });
     if (!created) throw new Error(`topic ${name} already exists`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let state: string;
+      try {
+        const [topic] = (await admin.fetchTopicMetadata({ topics: [name] })).topics;
+        const led = topic?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+        if (led === partitions) break;
+        state = `${led} of ${partitions} partitions have a leader`;
+      } catch (error) {
+        state = (error as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`topic ${name}: no leaders within ${timeoutMs} ms (${state})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     await admin.disconnect();
   }
