@@ -12,7 +12,7 @@ import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import { InMemoryIssueStateStore, IssueTracker } from '../../pipelines/quality/issue-tracker.ts';
 import type { DeadLetter, IssueChange, IssueState } from '../../pipelines/quality/model.ts';
 import { processEvent } from '../../pipelines/quality/process-event.ts';
-import { residentIdCheckCharacter } from '../../rules/checks/cn-resident-id.ts';
+import { residentIdCheckCharacter } from '../../pipelines/cn/cn-resident-id.ts';
 import { loadRulePack } from '../../rules/engine/load-rule-pack.ts';
 import { AnalyticsStore, type BatchOutput } from './analytics-store.ts';
 import { snakeCase, toColumns } from './columns.ts';

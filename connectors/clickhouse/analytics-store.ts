@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import pLimit from 'p-limit';
 import { storeError } from './store-errors.ts';
 import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
-import { sha256Hex } from '../../pipelines/quality/hash.ts';
+import { sha256Hex } from '../../pipelines/contract/ids.ts';
 import type { DeadLetter, Finding, IssueChange, IssueState, RecordRow } from '../../pipelines/quality/model.ts';
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import type { SlaStore } from '../../pipelines/runtime/sla-clock.ts';

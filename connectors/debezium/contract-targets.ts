@@ -5,7 +5,7 @@
 import { CalendarDate } from '../../pipelines/calendar/calendar-date.ts';
 import { formatPath } from '../../pipelines/config/yaml-file.ts';
 import type { ContractName, JsonSchema } from '../../pipelines/contract/json-schema.ts';
-import { isRecord, type Segment } from './paths.ts';
+import { isRecord, type Segment } from '../../pipelines/contract/field-paths.ts';
 
 export const CONVERSIONS = ['string', 'number', 'date', 'boolean'] as const;
 export type Conversion = (typeof CONVERSIONS)[number];

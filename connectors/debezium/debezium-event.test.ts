@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChangeEvent } from '../../pipelines/contract/customer-change.ts';
 import { decodeMessage } from '../../pipelines/quality/decode.ts';
-import { isDebeziumChange, mapDebeziumChange } from './debezium-event.ts';
+import { debeziumAdapter, isDebeziumChange, mapDebeziumChange } from './debezium-event.ts';
 import { EXAMPLE_MAPPINGS_DIR, loadMappings } from './load-mappings.ts';
 import type { DebeziumMapping } from './mapping-file.ts';
 
@@ -267,9 +267,9 @@ describe('mapDebeziumChange with legacy-crm.yaml', () => {
   });
 
   it('feeds the pipeline decoder, which validates the mapped event', () => {
-    const decoded = decodeMessage(Buffer.from(JSON.stringify(wrapped(bare('c', null, person())))), mappings);
+    const decoded = decodeMessage(Buffer.from(JSON.stringify(wrapped(bare('c', null, person())))), [debeziumAdapter(mappings)]);
     expect(decoded).toMatchObject({ ok: true, via: 'debezium', event: { customerId: 'TEST-C0001', customer: { tier: 'general' } } });
-    const unmapped = decodeMessage(Buffer.from(JSON.stringify(bare('c', null, person(), { name: 'elsewhere' }))), mappings);
+    const unmapped = decodeMessage(Buffer.from(JSON.stringify(bare('c', null, person(), { name: 'elsewhere' }))), [debeziumAdapter(mappings)]);
     expect(unmapped).toMatchObject({ ok: false, code: 'unmapped-source' });
   });
 });

@@ -4,7 +4,8 @@
 // column values; they name columns, paths and the mapping, which is enough to fix the cause.
 import type { DebeziumMapping, FieldRule } from './mapping-file.ts';
 import { convert, epochMillisToInstant } from './convert.ts';
-import { compactArrays, getIn, isRecord, setIn } from './paths.ts';
+import { compactArrays, getIn, isRecord, setIn } from '../../pipelines/contract/field-paths.ts';
+import type { EnvelopeAdapter } from '../../pipelines/quality/decode.ts';
 
 export type MapResult =
   | {
@@ -167,4 +168,13 @@ function describeSource(source: Record<string, unknown>): string {
     return `${key} ${typeof value === 'string' && IDENTIFIER.test(value) ? value : '(not an identifier)'}`;
   };
   return ['name', 'db', 'schema', 'table'].map(show).filter(Boolean).join(', ');
+}
+
+/** Debezium change events as the decoder's envelope adapter, mapped by these mapping files. */
+export function debeziumAdapter(mappings: readonly DebeziumMapping[]): EnvelopeAdapter {
+  return {
+    name: 'debezium',
+    claims: isDebeziumChange,
+    map: (parsed) => mapDebeziumChange(parsed, mappings),
+  };
 }

@@ -16,7 +16,7 @@ import {
   type Conversion,
   type Target,
 } from './contract-targets.ts';
-import { parsePayloadPath, parseTargetPath, type Segment } from './paths.ts';
+import { parsePayloadPath, parseTargetPath, type Segment } from '../../pipelines/contract/field-paths.ts';
 
 /** In `eventId`, stands for the row's entity id (see the refinement below for why it is required). */
 export const ENTITY_ID_PART = '$entityId';

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { VerityError } from '../../pipelines/errors.ts';
 import type { BatchHandler, RawMessage, Source } from '../../pipelines/runtime/source.ts';
-import { standardInput } from '../../pipelines/cli/stdin-input.ts';
+import { standardInput } from './standard-input.ts';
 
 export interface FileSourceOptions {
   /** A path, or '-' for standard input. */

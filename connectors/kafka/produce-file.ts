@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Partitioners, type Kafka, type Message } from 'kafkajs';
-import { standardInput } from '../../pipelines/cli/stdin-input.ts';
+import { standardInput } from '../file/standard-input.ts';
 
 export interface ProduceFileOptions {
   readonly kafka: Kafka;

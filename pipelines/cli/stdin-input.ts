@@ -1,9 +1,6 @@
 // `--input -` and the embedded engine both want fd 0 (see connectors/clickhouse/chdb-stdin.ts).
 // The CLI re-runs itself with the user's standard input on fd 3 and /dev/null on fd 0.
 import { spawn } from 'node:child_process';
-import { createReadStream, fstatSync } from 'node:fs';
-import { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
 import { STDIN_FD_ENV } from '../../connectors/clickhouse/chdb-stdin.ts';
 
 const MOVED_FD = 3;
@@ -45,18 +42,4 @@ export async function rerunWithStdinMoved(argv: readonly string[]): Promise<numb
   } finally {
     for (const name of FORWARDED_SIGNALS) process.off(name, forward);
   }
-}
-
-/**
- * The user's standard input, wherever the CLI put it. A pipe or socket is read the way Node reads
- * its own stdin, through a non-blocking handle, so a stop can end a read that waits for data; an
- * fs stream would sit in a blocking read(2) until the writer sent more or closed.
- */
-export function standardInput(): Readable {
-  const moved = process.env[STDIN_FD_ENV];
-  if (!moved) return process.stdin;
-  const fd = Number(moved);
-  const info = fstatSync(fd);
-  if (info.isFIFO() || info.isSocket()) return new Socket({ fd, readable: true, writable: false });
-  return createReadStream('', { fd });
 }

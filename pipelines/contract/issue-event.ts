@@ -2,13 +2,12 @@
 // Consumers (steward tools, ticketing bridges) get tokens and masked metadata only, never raw
 // customer data: a customer is identified by its keyed token.
 import { z } from 'zod';
-import { stableId } from '../quality/hash.ts';
-import type { IssueChange } from '../quality/model.ts';
-import type { SlaNotice } from '../quality/sla.ts';
+import { stableId } from './ids.ts';
+import { ISSUE_CHANGE_KINDS, IssueStatus, Severity, SLA_NOTICE_KINDS, type IssueChange, type SlaNotice } from './issue.ts';
 
 export const ISSUE_EVENT_SCHEMA = 'dq-issue-event/v1' as const;
 
-export const IssueEventChange = z.enum(['opened', 'updated', 'resolved', 'withdrawn', 'due-soon', 'breached']);
+export const IssueEventChange = z.enum([...ISSUE_CHANGE_KINDS, ...SLA_NOTICE_KINDS]);
 
 const isoDateTime = z.iso.datetime({ offset: true });
 
@@ -23,11 +22,11 @@ export const IssueEvent = z.strictObject({
   ruleId: z.string().min(1),
   ruleVersion: z.int().positive(),
   customerToken: z.string().min(1),
-  status: z.enum(['open', 'resolved', 'withdrawn']),
+  status: IssueStatus,
   /** '' while open. */
   resolution: z.string(),
   priority: z.string().min(1),
-  severity: z.enum(['info', 'low', 'medium', 'high', 'critical']),
+  severity: Severity,
   openedAt: isoDateTime,
   dueAt: isoDateTime,
   /** The due day in Asia/Shanghai, YYYY-MM-DD. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROVINCE_CODES } from '../../rules/checks/cn-regions.ts';
+import { PROVINCE_CODES } from '../cn/cn-regions.ts';
 import { REGIONS } from './data/regions.ts';
 import { BUILDINGS, CITY_STREETS, GENERIC_STREETS } from './data/streets.ts';
 import { GIVEN_FEMALE, GIVEN_MALE, PLACEHOLDER_NAMES, SURNAMES } from './data/names.ts';

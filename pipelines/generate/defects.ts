@@ -4,9 +4,9 @@
 import type { Rng } from './rng.ts';
 import type { CustomerState, RuleId } from './model.ts';
 import type { BuildContext, UpdateKind } from './records.ts';
-import { residentIdCheckCharacter } from '../../rules/checks/cn-resident-id.ts';
-import { usccCheckCharacter } from '../../rules/checks/uscc.ts';
-import { luhnCheckDigit } from '../../rules/checks/luhn.ts';
+import { residentIdCheckCharacter } from '../cn/cn-resident-id.ts';
+import { usccCheckCharacter } from '../cn/uscc.ts';
+import { luhnCheckDigit } from '../cn/luhn.ts';
 import { legacyResidentId, looksPlaceholder, newCard, newLocalNumber, newMobile, type Gender } from './identifiers.ts';
 import { MOBILE_SEGMENTS, PLACEHOLDER_MOBILES } from './data/phones.ts';
 import { PLACEHOLDER_NAMES } from './data/names.ts';

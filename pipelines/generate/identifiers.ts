@@ -1,9 +1,9 @@
 // Valid identifiers built from the shared check-digit functions (never re-implemented here, so the
 // generator and the rules agree on what "valid" means), and kept unique across the whole stream:
 // cross-customer duplicates are a suspicious pattern of their own and must only appear when injected.
-import { residentIdCheckCharacter } from '../../rules/checks/cn-resident-id.ts';
-import { usccCheckCharacter } from '../../rules/checks/uscc.ts';
-import { luhnCheckDigit } from '../../rules/checks/luhn.ts';
+import { residentIdCheckCharacter } from '../cn/cn-resident-id.ts';
+import { usccCheckCharacter } from '../cn/uscc.ts';
+import { luhnCheckDigit } from '../cn/luhn.ts';
 import type { Rng } from './rng.ts';
 import type { Region } from './data/regions.ts';
 import { CARD_PRODUCTS, CORPORATE_ACCOUNT_SHAPES } from './data/banks.ts';

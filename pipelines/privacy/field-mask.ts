@@ -1,7 +1,7 @@
 // One value → its analytics-safe form, chosen by the classification policy. The rule engine builds
 // a finding's `evidence` with it, and the analytics record uses it for every masked column, so a
 // field is masked the same way wherever it surfaces.
-import type { EventMemo } from '../../rules/checks/event-memo.ts';
+import type { EventMemo } from '../cn/event-memo.ts';
 import { fieldPolicyOf, type MaskKind } from './classification.ts';
 import {
   maskAddress,

@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import type { AgentChange, ChangeEvent, Customer, CustomerChange, Policy } from '../contract/customer-change.ts';
 import { CustomerTier, Gender, IdType, PolicyRole } from '../contract/customer-change.ts';
-import { parsedAddress, type EventMemo } from '../../rules/checks/event-memo.ts';
-import { provinceOfResidentId } from '../../rules/checks/cn-regions.ts';
+import { parsedAddress, type EventMemo } from '../cn/event-memo.ts';
+import { provinceOfResidentId } from '../cn/cn-regions.ts';
 import { AGE_BANDS, ageBandOf } from './age-band.ts';
 import { DATA_CLASSES, protectionClassOf, SECRECY_LEVELS, secrecyLevelOf } from './classification.ts';
 import { maskValueForField } from './field-mask.ts';

@@ -1,7 +1,7 @@
 // Display masks: what a person without a reveal grant may see of a sensitive value (domain §7).
 // Every mask hides at least four characters, so a short or malformed value never comes out whole,
 // and a blank value masks to '' so "absent" stays distinguishable from "present but hidden".
-import { parsedAddress, type EventMemo } from '../../rules/checks/event-memo.ts';
+import { parsedAddress, type EventMemo } from '../cn/event-memo.ts';
 import { normaliseBankAccount, normaliseIdNumber, normaliseMobile } from './normalise.ts';
 
 const HIDDEN = '****';

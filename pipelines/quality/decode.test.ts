@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { debeziumAdapter } from '../../connectors/debezium/debezium-event.ts';
 import { EXAMPLE_MAPPINGS_DIR, loadMappings } from '../../connectors/debezium/load-mappings.ts';
 import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
-import { residentIdCheckCharacter } from '../../rules/checks/cn-resident-id.ts';
+import { residentIdCheckCharacter } from '../cn/cn-resident-id.ts';
 import { DEFAULT_INPUT_LIMITS, eventTimeWindow } from '../contract/bounds.ts';
 import { decodeMessage, type DecodeResult } from './decode.ts';
 
@@ -72,7 +73,7 @@ beforeAll(async () => {
 
 /** Decodes `value` as JSON; `decodeText` takes the raw message text. */
 const decode = (value: unknown) => decodeText(JSON.stringify(value));
-const decodeText = (text: string) => decodeMessage(Buffer.from(text), mappings);
+const decodeText = (text: string) => decodeMessage(Buffer.from(text), [debeziumAdapter(mappings)]);
 
 const RAW_VALUES = [ID_NUMBER, ID_PAYLOAD.slice(6, 14), NAME, MOBILE, EVENT_ID, CUSTOMER_ID];
 
@@ -113,14 +114,14 @@ describe('decodeMessage: bytes', () => {
   it('rejects bytes that are not UTF-8 instead of accepting U+FFFD in a value', () => {
     // Latin-1 "café" inside an otherwise valid event: decoding would silently change the name.
     const latin1 = Buffer.from(JSON.stringify(canonical({ customer: { kind: 'person', name: 'caf\u00e9' } })), 'latin1');
-    const result = failure(decodeMessage(latin1, mappings));
+    const result = failure(decodeMessage(latin1, [debeziumAdapter(mappings)]));
     expect(result).toEqual({ ok: false, code: 'not-json', reason: 'not valid JSON: the bytes are not valid UTF-8', errorPath: '' });
-    expect(failure(decodeMessage(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), mappings)).code).toBe('not-json');
+    expect(failure(decodeMessage(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), [debeziumAdapter(mappings)])).code).toBe('not-json');
   });
 
   it('ignores a UTF-8 byte order mark before the JSON text (RFC 8259 §8.1)', () => {
     const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(canonical()))]);
-    const result = decodeMessage(withBom, mappings);
+    const result = decodeMessage(withBom, [debeziumAdapter(mappings)]);
     expect(result.ok && result.event.eventId).toBe(EVENT_ID);
   });
 });
@@ -227,7 +228,7 @@ describe('decodeMessage: accepted events', () => {
       errorPath: '',
     });
     // Without any mapping loaded, every Debezium event is unmapped.
-    const none = decodeMessage(Buffer.from(JSON.stringify(debezium('c', row()))), []);
+    const none = decodeMessage(Buffer.from(JSON.stringify(debezium('c', row()))), [debeziumAdapter([])]);
     expect(none).toMatchObject({ ok: false, code: 'unmapped-source' });
   });
 
@@ -241,11 +242,11 @@ describe('decodeMessage: accepted events', () => {
 describe('decodeMessage: bounds (too-large, out-of-range)', () => {
   const now = Date.parse('2026-12-02T08:00:00Z');
   const bounds = { limits: { ...DEFAULT_INPUT_LIMITS, maxArrayItems: 5 }, eventTime: eventTimeWindow('1970-01-01T00:00:00Z', 24, now) };
-  const decodeBounded = (value: unknown) => decodeMessage(Buffer.from(JSON.stringify(value)), mappings, bounds);
+  const decodeBounded = (value: unknown) => decodeMessage(Buffer.from(JSON.stringify(value)), [debeziumAdapter(mappings)], bounds);
 
   it('rejects a message over maxMessageBytes before parsing it', () => {
     const big = Buffer.from(JSON.stringify(canonical({ customer: { kind: 'person', name: NAME, address: 'x'.repeat(2000) } })));
-    const result = failure(decodeMessage(big, mappings, { ...bounds, limits: { ...bounds.limits, maxMessageBytes: 1024 } }));
+    const result = failure(decodeMessage(big, [debeziumAdapter(mappings)], { ...bounds, limits: { ...bounds.limits, maxMessageBytes: 1024 } }));
     expect(result).toEqual({ ok: false, code: 'too-large', reason: 'too large: the message has more than 1024 bytes (maxMessageBytes)', errorPath: '' });
   });
 

@@ -5,12 +5,10 @@ import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { ChangeEvent } from '../contract/customer-change.ts';
 import { DEFAULT_INPUT_LIMITS, DOMAIN_WINDOW, findDateOutOfRange, findOversize, type EventTimeWindow, type InputLimits } from '../contract/bounds.ts';
-import { isDebeziumChange, mapDebeziumChange } from '../../connectors/debezium/debezium-event.ts';
-import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
 import { formatPath } from '../config/yaml-file.ts';
 
 export type DecodeResult =
-  | { readonly ok: true; readonly event: ChangeEvent; readonly via: 'canonical' | 'debezium' }
+  | { readonly ok: true; readonly event: ChangeEvent; readonly via: string }
   | { readonly ok: false; readonly code: DeadLetterCode; readonly reason: string; readonly errorPath: string };
 
 export type DeadLetterCode =
@@ -23,6 +21,18 @@ export type DeadLetterCode =
   | 'out-of-range'
   /** Decoded, but a stage of the pipeline failed on it (set by the pipeline, not here). */
   | 'processing-error';
+
+/**
+ * A message in another system's envelope (a CDC tool's change event) mapped onto the contract.
+ * Adapters are handed in by the runtime (connectors/debezium has one), so decoding depends on no
+ * connector; a message no adapter claims must be a contract event itself.
+ */
+export interface EnvelopeAdapter {
+  /** Shown as `via` on a decoded event. */
+  readonly name: string;
+  claims(parsed: object): boolean;
+  map(parsed: object): { readonly ok: true; readonly event: unknown } | { readonly ok: false; readonly code: 'unmapped-source' | 'mapping-failed'; readonly reason: string };
+}
 
 /** What a message must stay within besides its shape (see contract/bounds.ts). */
 export interface DecodeBounds {
@@ -50,7 +60,7 @@ function contractFailure(error: z.ZodError): DecodeResult {
 /** A UTF-8 byte order mark: JSON text may start with one, and a parser may ignore it (RFC 8259 §8.1). */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[], bounds: DecodeBounds = DEFAULT_DECODE_BOUNDS): DecodeResult {
+export function decodeMessage(value: Buffer, adapters: readonly EnvelopeAdapter[], bounds: DecodeBounds = DEFAULT_DECODE_BOUNDS): DecodeResult {
   // Before anything reads the bytes: a message over the limit costs nothing more.
   if (value.length > bounds.limits.maxMessageBytes) {
     return { ok: false, code: 'too-large', reason: `too large: the message has more than ${bounds.limits.maxMessageBytes} bytes (maxMessageBytes)`, errorPath: '' };
@@ -86,12 +96,13 @@ export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[
   if (oversize) return { ok: false, code: 'too-large', reason: `too large: ${oversize.reason}`, errorPath: oversize.path };
 
   let candidate: unknown = parsed;
-  let via: 'canonical' | 'debezium' = 'canonical';
-  if (isDebeziumChange(parsed)) {
-    const mapped = mapDebeziumChange(parsed, mappings);
+  let via = 'canonical';
+  const adapter = adapters.find((a) => a.claims(parsed));
+  if (adapter) {
+    const mapped = adapter.map(parsed);
     if (!mapped.ok) return { ok: false, code: mapped.code, reason: mapped.reason, errorPath: '' };
     candidate = mapped.event;
-    via = 'debezium';
+    via = adapter.name;
   }
   const result = ChangeEvent.safeParse(candidate);
   if (!result.success) return contractFailure(result.error);

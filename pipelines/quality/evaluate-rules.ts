@@ -2,7 +2,7 @@
 import type { CustomerChange } from '../contract/customer-change.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import type { RoleSelector } from '../../rules/engine/rule-pack.ts';
-import { EventMemo } from '../../rules/checks/event-memo.ts';
+import { EventMemo } from '../cn/event-memo.ts';
 import type { CheckContext, Severity, Violation } from '../../rules/checks/types.ts';
 import { inStage } from '../errors.ts';
 

@@ -2,9 +2,9 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import { CustomerChange, type CustomerChangeInput } from '../contract/customer-change.ts';
 import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
-import { luhnCheckDigit } from '../../rules/checks/luhn.ts';
+import { luhnCheckDigit } from '../cn/luhn.ts';
 import { evaluateRules } from './evaluate-rules.ts';
-import { stableId } from './hash.ts';
+import { stableId } from '../contract/ids.ts';
 import { InMemoryIssueStateStore, IssueTracker } from './issue-tracker.ts';
 import { shanghaiDate } from '../calendar/deadlines.ts';
 

@@ -9,7 +9,7 @@ import type { CustomerChange } from '../contract/customer-change.ts';
 import { SEVERITIES, type Severity } from '../../rules/checks/types.ts';
 import type { RuleOutcome } from './evaluate-rules.ts';
 import { inStage } from '../errors.ts';
-import { stableId } from './hash.ts';
+import { stableId } from '../contract/ids.ts';
 import type { IssueChange, IssueState } from './model.ts';
 
 export interface IssueStateStore {

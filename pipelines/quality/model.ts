@@ -2,8 +2,8 @@
 // them one-to-one to the snake_case columns of the analyst schema (connectors/clickhouse/migrations.ts).
 import type { Op } from '../contract/customer-change.ts';
 import type { MaskedRecord } from '../privacy/masked-record.ts';
-import type { Severity } from '../../rules/checks/types.ts';
-import type { Coordinates } from '../runtime/source.ts';
+import type { Coordinates } from '../contract/coordinates.ts';
+import type { Severity } from '../contract/issue.ts';
 
 export interface RecordRow extends MaskedRecord {
   readonly eventId: string;
@@ -38,43 +38,7 @@ export interface Finding {
   readonly issueId: string;
 }
 
-export const ISSUE_STATUSES = ['open', 'resolved', 'withdrawn'] as const;
-export type IssueStatus = (typeof ISSUE_STATUSES)[number];
-
-export interface IssueState {
-  readonly issueId: string;
-  readonly queue: string;
-  readonly ruleId: string;
-  readonly ruleVersion: number;
-  readonly customerToken: string;
-  readonly status: IssueStatus;
-  /** '' while open; `corrected-upstream` or `customer-deleted` when closed by the pipeline. */
-  readonly resolution: string;
-  readonly priority: string;
-  readonly severity: Severity;
-  readonly openedAt: string;
-  readonly openedByEventId: string;
-  readonly dueAt: string;
-  readonly dueDate: string;
-  readonly deadlineBasis: string;
-  readonly deadlineProvisional: boolean;
-  readonly occurrences: number;
-  readonly lastEventId: string;
-  readonly lastSeenAt: string;
-  readonly updatedAt: string;
-  /** Grows by one per change: ReplacingMergeTree(version) keeps the newest state. */
-  readonly version: number;
-}
-
-export type IssueChangeKind = 'opened' | 'updated' | 'resolved' | 'withdrawn';
-
-/** One change of an issue: the audit trail, and later the `dq.issues` topic's payload. */
-export interface IssueChange {
-  readonly change: IssueChangeKind;
-  readonly issue: IssueState;
-  readonly eventId: string;
-  readonly occurredAt: string;
-}
+export { ISSUE_STATUSES, IssueChange, IssueChangeKind, IssueState, IssueStatus } from '../contract/issue.ts';
 
 export interface DeadLetter {
   readonly deadLetterId: string;

@@ -4,10 +4,10 @@ import { AgentChange, CustomerChange, type ChangeEvent, type CustomerChangeInput
 import { MaskedRecord } from '../privacy/masked-record.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
 import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
-import { residentIdCheckCharacter } from '../../rules/checks/cn-resident-id.ts';
-import { luhnCheckDigit } from '../../rules/checks/luhn.ts';
+import { residentIdCheckCharacter } from '../cn/cn-resident-id.ts';
+import { luhnCheckDigit } from '../cn/luhn.ts';
 import { ProcessingError } from '../errors.ts';
-import { stableId } from './hash.ts';
+import { stableId } from '../contract/ids.ts';
 import { InMemoryIssueStateStore, IssueTracker } from './issue-tracker.ts';
 import { processEvent, type EventProcessorDeps } from './process-event.ts';
 

@@ -10,11 +10,11 @@ import type { ChangeEvent, CustomerChange } from '../contract/customer-change.ts
 import { maskChangeEvent, maskValueForField } from '../privacy/masked-record.ts';
 import type { Tokenizer } from '../privacy/tokens.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
-import { EventMemo } from '../../rules/checks/event-memo.ts';
-import { parseTargetPath } from '../../connectors/debezium/paths.ts';
+import { EventMemo } from '../cn/event-memo.ts';
+import { parseTargetPath } from '../contract/field-paths.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import { inStage } from '../errors.ts';
-import { stableId } from './hash.ts';
+import { stableId } from '../contract/ids.ts';
 import type { IssueTracker } from './issue-tracker.ts';
 import type { Finding, IssueChange, RecordRow } from './model.ts';
 import type { Violation } from '../../rules/checks/types.ts';

@@ -5,19 +5,10 @@
 import type { CalendarDate } from '../calendar/calendar-date.ts';
 import { addWorkingDays, shanghaiDate } from '../calendar/deadlines.ts';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
-import type { IssueState } from './model.ts';
+import type { IssueState } from '../contract/issue.ts';
 
-export const SLA_NOTICE_KINDS = ['due-soon', 'breached'] as const;
-export type SlaNoticeKind = (typeof SLA_NOTICE_KINDS)[number];
-
-/** One notice per issue and kind, sent once: the issue topic's `due-soon` and `breached` changes. */
-export interface SlaNotice {
-  readonly kind: SlaNoticeKind;
-  /** The issue as it stood when the clock reached the notice. */
-  readonly issue: IssueState;
-  /** Wall-clock time the notice was raised. */
-  readonly at: string;
-}
+export { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../contract/issue.ts';
+import type { SlaNoticeKind } from '../contract/issue.ts';
 
 /** The last due date that counts as due soon at `now`: the next working day after today. */
 export function dueSoonBy(now: string, calendar: WorkingDayCalendar): CalendarDate {

@@ -11,12 +11,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
 import type { DeadLetterArchive, ArchivedDeadLetter } from '../../connectors/file/dead-letter-archive.ts';
-import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
 import type { ChangeEvent } from '../contract/customer-change.ts';
 import { eventTimeWindow, type InputLimits } from '../contract/bounds.ts';
 import { ProcessingError } from '../errors.ts';
-import { decodeMessage, type DeadLetterCode, type DecodeBounds } from '../quality/decode.ts';
-import { sha256Hex, stableId } from '../quality/hash.ts';
+import { decodeMessage, type DeadLetterCode, type DecodeBounds, type EnvelopeAdapter } from '../quality/decode.ts';
+import { sha256Hex, stableId } from '../contract/ids.ts';
 import type { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.ts';
 import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
 import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
@@ -34,7 +33,8 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
   readonly issueState: InMemoryIssueStateStore;
   /** From the source: shared means scopes are taken over (repaired, state loaded) as they arrive. */
   readonly ownership: StoreOwnership;
-  readonly mappings: readonly DebeziumMapping[];
+  /** Other systems' envelopes mapped onto the contract (Debezium), handed to the decoder. */
+  readonly adapters: readonly EnvelopeAdapter[];
   /** What a message must stay within (contract/bounds.ts); the event-time window follows the clock. */
   readonly bounds: {
     readonly limits: InputLimits;
@@ -246,7 +246,7 @@ export class QualityPipeline {
       let result: ReturnType<typeof decodeMessage>;
       try {
         // A file line cut short (sizeBytes) still holds one byte more than the limit: too large here too.
-        result = decodeMessage(message.value, this.#deps.mappings, bounds);
+        result = decodeMessage(message.value, this.#deps.adapters, bounds);
       } catch (error) {
         rejected.push(this.#processingFailure(message, new ProcessingError('decode', error), now));
         continue;

@@ -7,6 +7,7 @@ import { migrate } from '../../connectors/clickhouse/migrations.ts';
 import { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
 import { DeadLetterArchive } from '../../connectors/file/dead-letter-archive.ts';
 import { EXAMPLE_MAPPINGS_DIR, loadMappings } from '../../connectors/debezium/load-mappings.ts';
+import { debeziumAdapter } from '../../connectors/debezium/debezium-event.ts';
 import { loadRulePack } from '../../rules/engine/load-rule-pack.ts';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import type { RunConfig } from '../config/run-config.ts';
@@ -183,7 +184,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       issues: new IssueTracker(issueState, prcCalendar),
       issueState,
       ownership: source.ownership,
-      mappings,
+      adapters: [debeziumAdapter(mappings)],
       bounds: { limits: config.limits, eventTimeEarliest: config.eventTimeEarliest, eventTimeAheadHours: config.eventTimeAheadHours },
       store,
       deadLetters,

@@ -1,10 +1,9 @@
 // What every source (a file, stdin, Kafka) hands the pipeline: batches of raw messages with their
 // coordinates. Sources are push-based so a source can commit its position only after the handler
 // has durably written everything derived from a batch.
+import type { Coordinates } from '../contract/coordinates.ts';
 
-export type Coordinates =
-  | { readonly kind: 'file'; readonly file: string; readonly line: number }
-  | { readonly kind: 'kafka'; readonly topic: string; readonly partition: number; readonly offset: string };
+export { formatCoordinates, type Coordinates } from '../contract/coordinates.ts';
 
 export interface RawMessage {
   /** The message's bytes; only the first of them when `sizeBytes` says it was longer (a cut file line). */
@@ -78,8 +77,4 @@ export interface Source {
    */
   pause?(): void;
   resume?(): void;
-}
-
-export function formatCoordinates(c: Coordinates): string {
-  return c.kind === 'file' ? `${c.file}:${c.line}` : `${c.topic}/${c.partition}@${c.offset}`;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Check } from './types.ts';
-import { parsedAddress } from './event-memo.ts';
+import { parsedAddress } from '../../pipelines/cn/event-memo.ts';
 import { hasText } from './names.ts';
 
 export const addressIncompleteParams = z.strictObject({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bankAccountFormat } from './bank-account-format.check.ts';
-import { luhnCheckDigit } from './luhn.ts';
+import { luhnCheckDigit } from '../../pipelines/cn/luhn.ts';
 import { contextFor, policy, runCheck } from './test-support.ts';
 
 /** A computed UnionPay-shaped card number (IIN 62) with a correct Luhn digit. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES, type Check, type CheckContext, type Violation } from './types.ts';
-import { isLuhnValid } from './luhn.ts';
+import { isLuhnValid } from '../../pipelines/cn/luhn.ts';
 
 /**
  * Only UnionPay card numbers (IIN 62, 16–19 digits) carry a Luhn check digit. Corporate settlement

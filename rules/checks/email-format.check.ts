@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Check } from './types.ts';
-import { validateEmail } from './email.ts';
+import { validateEmail } from '../../pipelines/cn/email.ts';
 import { hasText } from './names.ts';
 
 export const emailFormatParams = z.strictObject({});

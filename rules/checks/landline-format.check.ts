@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Check } from './types.ts';
-import { validateLandline } from './cn-landline.ts';
+import { validateLandline } from '../../pipelines/cn/cn-landline.ts';
 import { hasText } from './names.ts';
 
 export const landlineFormatParams = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Check } from './types.ts';
-import { MOBILE_PREFIXES, validateMobile } from './cn-mobile.ts';
+import { MOBILE_PREFIXES, validateMobile } from '../../pipelines/cn/cn-mobile.ts';
 import { hasText } from './names.ts';
 
 export const mobileFormatParams = z.strictObject({

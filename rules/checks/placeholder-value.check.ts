@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Check, Violation } from './types.ts';
-import { validateLandline } from './cn-landline.ts';
-import { normalizeMobile } from './cn-mobile.ts';
+import { validateLandline } from '../../pipelines/cn/cn-landline.ts';
+import { normalizeMobile } from '../../pipelines/cn/cn-mobile.ts';
 import { hasText } from './names.ts';
 import { isPlaceholderName, isPlaceholderPhone, PLACEHOLDER_NAMES, PLACEHOLDER_PHONES } from './placeholder.ts';
 

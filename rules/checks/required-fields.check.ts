@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Customer, PolicyRole } from '../../pipelines/contract/customer-change.ts';
 import type { Check, CheckContext, Violation } from './types.ts';
-import { ageOn } from './dates.ts';
+import { ageOn } from '../../pipelines/cn/dates.ts';
 
 /** `phone` stands for "a mobile or a landline". */
 const PHONE = 'phone';

@@ -1,6 +1,6 @@
 // Which records the resident-ID rules look at, shared so the four ID rules never disagree.
 import type { CheckContext } from './types.ts';
-import { validateResidentId, type ResidentIdResult } from './cn-resident-id.ts';
+import { validateResidentId, type ResidentIdResult } from '../../pipelines/cn/cn-resident-id.ts';
 import { hasText } from './names.ts';
 
 /** The validation result for a person's mainland resident ID, or undefined when the rules do not apply. */

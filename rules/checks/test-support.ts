@@ -1,6 +1,6 @@
 // Builds check contexts the way the engine does: through the contract schema, so defaults apply.
 import { CustomerChange, type CustomerChangeInput } from '../../pipelines/contract/customer-change.ts';
-import { residentIdCheckCharacter } from './cn-resident-id.ts';
+import { residentIdCheckCharacter } from '../../pipelines/cn/cn-resident-id.ts';
 import type { Check, CheckContext, Violation } from './types.ts';
 
 export type CustomerInput = NonNullable<CustomerChangeInput['customer']>;

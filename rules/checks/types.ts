@@ -1,10 +1,10 @@
 // The contract between the rule engine and the pure check functions.
 import type { z } from 'zod';
 import type { Customer, CustomerChange, Policy } from '../../pipelines/contract/customer-change.ts';
-import type { EventMemo } from './event-memo.ts';
+import type { EventMemo } from '../../pipelines/cn/event-memo.ts';
 
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity } from '../../pipelines/contract/issue.ts';
+import type { Severity } from '../../pipelines/contract/issue.ts';
 
 /** What a check sees: one customer change event's after-image. Checks never do I/O. */
 export interface CheckContext {

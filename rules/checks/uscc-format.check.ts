@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Check } from './types.ts';
 import { hasText } from './names.ts';
-import { validateUscc } from './uscc.ts';
+import { validateUscc } from '../../pipelines/cn/uscc.ts';
 
 export const usccFormatParams = z.strictObject({
   /** Accept a code written in lower case (GB 32100 writes it in upper case). */

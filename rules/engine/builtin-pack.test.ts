@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CustomerChange, type CustomerChangeInput } from '../../pipelines/contract/customer-change.ts';
 import { evaluateRules, type RuleOutcome } from '../../pipelines/quality/evaluate-rules.ts';
-import { luhnCheckDigit } from '../checks/luhn.ts';
+import { luhnCheckDigit } from '../../pipelines/cn/luhn.ts';
 import { loadRulePack, type RulePack } from './load-rule-pack.ts';
 
 const AS_OF = '2026-06-01';

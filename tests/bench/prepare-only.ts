@@ -18,6 +18,7 @@ import { decodeMessage } from '../../pipelines/quality/decode.ts';
 import { InMemoryIssueStateStore, IssueTracker } from '../../pipelines/quality/issue-tracker.ts';
 import { processEvent } from '../../pipelines/quality/process-event.ts';
 import { loadMappings, EXAMPLE_MAPPINGS_DIR } from '../../connectors/debezium/load-mappings.ts';
+import { debeziumAdapter } from '../../connectors/debezium/debezium-event.ts';
 import { loadRulePack } from '../../rules/engine/load-rule-pack.ts';
 
 const { values } = parseArgs({
@@ -51,6 +52,7 @@ async function lines(): Promise<Buffer[]> {
 
 const messages = await lines();
 const [pack, mappings] = await Promise.all([loadRulePack(), loadMappings(EXAMPLE_MAPPINGS_DIR)]);
+const adapters = [debeziumAdapter(mappings)];
 const key = Buffer.alloc(32, 7);
 const BATCH = DEFAULTS.batchSize;
 
@@ -73,7 +75,7 @@ for (let round = 1; round <= Number(values.rounds); round += 1) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let index = first; index < Math.min(first + BATCH, messages.length); index += 1) {
-      const decoded = decodeMessage(messages[index]!, mappings);
+      const decoded = decodeMessage(messages[index]!, adapters);
       if (!decoded.ok) {
         outputs.push(`dead ${decoded.code} ${decoded.reason} ${decoded.errorPath}`);
         continue;

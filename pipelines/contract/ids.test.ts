@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex, stableId } from './hash.ts';
+import { sha256Hex, stableId } from './ids.ts';
 
 describe('stableId', () => {
   // Finding, issue and dead-letter ids are stored and de-duplicated on: they must never change.
