@@ -291,7 +291,12 @@ export class KafkaSource implements Source {
       logger.info({ groupId, memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'kafka consumer started: consuming');
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (e.payload.restart) return;
+      // Until kafkajs has reconnected and rejoined, nothing is consumed: /readyz says so.
+      this.#consuming = false;
+      if (e.payload.restart) {
+        logger.warn({ groupId, error: (e.payload.error as Error).name }, 'Kafka consumer lost its brokers: kafkajs restarts it; not ready until it has rejoined its group');
+        return;
+      }
       // Every offset committed was written first: a crash while stopping loses nothing, the
       // uncommitted rest is re-delivered to whoever reads the partition next.
       if (stopping) {

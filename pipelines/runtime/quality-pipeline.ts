@@ -183,9 +183,9 @@ export class QualityPipeline {
     const prepared = this.#prepared.then(() => this.#prepare(batch, previousWrite));
     const written = Promise.all([prepared, this.#written]).then(([out]) => this.#commit(batch, out));
     const abandoned = (error: unknown) => this.#isAbandonment(batch, error);
+    // An abandoned batch is undone once, when its write settles (below); later batches prepare on.
     this.#prepared = prepared.catch((error: unknown) => {
       if (!abandoned(error)) throw error;
-      this.#abandon(batch, NOTHING_PREPARED);
     });
     this.#written = written.catch(async (error: unknown) => {
       if (!abandoned(error)) throw error;

@@ -70,14 +70,6 @@ export interface RunHooks {
   readonly now?: () => number;
 }
 
-/** A source that can say it is consuming before its first batch (e.g. Kafka: joined its group). */
-interface ConsumingAware {
-  isConsuming(): boolean;
-}
-const isConsuming = (source: Source): boolean => {
-  const aware = source as Source & Partial<ConsumingAware>;
-  return typeof aware.isConsuming === 'function' && aware.isConsuming();
-};
 
 /**
  * `new Date().toISOString()` for the pipeline's ingested/detected timestamps, which it asks for
@@ -111,7 +103,11 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
   health.set('starting', 'starting: the store is not migrated yet');
   health.set('consuming', 'not consuming yet');
   const readiness = (): Readiness => {
-    if (health.has('consuming') && isConsuming(source)) health.clear('consuming');
+    // A source that can tell (Kafka) is asked every time: it stops consuming while it reconnects.
+    if (source.isConsuming) {
+      if (source.isConsuming()) health.clear('consuming');
+      else health.set('consuming', 'not consuming: the consumer is joining its group or reconnecting to the brokers');
+    }
     return health.readiness();
   };
   // `auto`: port 0, so the system picks a free one; the URL goes to the log.
@@ -212,7 +208,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);
     await source.run(
       async (batch) => {
-        health.clear('consuming');
+        if (!source.isConsuming) health.clear('consuming');
         await pipeline.handle(batch);
         hooks.onBatch?.(stats);
       },

@@ -64,6 +64,11 @@ export interface Source {
    */
   isGroupLeader?(): boolean;
   /**
+   * Whether the source is consuming right now (Kafka: a member of its group, not reconnecting).
+   * Absent: a source consumes from its first batch on (a file).
+   */
+  isConsuming?(): boolean;
+  /**
    * Calls `handle` for each batch in order and resolves when the input ends or `signal` aborts,
    * after every handled batch has resolved. It may hand over the next batch before the previous
    * one resolved (handlers process batches in call order), but commits a position only when every
