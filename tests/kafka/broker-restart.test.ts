@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import type { GroundTruth } from '../../pipelines/generate/index.ts';
 import { IssueEvent } from '../../pipelines/contract/issue-event.ts';
-import { stableId } from '../../pipelines/quality/hash.ts';
+import { stableId } from '../../pipelines/contract/ids.ts';
 import { METRIC_NAMES } from '../../pipelines/runtime/metrics.ts';
 import { exitOf, metricsUrlOf, serveStore, spawnVerity, verity, type Child } from '../e2e/support.ts';
 import { until } from '../support/probes.ts';
