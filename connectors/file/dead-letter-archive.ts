@@ -3,15 +3,17 @@
 // that only the pipeline's operator can read.
 import { chmod, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DeadLetter } from '../../pipelines/quality/model.ts';
+import type { RejectedMessage } from '../../pipelines/quality/model.ts';
+import type { BatchOutput, Sink } from '../../pipelines/runtime/sink.ts';
+import type { SourceBatch } from '../../pipelines/runtime/source.ts';
 
-export interface ArchivedDeadLetter {
-  readonly deadLetter: DeadLetter;
-  readonly payload: Buffer;
-  readonly key?: Buffer | null | undefined;
-}
-
-export class DeadLetterArchive {
+/**
+ * A sink, written first: the original bytes are safe before anything derived from the batch is
+ * published or stored. A retried batch appends its lines again; they carry their deadLetterId.
+ */
+export class DeadLetterArchive implements Sink {
+  readonly name = 'dead-letter archive';
+  readonly dependency = 'files' as const;
   readonly path: string;
   #handle: FileHandle | undefined;
 
@@ -29,8 +31,12 @@ export class DeadLetterArchive {
     return new DeadLetterArchive(join(dir, 'dead-letters.jsonl'));
   }
 
+  write(_batch: SourceBatch, out: BatchOutput): Promise<void> {
+    return this.append(out.deadLetters);
+  }
+
   /** Appends and fsyncs before returning: a dead letter must be safe before its offset is committed. */
-  async append(entries: readonly ArchivedDeadLetter[]): Promise<void> {
+  async append(entries: readonly RejectedMessage[]): Promise<void> {
     if (entries.length === 0) return;
     if (!this.#handle) {
       const handle = await open(this.path, 'a', 0o600);

@@ -3,16 +3,16 @@
 // committed, so a crash re-publishes rather than loses (at-least-once; consumers de-duplicate on
 // the issue event id, and on verity-source-topic/partition/offset for dead letters).
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import type { ArchivedDeadLetter } from '../file/dead-letter-archive.ts';
 import { brokerCall } from './kafka-errors.ts';
 import { IssueEvent, issueEventOf, issueEventOfNotice } from '../../pipelines/contract/issue-event.ts';
-import type { IssueChange } from '../../pipelines/quality/model.ts';
+import type { IssueChange, RejectedMessage } from '../../pipelines/quality/model.ts';
+import type { BatchOutput, Sink } from '../../pipelines/runtime/sink.ts';
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import type { SourceBatch } from '../../pipelines/runtime/source.ts';
 
 export interface PublishOutput {
   readonly issueChanges: readonly IssueChange[];
-  readonly deadLetters: readonly ArchivedDeadLetter[];
+  readonly deadLetters: readonly RejectedMessage[];
 }
 
 export interface TopicPublisherOptions {
@@ -20,7 +20,7 @@ export interface TopicPublisherOptions {
   readonly issueTopic: string;
 }
 
-export function deadLetterMessage({ deadLetter, payload, key }: ArchivedDeadLetter): Message {
+export function deadLetterMessage({ deadLetter, payload, key }: RejectedMessage): Message {
   const c = deadLetter.coordinates;
   const headers: Record<string, string> = {
     'verity-reason': deadLetter.reason,
@@ -45,7 +45,10 @@ export function issueMessage(change: IssueChange): Message {
   return { key: event.issueId, value: JSON.stringify(event) };
 }
 
-export class TopicPublisher {
+/** A sink: at-least-once (consumers de-duplicate on the issue event id and the dead letter's coordinates). */
+export class TopicPublisher implements Sink {
+  readonly name = 'topics';
+  readonly dependency = 'topics' as const;
   readonly #producer: Producer;
   readonly #options: TopicPublisherOptions;
 
@@ -64,6 +67,10 @@ export class TopicPublisher {
     });
     await producer.connect();
     return new TopicPublisher(producer, options);
+  }
+
+  write(batch: SourceBatch, out: BatchOutput): Promise<void> {
+    return this.publish(batch, out);
   }
 
   readonly publish = async (_batch: SourceBatch, out: PublishOutput): Promise<void> => {

@@ -51,3 +51,10 @@ export interface DeadLetter {
   readonly payloadSha256: string;
   readonly firstSeenAt: string;
 }
+
+/** A dead letter with the message's original bytes: only the operator's archive and the dead-letter topic keep those. */
+export interface RejectedMessage {
+  readonly deadLetter: DeadLetter;
+  readonly payload: Buffer;
+  readonly key?: Buffer | null | undefined;
+}

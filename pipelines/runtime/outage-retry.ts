@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { describeCause, isRetriable, VerityError } from '../errors.ts';
 import type { Health } from './health.ts';
 
-export type Dependency = 'store' | 'topics';
+export type Dependency = 'store' | 'topics' | 'files';
 
 /** What ends a retry early; see `OutageRetry.run`. */
 export interface RetrySignals {
@@ -48,7 +48,7 @@ export interface OutageRetryDeps {
 export class OutageError extends VerityError {
   constructor(dependency: Dependency, what: string, seconds: number, attempts: number, cause: unknown) {
     super(
-      dependency === 'store' ? 'STORE_UNAVAILABLE' : 'PUBLISH_FAILED',
+      dependency === 'topics' ? 'PUBLISH_FAILED' : 'STORE_UNAVAILABLE',
       `${what}: still failing after ${seconds} s and ${attempts} attempts (the retry budget): ${describeCause(cause)}`,
       { cause },
     );

@@ -10,19 +10,19 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
-import type { DeadLetterArchive, ArchivedDeadLetter } from '../../connectors/file/dead-letter-archive.ts';
 import type { ChangeEvent } from '../contract/customer-change.ts';
 import { eventTimeWindow, type InputLimits } from '../contract/bounds.ts';
 import { ProcessingError } from '../errors.ts';
 import { decodeMessage, type DeadLetterCode, type DecodeBounds, type EnvelopeAdapter } from '../quality/decode.ts';
 import { sha256Hex, stableId } from '../contract/ids.ts';
 import type { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.ts';
-import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
+import type { DeadLetter, Finding, IssueChange, RecordRow, RejectedMessage } from '../quality/model.ts';
 import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
 import type { Failpoint } from './failpoints.ts';
 import type { MemoryGuard } from './memory-guard.ts';
 import type { PipelineMetrics } from './metrics.ts';
 import type { OutageRetry, RetrySignals } from './outage-retry.ts';
+import type { Sink } from './sink.ts';
 import type { BatchTally, RunStats } from './run-stats.ts';
 import { ScopeTenures } from './scope-tenures.ts';
 import { formatCoordinates, type RawMessage, type SourceBatch, type StoreOwnership } from './source.ts';
@@ -41,8 +41,10 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
     readonly eventTimeEarliest: string;
     readonly eventTimeAheadHours: number;
   };
+  /** What the pipeline reads back: which events and dead letters are stored, open issues, repairs. */
   readonly store: AnalyticsStore;
-  readonly deadLetters: DeadLetterArchive;
+  /** Where each batch goes, in this order (the dead-letter archive first); see sink.ts. */
+  readonly sinks: readonly Sink[];
   readonly stats: RunStats;
   readonly logger: Logger;
   /**
@@ -63,11 +65,6 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
   readonly retry: OutageRetry;
   /** The run's stop request: it ends a retry wait, so a stop does not wait out an outage. */
   readonly stopSignal?: AbortSignal;
-  /**
-   * Publishes the batch's dead letters and issue changes to other systems (Kafka topics), before
-   * the store write and before the handler resolves, i.e. before the source commits its position.
-   */
-  readonly publish?: (batch: SourceBatch, out: { issueChanges: readonly IssueChange[]; deadLetters: readonly ArchivedDeadLetter[] }) => Promise<void>;
 }
 
 /**
@@ -84,7 +81,7 @@ interface PreparedBatch {
   readonly findings: readonly Finding[];
   readonly issueChanges: readonly IssueChange[];
   /** Dead letters to archive, publish and store: those not stored before. */
-  readonly rejected: readonly ArchivedDeadLetter[];
+  readonly rejected: readonly RejectedMessage[];
   /** What the run's counters gain once the batch is durable. */
   readonly tally: BatchTally;
   /** Event ids remembered as seen: forgotten again if the batch is abandoned. */
@@ -111,7 +108,7 @@ export class QualityPipeline {
     this.#checkStored = deps.checkStoredEventIds;
   }
 
-  #deadLetter(message: RawMessage, code: DeadLetterCode, reason: string, errorPath: string, now: string): ArchivedDeadLetter {
+  #deadLetter(message: RawMessage, code: DeadLetterCode, reason: string, errorPath: string, now: string): RejectedMessage {
     const coordinates = message.coordinates;
     const deadLetter: DeadLetter = {
       deadLetterId: stableId('dead-letter', formatCoordinates(coordinates)),
@@ -131,7 +128,7 @@ export class QualityPipeline {
    * message (it may quote a value). The stack goes to the log without its message line, so a
    * check's bug can be found without the value that triggered it.
    */
-  #processingFailure(message: RawMessage, error: ProcessingError, now: string): ArchivedDeadLetter {
+  #processingFailure(message: RawMessage, error: ProcessingError, now: string): RejectedMessage {
     const frames = error.cause instanceof Error && error.cause.stack ? error.cause.stack.split('\n').slice(1, 8).map((l) => l.trim()) : [];
     this.#deps.logger.error(
       { at: formatCoordinates(message.coordinates), stage: error.stage, errorClass: error.causeClass, frames },
@@ -239,7 +236,7 @@ export class QualityPipeline {
     const { limits, eventTimeEarliest, eventTimeAheadHours } = this.#deps.bounds;
     const bounds: DecodeBounds = { limits, eventTime: eventTimeWindow(eventTimeEarliest, eventTimeAheadHours, Date.parse(now)) };
     const decoded: { event: ChangeEvent; message: RawMessage }[] = [];
-    const rejected: ArchivedDeadLetter[] = [];
+    const rejected: RejectedMessage[] = [];
 
     for (const [index, message] of batch.messages.entries()) {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
@@ -339,18 +336,17 @@ export class QualityPipeline {
   }
 
   async #commit(batch: SourceBatch, { now, records, findings, issueChanges, rejected, tally }: PreparedBatch): Promise<void> {
-    const { logger, retry, store } = this.#deps;
-    // The original bytes first: if the store write fails, the batch is retried and nothing is lost.
-    await this.#deps.deadLetters.append(rejected);
-    // Published before stored: events and dead letters found in the store are skipped when read
-    // again, so whatever is stored must have been published already. A crash in between
-    // publishes again (at-least-once; consumers de-duplicate on ids), never not at all.
-    const publish = this.#deps.publish;
-    if (publish) await retry.run('topics', 'publishing dead letters and issue changes', () => publish(batch, { issueChanges, deadLetters: rejected }), this.#signals(batch));
-    // One attempt id for every try of this write, so the batch log sees one attempt, finished or not.
-    const options = { attempt: randomUUID(), ...(batch.signal ? { signal: batch.signal } : {}) };
-    const out = { records, findings, issueChanges, deadLetters: rejected.map((r) => r.deadLetter) };
-    await this.#store(batch, 'writing a batch', () => store.write(batch, out, now, options));
+    const { logger, retry } = this.#deps;
+    // Every sink in order: the original bytes first (the archive), then the topics, then the
+    // analytics store. Published before stored: events and dead letters found in the store are
+    // skipped when read again, so whatever is stored must have been published already; a crash
+    // in between publishes again (at-least-once; consumers de-duplicate on ids), never not at all.
+    // One attempt id for every try of this batch, so the store's batch log sees one attempt.
+    const out = { records, findings, issueChanges, deadLetters: rejected, derivedAt: now };
+    const options = { attempt: randomUUID(), signal: batch.signal };
+    for (const sink of this.#deps.sinks) {
+      await retry.run(sink.dependency, `writing a batch to the ${sink.name}`, () => sink.write(batch, out, options), this.#signals(batch));
+    }
     this.#deps.stats.add(tally);
     this.#deps.metrics?.recordBatch({
       consumed: tally.read,

@@ -23,6 +23,8 @@ import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { Health, type Readiness } from './health.ts';
 import { MemoryGuard } from './memory-guard.ts';
 import { DEFAULT_RETRY_POLICY, OutageRetry } from './outage-retry.ts';
+import type { Sink } from './sink.ts';
+import { analyticsSink } from '../../connectors/clickhouse/analytics-sink.ts';
 import { QualityPipeline, type QualityPipelineDeps } from './quality-pipeline.ts';
 import { RunStats } from './run-stats.ts';
 import type { Source } from './source.ts';
@@ -52,8 +54,11 @@ export interface RunHooks {
   /** Called after each batch is durably written (progress display). */
   readonly onBatch?: (stats: RunStats) => void;
   readonly signal?: AbortSignal;
-  /** Publishes each batch's dead letters and issue changes (Kafka topics) before the source commits. */
-  readonly publish?: QualityPipelineDeps['publish'];
+  /**
+   * Sinks besides the dead-letter archive and the analytics store, written between the two (the
+   * Kafka topics), before the source commits.
+   */
+  readonly sinks?: readonly Sink[];
   /** Publishes the SLA clock's due-soon and breached notices (Kafka issue topic). */
   readonly publishNotices?: SlaClockDeps['publish'];
   /** Metrics to feed (e.g. shared with a Kafka source that calls `setLag`); default: a new one. */
@@ -183,7 +188,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       adapters: [debeziumAdapter(mappings)],
       bounds: { limits: config.limits, eventTimeEarliest: config.eventTimeEarliest, eventTimeAheadHours: config.eventTimeAheadHours },
       store,
-      deadLetters,
+      sinks: [deadLetters, ...(hooks.sinks ?? []), analyticsSink(store)],
       stats,
       logger,
       checkStoredEventIds: checkStored,
@@ -193,7 +198,6 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       stopSignal,
       now: isoClock(clock),
       ...(metrics ? { metrics } : {}),
-      ...(hooks.publish ? { publish: hooks.publish } : {}),
     });
     // The SLA clock runs where the group-wide chores run: an exclusive run, or the group leader.
     const leads = () => source.isGroupLeader?.() ?? true;

@@ -84,7 +84,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       signal: controller.signal,
       ...(config.metricsHost ? { metricsServer: { host: config.metricsHost } } : {}),
       ...(metrics ? { metrics } : {}),
-      ...(kafkaRun ? { publish: kafkaRun.publisher.publish, publishNotices: kafkaRun.publisher.publishNotices } : {}),
+      ...(kafkaRun ? { sinks: [kafkaRun.publisher], publishNotices: kafkaRun.publisher.publishNotices } : {}),
     });
     return { report, config };
   } finally {
