@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import { CustomerChange, type CustomerChangeInput } from '../contract/customer-change.ts';
-import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
+import { loadRulePack, type RecordRule } from '../../rules/engine/load-rule-pack.ts';
 import { luhnCheckDigit } from '../cn/luhn.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import { stableId } from '../contract/ids.ts';
@@ -15,15 +15,15 @@ const GOOD_CARD = `620000000000123${luhnCheckDigit('620000000000123')}`; // 16-d
 const LUHN_BAD_CARD = `620000000000123${(Number(luhnCheckDigit('620000000000123')) + 1) % 10}`;
 const SHORT_ACCOUNT = '12345678'; // below the 12-digit minimum: medium severity
 
-let rules: CompiledRule[];
-let mobileRule: CompiledRule;
-let bankRule: CompiledRule;
+let rules: RecordRule[];
+let mobileRule: RecordRule;
+let bankRule: RecordRule;
 
 beforeAll(async () => {
   const pack = await loadRulePack();
   const byId = (id: string) => {
     const rule = pack.rules.find((r) => r.definition.id === id);
-    if (!rule) throw new Error(`built-in rule ${id} is missing`);
+    if (!rule || rule.kind !== 'record') throw new Error(`built-in record rule ${id} is missing`);
     return rule;
   };
   mobileRule = byId('mobile-format');
@@ -249,7 +249,7 @@ describe('IssueTracker', () => {
   });
 
   it('opens no issue for a rule without an issue policy', () => {
-    const noIssue: CompiledRule = { ...mobileRule, definition: { ...mobileRule.definition, id: 'test-no-issue', issue: undefined } };
+    const noIssue: RecordRule = { ...mobileRule, definition: { ...mobileRule.definition, id: 'test-no-issue', issue: undefined } };
     const e = event({ mobile: BAD_MOBILE });
     const { changes } = tracker.apply(e, TOKEN_1, evaluateRules([noIssue], e, '2026-06-01'));
     expect(changes).toEqual([]);

@@ -3,7 +3,7 @@ import { prcCalendar } from '../calendar/prc-calendar.ts';
 import { AgentChange, CustomerChange, type ChangeEvent, type CustomerChangeInput } from '../contract/customer-change.ts';
 import { MaskedRecord } from '../privacy/masked-record.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
-import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
+import { loadRulePack, type CompiledRule, type RecordRule } from '../../rules/engine/load-rule-pack.ts';
 import { residentIdCheckCharacter } from '../cn/cn-resident-id.ts';
 import { luhnCheckDigit } from '../cn/luhn.ts';
 import { ProcessingError } from '../errors.ts';
@@ -213,7 +213,7 @@ describe('processEvent', () => {
 describe('processEvent: one event fails alone, and findings stay bounded', () => {
   /** A rule whose check has a bug: it throws for an event with a landline. */
   function buggyRule(): CompiledRule {
-    const base = rules.find((r) => r.definition.id === 'mobile-format')!;
+    const base = rules.find((r): r is RecordRule => r.definition.id === 'mobile-format' && r.kind === 'record')!;
     return {
       ...base,
       definition: { ...base.definition, id: 'buggy-check' },

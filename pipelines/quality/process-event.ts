@@ -12,7 +12,7 @@ import type { Tokenizer } from '../privacy/tokens.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { EventMemo } from '../cn/event-memo.ts';
 import { parseTargetPath } from '../contract/field-paths.ts';
-import { evaluateRules } from './evaluate-rules.ts';
+import { evaluateRules, recordRules } from './evaluate-rules.ts';
 import { inStage } from '../errors.ts';
 import { stableId } from '../contract/ids.ts';
 import type { IssueTracker } from './issue-tracker.ts';
@@ -84,7 +84,7 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
   };
   if (event.schema !== 'customer-change/v1') return { record, findings: [], issueChanges: [] };
 
-  const outcomes = evaluateRules(deps.rules, event, asOf, memo);
+  const outcomes = evaluateRules(recordRules(deps.rules), event, asOf, memo);
   const update = inStage('issues', () => deps.issues.plan(event, masked.customerToken, outcomes));
   const findings: Finding[] = [];
   inStage('findings', () => {

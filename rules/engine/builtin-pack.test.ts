@@ -3,7 +3,7 @@
 // All identifiers are computed or the standards' published examples, never real people's.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CustomerChange, type CustomerChangeInput } from '../../pipelines/contract/customer-change.ts';
-import { evaluateRules, type RuleOutcome } from '../../pipelines/quality/evaluate-rules.ts';
+import { evaluateRules, recordRules, type RuleOutcome } from '../../pipelines/quality/evaluate-rules.ts';
 import { luhnCheckDigit } from '../../pipelines/cn/luhn.ts';
 import { loadRulePack, type RulePack } from './load-rule-pack.ts';
 
@@ -40,7 +40,7 @@ function outcomes(customer: Customer, policy: Policy | undefined = POLICY): Rule
     customer,
     ...(policy ? { policy } : {}),
   });
-  return evaluateRules(pack.rules, event, AS_OF);
+  return evaluateRules(recordRules(pack.rules), event, AS_OF);
 }
 
 /** Rule ids with at least one violation, sorted. */

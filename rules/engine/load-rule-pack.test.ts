@@ -79,7 +79,7 @@ describe('loadRulePack: the built-in pack', () => {
     expect(rules.map((r) => r.definition.id).sort()).toEqual(BUILTIN_IDS);
     expect(files.map((f) => f.slice(BUILTIN_RULES_DIR.length + 1))).toEqual(['accounts.yaml', 'contact.yaml', 'identity.yaml']);
     for (const r of rules) {
-      expect(r.check.name).toBe(r.definition.check);
+      expect(r.kind === 'record' ? r.check.name : r.pattern).toBe(r.definition.check);
       expect(files).toContain(r.file);
     }
     // Defaults are applied: bank-account-format's params come from its own schema.
@@ -250,5 +250,33 @@ describe('verity rules check (CLI)', () => {
       '2 problem(s)',
     ]);
     expect(result.stdout).not.toContain('valid');
+  });
+});
+
+describe('loadRulePack: pattern rules', () => {
+  const patternRule = (params: string) => `pack: test/patterns
+rules:
+  - id: test-shared-mobile
+    version: 1
+    severity: high
+    description: synthetic pattern rule for tests
+    check: shared-mobile
+    params: ${params}
+    issue:
+      queue: callback-verification
+      priority: P2
+      deadline:
+        - workingDays: 3
+`;
+
+  it('binds a pattern by name with its parameters, defaults applied', async () => {
+    const { rules } = await loadRulePack(await pack({ 'p.yaml': patternRule('{}') }));
+    expect(rules).toMatchObject([{ kind: 'pattern', pattern: 'shared-mobile', params: { minHolders: 2 } }]);
+  });
+
+  it('lints pattern parameters like a check\'s, at their line', async () => {
+    const problems = await problemsOf(await pack({ 'p.yaml': patternRule('{ minHolders: 1, holders: 3 }') }));
+    expect(problems.join('\n')).toMatch(/p\.yaml:8: params\.minHolders: .*>=2/);
+    expect(problems.join('\n')).toMatch(/p\.yaml:8: params: Unrecognized key: "holders"/);
   });
 });

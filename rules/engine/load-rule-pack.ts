@@ -8,15 +8,29 @@ import { formatPath, issueLocation, readYamlFile, type LineOptions } from '../..
 import { checks } from '../checks/index.ts';
 import type { Check } from '../checks/types.ts';
 import { RulePackFile, type RuleDefinition } from './rule-pack.ts';
+import { isPatternName, PATTERN_NAMES, PATTERN_PARAMS, type PatternName, type PatternParams } from '../patterns/index.ts';
 
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL('../packs/builtin', import.meta.url));
 
-export interface CompiledRule {
+/** A rule that judges one record: its check runs on each event alone. */
+export interface RecordRule {
+  readonly kind: 'record';
   readonly definition: RuleDefinition;
   readonly check: Check<unknown>;
   readonly params: unknown;
   readonly file: string;
 }
+
+/** A rule about several customers at once (rules/patterns): evaluated over the pattern state. */
+export interface PatternRule {
+  readonly kind: 'pattern';
+  readonly definition: RuleDefinition;
+  readonly pattern: PatternName;
+  readonly params: PatternParams<PatternName>;
+  readonly file: string;
+}
+
+export type CompiledRule = RecordRule | PatternRule;
 
 export interface RulePack {
   readonly rules: readonly CompiledRule[];
@@ -54,12 +68,13 @@ export async function loadRulePack(path: string = BUILTIN_RULES_DIR): Promise<Ru
       else seen.set(definition.id, at(['id']));
 
       const check = checks.get(definition.check);
-      if (!check) {
-        const known = [...checks.keys()].sort().join(', ');
+      const pattern = isPatternName(definition.check) ? definition.check : undefined;
+      if (!check && !pattern) {
+        const known = [...checks.keys(), ...PATTERN_NAMES].sort().join(', ');
         problems.push(`${at(['check'])}: unknown check "${definition.check}" (known: ${known})`);
         return;
       }
-      const params = check.params.safeParse(definition.params);
+      const params = (pattern ? PATTERN_PARAMS[pattern] : check!.params).safeParse(definition.params);
       if (!params.success) {
         for (const issue of params.error.issues) {
           // An unknown params key is reported at that key's own line (issueLocation).
@@ -68,7 +83,8 @@ export async function loadRulePack(path: string = BUILTIN_RULES_DIR): Promise<Ru
         }
         return;
       }
-      rules.push({ definition, check: check as Check<unknown>, params: params.data, file });
+      if (pattern) rules.push({ kind: 'pattern', definition, pattern, params: params.data as PatternParams<PatternName>, file });
+      else rules.push({ kind: 'record', definition, check: check as Check<unknown>, params: params.data, file });
     });
   }
   if (problems.length > 0) throw new DefinitionError('RULE_PACK_INVALID', problems);
