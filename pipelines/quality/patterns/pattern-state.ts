@@ -1,0 +1,215 @@
+// The slice of state one batch works on: loaded from the operational store (with the locks that
+// make it safe to change), changed in memory event by event, and handed back as a set of changes
+// that the store writes in the batch's transaction. Nothing here outlives the batch, so a process
+// holds no per-customer state between batches, and nothing it once read can override the store.
+import type { IssueState } from '../../contract/issue.ts';
+import type { IssueStateStore } from '../issue-tracker.ts';
+import type { AgentFacts, CustomerFacts, MobileChange } from './facts.ts';
+
+/** What a steward reads about an active finding: tokens and masks only, never a raw value. */
+export interface FindingEvidence {
+  /** Per-record rules: the reasons of the latest event's violations. */
+  readonly reasons?: readonly string[];
+  /** Shared values: the other holders, as the store holds them now. */
+  readonly holders?: readonly {
+    readonly customerToken: string;
+    readonly masked: string;
+    readonly since: string;
+    readonly source: string;
+    readonly channel: string;
+    readonly agentToken: string;
+  }[];
+  /** Agent contact reuse: which contact of which agent, and how it is masked. */
+  readonly agent?: { readonly agentToken: string; readonly matches: readonly { readonly field: 'mobile' | 'address'; readonly who: 'agent' | 'relative'; readonly masked: string }[] };
+  /** Frequent mobile changes: when they happened. */
+  readonly changes?: readonly string[];
+}
+
+export interface ActiveFinding {
+  readonly ruleId: string;
+  readonly customerToken: string;
+  /** Event time since which the condition holds, and the event that made it hold. */
+  readonly since: string;
+  readonly sinceEventId: string;
+  /** The shared value's token, the agent's token, or '': what groups customers on dashboards. */
+  readonly groupToken: string;
+  /** Customers in the group (holders, or the agent's customers that reuse its contacts); 1 otherwise. */
+  readonly groupSize: number;
+  readonly evidence: FindingEvidence;
+}
+
+export const findingKey = (ruleId: string, customerToken: string) => `${ruleId}\u0000${customerToken}`;
+
+/** A batch's view of the state, as the store loaded it (complete for every key it names). */
+export interface PatternSnapshot {
+  readonly customers: Map<string, CustomerFacts>;
+  /** Value key (facts.valueKey) → holder → since when. Complete for every value touched by the batch. */
+  readonly holders: Map<string, Map<string, string>>;
+  readonly agents: Map<string, AgentFacts>;
+  /** Agent token → existing customers whose policy names the agent. Complete for every agent touched. */
+  readonly agentCustomers: Map<string, Set<string>>;
+  /** Per customer of the batch, its mobile changes in order. */
+  readonly mobileChanges: Map<string, MobileChange[]>;
+  /** Active findings (findingKey) of every customer loaded. */
+  readonly findings: Map<string, ActiveFinding>;
+  /** Open issues of every customer loaded: customer token → rule id → issue. */
+  readonly openIssues: Map<string, Map<string, IssueState>>;
+}
+
+export function emptySnapshot(): PatternSnapshot {
+  return { customers: new Map(), holders: new Map(), agents: new Map(), agentCustomers: new Map(), mobileChanges: new Map(), findings: new Map(), openIssues: new Map() };
+}
+
+/** What a batch changed: what the store writes in the batch's transaction. */
+export interface StateChanges {
+  readonly customers: ReadonlyMap<string, CustomerFacts>;
+  readonly agents: ReadonlyMap<string, AgentFacts>;
+  /** Value key → holders added (with since) and removed, net of each other. */
+  readonly holdersAdded: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly holdersRemoved: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly mobileChanges: readonly { readonly customerToken: string; readonly change: MobileChange }[];
+  readonly findingsUpserted: ReadonlyMap<string, ActiveFinding>;
+  readonly findingsDeleted: ReadonlySet<string>;
+  /** Each issue changed, in its last state of the batch. */
+  readonly issues: ReadonlyMap<string, IssueState>;
+}
+
+/**
+ * The snapshot, changed in place event by event, remembering what changed. Its reads see every
+ * change made so far in the batch, so the batch's events build on each other in order.
+ */
+export class PatternWorkspace {
+  readonly state: PatternSnapshot;
+  readonly #customers = new Map<string, CustomerFacts>();
+  readonly #agents = new Map<string, AgentFacts>();
+  readonly #added = new Map<string, Map<string, string>>();
+  readonly #removed = new Map<string, Set<string>>();
+  readonly #changes: { customerToken: string; change: MobileChange }[] = [];
+  readonly #upserted = new Map<string, ActiveFinding>();
+  readonly #deleted = new Set<string>();
+  readonly #issues = new Map<string, IssueState>();
+
+  constructor(snapshot: PatternSnapshot) {
+    this.state = snapshot;
+  }
+
+  holdersOf(key: string): ReadonlyMap<string, string> {
+    return this.state.holders.get(key) ?? new Map();
+  }
+
+  putCustomer(facts: CustomerFacts): void {
+    const before = this.state.customers.get(facts.customerToken);
+    this.state.customers.set(facts.customerToken, facts);
+    this.#customers.set(facts.customerToken, facts);
+    // The agent index follows the customer's current agent.
+    if (before?.agentToken && before.agentToken !== facts.agentToken) this.state.agentCustomers.get(before.agentToken)?.delete(facts.customerToken);
+    if (facts.agentToken && !facts.deleted) {
+      let customers = this.state.agentCustomers.get(facts.agentToken);
+      if (!customers) this.state.agentCustomers.set(facts.agentToken, (customers = new Set()));
+      customers.add(facts.customerToken);
+    } else if (facts.deleted && before?.agentToken) {
+      this.state.agentCustomers.get(before.agentToken)?.delete(facts.customerToken);
+    }
+  }
+
+  putAgent(facts: AgentFacts): void {
+    this.state.agents.set(facts.agentToken, facts);
+    this.#agents.set(facts.agentToken, facts);
+  }
+
+  addHolder(key: string, customerToken: string, since: string): void {
+    let holders = this.state.holders.get(key);
+    if (!holders) this.state.holders.set(key, (holders = new Map()));
+    if (holders.has(customerToken)) return;
+    holders.set(customerToken, since);
+    if (this.#removed.get(key)?.delete(customerToken)) return;
+    let added = this.#added.get(key);
+    if (!added) this.#added.set(key, (added = new Map()));
+    added.set(customerToken, since);
+  }
+
+  removeHolder(key: string, customerToken: string): void {
+    const holders = this.state.holders.get(key);
+    if (!holders?.delete(customerToken)) return;
+    if (this.#added.get(key)?.delete(customerToken)) return;
+    let removed = this.#removed.get(key);
+    if (!removed) this.#removed.set(key, (removed = new Set()));
+    removed.add(customerToken);
+  }
+
+  mobileChangesOf(customerToken: string): readonly MobileChange[] {
+    return this.state.mobileChanges.get(customerToken) ?? [];
+  }
+
+  addMobileChange(customerToken: string, change: MobileChange): void {
+    let changes = this.state.mobileChanges.get(customerToken);
+    if (!changes) this.state.mobileChanges.set(customerToken, (changes = []));
+    changes.push(change);
+    this.#changes.push({ customerToken, change });
+  }
+
+  finding(ruleId: string, customerToken: string): ActiveFinding | undefined {
+    return this.state.findings.get(findingKey(ruleId, customerToken));
+  }
+
+  /** Active findings of one customer, by rule id. */
+  findingsOf(customerToken: string): ActiveFinding[] {
+    const out: ActiveFinding[] = [];
+    for (const finding of this.state.findings.values()) if (finding.customerToken === customerToken) out.push(finding);
+    return out;
+  }
+
+  putFinding(finding: ActiveFinding): void {
+    const key = findingKey(finding.ruleId, finding.customerToken);
+    this.state.findings.set(key, finding);
+    this.#deleted.delete(key);
+    this.#upserted.set(key, finding);
+  }
+
+  clearFinding(ruleId: string, customerToken: string): void {
+    const key = findingKey(ruleId, customerToken);
+    if (!this.state.findings.delete(key)) return;
+    this.#upserted.delete(key);
+    this.#deleted.add(key);
+  }
+
+  openIssue(ruleId: string, customerToken: string): IssueState | undefined {
+    return this.state.openIssues.get(customerToken)?.get(ruleId);
+  }
+
+  /** Only open issues stay in the view: a closed one can never change again. */
+  putIssue(issue: IssueState): void {
+    let byRule = this.state.openIssues.get(issue.customerToken);
+    if (issue.status === 'open') {
+      if (!byRule) this.state.openIssues.set(issue.customerToken, (byRule = new Map()));
+      byRule.set(issue.ruleId, issue);
+    } else if (byRule) {
+      byRule.delete(issue.ruleId);
+      if (byRule.size === 0) this.state.openIssues.delete(issue.customerToken);
+    }
+    this.#issues.set(issue.issueId, issue);
+  }
+
+  changes(): StateChanges {
+    return {
+      customers: this.#customers,
+      agents: this.#agents,
+      holdersAdded: this.#added,
+      holdersRemoved: this.#removed,
+      mobileChanges: this.#changes,
+      findingsUpserted: this.#upserted,
+      findingsDeleted: this.#deleted,
+      issues: this.#issues,
+    };
+  }
+}
+
+/** The workspace's open issues as the record issue tracker reads and changes them. */
+export function workspaceIssues(ws: PatternWorkspace): IssueStateStore {
+  return {
+    get: (ruleId, customerToken) => ws.openIssue(ruleId, customerToken),
+    openRulesOf: (customerToken) => [...(ws.state.openIssues.get(customerToken)?.keys() ?? [])],
+    hasOpen: (customerToken) => ws.state.openIssues.has(customerToken),
+    put: (state) => ws.putIssue(state),
+  };
+}
