@@ -15,17 +15,45 @@
 // - ClickHouse: only when a selected file uses tests/support/clickhouse/use-clickhouse.ts; tests get
 //   inject('clickhouseServer') (url, credentials) or null with a reason, and skip loudly without
 //   one (VERITY_REQUIRE_CLICKHOUSE=1 fails them instead). A container is stopped in teardown.
+// - PostgreSQL: only when a selected file uses tests/support/postgres/use-postgres.ts (or
+//   VERITY_POSTGRES_START=always); started alongside Kafka, see tests/support/postgres/global.ts.
 import { readFile } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
 import { acquireClickHouse, type AcquiredClickHouse } from './clickhouse/acquire.ts';
 import './clickhouse/context.ts';
 import { acquireKafka } from './kafka/acquire.ts';
 import { kafkaRequired, kafkaRequiredBy, REQUIRE_KAFKA_ENV } from './kafka/context.ts';
+import './postgres/context.ts';
+import { setupPostgres } from './postgres/global.ts';
 
 const USES_KAFKA = /use-kafka(?:\.ts)?['"]|inject\(\s*['"]kafka/;
 const USES_CLICKHOUSE = /use-clickhouse(?:\.ts)?['"]|inject\(\s*['"]clickhouse/;
+const USES_POSTGRES = /use-postgres(?:\.ts)?['"]|inject\(\s*['"]postgres/;
 
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Comes up while Kafka and ClickHouse do; whichever fails, the others are stopped.
+  const postgres = selectedFilesUse(project, [USES_POSTGRES], [process.env['VERITY_POSTGRES_START']])
+    .then(([needed]) => setupPostgres(project, needed!))
+    .then((stop) => ({ stop }), (error: unknown) => ({ error }));
+  let others: (() => Promise<void>) | undefined;
+  try {
+    others = await setupKafkaAndClickHouse(project);
+  } catch (error) {
+    const settled = await postgres;
+    if ('stop' in settled) await settled.stop();
+    throw error;
+  }
+  const settled = await postgres;
+  if ('error' in settled) {
+    await others?.();
+    throw settled.error;
+  }
+  return async () => {
+    await Promise.all([others?.(), settled.stop()]);
+  };
+}
+
+async function setupKafkaAndClickHouse(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   project.provide('kafkaBrokers', []);
   project.provide('kafkaSource', '');
   project.provide('kafkaSasl', null);
