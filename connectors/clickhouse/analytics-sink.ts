@@ -7,12 +7,12 @@ export function analyticsSink(store: AnalyticsStore): Sink {
   return {
     name: 'analytics store',
     dependency: 'store',
-    write: (batch, out, { attempt, signal }) =>
+    write: (batch, out, { signal }) =>
       store.write(
         batch,
         { records: out.records, findings: out.findings, issueChanges: out.issueChanges, deadLetters: out.deadLetters.map((d) => d.deadLetter) },
         out.derivedAt,
-        { attempt, ...(signal ? { signal } : {}) },
+        { signal },
       ),
   };
 }

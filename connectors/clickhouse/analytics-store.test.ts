@@ -9,13 +9,14 @@ import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
 import { CustomerChange } from '../../pipelines/contract/customer-change.ts';
 import { StoreError } from '../../pipelines/errors.ts';
 import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
-import { InMemoryIssueStateStore, IssueTracker } from '../../pipelines/quality/issue-tracker.ts';
+import { IssueTracker } from '../../pipelines/quality/issue-tracker.ts';
+import { InMemoryIssueStateStore } from '../../tests/support/fakes/in-memory-issue-state.ts';
 import type { DeadLetter, IssueChange, IssueState } from '../../pipelines/quality/model.ts';
 import { processEvent } from '../../pipelines/quality/process-event.ts';
 import { residentIdCheckCharacter } from '../../pipelines/cn/cn-resident-id.ts';
 import { loadRulePack } from '../../rules/engine/load-rule-pack.ts';
 import { AnalyticsStore, type BatchOutput } from './analytics-store.ts';
-import { snakeCase, toColumns } from './columns.ts';
+import { fromColumns, snakeCase, toColumns } from './columns.ts';
 import { assertDatabaseName, migrate, MIGRATIONS } from './migrations.ts';
 import { createStoreClient } from './store-client.ts';
 
@@ -102,7 +103,7 @@ describe('migrate', () => {
     const tables = await (
       await client.query({ query: `SELECT name FROM system.tables WHERE database = '${DB}' ORDER BY name`, format: 'JSONEachRow' })
     ).json<{ name: string }>();
-    expect(tables.map((t) => t.name)).toEqual([...TABLES, 'batch_log', 'issue_sla_events', 'schema_migrations'].sort());
+    expect(tables.map((t) => t.name)).toEqual([...TABLES, 'issue_sla_events', 'schema_migrations'].sort());
     expect(await count(`SELECT count() AS n FROM ${DB}.schema_migrations FINAL`)).toBe(MIGRATIONS.length);
     store = new AnalyticsStore(client, DB, 2);
   });
@@ -140,7 +141,6 @@ describe('AnalyticsStore', () => {
   });
 
   it('writes a batch once, even when the same batch is written again', async () => {
-    expect(await store.hasStoredInput()).toBe(false);
     expect(out.findings.length).toBeGreaterThan(0);
     expect(out.issueChanges.length).toBeGreaterThan(0);
 
@@ -158,19 +158,11 @@ describe('AnalyticsStore', () => {
     // Re-delivery: same batch id → insert_deduplication_token drops every insert.
     await store.write(batchRef('unit-batch-1'), out, RECORDED_AT);
     expect(await counts()).toEqual(first);
-    expect(await store.hasStoredInput()).toBe(true);
-  });
-
-  it('finds which event ids are already stored', async () => {
-    expect(await store.storedEventIds([])).toEqual(new Set());
-    expect(await store.storedEventIds(['unit-store-1', 'unit-store-2', 'unit-store-unknown'])).toEqual(new Set(['unit-store-1', 'unit-store-2']));
-    // Query parameters, not SQL text: a quote in an id is just a character.
-    expect(await store.storedEventIds(["x' OR 1=1 --"])).toEqual(new Set());
   });
 
   it('round-trips an open issue exactly', async () => {
     const opened = out.issueChanges.map((c) => c.issue);
-    const loaded = await store.openIssues();
+    const loaded = await mirroredOpenIssues();
     expect(loaded).toHaveLength(opened.length);
     for (const expected of opened) {
       const actual = loaded.find((i) => i.issueId === expected.issueId);
@@ -192,7 +184,7 @@ describe('AnalyticsStore', () => {
     };
     const change: IssueChange = { change: 'resolved', issue: resolved, eventId: 'unit-store-3', occurredAt: resolved.updatedAt };
     await store.write(batchRef('unit-batch-2'), { records: [], findings: [], issueChanges: [change], deadLetters: [] }, RECORDED_AT);
-    const ids = (await store.openIssues()).map((i) => i.issueId);
+    const ids = (await mirroredOpenIssues()).map((i) => i.issueId);
     expect(ids).not.toContain(open.issueId);
     expect(ids).toHaveLength(out.issueChanges.length - 1);
     expect(await count(`SELECT count() AS n FROM ${DB}.issue_events WHERE issue_id = '${open.issueId}'`)).toBe(2);
@@ -222,7 +214,7 @@ describe('AnalyticsStore', () => {
       version: 7,
     };
     await store.write(batchRef('unit-batch-3'), { records: [], findings: [], issueChanges: [{ change: 'updated', issue, eventId: 'unit-rt-7', occurredAt: issue.updatedAt }], deadLetters: [] }, RECORDED_AT);
-    const loaded = (await store.openIssues()).find((i) => i.issueId === issue.issueId);
+    const loaded = (await mirroredOpenIssues()).find((i) => i.issueId === issue.issueId);
     expect(loaded).toBeDefined();
     expectSameIssue(loaded!, issue);
   });
@@ -237,102 +229,49 @@ describe('AnalyticsStore', () => {
   });
 });
 
-describe('repairInterruptedBatches', () => {
-  const REPAIR_DB = 'verity_repair';
-  let repairStore: AnalyticsStore;
-  const rows = (sql: string) => client.query({ query: sql, format: 'JSONEachRow' }).then((r) => r.json<Record<string, unknown>>());
-
-  // The same customer twice with a wrong ID check character: the first event opens an issue, the
-  // second updates it. The second batch dies before its records are written.
-  async function twoBatches(customerId = 'C-TEST-REPAIR'): Promise<[BatchOutput, BatchOutput]> {
-    const { rules } = await loadRulePack();
-    const tracker = new IssueTracker(new InMemoryIssueStateStore(), prcCalendar);
-    const deps = { rules, tokenizer: createTokenizer(Buffer.alloc(32, 0x5a)), issues: tracker, now: () => '2026-06-01T02:00:00.000Z' };
-    const payload = '11010519900307123';
-    const wrong = payload + (residentIdCheckCharacter(payload) === '1' ? '2' : '1');
-    const event = (eventId: string, occurredAt: string) =>
-      CustomerChange.parse({
-        schema: 'customer-change/v1',
-        eventId,
-        source: 'unit-test',
-        op: 'update',
-        occurredAt,
-        customerId,
-        customer: { kind: 'person', name: '测丙丁', gender: 'M', birthDate: '1990-03-07', idNumber: wrong, mobile: '13912340599', address: '北京市海淀区测试路6号' },
-      });
-    const one = processEvent(event('unit-repair-1', '2026-06-01T09:30:00+08:00'), 'unit.jsonl:1', deps);
-    const two = processEvent(event('unit-repair-2', '2026-06-02T09:30:00+08:00'), 'unit.jsonl:2', deps);
-    const output = (o: typeof one): BatchOutput => ({ records: [o.record], findings: o.findings, issueChanges: o.issueChanges, deadLetters: [] });
-    return [output(one), output(two)];
-  }
-
-  beforeAll(async () => {
-    await migrate(client, REPAIR_DB);
-    repairStore = new AnalyticsStore(client, REPAIR_DB, 2);
-  });
-
-  it('undoes a half-written batch of the given scope only, and restores the issues it changed', async () => {
-    const [first, second] = await twoBatches();
-    const issueId = first.issueChanges.find((c) => c.issue.ruleId === 'id-number-format')!.issue.issueId;
-    expect(second.issueChanges.find((c) => c.issue.issueId === issueId)?.change).toBe('updated');
-    await repairStore.write({ id: 'repair-batch-1', scope: 'topic/0' }, first, RECORDED_AT);
-    // The records insert fails (an op the schema does not know) after everything else is stored:
-    // what a crash between the inserts leaves behind.
-    const broken = { ...second, records: second.records.map((r) => ({ ...r, op: 'bogus' as never })) };
-    await expect(repairStore.write({ id: 'repair-batch-2', scope: 'topic/0' }, broken, RECORDED_AT)).rejects.toBeInstanceOf(StoreError);
-    expect(await rows(`SELECT event_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-2'`)).not.toHaveLength(0);
-    expect((await repairStore.openIssues()).find((i) => i.issueId === issueId)?.version).toBe(2);
-
-    expect(await repairStore.repairInterruptedBatches(['topic/1'])).toBe(0);
-    expect(await repairStore.repairInterruptedBatches(['topic/0'])).toBe(1);
-    expect(repairStore.lastRepair).toMatchObject({ batches: 1, events: 1, restoredIssues: first.issueChanges.length });
-
-    expect(await rows(`SELECT event_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-2'`)).toHaveLength(0);
-    expect(await rows(`SELECT event_id FROM ${REPAIR_DB}.issue_events WHERE event_id = 'unit-repair-2'`)).toHaveLength(0);
-    expect(await rows(`SELECT event_id FROM ${REPAIR_DB}.records WHERE event_id = 'unit-repair-1'`)).toHaveLength(1);
-    expect(await rows(`SELECT finding_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-1'`)).toHaveLength(first.findings.length);
-    const restored = (await repairStore.openIssues()).find((i) => i.issueId === issueId)!;
-    expectSameIssue(restored, first.issueChanges.find((c) => c.issue.issueId === issueId)!.issue);
-    // Repaired once: a second take-over finds nothing left to undo.
-    expect(await repairStore.repairInterruptedBatches('all')).toBe(0);
-
-    // The batch is processed again from the restored state, under the same batch id: its rows are
-    // not dropped as copies of the deleted ones.
-    await repairStore.write({ id: 'repair-batch-2', scope: 'topic/0' }, second, RECORDED_AT);
-    expect(await rows(`SELECT finding_id FROM ${REPAIR_DB}.findings WHERE event_id = 'unit-repair-2'`)).toHaveLength(second.findings.length);
-    expect((await repairStore.openIssues()).find((i) => i.issueId === issueId)?.version).toBe(2);
-    expect(await repairStore.repairInterruptedBatches('all')).toBe(0);
-  });
-
-  it('restores every issue when two members repair two scopes at the same moment', async () => {
-    // Two customers in two scopes, each with a batch interrupted after its issue update.
-    const db = 'verity_repair_concurrent';
+describe('AnalyticsStore: an interrupted write done again', () => {
+  it('stores each row once when a write that failed part-way is done again with the same batch', async () => {
+    const db = 'verity_rewrite';
     await migrate(client, db);
-    const [memberA, memberB] = [new AnalyticsStore(client, db, 2), new AnalyticsStore(client, db, 2)];
-    const issueIds: string[] = [];
-    for (const [scope, customer] of [['topic/A', 'C-TEST-REPAIR-A'], ['topic/B', 'C-TEST-REPAIR-B']] as const) {
-      const [first, second] = await twoBatches(customer);
-      issueIds.push(first.issueChanges.find((c) => c.issue.ruleId === 'id-number-format')!.issue.issueId);
-      await memberA.write({ id: `${scope}-1`, scope }, first, RECORDED_AT);
-      const broken = { ...second, records: second.records.map((r) => ({ ...r, op: 'bogus' as never })) };
-      await expect(memberA.write({ id: `${scope}-2`, scope }, broken, RECORDED_AT)).rejects.toBeInstanceOf(StoreError);
+    for (const table of TABLES) await client.command({ query: `SYSTEM STOP MERGES ${db}.${table}` });
+    const out = await batchOutput();
+    let failing = true;
+    const interrupted = new AnalyticsStore(client, db, 2, (name) => {
+      if (name === 'store.write.before-records' && failing) throw new Error('the process dies here');
+    });
+    await expect(interrupted.write(batchRef('unit-rewrite-1'), out, RECORDED_AT)).rejects.toThrow('the process dies here');
+    expect(await count(`SELECT count() AS n FROM ${db}.findings`)).toBe(out.findings.length);
+    expect(await count(`SELECT count() AS n FROM ${db}.records`)).toBe(0);
+    failing = false;
+    await interrupted.write(batchRef('unit-rewrite-1'), out, RECORDED_AT);
+    for (const [table, n] of [['records', out.records.length], ['findings', out.findings.length], ['issues', out.issueChanges.length], ['issue_events', out.issueChanges.length], ['dead_letters', 1]] as const) {
+      expect(await count(`SELECT count() AS n FROM ${db}.${table}`), table).toBe(n);
     }
-    // Both take over at once, as two members do after one rebalance.
-    expect(await Promise.all([memberA.repairInterruptedBatches(['topic/A']), memberB.repairInterruptedBatches(['topic/B'])])).toEqual([1, 1]);
-    const open = await memberA.openIssues();
-    for (const id of issueIds) expect(open.find((i) => i.issueId === id)?.version, id).toBe(1);
   });
 
-  it('loads open issues of given customers only', async () => {
-    const all = await repairStore.openIssues();
-    expect(all.length).toBeGreaterThan(0);
-    const token = all[0]!.customerToken;
-    expect((await repairStore.openIssues([token])).map((i) => i.issueId).sort()).toEqual(all.filter((i) => i.customerToken === token).map((i) => i.issueId).sort());
-    expect(await repairStore.openIssues(['no-such-customer'])).toEqual([]);
-    expect(await repairStore.openIssues([])).toEqual([]);
-    expect(await repairStore.openIssueCount()).toBe(all.length);
+  it('starts no insert once its batch is given up', async () => {
+    const lost = new AbortController();
+    lost.abort(new Error('scope lost'));
+    const out = await batchOutput();
+    await expect(store.write(batchRef('unit-fenced'), out, RECORDED_AT, { signal: lost.signal })).rejects.toThrow('scope lost');
+    expect(await count(`SELECT count() AS n FROM ${DB}.findings WHERE event_id LIKE 'unit-fenced%'`)).toBe(0);
   });
 });
+
+/** Open issues as the analytics mirror holds them (FINAL: the newest version of each). */
+async function mirroredOpenIssues(): Promise<IssueState[]> {
+  const rows = await (
+    await client.query({
+      query: `SELECT * EXCEPT (due_date), toString(due_date) AS due_date FROM ${DB}.issues FINAL WHERE status = 'open'`,
+      format: 'JSONEachRow',
+      clickhouse_settings: { date_time_output_format: 'iso' },
+    })
+  ).json<Record<string, unknown>>();
+  return rows.map((row) => {
+    const issue = fromColumns<IssueState>(row);
+    return { ...issue, version: Number(issue.version), occurrences: Number(issue.occurrences), ruleVersion: Number(issue.ruleVersion) };
+  });
+}
 
 const INSTANTS = ['openedAt', 'dueAt', 'lastSeenAt', 'updatedAt'] as const;
 

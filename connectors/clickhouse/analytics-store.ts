@@ -1,8 +1,9 @@
 // Writes what the pipeline derives into the analyst schema, idempotently: every insert carries a
-// deduplication token derived from the source batch id, every table is a ReplacingMergeTree keyed
-// by a deterministic id, and the batch log lets whoever takes a scope over undo a batch that a
-// crashed writer left half-written.
-import { randomUUID } from 'node:crypto';
+// deduplication token derived from the batch id, and every table is a ReplacingMergeTree keyed by
+// a deterministic id. A batch's rows come from the output committed with its state (see
+// pipelines/runtime/state-store.ts), so a write interrupted by a crash is done again with the same
+// rows under the same tokens, and what had arrived is not doubled. The analytics store is a
+// mirror: nothing is read back from it to decide anything, except by the SLA clock.
 import type { ClickHouseClient } from '@clickhouse/client';
 import pLimit from 'p-limit';
 import { storeError } from './store-errors.ts';
@@ -28,15 +29,10 @@ export interface BatchOutput {
   readonly deadLetters: readonly DeadLetter[];
 }
 
-/** How one write of a batch is tried; the same options on every retry of it. */
+/** How one write of a batch is tried. */
 export interface WriteOptions {
-  /**
-   * The batch log's attempt id: a retry of the same write keeps it, so its `done` closes the
-   * `started` of the attempt that failed part-way, and no repair mistakes it for a crashed one.
-   */
-  readonly attempt?: string;
   /** Aborted when this process lost the batch's scope: no insert starts after that. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The dead-letter row in the pipeline's camelCase (columns.ts maps it to the table's columns). */
@@ -83,14 +79,6 @@ export class AnalyticsStore implements SlaStore {
   readonly #client: ClickHouseClient;
   readonly #db: string;
   readonly #limit: ReturnType<typeof pLimit>;
-  /**
-   * Changes whenever a repair deleted rows (by anyone sharing the store, as of this process's last
-   * repair): a batch rewritten after a repair must not be dropped as a duplicate of the deleted
-   * block that carried the same deduplication token.
-   */
-  #generation = '';
-  /** What the last repairInterruptedBatches() found (counts only), for the log. */
-  lastRepair: Record<string, number> | undefined;
   readonly #columns = new Map<string, Promise<readonly string[]>>();
 
   readonly #failpoint: Failpoint;
@@ -122,9 +110,11 @@ export class AnalyticsStore implements SlaStore {
    * a row lacks is sent as null, which ClickHouse stores as the column default, exactly as it
    * treats a key missing from a JSONEachRow object.
    */
-  async #insert(table: string, batchId: string, rows: readonly object[]): Promise<void> {
+  async #insert(table: string, batchId: string, rows: readonly object[], signal?: AbortSignal): Promise<void> {
     if (rows.length === 0) return;
     const columns = await this.#columnsOf(table);
+    // Asked again after the columns: a slow store may have taken the scope away meanwhile.
+    signal?.throwIfAborted();
     const fields = columns.map(camelCase);
     const values = rows.map((row) => fields.map((field) => (row as Record<string, unknown>)[field]));
     try {
@@ -133,7 +123,7 @@ export class AnalyticsStore implements SlaStore {
         columns: columns as [string, ...string[]],
         values,
         format: 'JSONCompactEachRow',
-        clickhouse_settings: { insert_deduplication_token: `${batchId}/${table}${this.#generation}` },
+        clickhouse_settings: { insert_deduplication_token: `${batchId}/${table}` },
       });
     } catch (cause) {
       throw storeError(`insert into ${table}`, cause);
@@ -141,136 +131,24 @@ export class AnalyticsStore implements SlaStore {
   }
 
   /**
-   * Everything derived from one source batch; resolves once all of it is durably written. The
-   * batch log brackets the inserts (`started` first, `done` last), and records go in after
-   * everything else: an event in `records` means everything derived from it is stored, which is
-   * what the pipeline's de-duplication asks.
+   * Everything derived from one batch; resolves once all of it is durably written. Records go in
+   * after everything else, so a stored record means its findings and issue changes are stored.
    */
   async write(batch: BatchRef, out: BatchOutput, recordedAt: string, options: WriteOptions = {}): Promise<void> {
-    const eventIds = [...new Set([...out.records.map((r) => r.eventId), ...out.issueChanges.map((c) => c.eventId), ...out.findings.map((f) => f.eventId)])];
-    const deadLetterIds = out.deadLetters.map((d) => d.deadLetterId);
-    if (eventIds.length === 0 && deadLetterIds.length === 0) return;
-    const attempt = options.attempt ?? randomUUID();
+    if (out.records.length === 0 && out.deadLetters.length === 0 && out.issueChanges.length === 0) return;
     // Every insert first asks whether the scope is still this process's: a process that lost it
-    // (a rebalance during a slow write) must not write into what its new owner is repairing.
-    const fenced = <T>(insert: () => Promise<T>) => () => {
-      options.signal?.throwIfAborted();
-      return insert();
-    };
-    // Wall-clock time, not `recordedAt`: the log's TTL must count from when it was written.
-    const log = (state: 'started' | 'done', ids: readonly string[], dls: readonly string[]) =>
-      this.#insertPlain('batch_log', [{ scope: batch.scope, attempt, state, batch_id: batch.id, event_ids: ids, dead_letter_ids: dls, logged_at: new Date().toISOString() }]);
-    await fenced(() => log('started', eventIds, deadLetterIds))();
+    // (a rebalance during a slow write) must not write into what its new owner is writing.
+    const { signal } = options;
     await Promise.all(
       [
-        () => this.#insert('findings', batch.id, out.findings),
-        () => this.#insert('issues', batch.id, out.issueChanges.map((c) => c.issue)),
-        () => this.#insert('issue_events', batch.id, out.issueChanges.map((c) => issueEventRow(c, recordedAt))),
-        () => this.#insert('dead_letters', batch.id, out.deadLetters.map(deadLetterRow)),
-      ].map((task) => this.#limit(fenced(task))),
+        () => this.#insert('findings', batch.id, out.findings, signal),
+        () => this.#insert('issues', batch.id, out.issueChanges.map((c) => c.issue), signal),
+        () => this.#insert('issue_events', batch.id, out.issueChanges.map((c) => issueEventRow(c, recordedAt)), signal),
+        () => this.#insert('dead_letters', batch.id, out.deadLetters.map(deadLetterRow), signal),
+      ].map((task) => this.#limit(task)),
     );
     this.#failpoint('store.write.before-records');
-    await fenced(() => this.#insert('records', batch.id, out.records))();
-    await fenced(() => log('done', [], []))();
-  }
-
-  async #insertPlain(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-    try {
-      await this.#client.insert({ table: `${this.#db}.${table}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
-    } catch (cause) {
-      throw storeError(`insert into ${table}`, cause);
-    }
-  }
-
-  /**
-   * Undoes what an interrupted writer left of a batch (a `started` without `done` in the batch
-   * log) in the given scopes, or in every scope: its rows go, and the issues it changed go back
-   * to their last state written by a complete batch. Its events are then processed again from
-   * that state: no finding doubled, no issue version skipped. Call it only for scopes no other
-   * live process writes: at start when this process is the store's only writer, or when a
-   * consumer-group member takes a partition over. Each step is safe to repeat if the process dies
-   * during the repair. Returns the number of batches repaired.
-   */
-  async repairInterruptedBatches(scopes: readonly string[] | 'all'): Promise<number> {
-    const db = this.#db;
-    const interrupted = await this.#select<{ attempt: string; batch_scope: string; events: string[]; dead_letters: string[] }>(
-      `SELECT attempt, any(scope) AS batch_scope, anyIf(event_ids, state = 'started') AS events,
-              anyIf(dead_letter_ids, state = 'started') AS dead_letters
-       FROM ${db}.batch_log ${scopes === 'all' ? '' : 'WHERE scope IN {scopes:Array(String)}'}
-       GROUP BY attempt
-       HAVING countIf(state = 'started') > 0 AND countIf(state != 'started') = 0`,
-      scopes === 'all' ? {} : { scopes },
-    );
-    await this.#loadGeneration();
-    if (interrupted.length === 0) return 0;
-
-    const events = [...new Set(interrupted.flatMap((b) => b.events))];
-    const deadLetters = [...new Set(interrupted.flatMap((b) => b.dead_letters))];
-    const affected =
-      events.length === 0
-        ? []
-        : [
-            ...new Set(
-              [
-                ...(await this.#select<{ id: string }>(`SELECT DISTINCT issue_id AS id FROM ${db}.issue_events WHERE event_id IN {events:Array(String)}`, { events })),
-                ...(await this.#select<{ id: string }>(`SELECT DISTINCT issue_id AS id FROM ${db}.issues WHERE last_event_id IN {events:Array(String)}`, { events })),
-              ].map((r) => r.id),
-            ),
-          ];
-    // Each affected issue goes back to its last state written by a complete batch, taken from
-    // issue_events because the issues table may have merged that version away.
-    const restored =
-      affected.length === 0
-        ? []
-        : await this.#select<{ state: string }>(
-            `SELECT argMax(issue_state, version) AS state FROM ${db}.issue_events
-             WHERE issue_id IN {ids:Array(String)} AND event_id NOT IN {events:Array(String)} AND issue_state != ''
-             GROUP BY issue_id`,
-            { ids: affected, events },
-          );
-    this.lastRepair = { batches: interrupted.length, events: events.length, deadLetters: deadLetters.length, affectedIssues: affected.length, restoredIssues: restored.length };
-    const mutate = async (table: string, column: string, ids: readonly string[]) => {
-      if (ids.length === 0) return;
-      try {
-        await this.#client.command({
-          query: `ALTER TABLE ${db}.${table} DELETE WHERE ${column} IN {ids:Array(String)}`,
-          query_params: { ids },
-          clickhouse_settings: { mutations_sync: '2' },
-        });
-      } catch (cause) {
-        throw storeError(`repairing ${table}`, cause);
-      }
-    };
-    await mutate('issues', 'last_event_id', events);
-    // Only after the interrupted versions are gone: a background merge of the restored row with a
-    // higher, interrupted version would otherwise drop the restored one. If the process dies right
-    // here, the batch is still unfinished in the log, so the next take-over restores again.
-    // Named by the batches it undoes: two members repairing different partitions at the same
-    // moment insert different rows, and one shared token would have the store drop the second
-    // insert as a copy of the first (the issues of that repair would then be lost).
-    const repairId = `repair:${sha256Hex(interrupted.map((b) => b.attempt).sort().join('\n')).slice(0, 32)}`;
-    await this.#insert('issues', repairId, restored.map((r) => JSON.parse(r.state) as object));
-    await mutate('issue_events', 'event_id', events);
-    await mutate('findings', 'event_id', events);
-    await mutate('records', 'event_id', events);
-    await mutate('dead_letters', 'dead_letter_id', deadLetters);
-    await this.#loadGeneration();
-    const now = new Date().toISOString();
-    await this.#insertPlain(
-      'batch_log',
-      interrupted.map((b) => ({ scope: b.batch_scope, attempt: b.attempt, state: 'repaired', batch_id: '', event_ids: [], dead_letter_ids: [], logged_at: now })),
-    );
-    return interrupted.length;
-  }
-
-  /** Mutation ids grow per table and survive restarts: a persistent marker of every repair so far. */
-  async #loadGeneration(): Promise<void> {
-    const marks = await this.#select<{ table: string; n: string }>(
-      `SELECT table, max(toUInt64OrZero(extract(mutation_id, '([0-9]+)'))) AS n FROM system.mutations
-       WHERE database = {db:String} AND table IN ('findings', 'issue_events', 'issues') GROUP BY table ORDER BY table`,
-      { db: this.#db },
-    );
-    this.#generation = marks.length === 0 ? '' : `@${marks.map((m) => `${m.table}:${m.n}`).join(',')}`;
+    await this.#insert('records', batch.id, out.records, signal);
   }
 
   async #select<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
@@ -287,34 +165,6 @@ export class AnalyticsStore implements SlaStore {
     }
   }
 
-  /** Which of these event ids were already stored by an earlier run (redelivery across restarts). */
-  async storedEventIds(eventIds: readonly string[]): Promise<Set<string>> {
-    if (eventIds.length === 0) return new Set();
-    const rows = await this.#select<{ event_id: string }>(
-      `SELECT DISTINCT event_id FROM ${this.#db}.records WHERE event_id IN {ids:Array(String)}`,
-      { ids: eventIds },
-    );
-    return new Set(rows.map((r) => r.event_id));
-  }
-
-  /** Which of these dead letters were already stored (a file or a batch read again). */
-  async storedDeadLetterIds(deadLetterIds: readonly string[]): Promise<Set<string>> {
-    if (deadLetterIds.length === 0) return new Set();
-    const rows = await this.#select<{ dead_letter_id: string }>(
-      `SELECT DISTINCT dead_letter_id FROM ${this.#db}.dead_letters WHERE dead_letter_id IN {ids:Array(String)}`,
-      { ids: deadLetterIds },
-    );
-    return new Set(rows.map((r) => r.dead_letter_id));
-  }
-
-  /** Whether anything derived from input is stored: records or dead letters. */
-  async hasStoredInput(): Promise<boolean> {
-    const rows = await this.#select<{ n: string }>(
-      `SELECT (SELECT count() FROM ${this.#db}.records) + (SELECT count() FROM ${this.#db}.dead_letters) AS n`,
-    );
-    return Number(rows[0]?.n ?? 0) > 0;
-  }
-
   /** Current issue states (FINAL) matching `where`, a condition on the issues table aliased `i`. */
   async #issues(where: string, params: Record<string, unknown> = {}): Promise<IssueState[]> {
     const rows = await this.#select<Record<string, unknown>>(
@@ -325,13 +175,6 @@ export class AnalyticsStore implements SlaStore {
       const issue = fromColumns<IssueState>(row);
       return { ...issue, version: Number(issue.version), occurrences: Number(issue.occurrences), ruleVersion: Number(issue.ruleVersion) };
     });
-  }
-
-  /** Open issues as of the last write, to resume the one-open-issue-per-(rule, customer) rule. */
-  async openIssues(customerTokens?: readonly string[]): Promise<IssueState[]> {
-    if (customerTokens === undefined) return this.#issues(`i.status = 'open'`);
-    if (customerTokens.length === 0) return [];
-    return this.#issues(`i.status = 'open' AND i.customer_token IN {tokens:Array(String)}`, { tokens: customerTokens });
   }
 
   /**
@@ -372,10 +215,5 @@ export class AnalyticsStore implements SlaStore {
     }));
     const id = sha256Hex(Buffer.from(notices.map((n) => `${n.issue.issueId}/${n.kind}`).join('\n'))).slice(0, 32);
     await this.#insert('issue_sla_events', `sla:${id}`, rows);
-  }
-
-  async openIssueCount(): Promise<number> {
-    const rows = await this.#select<{ n: string }>(`SELECT count() AS n FROM ${this.#db}.issues FINAL WHERE status = 'open'`);
-    return Number(rows[0]?.n ?? 0);
   }
 }

@@ -192,6 +192,14 @@ export const MIGRATIONS: readonly Migration[] = [
     // thousands of rows; every earlier finding stood for exactly one violation.
     statements: (db) => [`ALTER TABLE ${db}.findings ADD COLUMN IF NOT EXISTS violation_count UInt32 DEFAULT 1`],
   },
+  {
+    version: 6,
+    name: 'batch_log dropped: interrupted writes are redone from the state store',
+    // The analytics store is a mirror now: a batch's rows are committed with its state in the
+    // operational store and written again, unchanged, if a crash interrupted their write. Nothing
+    // needs undoing, so the internal batch log has no use (it was never an analyst table).
+    statements: (db) => [`DROP TABLE IF EXISTS ${db}.batch_log`],
+  },
 ];
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -5,6 +5,8 @@ export const DEFAULTS = {
   dataDir: 'data',
   /** Below dataDir. */
   storeDir: 'chdb',
+  /** Below dataDir: the embedded operational store (PGlite). */
+  stateDir: 'pg',
   tokenKeyFile: 'secrets/token.key',
   deadLetterDir: 'dead-letters',
   demoStream: 'demo/stream.jsonl',

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { StoreTarget } from '../../connectors/clickhouse/store-client.ts';
+import type { StateTarget } from '../../connectors/postgres/sql-client.ts';
 import { readYamlFile } from './yaml-file.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { InputLimits } from '../contract/bounds.ts';
@@ -41,6 +42,8 @@ export interface RunConfig {
   readonly rulesPath: string | undefined;
   readonly mappingsPath: string | undefined;
   readonly store: StoreTarget;
+  /** The operational store: PGlite in a folder (the default), or a PostgreSQL server. */
+  readonly state: StateTarget;
   readonly database: string;
   readonly dataDir: string;
   readonly tokenKey: { readonly keyHex: string | undefined; readonly keyFile: string };
@@ -105,6 +108,20 @@ function storeTarget(
   return { kind: 'embedded', path: resolve(cwd, value) };
 }
 
+/** A postgres:// URL (a server) or a folder (embedded PGlite); anything else names the key and the fix. */
+function stateTarget(value: string, cwd: string, where: string): StateTarget {
+  if (/^postgres(ql)?:\/\//i.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError(where, 'not a valid URL; use postgres://user@host:5432/database or a folder for the embedded store');
+    }
+    return { kind: 'server', url: value };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new ConfigError(where, 'only postgres:// URLs or a folder path are allowed');
+  return { kind: 'embedded', path: resolve(cwd, value) };
+}
+
 export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfig> {
   // Merge with provenance, so an error can say which flag, variable or file key to fix.
   const merged: Record<string, unknown> = {};
@@ -157,6 +174,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
           (o.storeTimeoutSeconds ?? DEFAULTS.storeTimeoutSeconds) * 1000,
         )
       : { kind: 'embedded', path: inData(DEFAULTS.storeDir) },
+    state: o.state ? stateTarget(o.state, sources.cwd, origin.state ?? flagOf('state')) : { kind: 'embedded', path: inData(DEFAULTS.stateDir) },
     database: o.database ?? DEFAULTS.database,
     dataDir,
     tokenKey: {

@@ -55,6 +55,13 @@ export const RUN_SETTINGS = {
     help: 'embedded chDB folder, or http(s):// URL of a ClickHouse server',
     shown: `${DEFAULTS.dataDir}/${DEFAULTS.storeDir}`,
   }),
+  state: setting({
+    schema: text,
+    env: 'VERITY_STATE_URL',
+    flag: '--state <dir|url>',
+    help: 'issue and pattern state: an embedded PGlite folder, or postgres://… of a PostgreSQL server',
+    shown: `${DEFAULTS.dataDir}/${DEFAULTS.stateDir}`,
+  }),
   clickhouseUser: setting({ schema: secret, env: 'VERITY_CLICKHOUSE_USER', help: 'ClickHouse user', shown: 'from the URL, else the server default' }),
   clickhousePassword: setting({ schema: secret, env: 'VERITY_CLICKHOUSE_PASSWORD', help: 'ClickHouse password' }),
   /** A file holding the password (a Compose or Kubernetes secret), so it never sits in the environment. */

@@ -5,7 +5,8 @@ import { loadRulePack, type RecordRule } from '../../rules/engine/load-rule-pack
 import { luhnCheckDigit } from '../cn/luhn.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import { stableId } from '../contract/ids.ts';
-import { InMemoryIssueStateStore, IssueTracker } from './issue-tracker.ts';
+import { IssueTracker } from './issue-tracker.ts';
+import { InMemoryIssueStateStore } from '../../tests/support/fakes/in-memory-issue-state.ts';
 import { shanghaiDate } from '../calendar/deadlines.ts';
 
 // Synthetic values only. 2026-06-01 is a Monday; no holiday falls in the next two weeks.

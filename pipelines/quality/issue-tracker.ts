@@ -1,7 +1,7 @@
 // Turns rule outcomes into issue-queue changes: at most one open issue per (rule, customer); a
 // repeat violation updates it; a later event that passes the rule resolves it (corrected upstream);
-// deleting the customer withdraws its issues. Pure apart from the state it is handed, so the same
-// code runs over an in-memory map today and a changelog-backed store partitioned by customer later.
+// deleting the customer withdraws its issues. Pure apart from the state it is handed: a batch's
+// workspace over the operational store (patterns/pattern-state.ts), or a map in unit tests.
 import { computeDeadline } from '../calendar/deadlines.ts';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import type { DeadlineInput } from '../calendar/deadlines.ts';
@@ -19,45 +19,6 @@ export interface IssueStateStore {
   /** Whether this customer has any open issue (most have none: a cheap first question). */
   hasOpen(customerToken: string): boolean;
   put(state: IssueState): void;
-}
-
-export class InMemoryIssueStateStore implements IssueStateStore {
-  readonly #open = new Map<string, Map<string, IssueState>>();
-
-  get(ruleId: string, customerToken: string): IssueState | undefined {
-    return this.#open.get(customerToken)?.get(ruleId);
-  }
-
-  openRulesOf(customerToken: string): readonly string[] {
-    return [...(this.#open.get(customerToken)?.keys() ?? [])];
-  }
-
-  hasOpen(customerToken: string): boolean {
-    return this.#open.has(customerToken);
-  }
-
-  /** Only open issues are kept: closed ones can never change again. */
-  put(state: IssueState): void {
-    let byRule = this.#open.get(state.customerToken);
-    if (state.status === 'open') {
-      if (!byRule) this.#open.set(state.customerToken, (byRule = new Map()));
-      byRule.set(state.ruleId, state);
-    } else if (byRule) {
-      byRule.delete(state.ruleId);
-      if (byRule.size === 0) this.#open.delete(state.customerToken);
-    }
-  }
-
-  /** Drops what is cached for a customer, e.g. when another process may have changed it. */
-  forget(customerToken: string): void {
-    this.#open.delete(customerToken);
-  }
-
-  get openCount(): number {
-    let count = 0;
-    for (const byRule of this.#open.values()) count += byRule.size;
-    return count;
-  }
 }
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);

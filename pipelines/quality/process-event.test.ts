@@ -8,7 +8,8 @@ import { residentIdCheckCharacter } from '../cn/cn-resident-id.ts';
 import { luhnCheckDigit } from '../cn/luhn.ts';
 import { ProcessingError } from '../errors.ts';
 import { stableId } from '../contract/ids.ts';
-import { InMemoryIssueStateStore, IssueTracker } from './issue-tracker.ts';
+import { IssueTracker } from './issue-tracker.ts';
+import { InMemoryIssueStateStore } from '../../tests/support/fakes/in-memory-issue-state.ts';
 import { processEvent, type EventProcessorDeps } from './process-event.ts';
 
 // Synthetic values only. The ID number has a real region and birth date but a wrong check character.

@@ -12,7 +12,7 @@ import type { Tokenizer } from '../privacy/tokens.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { EventMemo } from '../cn/event-memo.ts';
 import { parseTargetPath } from '../contract/field-paths.ts';
-import { evaluateRules, recordRules } from './evaluate-rules.ts';
+import { evaluateRules, recordRules, type RuleOutcome } from './evaluate-rules.ts';
 import { inStage } from '../errors.ts';
 import { stableId } from '../contract/ids.ts';
 import type { IssueTracker } from './issue-tracker.ts';
@@ -23,6 +23,8 @@ export interface ProcessedEvent {
   readonly record: RecordRow;
   readonly findings: readonly Finding[];
   readonly issueChanges: readonly IssueChange[];
+  /** Each applicable record rule's verdict, passes included (the record findings follow them). */
+  readonly outcomes: readonly RuleOutcome[];
 }
 
 export interface EventProcessorDeps {
@@ -82,7 +84,7 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
     sourceRef,
     failedRules,
   };
-  if (event.schema !== 'customer-change/v1') return { record, findings: [], issueChanges: [] };
+  if (event.schema !== 'customer-change/v1') return { record, findings: [], issueChanges: [], outcomes: [] };
 
   const outcomes = evaluateRules(recordRules(deps.rules), event, asOf, memo);
   const update = inStage('issues', () => deps.issues.plan(event, masked.customerToken, outcomes));
@@ -116,5 +118,5 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
   });
   // Last, once nothing else can fail: the event's issue changes become state.
   deps.issues.commit(update);
-  return { record, findings, issueChanges: update.changes };
+  return { record, findings, issueChanges: update.changes, outcomes };
 }

@@ -16,7 +16,7 @@ import { ConfigError } from '../errors.ts';
 
 export const FAILPOINT_ENV = 'VERITY_FAILPOINT';
 
-export const FAILPOINT_NAMES = ['store.write.before-records', 'event.process', 'batch.before-commit', 'batch.after-commit'] as const;
+export const FAILPOINT_NAMES = ['store.write.before-records', 'store.write.before-confirm', 'event.process', 'batch.before-commit', 'batch.after-commit'] as const;
 export type FailpointName = (typeof FAILPOINT_NAMES)[number];
 
 export type Failpoint = (name: FailpointName) => void;

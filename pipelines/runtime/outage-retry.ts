@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import { describeCause, isRetriable, VerityError } from '../errors.ts';
 import type { Health } from './health.ts';
 
-export type Dependency = 'store' | 'topics' | 'files';
+/** store: the analytics store; state: the operational store; topics: the brokers; files: the dead-letter archive. */
+export type Dependency = 'store' | 'state' | 'topics' | 'files';
 
 /** What ends a retry early; see `OutageRetry.run`. */
 export interface RetrySignals {

@@ -1,37 +1,43 @@
-// The stages every source shares: decode → de-duplicate → evaluate, mask, track issues → write.
-// A batch handler resolves only when everything derived from the batch is durably written, so a
-// source may then commit its position (file: nothing to do; Kafka: the offsets).
+// The stages every source shares, per batch:
+//   decode → one state transaction [ which events are new (applied ids) → lock and load the state
+//   they reach → record rules, masks, issue tracking and pattern rules, event by event → the
+//   sinks that need the original bytes (dead-letter archive, topics) → write the state, the
+//   applied ids and the analytics output ] → the analytics store (from the output committed with
+//   the state) → the source may commit its position.
 //
-// Every call to the store and the topics goes through the outage retry (outage-retry.ts): a
-// store that is down pauses the batch and retries it, and never skips it. A batch whose scope
-// this process lost meanwhile (its signal aborted) is abandoned: nothing of it is counted or
-// committed, what it changed in memory is undone, and the scope's next batch takes it over anew.
+// The state transaction is the point of truth: a batch replayed after a crash finds its ids
+// applied and changes nothing twice, and its output, if the analytics store did not get it,
+// is pending in the state store and is written again when the scope is next taken over. Every
+// call to a store or the topics goes through the outage retry (outage-retry.ts): a store that
+// is down pauses the batch and retries it, and never skips it. A batch whose scope this process
+// lost meanwhile (its signal aborts, or the state store refuses its tenure) is abandoned:
+// nothing of it is counted or committed, and the scope's new owner reads it again.
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
+import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import type { ChangeEvent } from '../contract/customer-change.ts';
 import { eventTimeWindow, type InputLimits } from '../contract/bounds.ts';
-import { ProcessingError } from '../errors.ts';
-import { decodeMessage, type DeadLetterCode, type DecodeBounds, type EnvelopeAdapter } from '../quality/decode.ts';
 import { sha256Hex, stableId } from '../contract/ids.ts';
-import type { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.ts';
-import type { DeadLetter, Finding, IssueChange, RecordRow, RejectedMessage } from '../quality/model.ts';
-import { processEvent, type EventProcessorDeps } from '../quality/process-event.ts';
+import { ProcessingError, ScopeLostError } from '../errors.ts';
+import { decodeMessage, type DeadLetterCode, type DecodeBounds, type EnvelopeAdapter } from '../quality/decode.ts';
+import type { DeadLetter, RejectedMessage } from '../quality/model.ts';
+import { candidateOf, evaluateBatch, EventFailed, loadRequestOf, type Candidate } from '../quality/evaluate-batch.ts';
+import { PatternEngine } from '../quality/patterns/pattern-engine.ts';
+import type { EventProcessorDeps } from '../quality/process-event.ts';
 import type { Failpoint } from './failpoints.ts';
 import type { MemoryGuard } from './memory-guard.ts';
 import type { PipelineMetrics } from './metrics.ts';
 import type { OutageRetry, RetrySignals } from './outage-retry.ts';
-import type { Sink } from './sink.ts';
 import type { BatchTally, RunStats } from './run-stats.ts';
 import { ScopeTenures } from './scope-tenures.ts';
+import type { BatchOutput, Sink } from './sink.ts';
 import { formatCoordinates, type RawMessage, type SourceBatch, type StoreOwnership } from './source.ts';
+import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from './state-store.ts';
 
-export interface QualityPipelineDeps extends EventProcessorDeps {
-  readonly issues: IssueTracker;
-  /** The state `issues` works on: filled per scope in shared mode, forgotten when a tenure ends. */
-  readonly issueState: InMemoryIssueStateStore;
-  /** From the source: shared means scopes are taken over (repaired, state loaded) as they arrive. */
+export interface QualityPipelineDeps extends Omit<EventProcessorDeps, 'issues'> {
+  readonly calendar: WorkingDayCalendar;
+  /** From the source: shared means scopes move between processes and are taken over as they arrive. */
   readonly ownership: StoreOwnership;
   /** Other systems' envelopes mapped onto the contract (Debezium), handed to the decoder. */
   readonly adapters: readonly EnvelopeAdapter[];
@@ -41,20 +47,18 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
     readonly eventTimeEarliest: string;
     readonly eventTimeAheadHours: number;
   };
-  /** What the pipeline reads back: which events and dead letters are stored, open issues, repairs. */
-  readonly store: AnalyticsStore;
-  /** Where each batch goes, in this order (the dead-letter archive first); see sink.ts. */
+  /** Issue and pattern state, applied ids, pending analytics outputs. */
+  readonly state: StateStore;
+  /**
+   * Written inside the batch's state transaction, before it commits, in this order: the sinks
+   * that take the original bytes (the dead-letter archive first, then the topics). A failure
+   * rolls the transaction back; the batch is then written again, so they must take repeats.
+   */
   readonly sinks: readonly Sink[];
+  /** Written after the state commits, from the output committed with it: the analytics store. */
+  readonly analytics: Sink;
   readonly stats: RunStats;
   readonly logger: Logger;
-  /**
-   * Whether event ids are looked up in the store. False only when this process is the only writer
-   * and the store was empty at start; with shared ownership it must be true, since another
-   * process may have processed an event before the scope moved here.
-   */
-  readonly checkStoredEventIds: boolean;
-  /** Bounds memory in long runs; ids older than this many are only found through the store. */
-  readonly seenEventIdLimit?: number;
   /** Stops the run before V8 would abort it for want of memory; checked before each batch. */
   readonly memory?: MemoryGuard;
   /** Test hook (failpoints.ts): `event.process` fails inside one event's processing. */
@@ -74,38 +78,30 @@ export interface QualityPipelineDeps extends EventProcessorDeps {
  */
 const MESSAGES_PER_TURN = 500;
 
-/** What one batch derived, between preparing it and writing it. */
-interface PreparedBatch {
-  readonly now: string;
-  readonly records: readonly RecordRow[];
-  readonly findings: readonly Finding[];
-  readonly issueChanges: readonly IssueChange[];
-  /** Dead letters to archive, publish and store: those not stored before. */
-  readonly rejected: readonly RejectedMessage[];
-  /** What the run's counters gain once the batch is durable. */
+/** What one batch derived and committed, between its state transaction and the analytics store. */
+interface CommittedBatch {
+  readonly output: AnalyticsOutput;
+  /** The pending output's id in the state store; '' when the batch changed nothing. */
+  readonly outputId: string;
+  /** What the run's counters gain once the batch is durable everywhere. */
   readonly tally: BatchTally;
-  /** Event ids remembered as seen: forgotten again if the batch is abandoned. */
-  readonly remembered: readonly string[];
 }
-
-/** A batch abandoned while it was being prepared: nothing to undo beyond the scope's tenure. */
-const NOTHING_PREPARED: Pick<PreparedBatch, 'remembered'> = { remembered: [] };
 
 export class QualityPipeline {
   readonly #deps: QualityPipelineDeps;
-  readonly #seen = new Set<string>();
   readonly #tenures = new ScopeTenures();
-  #checkStored: boolean;
+  readonly #engine: PatternEngine;
   /**
-   * The last batch handed over: prepared, and durably written (see `handle`). An abandoned batch
-   * does not hold up the ones after it: they belong to other scopes.
+   * The last batch handed over: through its state transaction, and durably written everywhere
+   * (see `handle`). An abandoned batch does not hold up the ones after it: they belong to other
+   * scopes.
    */
-  #prepared: Promise<unknown> = Promise.resolve();
+  #transacted: Promise<unknown> = Promise.resolve();
   #written: Promise<unknown> = Promise.resolve();
 
   constructor(deps: QualityPipelineDeps) {
     this.#deps = deps;
-    this.#checkStored = deps.checkStoredEventIds;
+    this.#engine = new PatternEngine(deps.rules, deps.calendar, deps.now);
   }
 
   #deadLetter(message: RawMessage, code: DeadLetterCode, reason: string, errorPath: string, now: string): RejectedMessage {
@@ -137,107 +133,104 @@ export class QualityPipeline {
     return this.#deadLetter(message, 'processing-error', error.message, '', now);
   }
 
-  #remember(eventId: string): void {
-    this.#seen.add(eventId);
-    const limit = this.#deps.seenEventIdLimit ?? 1_000_000;
-    if (this.#seen.size > limit) {
-      // Sets iterate in insertion order: drop the oldest; the store lookup covers them from now on.
-      this.#checkStored = true;
-      const first = this.#seen.values().next();
-      if (!first.done) this.#seen.delete(first.value);
-    }
-  }
-
-  /** A store call on behalf of `batch`, retried through an outage until the batch is abandoned or the run stops. */
-  #store<T>(batch: SourceBatch, what: string, call: () => Promise<T>): Promise<T> {
-    return this.#deps.retry.run('store', what, call, this.#signals(batch));
-  }
-
   /** The batch's fence (its scope lost) and the run's stop: what ends the retrying for it. */
   #signals(batch: SourceBatch): RetrySignals {
     return { fence: batch.signal, stop: this.#deps.stopSignal };
   }
 
-  /** Whether `error` is the batch being given up (see `#signals`), rather than a failure. */
+  /** Whether `error` is the batch being given up, rather than a failure of the run. */
   #isAbandonment(batch: SourceBatch, error: unknown): boolean {
+    if (error instanceof ScopeLostError && this.#deps.ownership === 'shared') return true;
     return (batch.signal?.aborted === true && error === batch.signal.reason) || (this.#deps.stopSignal?.aborted === true && error === this.#deps.stopSignal.reason);
   }
 
   /**
-   * Batches are prepared (decoded, evaluated, issue state advanced) strictly in call order, and
-   * written strictly in call order, each only after the previous batch's write succeeded, so the
-   * store always holds a prefix of each scope. A source may hand over the next batch before the
-   * previous one resolved: preparing it then overlaps writing the previous one.
+   * Batches go through their state transactions strictly in call order, and are written to the
+   * analytics store strictly in call order, each after the previous batch's write: the analytics
+   * store holds a prefix of each scope. A source may hand over the next batch before the previous
+   * one resolved: its transaction then overlaps the previous batch's analytics write.
    *
-   * A batch whose signal aborts (its scope was lost, or the run stops during an outage) is
-   * abandoned and rejects with the signal's reason; later batches go on. Any other failure is the
-   * run's: every later batch fails too, because the in-memory state is ahead of the store, and the
-   * source must stop, not retry.
+   * A batch abandoned (its scope lost, or the run stopping during an outage) rejects with the
+   * reason; later batches go on. Any other failure is the run's: the source must stop.
    */
   readonly handle = (batch: SourceBatch): Promise<void> => {
     const endTimer = this.#deps.metrics?.startBatchTimer();
     const previousWrite = this.#written;
-    const prepared = this.#prepared.then(() => this.#prepare(batch, previousWrite));
-    const written = Promise.all([prepared, this.#written]).then(([out]) => this.#commit(batch, out));
+    const transacted = this.#transacted.then(() => this.#transact(batch, previousWrite));
+    // Settles only once the batch's own transaction has: when an earlier write fails the run, the
+    // caller tears the stores down after this rejects, and must not close one under a transaction.
+    const written = transacted.then((committed) => previousWrite.then(() => this.#write(batch, committed)));
     const abandoned = (error: unknown) => this.#isAbandonment(batch, error);
-    // An abandoned batch is undone once, when its write settles (below); later batches prepare on.
-    this.#prepared = prepared.catch((error: unknown) => {
+    this.#transacted = transacted.catch((error: unknown) => {
       if (!abandoned(error)) throw error;
     });
-    this.#written = written.catch(async (error: unknown) => {
+    this.#written = written.catch((error: unknown) => {
       if (!abandoned(error)) throw error;
-      const out = await prepared.catch(() => NOTHING_PREPARED);
-      this.#abandon(batch, out);
+      // Its scope's next batch takes the scope over again: what the store holds is the truth.
+      this.#tenures.end(batch.scope);
+      this.#deps.logger.warn({ scope: batch.scope, batch: batch.id, reason: (error as Error).message }, 'batch abandoned uncommitted: its scope is taken over again with its next batch');
     });
     // The chains carry a failure on to later batches; the caller is told through `written`.
-    this.#prepared.catch(() => undefined);
+    this.#transacted.catch(() => undefined);
     this.#written.catch(() => undefined);
     return written.finally(() => endTimer?.());
   };
 
   /**
-   * Undoes what an abandoned batch did in memory: its events are no longer seen (whoever reads
-   * them again must process them), and its scope's tenure ends, so the issue state cached for
-   * the scope is dropped and the scope's next batch takes it over as if it had just arrived:
-   * repairing what the abandoned write left, and loading issue state from the store.
+   * Pending outputs of the scope (or of every scope, for a process that owns the store) written to
+   * the analytics store again: their batches committed their state, and then the process died
+   * before the analytics store confirmed them. The same rows under the same deduplication tokens,
+   * so what did arrive is not doubled.
    */
-  #abandon(batch: SourceBatch, out: Pick<PreparedBatch, 'remembered'>): void {
-    for (const id of out.remembered) this.#seen.delete(id);
-    for (const token of this.#tenures.end(batch.scope)) this.#deps.issueState.forget(token);
-    this.#deps.logger.warn({ scope: batch.scope, batch: batch.id, events: out.remembered.length }, 'batch abandoned uncommitted: its scope is taken over again with its next batch');
-  }
-
-  /**
-   * The start of this process's tenure over a scope (shared mode): everything it wrote before is
-   * stored, a batch the scope's previous writer left half-written is undone, and issue state
-   * cached from an earlier tenure is dropped, because another process may have changed it.
-   */
-  async #takeOver(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<void> {
-    const { store, logger, issueState } = this.#deps;
-    await previousWrite.catch(() => undefined); // a failed write fails this batch's commit anyway
-    for (const token of this.#tenures.begin(batch.scope, batch.tenure)) issueState.forget(token);
-    const repaired = await this.#store(batch, 'repairing an interrupted batch', () => store.repairInterruptedBatches([batch.scope]));
-    if (repaired > 0) {
-      logger.warn(
-        { scope: batch.scope, repair: store.lastRepair },
-        'took over a scope whose previous writer left a batch half-written: removed it; its events are processed again',
-      );
+  async flushPending(pending: readonly PendingOutput[], signals: RetrySignals = { stop: this.#deps.stopSignal }): Promise<void> {
+    const { analytics, retry, state, logger } = this.#deps;
+    for (const { id, output } of pending) {
+      const batch: SourceBatch = { id: output.batchId, scope: output.scope, tenure: 0, messages: [], ...(signals.fence ? { signal: signals.fence } : {}) };
+      const out: BatchOutput = { ...output, deadLetters: output.deadLetters.map((deadLetter) => ({ deadLetter, payload: Buffer.alloc(0) })) };
+      await retry.run(analytics.dependency, `writing a pending batch to the ${analytics.name}`, () => analytics.write(batch, out, { attempt: `pending:${id}`, signal: signals.fence }), signals);
+      await retry.run('state', 'confirming a pending batch', () => state.confirm(id), signals);
     }
-    logger.debug({ scope: batch.scope, tenure: batch.tenure }, 'scope taken over');
+    if (pending.length > 0) logger.warn({ batches: pending.length }, 'wrote the analytics output of batches a previous run committed but did not finish writing');
   }
 
-  /** `previousWrite`: the write of the batch handed over before this one. */
-  async #prepare(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<PreparedBatch> {
-    const { logger, store } = this.#deps;
+  /** The start of this process's tenure over a scope: the state store's fence, and its pending outputs. */
+  async #takeOver(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<void> {
+    await previousWrite.catch(() => undefined); // a failed write fails this batch anyway
+    this.#tenures.begin(batch.scope, batch.tenure);
+    const pending = await this.#deps.retry.run('state', 'taking a scope over', () => this.#deps.state.takeOver(batch.scope), this.#signals(batch));
+    await this.flushPending(pending, this.#signals(batch));
+    this.#deps.logger.debug({ scope: batch.scope, tenure: batch.tenure }, 'scope taken over');
+  }
+
+  /** `previousWrite`: the analytics write of the batch handed over before this one. */
+  async #transact(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<CommittedBatch> {
     this.#deps.memory?.check();
-    const shared = this.#deps.ownership === 'shared';
-    if (shared && this.#tenures.isNew(batch.scope, batch.tenure)) await this.#takeOver(batch, previousWrite);
+    if (this.#tenures.isNew(batch.scope, batch.tenure)) await this.#takeOver(batch, previousWrite);
     const now = this.#deps.now();
+    const { decoded, rejected } = await this.#decode(batch, now);
+    // An event a stage fails on is dead-lettered, and the batch's transaction runs again without
+    // it: the pattern state it half-changed in memory is thrown away with the transaction.
+    const failed = new Map<number, ProcessingError>();
+    for (;;) {
+      try {
+        return await this.#deps.retry.run(
+          'state',
+          'a batch transaction',
+          () => this.#deps.state.transaction(batch.scope, (tx) => this.#evaluate(batch, tx, now, decoded, rejected, failed)),
+          this.#signals(batch),
+        );
+      } catch (error) {
+        if (!(error instanceof EventFailed) || failed.has(error.index)) throw error;
+        failed.set(error.index, error.error);
+      }
+    }
+  }
+
+  async #decode(batch: SourceBatch, now: string): Promise<{ decoded: { event: ChangeEvent; message: RawMessage; index: number }[]; rejected: RejectedMessage[] }> {
     const { limits, eventTimeEarliest, eventTimeAheadHours } = this.#deps.bounds;
     const bounds: DecodeBounds = { limits, eventTime: eventTimeWindow(eventTimeEarliest, eventTimeAheadHours, Date.parse(now)) };
-    const decoded: { event: ChangeEvent; message: RawMessage }[] = [];
+    const decoded: { event: ChangeEvent; message: RawMessage; index: number }[] = [];
     const rejected: RejectedMessage[] = [];
-
     for (const [index, message] of batch.messages.entries()) {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
       let result: ReturnType<typeof decodeMessage>;
@@ -248,104 +241,101 @@ export class QualityPipeline {
         rejected.push(this.#processingFailure(message, new ProcessingError('decode', error), now));
         continue;
       }
-      if (result.ok) decoded.push({ event: result.event, message });
+      if (result.ok) decoded.push({ event: result.event, message, index });
       else rejected.push(this.#deadLetter(message, result.code, result.reason, result.errorPath, now));
     }
+    return { decoded, rejected };
+  }
 
-    const lookup = decoded.map((a) => a.event.eventId).filter((id) => !this.#seen.has(id));
-    const stored = this.#checkStored && lookup.length > 0 ? await this.#store(batch, 'looking up stored events', () => store.storedEventIds(lookup)) : new Set<string>();
-
-    if (shared) {
-      // Issue state of customers first seen in this tenure comes from the store, as the scope's
-      // previous writers left it.
-      const tokens: string[] = [];
-      for (const { event } of decoded) {
-        if (event.schema !== 'customer-change/v1' || this.#seen.has(event.eventId) || stored.has(event.eventId)) continue;
-        tokens.push(this.#deps.tokenizer.token('customer', event.customerId));
-      }
-      const unloaded = this.#tenures.claimUnloaded(batch.scope, tokens);
-      if (unloaded.length > 0) {
-        for (const issue of await this.#store(batch, 'loading open issues', () => store.openIssues(unloaded))) this.#deps.issueState.put(issue);
-      }
+  /** The batch inside its state transaction; returns what it committed. */
+  async #evaluate(
+    batch: SourceBatch,
+    tx: StateTransaction,
+    now: string,
+    decoded: readonly { event: ChangeEvent; message: RawMessage; index: number }[],
+    decodeRejected: readonly RejectedMessage[],
+    failed: ReadonlyMap<number, ProcessingError>,
+  ): Promise<CommittedBatch> {
+    const { tokenizer } = this.#deps;
+    const rejected = [...decodeRejected];
+    for (const { message, index } of decoded) {
+      const error = failed.get(index);
+      if (error) rejected.push(this.#processingFailure(message, error, now));
     }
+    const eventIds = decoded.filter((d) => !failed.has(d.index)).map((d) => d.event.eventId);
+    const applied = await tx.applied([...eventIds, ...rejected.map((r) => r.deadLetter.deadLetterId)]);
+
+    // The new events, in order; the same event twice in one batch has one effect.
+    const seen = new Set<string>();
+    const fresh: Candidate[] = [];
+    let duplicates = 0;
+    for (const { event, message, index } of decoded) {
+      if (failed.has(index)) continue;
+      if (applied.has(event.eventId) || seen.has(event.eventId)) {
+        duplicates += 1;
+        continue;
+      }
+      seen.add(event.eventId);
+      fresh.push(candidateOf({ index, event, coordinates: formatCoordinates(message.coordinates) }, tokenizer));
+    }
+    const snapshot = await tx.load(loadRequestOf(fresh));
+    const { records, findings, issueChanges, changes } = await evaluateBatch(fresh, snapshot, {
+      rules: this.#deps.rules,
+      tokenizer,
+      calendar: this.#deps.calendar,
+      engine: this.#engine,
+      now: this.#deps.now,
+      eventsPerTurn: MESSAGES_PER_TURN,
+      ...(this.#deps.failpoint ? { beforeEvent: () => this.#deps.failpoint!('event.process') } : {}),
+    });
 
     const tally: BatchTally = {
       read: batch.messages.length,
-      accepted: 0,
-      duplicates: 0,
-      deadLetterCodes: [],
+      accepted: decoded.length - failed.size,
+      duplicates,
+      deadLetterCodes: rejected.map((r) => r.deadLetter.reasonCode),
       findings: [],
       issues: { opened: 0, provisional: 0, updated: 0, resolved: 0, withdrawn: 0 },
     };
-    const remembered: string[] = [];
-    const records: RecordRow[] = [];
-    const findings: Finding[] = [];
-    const issueChanges: IssueChange[] = [];
-    for (const [index, { event, message }] of decoded.entries()) {
-      if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
-      const { eventId } = event;
-      if (this.#seen.has(eventId) || stored.has(eventId)) {
-        tally.accepted += 1;
-        tally.duplicates += 1;
-        continue;
-      }
-      let out: ReturnType<typeof processEvent>;
-      try {
-        this.#deps.failpoint?.('event.process');
-        out = processEvent(event, formatCoordinates(message.coordinates), this.#deps);
-      } catch (error) {
-        // About this event alone: it is dead-lettered and the batch goes on. processEvent changes
-        // issue state only once nothing can fail any more, so the event left no trace.
-        rejected.push(this.#processingFailure(message, error instanceof ProcessingError ? error : new ProcessingError('process', error), now));
-        continue;
-      }
-      // Only an event that was processed counts as seen: a failed one is evaluated again (and
-      // dead-lettered again) if it comes back.
-      this.#remember(eventId);
-      remembered.push(eventId);
-      tally.accepted += 1;
-      records.push(out.record);
-      for (const f of out.findings) {
-        findings.push(f);
-        tally.findings.push(f);
-      }
-      for (const change of out.issueChanges) {
-        issueChanges.push(change);
-        if (change.change === 'opened') {
-          tally.issues.opened += 1;
-          if (change.issue.deadlineProvisional) tally.issues.provisional += 1;
-        } else tally.issues[change.change] += 1;
-      }
+    for (const f of findings) tally.findings.push(f);
+    for (const change of issueChanges) {
+      if (change.change === 'opened') {
+        tally.issues.opened += 1;
+        if (change.issue.deadlineProvisional) tally.issues.provisional += 1;
+      } else tally.issues[change.change] += 1;
     }
-
     for (const r of rejected) {
-      tally.deadLetterCodes.push(r.deadLetter.reasonCode);
-      logger.warn(
+      this.#deps.logger.warn(
         { deadLetter: r.deadLetter.deadLetterId, at: formatCoordinates(r.deadLetter.coordinates), reasonCode: r.deadLetter.reasonCode },
         `dead-lettered: ${r.deadLetter.reason}`,
       );
     }
-    // A dead letter read again (a file processed again, a re-delivered batch) is counted, but
-    // archived, published and stored once: its id comes from its coordinates.
-    const storedDeadLetters =
-      this.#checkStored && rejected.length > 0
-        ? await this.#store(batch, 'looking up stored dead letters', () => store.storedDeadLetterIds(rejected.map((r) => r.deadLetter.deadLetterId)))
-        : new Set<string>();
-    const fresh = storedDeadLetters.size === 0 ? rejected : rejected.filter((r) => !storedDeadLetters.has(r.deadLetter.deadLetterId));
-    return { now, records, findings, issueChanges, rejected: fresh, tally, remembered };
-  }
 
-  async #commit(batch: SourceBatch, { now, records, findings, issueChanges, rejected, tally }: PreparedBatch): Promise<void> {
-    const { logger, retry } = this.#deps;
-    // Every sink in order: the original bytes first (the archive), then the topics, then the
-    // analytics store. Published before stored: events and dead letters found in the store are
-    // skipped when read again, so whatever is stored must have been published already; a crash
-    // in between publishes again (at-least-once; consumers de-duplicate on ids), never not at all.
-    // One attempt id for every try of this batch, so the store's batch log sees one attempt.
-    const out = { records, findings, issueChanges, deadLetters: rejected, derivedAt: now };
+    // A dead letter read again (a re-delivered batch, a file processed twice) is counted, but
+    // archived, published and stored once: its id comes from its coordinates.
+    const deadLetters = rejected.filter((r) => !applied.has(r.deadLetter.deadLetterId));
+    const out: BatchOutput = { records, findings, issueChanges, deadLetters, derivedAt: now };
+    // The sinks that need the original bytes, before the state commits: a crash in between writes
+    // them again (they take repeats), never not at all.
     const options = { attempt: randomUUID(), signal: batch.signal };
     for (const sink of this.#deps.sinks) {
-      await retry.run(sink.dependency, `writing a batch to the ${sink.name}`, () => sink.write(batch, out, options), this.#signals(batch));
+      await this.#deps.retry.run(sink.dependency, `writing a batch to the ${sink.name}`, () => sink.write(batch, out, options), this.#signals(batch));
+    }
+    const output: AnalyticsOutput = { batchId: batch.id, scope: batch.scope, records, findings, issueChanges, deadLetters: deadLetters.map((d) => d.deadLetter), derivedAt: now };
+    const changed = records.length + deadLetters.length > 0;
+    const appliedIds = [...fresh.map((c) => c.event.eventId), ...deadLetters.map((d) => d.deadLetter.deadLetterId)];
+    const outputId = changed ? await tx.apply(changes, appliedIds, output) : '';
+    return { output, outputId, tally };
+  }
+
+  async #write(batch: SourceBatch, { output, outputId, tally }: CommittedBatch): Promise<void> {
+    const { analytics, retry, state, logger } = this.#deps;
+    if (outputId !== '') {
+      const out: BatchOutput = { ...output, deadLetters: output.deadLetters.map((deadLetter) => ({ deadLetter, payload: Buffer.alloc(0) })) };
+      const options = { attempt: `pending:${outputId}`, signal: batch.signal };
+      await retry.run(analytics.dependency, `writing a batch to the ${analytics.name}`, () => analytics.write(batch, out, options), this.#signals(batch));
+      this.#deps.failpoint?.('store.write.before-confirm');
+      await retry.run('state', 'confirming a batch', () => state.confirm(outputId), this.#signals(batch));
     }
     this.#deps.stats.add(tally);
     this.#deps.metrics?.recordBatch({
@@ -353,10 +343,10 @@ export class QualityPipeline {
       accepted: tally.accepted,
       duplicates: tally.duplicates,
       deadLetterReasons: tally.deadLetterCodes,
-      findingRuleIds: findings.map((f) => f.ruleId),
-      openedIssueQueues: issueChanges.filter((c) => c.change === 'opened').map((c) => c.issue.queue),
+      findingRuleIds: output.findings.map((f) => f.ruleId),
+      openedIssueQueues: output.issueChanges.filter((c) => c.change === 'opened').map((c) => c.issue.queue),
     });
-    const provisional = issueChanges.filter((c) => c.change === 'opened' && c.issue.deadlineProvisional);
+    const provisional = output.issueChanges.filter((c) => c.change === 'opened' && c.issue.deadlineProvisional);
     if (provisional.length > 0) {
       const years = [...new Set(provisional.map((c) => c.issue.dueDate.slice(0, 4)))].sort();
       logger.warn(

@@ -13,7 +13,6 @@ import { prcCalendar } from '../calendar/prc-calendar.ts';
 import type { RunConfig } from '../config/run-config.ts';
 import { loadTokenKey } from '../privacy/token-key.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
-import { InMemoryIssueStateStore, IssueTracker } from '../quality/issue-tracker.ts';
 import type { Logger } from './logger.ts';
 import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
@@ -25,7 +24,9 @@ import { MemoryGuard } from './memory-guard.ts';
 import { DEFAULT_RETRY_POLICY, OutageRetry } from './outage-retry.ts';
 import type { Sink } from './sink.ts';
 import { analyticsSink } from '../../connectors/clickhouse/analytics-sink.ts';
-import { QualityPipeline, type QualityPipelineDeps } from './quality-pipeline.ts';
+import { QualityPipeline } from './quality-pipeline.ts';
+import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
+import type { StateStore } from './state-store.ts';
 import { RunStats } from './run-stats.ts';
 import type { Source } from './source.ts';
 
@@ -44,7 +45,14 @@ export interface RunReport {
   /** Due-soon and breached notices this run raised (SLA clock; see README "Issues and deadlines"). */
   readonly slaNotices: { readonly dueSoon: number; readonly breached: number };
   readonly deadLettersByReason: Record<string, number>;
+  /**
+   * Distinct customers with an active finding, per rule, as the state store holds them after the
+   * run (every rule; a customer whose latest event passes a rule has none for it).
+   */
+  readonly activeFindings: Record<string, number>;
   readonly store: string;
+  /** Where the issue and pattern state lives. */
+  readonly state: string;
   readonly deadLetterFile: string;
   /** Kafka tombstones (null values) skipped: not events, so not in `events`. */
   readonly tombstones: number;
@@ -120,6 +128,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
   const metricsWanted = hooks.metricsServer?.port !== undefined || config.metricsPort === 'auto' || config.metricsPort > 0;
   const metrics = hooks.metrics ?? (metricsWanted ? new PipelineMetrics() : undefined);
   let metricsServer: MetricsServer | undefined;
+  let state: StateStore | undefined;
   let stopClock = async () => {};
   try {
     if (metrics && metricsWanted) {
@@ -150,30 +159,25 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       onRetry: (dependency) => metrics?.countRetry(dependency),
     });
     const withStore = <T>(what: string, call: () => Promise<T>) => retry.run('store', what, call, { stop: stopSignal });
-    const applied = await withStore('migrating the store', () => migrate(client, config.database));
+    const withState = <T>(what: string, call: () => Promise<T>) => retry.run('state', what, call, { stop: stopSignal });
+    const applied = await withStore('migrating the analytics store', () => migrate(client, config.database));
+    const opened = await withState('opening the state store', () => PostgresStateStore.open(config.state));
+    state = opened.store;
+    const stateStore = opened.store;
     health.clear('starting');
     const failpoint = failpointFromEnv();
     const store = new AnalyticsStore(client, config.database, config.storeConcurrency, failpoint);
-    const issueState = new InMemoryIssueStateStore();
-    // An exclusive source owns the whole store now: repair and load everything once. A shared one
-    // (a consumer group) takes each partition over as its batches arrive (QualityPipeline).
     const exclusive = source.ownership === 'exclusive';
-    if (exclusive) {
-      const repaired = await withStore('repairing an interrupted batch', () => store.repairInterruptedBatches('all'));
-      if (repaired > 0) logger.warn({ repair: store.lastRepair }, 'removed a batch an interrupted run left half-written; its events are processed again');
-      for (const issue of await withStore('loading open issues', () => store.openIssues())) issueState.put(issue);
-    }
-    // Only this process's own run can skip the lookup, and only on a store that started empty.
-    const checkStored = !exclusive || (await withStore('looking for stored input', () => store.hasStoredInput()));
     logger.info(
       {
         store: describeStoreTarget(config.store),
+        state: stateStore.description,
         database: config.database,
         migrationsApplied: applied,
+        stateMigrationsApplied: opened.migrations,
         rules: pack.rules.length,
         mappings: mappings.length,
         ownership: source.ownership,
-        ...(exclusive ? { openIssues: issueState.openCount } : {}),
       },
       'verity run starting',
     );
@@ -182,16 +186,15 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     const pipeline = new QualityPipeline({
       rules: pack.rules,
       tokenizer: createTokenizer(key),
-      issues: new IssueTracker(issueState, prcCalendar),
-      issueState,
+      calendar: prcCalendar,
       ownership: source.ownership,
       adapters: [debeziumAdapter(mappings)],
       bounds: { limits: config.limits, eventTimeEarliest: config.eventTimeEarliest, eventTimeAheadHours: config.eventTimeAheadHours },
-      store,
-      sinks: [deadLetters, ...(hooks.sinks ?? []), analyticsSink(store)],
+      state: stateStore,
+      sinks: [deadLetters, ...(hooks.sinks ?? [])],
+      analytics: analyticsSink(store),
       stats,
       logger,
-      checkStoredEventIds: checkStored,
       failpoint,
       memory: new MemoryGuard(),
       retry,
@@ -210,6 +213,9 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       ...(hooks.publishNotices ? { publish: hooks.publishNotices } : {}),
     });
     if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);
+    // A process that owns the store alone writes what an interrupted earlier run committed but
+    // did not finish writing to the analytics store; in a group, each member does so per scope.
+    if (exclusive) await pipeline.flushPending(await withState('reading pending outputs', () => stateStore.takeOver('all')));
     await source.run(
       async (batch) => {
         if (!source.isConsuming) health.clear('consuming');
@@ -238,12 +244,17 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
         updated: stats.issuesUpdated,
         resolved: stats.issuesResolved,
         withdrawn: stats.issuesWithdrawn,
-        open: await withStore('counting open issues', () => store.openIssueCount()),
+        open: await withState('counting open issues', () => stateStore.openIssueCount()),
       },
       provisionalDeadlines: stats.provisionalDeadlines,
       slaNotices: { ...slaClock.raised },
       deadLettersByReason: Object.fromEntries(stats.deadLettersByReason),
+      activeFindings: {
+        ...Object.fromEntries(pack.rules.map((r) => [r.definition.id, 0])),
+        ...(await withState('counting active findings', () => stateStore.activeFindingCounts())),
+      },
       store: describeStoreTarget(config.store),
+      state: stateStore.description,
       deadLetterFile: deadLetters.path,
       tombstones: (source as Source & { tombstones?: number }).tombstones ?? 0,
     };
@@ -261,5 +272,6 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     await metricsServer?.close();
     await deadLetters.close();
     await client.close();
+    await state?.close();
   }
 }

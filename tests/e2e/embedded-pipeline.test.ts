@@ -11,7 +11,7 @@ import type { GroundTruth } from '../../pipelines/generate/index.ts';
 import { loadTokenKey } from '../../pipelines/privacy/token-key.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { planScan, scanForRawValues, WHOLE_VALUE_ONLY } from '../support/pii-scan.ts';
-import { dumpStore, type StoreDump } from '../support/store-dump.ts';
+import { dumpState, dumpStore, type StateDump, type StoreDump } from '../support/store-dump.ts';
 import {
   expectEveryTableScanned,
   expectRawValuesForEverySensitiveField,
@@ -33,6 +33,7 @@ describe('verity run on the embedded engine', () => {
   let logs: string;
   let stdout: string;
   let store: StoreDump;
+  let state: StateDump;
   let tokenKey: Buffer;
   let client: ClickHouseClient;
 
@@ -54,6 +55,7 @@ describe('verity run on the embedded engine', () => {
     // The key the run made for itself: tokens in the store are only comparable under it.
     tokenKey = await loadTokenKey({ keyFile: join(dataDir, 'secrets', 'token.key') });
     store = await dumpStore(dataDir);
+    state = await dumpState(dataDir);
   });
 
   afterAll(async () => {
@@ -122,10 +124,13 @@ describe('verity run on the embedded engine', () => {
     expect(Buffer.from(first.payloadBase64, 'base64').toString('utf8')).toBe(lines[first.coordinates.line - 1]);
   });
 
-  it('leaks no raw personal value, whole or in pieces its mask hides, into any table, the logs or the report', () => {
+  it('leaks no raw personal value, whole or in pieces its mask hides, into any table of either store, the logs or the report', () => {
     expectRawValuesForEverySensitiveField(truth);
     expectEveryTableScanned(store);
-    const haystack = [logs, stdout, readFileSync(reportFile, 'utf8'), store.tables].join('\n');
+    // The operational store too: pattern state holds tokens and masks, never values.
+    expect(state.tableRows).toMatchObject({ customers: expect.any(Number), holders: expect.any(Number), issues: expect.any(Number), active_findings: expect.any(Number) });
+    for (const table of ['customers', 'holders', 'issues', 'active_findings', 'applied']) expect(state.tableRows[table], table).toBeGreaterThan(0);
+    const haystack = [logs, stdout, readFileSync(reportFile, 'utf8'), store.tables, state.tables].join('\n');
     expect(haystack.length).toBeGreaterThan(1_000_000);
     const plan = planScan(truth.rawValues);
     const total = Object.values(plan.stats).reduce((sum, s) => ({ values: sum.values + s.values, pieces: sum.pieces + s.pieces }), { values: 0, pieces: 0 });

@@ -1,13 +1,15 @@
-// Crash safety of a file run: `verity run --input` SIGKILLed in the middle of a batch's writes
-// (findings and issues stored, its records not yet) and run again must end with exactly the tables
-// a clean run produces, nothing lost and nothing doubled. What makes that true: records go in
-// last, the batch log brackets every batch, and an exclusive run repairs an interrupted batch at
-// start before processing the file again (events already stored are skipped).
+// Crash safety of a file run: `verity run --input` SIGKILLed in the middle of a batch's analytics
+// writes (findings and issues stored, its records not yet) and run again must end with exactly the
+// tables a clean run produces, nothing lost and nothing doubled. What makes that true: the batch's
+// state and its analytics output commit together in the state store first; the next run writes
+// that pending output again under the same deduplication tokens, and skips every event the state
+// store has applied when it reads the file again.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
+import { createSqlClient } from '../../connectors/postgres/sql-client.ts';
 import type { GroundTruth } from '../../pipelines/generate/index.ts';
 import { FAILPOINT_ENV } from '../../pipelines/runtime/failpoints.ts';
 import { dumpStore, expectSameTables, type StoreDump } from '../support/store-dump.ts';
@@ -20,22 +22,22 @@ const BATCH_SIZE = 250;
 const TOKEN_KEY_HEX = 'c3'.repeat(32);
 // Tokens, and so issue ids, depend on the key: the runs compared here must share one.
 const ENV = { VERITY_TOKEN_KEY: TOKEN_KEY_HEX };
-const REPAIRED = 'removed a batch an interrupted run left half-written';
+const REWRITTEN = 'wrote the analytics output of batches a previous run committed but did not finish writing';
 
-/** What the crashed run left: batches started but never done, and rows whose event has no record. */
-async function halfWritten(dataDir: string): Promise<{ unfinishedBatches: number; findingsWithoutRecord: number; recordRows: number }> {
+/** What the crashed run left: outputs pending in the state store, and rows whose event has no record. */
+async function halfWritten(dataDir: string): Promise<{ pendingOutputs: number; findingsWithoutRecord: number; recordRows: number }> {
   const client = createStoreClient({ kind: 'embedded', path: join(dataDir, 'chdb') });
   const one = async (query: string) => Number((await (await client.query({ query, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n);
+  const state = await createSqlClient({ kind: 'embedded', path: join(dataDir, 'pg') });
   try {
     return {
-      unfinishedBatches: await one(
-        `SELECT count() AS n FROM (SELECT attempt FROM verity.batch_log GROUP BY attempt HAVING countIf(state = 'started') > 0 AND countIf(state != 'started') = 0)`,
-      ),
+      pendingOutputs: Number((await state.query<{ n: string }>('SELECT count(*) AS n FROM verity.pending_outputs'))[0]?.n),
       findingsWithoutRecord: await one('SELECT count() AS n FROM verity.findings WHERE event_id NOT IN (SELECT event_id FROM verity.records)'),
       recordRows: await one('SELECT count() AS n FROM verity.records'),
     };
   } finally {
     await client.close();
+    await state.close();
   }
 }
 
@@ -60,35 +62,34 @@ describe('verity run on a file survives a crash in the middle of a batch', () =>
     expect(clean.eventIds).toHaveLength(truth.expectedDistinctEvents);
   });
 
-  it('dies between the inserts of its third batch, and the next run repairs it: the same tables as a clean run', { timeout: 180_000 }, async () => {
+  it('dies between the inserts of its third batch, and the next run writes it again: the same tables as a clean run', { timeout: 180_000 }, async () => {
     const dataDir = join(dir, 'crashed');
     const crashing = spawnVerity(runArgs(dataDir), { ...ENV, [FAILPOINT_ENV]: 'store.write.before-records:3' });
     const exit = await crashing.exited;
     expect(exit.signal, crashing.stderr.slice(-3000)).toBe('SIGKILL');
     expect(crashing.stderr).toContain(`${FAILPOINT_ENV}: dying at store.write.before-records (pass 3)`);
 
-    // It died mid-batch: one batch started and never finished, its findings stored without their
-    // records; the two batches before it are complete.
+    // It died mid-batch: the batch's state and output committed, its findings stored without
+    // their records; the two batches before it are complete.
     const left = await halfWritten(dataDir);
-    expect(left.unfinishedBatches).toBe(1);
+    expect(left.pendingOutputs).toBe(1);
     expect(left.findingsWithoutRecord).toBeGreaterThan(0);
     expect(left.recordRows).toBeGreaterThan(0);
     expect(left.recordRows).toBeLessThan(truth.expectedDistinctEvents);
 
     const restart = verity(runArgs(dataDir), ENV);
     expect(restart.status, restart.stderr.slice(-3000)).toBe(0);
-    const repairLines = restart.stderr
+    const rewriteLines = restart.stderr
       .split('\n')
-      .filter((line) => line.includes(REPAIRED))
-      .map((line) => JSON.parse(line) as { repair: { batches: number } });
-    expect(repairLines).toHaveLength(1);
-    expect(repairLines[0]?.repair.batches).toBe(1);
+      .filter((line) => line.includes(REWRITTEN))
+      .map((line) => JSON.parse(line) as { batches: number });
+    expect(rewriteLines).toEqual([expect.objectContaining({ batches: 1 })]);
 
     const repaired = await dumpStore(dataDir);
     // Nothing lost, nothing doubled: the same ids as the clean run, one row each.
     expectSameTables(repaired, clean);
     // And what is there is right: the injected customers, events and issue changes per rule.
     expectStoreMatchesTruth(repaired, truth, Buffer.from(TOKEN_KEY_HEX, 'hex'));
-    expect(await halfWritten(dataDir)).toMatchObject({ unfinishedBatches: 0, findingsWithoutRecord: 0 });
+    expect(await halfWritten(dataDir)).toMatchObject({ pendingOutputs: 0, findingsWithoutRecord: 0 });
   });
 });

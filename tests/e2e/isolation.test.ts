@@ -73,7 +73,7 @@ describe('one event fails alone; a failure of the run stops it cleanly', () => {
 
     const resumed = run(dataDir, stream);
     expect(resumed.status, resumed.stderr.slice(-3000)).toBe(0);
-    expect(resumed.stderr).toContain('removed a batch an interrupted run left half-written');
+    expect(resumed.stderr).toContain('wrote the analytics output of batches a previous run committed but did not finish writing');
 
     const cleanDir = join(dir, 'clean');
     expect(run(cleanDir, stream).status).toBe(0);

@@ -19,6 +19,8 @@ import { exitOf, metricsUrlOf, serveStore, spawnVerity, verity, type Child } fro
 import { until } from '../support/probes.ts';
 import { acquireKafka, type AcquiredKafka } from '../support/kafka/acquire.ts';
 import { kafkaRequired, kafkaRequiredBy } from '../support/kafka/context.ts';
+import { createDatabase } from '../support/postgres/use-postgres.ts';
+import { requirePostgres } from './support.ts';
 import { createTopic, describeKafka, uniqueTopic } from '../support/kafka/use-kafka.ts';
 import { dumpStore, expectSameTables, kafkaRunArgs, readTopic, waitForGroupCaughtUp } from './support.ts';
 
@@ -159,6 +161,8 @@ describeKafka('a broker restart in the middle of a run', () => {
     const timeline: string[] = [];
     const mark = (what: string) => timeline.push(`${clock()} (+${((Date.now() - t0) / 1000).toFixed(1)} s) TEST ${what}`);
     const group = uniqueTopic('br-group');
+    // The two members share one state store (a PostgreSQL server) as they share the analytics store.
+    const state = await createDatabase(requirePostgres().url);
     const args = (name: string) =>
       kafkaRunArgs({
         brokers: broker.brokers,
@@ -169,7 +173,7 @@ describeKafka('a broker restart in the middle of a run', () => {
         dataDir: join(dir, name),
         batchSize: BATCH_SIZE,
         partitionsConcurrency: 2,
-        extra: ['--store', server!.url, '--metrics-port', 'auto'],
+        extra: ['--store', server!.url, '--state', state, '--metrics-port', 'auto'],
       });
     // Long-running members (no --once): surviving means staying up through the outage, which
     // --once would blur with "exited because it thought it was done".

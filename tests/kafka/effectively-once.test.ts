@@ -1,9 +1,11 @@
 // Crash safety of the Kafka mode: a long-running consumer SIGKILLed at chosen points and restarted
 // on the same data dir, then a SIGTERMed one, must end with exactly the tables a clean single run
-// produces: nothing lost, nothing doubled. Idempotence rests on event ids (the pipeline skips
-// events whose record is stored), on records being written last, and on the start-up repair of an
-// interrupted batch; the insert de-duplication token alone cannot do it, because kafkajs cuts
-// batches differently on re-delivery.
+// produces: nothing lost, nothing doubled. Idempotence rests on the state store: a batch's state,
+// the event ids it applied and its analytics output commit in one transaction, so a re-delivered
+// event is skipped as applied, and an output whose analytics write a crash interrupted is written
+// again, unchanged, when the partition is next taken over (the same rows under the same
+// deduplication tokens); kafkajs cuts re-delivered batches differently, which is why the ids of
+// what was applied decide, not the batch boundaries.
 //
 // Where each start dies is drawn from CRASH_SEED (printed; VERITY_CRASH_SEED replays or explores
 // another schedule) and counted in the process's own progress: the k-th committed batch, the k-th
@@ -27,7 +29,7 @@ const SEED = 4242;
 const BATCH_SIZE = 50;
 const CRASH_SEED = Number(process.env['VERITY_CRASH_SEED'] ?? 20260928);
 const STARTED = 'kafka consumer started';
-const REPAIRED = 'previous writer left a batch half-written';
+const REPAIRED = 'wrote the analytics output of batches a previous run committed but did not finish writing';
 // Tokens (and so issue ids) depend on the key: every run compared here must share one.
 const ENV = { VERITY_TOKEN_KEY: 'a5'.repeat(32) };
 /** Generous bounds on waits for progress; they fail the test with the child's log, never hang it. */
@@ -42,7 +44,7 @@ type Death = { readonly failpoint: FailpointName; readonly pass: number } | 'rep
 
 function crashSchedule(seed: number): Death[] {
   const rng = new Rng(seed);
-  const anywhere: readonly FailpointName[] = ['batch.after-commit', 'batch.before-commit', 'store.write.before-records'];
+  const anywhere: readonly FailpointName[] = ['batch.after-commit', 'batch.before-commit', 'store.write.before-records', 'store.write.before-confirm'];
   const at = (failpoint: FailpointName): Death => ({ failpoint, pass: rng.int(2, 6) });
   // The 2nd start always dies mid-batch, so the 3rd must find and undo a half-written batch.
   return [at(rng.pick(anywhere)), at('store.write.before-records'), 'repaired', at(rng.pick(anywhere)), at(rng.pick(anywhere))];

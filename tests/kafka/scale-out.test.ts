@@ -1,6 +1,6 @@
 // Scale-out: two `verity run` processes in one consumer group share the partitions and one store
 // (the embedded engine served over HTTP by `verity store serve`). One of them dies in the middle
-// of writing a batch; the survivor takes its partitions over, undoes the half-written batch,
+// of writing a batch; the survivor takes its partitions over, writes the batch's committed output again,
 // finishes the stream, and the tables equal a single process's run.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import { METRIC_NAMES } from '../../pipelines/runtime/metrics.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { metricsUrlOf, serveStore, spawnVerity, verity } from '../e2e/support.ts';
 import { createTopic, describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
+import { createDatabase } from '../support/postgres/use-postgres.ts';
+import { requirePostgres } from './support.ts';
 import { dumpStore, kafkaRunArgs, expectSameTables, waitForGroupCaughtUp } from './support.ts';
 
 const CUSTOMERS = 2000;
@@ -47,7 +49,8 @@ describeKafka('two verity run processes in one consumer group', () => {
   });
 
   it('shares the partitions; when one dies mid-batch the survivor finishes with the same tables', { timeout: 300_000 }, async () => {
-    const store = ['--store', server!.url];
+    // Members of one group share one analytics store and one state store (a PostgreSQL server).
+    const store = ['--store', server!.url, '--state', await createDatabase(requirePostgres().url)];
     const group = uniqueTopic('so-group');
     // Both members join and split the partitions before any event exists; the doomed one then
     // dies between the inserts of its 4th batch, leaving that batch half-written.
@@ -85,7 +88,7 @@ describeKafka('two verity run processes in one consumer group', () => {
     expect(finished.code, survivor.stderr.slice(-5000)).toBe(0);
     // It took the dead member's partitions over and undid the batch it left behind.
     expect([...survivor.stderr.matchAll(STARTED)].length).toBeGreaterThanOrEqual(2);
-    expect(survivor.stderr).toContain('previous writer left a batch half-written');
+    expect(survivor.stderr).toContain('wrote the analytics output of batches a previous run committed but did not finish writing');
     const report = JSON.parse(readFileSync(join(dir, 'survivor-report.json'), 'utf8')) as RunReport;
     expect(report.accepted + report.deadLettered).toBe(report.events);
     const shared = await dumpStore(server!.url);

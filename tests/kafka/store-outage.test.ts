@@ -18,7 +18,8 @@ import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy.ts';
 import { sample, until } from '../support/probes.ts';
 import { exitOf, metricsUrlOf, serveStore, spawnVerity, verity, type Child } from '../e2e/support.ts';
 import { createTopic, describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
-import { dumpStore, expectSameTables, kafkaRunArgs, waitForGroupCaughtUp, type StoreDump } from './support.ts';
+import { createDatabase } from '../support/postgres/use-postgres.ts';
+import { dumpStore, expectSameTables, kafkaRunArgs, requirePostgres, waitForGroupCaughtUp, type StoreDump } from './support.ts';
 
 const ENV = { VERITY_TOKEN_KEY: '6a'.repeat(32) };
 const JOINED = /"msg":"kafka consumer started: consuming"/g;
@@ -121,7 +122,7 @@ describeKafka('verity run on Kafka through store outages', () => {
     // back, finds exactly what a clean run stores.
     server = await serveStore(storeDir, port);
     servers.push(server);
-    const again = verity([...runArgs(join(dir, 'budget-run-2'), group, ['--store', server.url, '--once'])], ENV);
+    const again = verity([...runArgs(join(dir, 'budget-run'), group, ['--store', server.url, '--once'])], ENV);
     expect(again.status, again.stderr.slice(-3000)).toBe(0);
     expectSameTables(await dumpStore(server.url), clean);
   });
@@ -130,10 +131,11 @@ describeKafka('verity run on Kafka through store outages', () => {
     const server = await serveStore(join(dir, 'slow'));
     servers.push(server);
     const group = uniqueTopic('out-slow');
+    const state = await createDatabase(requirePostgres().url);
     const start = async (name: string) => {
       const proxy = await startChaosProxy(server.url);
       proxies.push(proxy);
-      const child = spawnVerity(runArgs(join(dir, `slow-${name}`), group, ['--store', proxy.url, '--store-retry-seconds', '300']), ENV);
+      const child = spawnVerity(runArgs(join(dir, `slow-${name}`), group, ['--store', proxy.url, '--state', state, '--store-retry-seconds', '300']), ENV);
       return { name, proxy, child, metrics: await metricsUrlOf(child) };
     };
     const a = await start('a');

@@ -2,6 +2,7 @@
 // arguments. Store dumps live in tests/support/store-dump.ts (the file-input tests use them too).
 import type { IHeaders } from 'kafkajs';
 import { kafkaClient, uniqueTopic } from '../support/kafka/use-kafka.ts';
+import { usePostgres } from '../support/postgres/use-postgres.ts';
 
 export { dumpStore, expectSameTables, type StoreDump } from '../support/store-dump.ts';
 
@@ -103,4 +104,14 @@ export function kafkaRunArgs(o: {
     '--data-dir', o.dataDir, '--no-progress', '--metrics-port', '0', '--batch-size', String(o.batchSize),
     '--session-timeout-ms', '6000', '--partitions-concurrency', String(o.partitionsConcurrency), ...(o.extra ?? []),
   ];
+}
+
+/**
+ * The run's PostgreSQL server, for Kafka tests with several members: they share one state store.
+ * Fails (rather than skips) without one: the members would each keep their own state and diverge.
+ */
+export function requirePostgres(): { readonly url: string } {
+  const postgres = usePostgres();
+  if (!postgres.available) throw new Error(`several members need a shared state store, and there is no PostgreSQL server: ${postgres.reason}`);
+  return { url: postgres.url };
 }

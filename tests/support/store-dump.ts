@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
+import { createSqlClient } from '../../connectors/postgres/sql-client.ts';
 
 const DATABASE = 'verity';
 
@@ -111,4 +112,39 @@ export function expectSameTables(dump: StoreDump, clean: StoreDump): void {
   expect(dump.issueEventRows).toBe(dump.issueEvents);
   expect(dump.deadLetterIds).toEqual(clean.deadLetterIds);
   expect(dump.deadLetterRows).toBe(dump.deadLetterIds.length);
+}
+
+export interface StateDump {
+  /** Per rule: customer tokens with an active finding, sorted. */
+  readonly activeFindings: Record<string, string[]>;
+  /** Open issues as `issueId|ruleId|customerToken|version`, sorted. */
+  readonly openIssues: string[];
+  /** Every table of the state schema with its row count. */
+  readonly tableRows: Record<string, number>;
+  /** Every row of every state table, as text, for the PII scan. */
+  readonly tables: string;
+}
+
+/** The operational store behind a data dir (embedded PGlite, no process holding it) or a postgres:// URL. */
+export async function dumpState(state: string): Promise<StateDump> {
+  const client = await createSqlClient(/^postgres(ql)?:\/\//.test(state) ? { kind: 'server', url: state } : { kind: 'embedded', path: join(state, 'pg') });
+  try {
+    const names = (await client.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'verity' ORDER BY table_name`)).map((r) => r.name);
+    const tableRows: Record<string, number> = {};
+    const dumps: string[] = [];
+    for (const name of names) {
+      const rows = await client.query(`SELECT * FROM verity.${name}`);
+      tableRows[name] = rows.length;
+      dumps.push(rows.map((r) => JSON.stringify(r)).join('\n'));
+    }
+    const activeFindings = groupSorted(await client.query<{ key: string; value: string }>('SELECT rule_id AS key, customer_token AS value FROM verity.active_findings'));
+    const openIssues = (
+      await client.query<{ issue_id: string; rule_id: string; customer_token: string; version: number }>(
+        `SELECT issue_id, rule_id, customer_token, version FROM verity.issues WHERE status = 'open' ORDER BY issue_id`,
+      )
+    ).map((r) => `${r.issue_id}|${r.rule_id}|${r.customer_token}|${r.version}`);
+    return { activeFindings, openIssues, tableRows, tables: dumps.join('\n') };
+  } finally {
+    await client.close();
+  }
 }

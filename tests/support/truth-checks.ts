@@ -11,7 +11,6 @@ import type { StoreDump } from './store-dump.ts';
 
 /** The tables a run writes today; the scan reads system.tables, this only proves it found them. */
 export const KNOWN_TABLES = [
-  'batch_log',
   'dead_letters',
   'findings',
   'issue_events',

@@ -21,7 +21,7 @@ import type { PatternParams } from '../../../rules/patterns/index.ts';
 import type { RuleOutcome } from '../evaluate-rules.ts';
 import type { Finding } from '../model.ts';
 import { heldValues, valueKey, type AgentFacts, type CustomerFacts } from './facts.ts';
-import type { ActiveFinding, FindingEvidence, PatternWorkspace } from './pattern-state.ts';
+import type { FindingEvidence, PatternWorkspace } from './pattern-state.ts';
 
 const DAY_MS = 86_400_000;
 

@@ -40,6 +40,16 @@ export interface ActiveFinding {
 
 export const findingKey = (ruleId: string, customerToken: string) => `${ruleId}\u0000${customerToken}`;
 
+/** What a batch's events name: the store locks and loads these and everything they reach. */
+export interface BatchLoadRequest {
+  /** Customers the batch's customer events change. */
+  readonly customers: readonly string[];
+  /** Agents the batch's agent events change, and agents its customer events name. */
+  readonly agents: readonly string[];
+  /** Value keys (facts.ts `valueKey`) the batch's customer events hold now. */
+  readonly values: readonly string[];
+}
+
 /** A batch's view of the state, as the store loaded it (complete for every key it names). */
 export interface PatternSnapshot {
   readonly customers: Map<string, CustomerFacts>;
@@ -64,7 +74,7 @@ export function emptySnapshot(): PatternSnapshot {
 export interface StateChanges {
   readonly customers: ReadonlyMap<string, CustomerFacts>;
   readonly agents: ReadonlyMap<string, AgentFacts>;
-  /** Value key → holders added (with since) and removed, net of each other. */
+  /** Value key → holders added, or held again since a new time (the store upserts them); and holders removed. */
   readonly holdersAdded: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly holdersRemoved: ReadonlyMap<string, ReadonlySet<string>>;
   readonly mobileChanges: readonly { readonly customerToken: string; readonly change: MobileChange }[];
@@ -122,7 +132,8 @@ export class PatternWorkspace {
     if (!holders) this.state.holders.set(key, (holders = new Map()));
     if (holders.has(customerToken)) return;
     holders.set(customerToken, since);
-    if (this.#removed.get(key)?.delete(customerToken)) return;
+    // Removed earlier in the batch and held again: the store keeps the row, with the new since.
+    this.#removed.get(key)?.delete(customerToken);
     let added = this.#added.get(key);
     if (!added) this.#added.set(key, (added = new Map()));
     added.set(customerToken, since);
@@ -131,7 +142,9 @@ export class PatternWorkspace {
   removeHolder(key: string, customerToken: string): void {
     const holders = this.state.holders.get(key);
     if (!holders?.delete(customerToken)) return;
-    if (this.#added.get(key)?.delete(customerToken)) return;
+    // The last of a batch's changes to a holder wins: a removal after an add in the same batch
+    // still deletes the row the store may hold from before the batch.
+    this.#added.get(key)?.delete(customerToken);
     let removed = this.#removed.get(key);
     if (!removed) this.#removed.set(key, (removed = new Set()));
     removed.add(customerToken);

@@ -1,0 +1,135 @@
+// The operational store's schema, in versioned migrations applied once each, in order, in a
+// transaction that also records them; several processes starting at once take turns (an
+// advisory lock), so exactly one applies each. Tables hold keyed tokens and masks, never values.
+import type { SqlClient } from './sql-client.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const SCHEMA = 'verity';
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'issue and pattern state, applied ids, scopes, pending outputs',
+    sql: `
+      -- One row per customer: its current facts as the pattern rules use them.
+      CREATE TABLE ${SCHEMA}.customers (
+        customer_token text PRIMARY KEY,
+        deleted boolean NOT NULL DEFAULT false,
+        mobile_token text, mobile_masked text,
+        address_token text, address_masked text,
+        accounts jsonb NOT NULL DEFAULT '[]',
+        agent_token text NOT NULL DEFAULT '',
+        source text NOT NULL DEFAULT '',
+        channel text NOT NULL DEFAULT '',
+        frequent_since text,
+        updated_at text NOT NULL,
+        last_event_id text NOT NULL
+      );
+      CREATE INDEX customers_by_agent ON ${SCHEMA}.customers (agent_token) WHERE NOT deleted AND agent_token <> '';
+      -- Who holds each value now (mobile, own bank account), and since when.
+      CREATE TABLE ${SCHEMA}.holders (
+        value_key text NOT NULL,
+        customer_token text NOT NULL,
+        since text NOT NULL,
+        PRIMARY KEY (value_key, customer_token)
+      );
+      CREATE TABLE ${SCHEMA}.mobile_changes (
+        customer_token text NOT NULL,
+        event_id text NOT NULL,
+        changed_at text NOT NULL,
+        PRIMARY KEY (customer_token, event_id)
+      );
+      -- Agents' contacts (their own and their relatives'), and the index from a contact to agents.
+      CREATE TABLE ${SCHEMA}.agents (
+        agent_token text PRIMARY KEY,
+        deleted boolean NOT NULL DEFAULT false,
+        mobiles jsonb NOT NULL DEFAULT '[]',
+        addresses jsonb NOT NULL DEFAULT '[]',
+        updated_at text NOT NULL
+      );
+      CREATE TABLE ${SCHEMA}.agent_contacts (
+        value_key text NOT NULL,
+        agent_token text NOT NULL,
+        who text NOT NULL,
+        PRIMARY KEY (value_key, agent_token, who)
+      );
+      -- Active findings of every rule, per customer.
+      CREATE TABLE ${SCHEMA}.active_findings (
+        rule_id text NOT NULL,
+        customer_token text NOT NULL,
+        since text NOT NULL,
+        since_event_id text NOT NULL,
+        group_token text NOT NULL DEFAULT '',
+        group_size integer NOT NULL DEFAULT 1,
+        evidence jsonb NOT NULL DEFAULT '{}',
+        PRIMARY KEY (rule_id, customer_token)
+      );
+      CREATE INDEX active_findings_by_customer ON ${SCHEMA}.active_findings (customer_token);
+      -- Issues: the state in full, and at most one open per (rule, customer).
+      CREATE TABLE ${SCHEMA}.issues (
+        issue_id text PRIMARY KEY,
+        rule_id text NOT NULL,
+        customer_token text NOT NULL,
+        status text NOT NULL,
+        version integer NOT NULL,
+        state jsonb NOT NULL
+      );
+      CREATE UNIQUE INDEX issues_one_open ON ${SCHEMA}.issues (rule_id, customer_token) WHERE status = 'open';
+      CREATE INDEX issues_open_by_customer ON ${SCHEMA}.issues (customer_token) WHERE status = 'open';
+      -- Event and dead-letter ids applied: a batch replayed after a crash changes nothing twice.
+      CREATE TABLE ${SCHEMA}.applied (
+        id text PRIMARY KEY,
+        scope text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Each scope's (Kafka partition's, file's) current tenure: older tenures' transactions are refused.
+      CREATE TABLE ${SCHEMA}.scopes (
+        scope text PRIMARY KEY,
+        epoch bigint NOT NULL,
+        batches bigint NOT NULL DEFAULT 0,
+        last_batch_id text NOT NULL DEFAULT '',
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Outputs committed with their state but not yet confirmed in the analytics store.
+      CREATE TABLE ${SCHEMA}.pending_outputs (
+        id bigserial PRIMARY KEY,
+        scope text NOT NULL,
+        batch_id text NOT NULL,
+        output jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX pending_outputs_by_scope ON ${SCHEMA}.pending_outputs (scope);
+      -- Takes the advisory locks of a batch in the order given (callers sort them), so that two
+      -- batches that share keys wait for each other instead of deadlocking.
+      CREATE FUNCTION ${SCHEMA}.lock_keys(keys bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE k bigint;
+      BEGIN
+        FOREACH k IN ARRAY keys LOOP PERFORM pg_advisory_xact_lock(k); END LOOP;
+      END $$;
+    `,
+  },
+];
+
+/** Creates the schema and applies the missing migrations; returns the versions applied now. */
+export async function migrateState(client: SqlClient): Promise<number[]> {
+  return client.transaction(async (tx) => {
+    // Serialises concurrent starts: the second sees the first's migrations as applied.
+    await tx.query('SELECT pg_advisory_xact_lock(7406271935)');
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const applied = new Set((await tx.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.schema_migrations`)).map((r) => Number(r.version)));
+    const now: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await tx.exec(migration.sql);
+      await tx.query(`INSERT INTO ${SCHEMA}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      now.push(migration.version);
+    }
+    return now;
+  });
+}

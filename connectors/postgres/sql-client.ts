@@ -1,0 +1,242 @@
+// One SQL client for both deployments of the operational store: PGlite (PostgreSQL compiled to
+// WASM, in-process, under data/pg: the embedded default, no service to install) or a PostgreSQL
+// server through `pg` with a pool. Everything above this file runs the same SQL on the same
+// interface; only the connection differs.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { ConfigError, StoreError, VerityError } from '../../pipelines/errors.ts';
+
+export type StateTarget = { readonly kind: 'embedded'; readonly path: string } | { readonly kind: 'server'; readonly url: string };
+
+export interface SqlRunner {
+  query<T extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Several statements without parameters (schema migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface SqlClient extends SqlRunner {
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * SQLSTATE classes and codes of a server's condition rather than the request's: the same
+ * transaction may succeed when tried again (PostgreSQL Appendix A).
+ */
+const NO_ERROR = Symbol('no error');
+
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '53300', '55P03', '57P01', '57P02', '57P03']);
+const TRANSIENT_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** A label (code only, never the server's message, which may quote values) and whether to retry. */
+export function classifyStateFailure(cause: unknown): { readonly retriable: boolean; readonly label: string } {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (TRANSIENT_SOCKET_CODES.has(code)) return { retriable: true, label: code };
+    if (/^[0-9A-Z]{5}$/.test(code)) return { retriable: TRANSIENT_SQLSTATES.has(code) || code.startsWith('08'), label: `SQLSTATE ${code}` };
+    return { retriable: false, label: code };
+  }
+  // pg reports a connection the server dropped as a plain Error.
+  if (cause instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(cause.message)) {
+    return { retriable: true, label: 'connection lost' };
+  }
+  return { retriable: false, label: cause instanceof Error ? cause.name : typeof cause };
+}
+
+/**
+ * A transaction that lost to a concurrent one (a deadlock PostgreSQL broke, a serialization
+ * failure): nothing is wrong with the server, and running it again at once is the cure.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const code = (error instanceof VerityError ? error.cause : error) as { code?: unknown } | null;
+  return code?.code === '40P01' || code?.code === '40001';
+}
+
+/**
+ * A database call inside a transaction, its failure labelled where it happened. Whatever else the
+ * transaction's work throws (its own errors) passes through the transaction unchanged.
+ */
+async function labelled<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw stateError(what, cause);
+  }
+}
+
+function stateError(what: string, cause: unknown): VerityError {
+  // Verity's own errors (a scope lost, a store error already labelled) pass through as they are.
+  if (cause instanceof VerityError) return cause;
+  const { retriable, label } = classifyStateFailure(cause);
+  return new StoreError('STORE_UNAVAILABLE', `state store: ${what} failed: ${label}`, { cause, retriable });
+}
+
+/**
+ * PGlite is PostgreSQL in this process: two processes opening one folder would each believe they
+ * own it and corrupt it. A lock file holding the owner's pid keeps the second one out, and tells
+ * it how to share state instead (a server).
+ */
+function lockEmbedded(path: string): () => void {
+  const lock = join(path, 'verity.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(lock, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new ConfigError(
+          path,
+          `the embedded state store is in use by process ${owner}; one process at a time may open it. To run several processes, give them a PostgreSQL server: --state postgres://…`,
+        );
+      }
+      // Left by a process that is gone: the folder is free.
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new ConfigError(path, 'cannot lock the embedded state store');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Calls under way, so that close() waits for them: PGlite closed under a running transaction
+ * does not fail it cleanly, and a pool ended under one cuts it off mid-commit.
+ */
+class InFlight {
+  readonly #calls = new Set<Promise<unknown>>();
+  track<T>(call: Promise<T>): Promise<T> {
+    this.#calls.add(call);
+    const done = () => this.#calls.delete(call);
+    call.then(done, done);
+    return call;
+  }
+  async drain(): Promise<void> {
+    while (this.#calls.size > 0) await Promise.allSettled([...this.#calls]);
+  }
+}
+
+class PgliteClient implements SqlClient {
+  readonly #db: PGlite;
+  readonly #unlock: () => void;
+  readonly #inFlight = new InFlight();
+  constructor(db: PGlite, unlock: () => void) {
+    this.#db = db;
+    this.#unlock = unlock;
+  }
+  query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.#inFlight.track(labelled('query', async () => (await this.#db.query<T>(sql, [...params])).rows));
+  }
+  exec(sql: string): Promise<void> {
+    return this.#inFlight.track(labelled('statements', async () => void (await this.#db.exec(sql))));
+  }
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.#inFlight.track(this.#transaction(work));
+  }
+  async #transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    let thrown: unknown = NO_ERROR;
+    try {
+      return await this.#db.transaction((tx) =>
+        work({
+          query: (sql, params) => labelled('query', async () => (await tx.query(sql, [...(params ?? [])])).rows as never),
+          exec: (sql) => labelled('statements', async () => void (await tx.exec(sql))),
+        }).catch((error: unknown) => {
+          thrown = error;
+          throw error;
+        }),
+      );
+    } catch (cause) {
+      throw cause === thrown ? cause : stateError('transaction', cause);
+    }
+  }
+  async close(): Promise<void> {
+    try {
+      await this.#inFlight.drain();
+      await this.#db.close();
+    } finally {
+      this.#unlock();
+    }
+  }
+}
+
+class PgClient implements SqlClient {
+  readonly #pool: pg.Pool;
+  readonly #inFlight = new InFlight();
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+  query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.#inFlight.track(labelled('query', async () => (await this.#pool.query<T>(sql, [...params])).rows));
+  }
+  exec(sql: string): Promise<void> {
+    return this.#inFlight.track(labelled('statements', async () => void (await this.#pool.query(sql))));
+  }
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.#inFlight.track(this.#transaction(work));
+  }
+  async #transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (cause) {
+      throw stateError('connecting', cause);
+    }
+    let broken = false;
+    try {
+      await labelled('begin', () => client.query('BEGIN'));
+      const result = await work({
+        query: (sql, params) => labelled('query', async () => (await client.query(sql, [...(params ?? [])])).rows as never),
+        exec: (sql) => labelled('statements', async () => void (await client.query(sql))),
+      });
+      await labelled('commit', () => client.query('COMMIT'));
+      return result;
+    } catch (cause) {
+      // A connection that failed mid-transaction goes back to the pool destroyed, not reused.
+      broken = cause instanceof VerityError && cause.retriable;
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      // The work's own errors, and labelled database errors, as they are.
+      throw cause;
+    } finally {
+      client.release(broken);
+    }
+  }
+  async close(): Promise<void> {
+    await this.#inFlight.drain();
+    await this.#pool.end();
+  }
+}
+
+export async function createSqlClient(target: StateTarget): Promise<SqlClient> {
+  if (target.kind === 'embedded') {
+    mkdirSync(target.path, { recursive: true, mode: 0o700 });
+    const unlock = lockEmbedded(target.path);
+    try {
+      return new PgliteClient(await PGlite.create(target.path), unlock);
+    } catch (cause) {
+      unlock();
+      throw stateError(`opening the embedded store at ${target.path}`, cause);
+    }
+  }
+  const pool = new pg.Pool({ connectionString: target.url, max: 4, connectionTimeoutMillis: 10_000 });
+  // An idle client the server dropped must not crash the process: the next query fails and is retried.
+  pool.on('error', () => undefined);
+  return new PgClient(pool);
+}
+
+/** How a state target is shown in logs and reports: never with credentials. */
+export function describeStateTarget(target: StateTarget): string {
+  if (target.kind === 'embedded') return `embedded PGlite at ${target.path}`;
+  const url = new URL(target.url);
+  return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}`;
+}

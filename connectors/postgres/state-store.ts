@@ -1,0 +1,392 @@
+// The runtime's StateStore over PostgreSQL (a server through `pg`, or PGlite embedded): issue state,
+// pattern state and applied ids, one transaction per batch.
+//
+// Concurrency. Several members of a consumer group change shared holder sets at the same time. A
+// batch's transaction first locks its scope's row (a member that lost the scope is refused: its
+// tenure's epoch is no longer current), then takes advisory locks on every key it can touch —
+// its customers, every value they hold before or after, every agent they name — in one global
+// order (sorted numeric keys), and only then reads what those keys reach. Two batches that share
+// a value wait for each other rather than read around each other, and the fixed order means
+// they never deadlock. Every row a batch writes is reachable only through keys it holds.
+import { createHash } from 'node:crypto';
+import type { IssueState } from '../../pipelines/contract/issue.ts';
+import { ScopeLostError } from '../../pipelines/errors.ts';
+import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
+import { emptySnapshot, findingKey, type ActiveFinding, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
+import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
+import { migrateState, SCHEMA } from './migrations.ts';
+import { createSqlClient, describeStateTarget, isTransactionConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
+
+const S = SCHEMA;
+
+/** Times a transaction that lost to a concurrent one is run again before its failure counts. */
+const CONFLICT_ATTEMPTS = 5;
+
+/** A 64-bit advisory-lock key for a string, the same in every process. */
+function lockKey(name: string): bigint {
+  return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`));
+}
+
+interface CustomerRow {
+  customer_token: string;
+  deleted: boolean;
+  mobile_token: string | null;
+  mobile_masked: string | null;
+  address_token: string | null;
+  address_masked: string | null;
+  accounts: Valued[];
+  agent_token: string;
+  source: string;
+  channel: string;
+  frequent_since: string | null;
+  updated_at: string;
+  last_event_id: string;
+}
+
+const valued = (token: string | null, masked: string | null): Valued | undefined => (token ? { token, masked: masked ?? '' } : undefined);
+
+function customerOf(row: CustomerRow): CustomerFacts {
+  return {
+    customerToken: row.customer_token,
+    deleted: row.deleted,
+    mobile: valued(row.mobile_token, row.mobile_masked),
+    address: valued(row.address_token, row.address_masked),
+    accounts: row.accounts,
+    agentToken: row.agent_token,
+    source: row.source,
+    channel: row.channel,
+    updatedAt: row.updated_at,
+    lastEventId: row.last_event_id,
+    frequentSince: row.frequent_since ?? undefined,
+  };
+}
+
+function rowOf(c: CustomerFacts): CustomerRow {
+  return {
+    customer_token: c.customerToken,
+    deleted: c.deleted,
+    mobile_token: c.mobile?.token ?? null,
+    mobile_masked: c.mobile?.masked ?? null,
+    address_token: c.address?.token ?? null,
+    address_masked: c.address?.masked ?? null,
+    accounts: [...c.accounts],
+    agent_token: c.agentToken,
+    source: c.source,
+    channel: c.channel,
+    frequent_since: c.frequentSince ?? null,
+    updated_at: c.updatedAt,
+    last_event_id: c.lastEventId,
+  };
+}
+
+interface AgentRow {
+  agent_token: string;
+  deleted: boolean;
+  mobiles: AgentContact[];
+  addresses: AgentContact[];
+  updated_at: string;
+}
+
+interface FindingRow {
+  rule_id: string;
+  customer_token: string;
+  since: string;
+  since_event_id: string;
+  group_token: string;
+  group_size: number;
+  evidence: ActiveFinding['evidence'];
+}
+
+const findingOf = (r: FindingRow): ActiveFinding => ({
+  ruleId: r.rule_id,
+  customerToken: r.customer_token,
+  since: r.since,
+  sinceEventId: r.since_event_id,
+  groupToken: r.group_token,
+  groupSize: Number(r.group_size),
+  evidence: r.evidence,
+});
+
+const json = (value: unknown) => JSON.stringify(value);
+
+class PostgresTransaction implements StateTransaction {
+  readonly #sql: SqlRunner;
+  readonly #scope: string;
+  /** Advisory locks held (until the transaction ends). */
+  readonly #locked = new Set<bigint>();
+
+  constructor(sql: SqlRunner, scope: string) {
+    this.#sql = sql;
+    this.#scope = scope;
+  }
+
+  async applied(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.#sql.query<{ id: string }>(`SELECT id FROM ${S}.applied WHERE id = ANY($1::text[])`, [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async load(request: BatchLoadRequest): Promise<PatternSnapshot> {
+    const snapshot = emptySnapshot();
+    const sql = this.#sql;
+    // The batch's own customers as they stand: their old values and agents must be locked too.
+    // They are read before their locks, so they are read again under them: a customer a batch of
+    // another scope changed meanwhile (an unkeyed message) may name more keys, which are locked
+    // in turn. Those come out of order; PostgreSQL then reports a deadlock (retriable), never a hang.
+    const values = new Set(request.values);
+    const agents = new Set(request.agents.filter((a) => a !== ''));
+    let own: CustomerFacts[] = [];
+    for (;;) {
+      own = await this.#customers(request.customers);
+      for (const c of own) {
+        for (const key of heldValues(c)) values.add(key);
+        if (c.agentToken) agents.add(c.agentToken);
+      }
+      const keys = [...request.customers.map((c) => `c:${c}`), ...[...values].map((v) => `v:${v}`), ...[...agents].map((a) => `a:${a}`)];
+      if (!(await this.#lock(keys))) break;
+    }
+
+    // Everything the keys reach, read under the locks.
+    const holders = values.size === 0 ? [] : await sql.query<{ value_key: string; customer_token: string; since: string }>(`SELECT value_key, customer_token, since FROM ${S}.holders WHERE value_key = ANY($1::text[])`, [[...values]]);
+    for (const key of values) snapshot.holders.set(key, new Map());
+    for (const h of holders) snapshot.holders.get(h.value_key)!.set(h.customer_token, h.since);
+    for (const agent of agents) snapshot.agentCustomers.set(agent, new Set());
+    if (agents.size > 0) {
+      for (const a of await sql.query<AgentRow>(`SELECT * FROM ${S}.agents WHERE agent_token = ANY($1::text[])`, [[...agents]])) {
+        const facts: AgentFacts = { agentToken: a.agent_token, deleted: a.deleted, mobiles: a.mobiles, addresses: a.addresses, updatedAt: a.updated_at };
+        snapshot.agents.set(a.agent_token, facts);
+      }
+      const linked = await sql.query<{ agent_token: string; customer_token: string }>(
+        `SELECT agent_token, customer_token FROM ${S}.customers WHERE agent_token = ANY($1::text[]) AND NOT deleted`,
+        [[...agents]],
+      );
+      for (const l of linked) snapshot.agentCustomers.get(l.agent_token)!.add(l.customer_token);
+    }
+    const related = new Set<string>(request.customers);
+    for (const h of holders) related.add(h.customer_token);
+    for (const set of snapshot.agentCustomers.values()) for (const c of set) related.add(c);
+    // A customer reached through a value or an agent may have its findings and issues changed by
+    // this batch; another batch may reach it through another value. Its key serialises the two.
+    await this.#lock([...related].map((t) => `c:${t}`));
+    const ownTokens = new Set(own.map((c) => c.customerToken));
+    for (const c of own) snapshot.customers.set(c.customerToken, c);
+    for (const c of await this.#customers([...related].filter((t) => !ownTokens.has(t)))) snapshot.customers.set(c.customerToken, c);
+
+    const tokens = [...related];
+    if (tokens.length > 0) {
+      for (const f of await sql.query<FindingRow>(`SELECT * FROM ${S}.active_findings WHERE customer_token = ANY($1::text[])`, [tokens])) {
+        snapshot.findings.set(findingKey(f.rule_id, f.customer_token), findingOf(f));
+      }
+      for (const { state } of await sql.query<{ state: IssueState }>(`SELECT state FROM ${S}.issues WHERE status = 'open' AND customer_token = ANY($1::text[])`, [tokens])) {
+        let byRule = snapshot.openIssues.get(state.customerToken);
+        if (!byRule) snapshot.openIssues.set(state.customerToken, (byRule = new Map()));
+        byRule.set(state.ruleId, state);
+      }
+    }
+    if (request.customers.length > 0) {
+      const changes = await sql.query<{ customer_token: string; event_id: string; changed_at: string }>(
+        `SELECT customer_token, event_id, changed_at FROM ${S}.mobile_changes WHERE customer_token = ANY($1::text[]) ORDER BY changed_at, event_id`,
+        [request.customers],
+      );
+      for (const c of changes) {
+        let list = snapshot.mobileChanges.get(c.customer_token);
+        if (!list) snapshot.mobileChanges.set(c.customer_token, (list = []));
+        list.push({ at: c.changed_at, eventId: c.event_id } satisfies MobileChange);
+      }
+    }
+    return snapshot;
+  }
+
+  /** Takes the advisory locks of `names` this transaction does not hold yet, in key order; whether there were any. */
+  async #lock(names: readonly string[]): Promise<boolean> {
+    const missing = [...new Set(names.map(lockKey))].filter((k) => !this.#locked.has(k)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (missing.length === 0) return false;
+    await this.#sql.query(`SELECT ${S}.lock_keys($1::bigint[])`, [missing.map(String)]);
+    for (const k of missing) this.#locked.add(k);
+    return true;
+  }
+
+  async #customers(tokens: readonly string[]): Promise<CustomerFacts[]> {
+    if (tokens.length === 0) return [];
+    return (await this.#sql.query<CustomerRow>(`SELECT * FROM ${S}.customers WHERE customer_token = ANY($1::text[])`, [tokens])).map(customerOf);
+  }
+
+  async apply(changes: StateChanges, applied: readonly string[], output: AnalyticsOutput): Promise<string> {
+    const sql = this.#sql;
+    if (changes.customers.size > 0) {
+      await sql.query(
+        `INSERT INTO ${S}.customers
+         SELECT * FROM jsonb_populate_recordset(NULL::${S}.customers, $1::jsonb)
+         ON CONFLICT (customer_token) DO UPDATE SET
+           deleted = excluded.deleted, mobile_token = excluded.mobile_token, mobile_masked = excluded.mobile_masked,
+           address_token = excluded.address_token, address_masked = excluded.address_masked, accounts = excluded.accounts,
+           agent_token = excluded.agent_token, source = excluded.source, channel = excluded.channel,
+           frequent_since = excluded.frequent_since, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
+        [json([...changes.customers.values()].map(rowOf))],
+      );
+    }
+    const removed = [...changes.holdersRemoved].flatMap(([value_key, set]) => [...set].map((customer_token) => ({ value_key, customer_token })));
+    if (removed.length > 0) {
+      await sql.query(
+        `DELETE FROM ${S}.holders h USING jsonb_to_recordset($1::jsonb) AS x(value_key text, customer_token text)
+         WHERE h.value_key = x.value_key AND h.customer_token = x.customer_token`,
+        [json(removed)],
+      );
+    }
+    const added = [...changes.holdersAdded].flatMap(([value_key, map]) => [...map].map(([customer_token, since]) => ({ value_key, customer_token, since })));
+    if (added.length > 0) {
+      await sql.query(
+        `INSERT INTO ${S}.holders SELECT * FROM jsonb_populate_recordset(NULL::${S}.holders, $1::jsonb)
+         ON CONFLICT (value_key, customer_token) DO UPDATE SET since = excluded.since`,
+        [json(added)],
+      );
+    }
+    if (changes.mobileChanges.length > 0) {
+      const rows = changes.mobileChanges.map(({ customerToken, change }) => ({ customer_token: customerToken, event_id: change.eventId, changed_at: change.at }));
+      await sql.query(`INSERT INTO ${S}.mobile_changes SELECT * FROM jsonb_populate_recordset(NULL::${S}.mobile_changes, $1::jsonb) ON CONFLICT DO NOTHING`, [json(rows)]);
+    }
+    if (changes.agents.size > 0) {
+      const agents = [...changes.agents.values()];
+      await sql.query(
+        `INSERT INTO ${S}.agents SELECT * FROM jsonb_populate_recordset(NULL::${S}.agents, $1::jsonb)
+         ON CONFLICT (agent_token) DO UPDATE SET deleted = excluded.deleted, mobiles = excluded.mobiles, addresses = excluded.addresses, updated_at = excluded.updated_at`,
+        [json(agents.map((a) => ({ agent_token: a.agentToken, deleted: a.deleted, mobiles: a.mobiles, addresses: a.addresses, updated_at: a.updatedAt })))],
+      );
+      await sql.query(`DELETE FROM ${S}.agent_contacts WHERE agent_token = ANY($1::text[])`, [agents.map((a) => a.agentToken)]);
+      const contacts = agents.flatMap((a) => [
+        ...a.mobiles.map((m) => ({ value_key: `mobile:${m.token}`, agent_token: a.agentToken, who: m.who })),
+        ...a.addresses.map((m) => ({ value_key: `address:${m.token}`, agent_token: a.agentToken, who: m.who })),
+      ]);
+      if (contacts.length > 0) {
+        await sql.query(`INSERT INTO ${S}.agent_contacts SELECT * FROM jsonb_populate_recordset(NULL::${S}.agent_contacts, $1::jsonb) ON CONFLICT DO NOTHING`, [json(contacts)]);
+      }
+    }
+    if (changes.findingsDeleted.size > 0) {
+      const rows = [...changes.findingsDeleted].map((key) => {
+        const [rule_id, customer_token] = key.split('\u0000');
+        return { rule_id, customer_token };
+      });
+      await sql.query(
+        `DELETE FROM ${S}.active_findings f USING jsonb_to_recordset($1::jsonb) AS x(rule_id text, customer_token text)
+         WHERE f.rule_id = x.rule_id AND f.customer_token = x.customer_token`,
+        [json(rows)],
+      );
+    }
+    if (changes.findingsUpserted.size > 0) {
+      const rows = [...changes.findingsUpserted.values()].map((f) => ({
+        rule_id: f.ruleId,
+        customer_token: f.customerToken,
+        since: f.since,
+        since_event_id: f.sinceEventId,
+        group_token: f.groupToken,
+        group_size: f.groupSize,
+        evidence: f.evidence,
+      }));
+      await sql.query(
+        `INSERT INTO ${S}.active_findings SELECT * FROM jsonb_populate_recordset(NULL::${S}.active_findings, $1::jsonb)
+         ON CONFLICT (rule_id, customer_token) DO UPDATE SET since = excluded.since, since_event_id = excluded.since_event_id,
+           group_token = excluded.group_token, group_size = excluded.group_size, evidence = excluded.evidence`,
+        [json(rows)],
+      );
+    }
+    if (changes.issues.size > 0) {
+      const rows = [...changes.issues.values()].map((i) => ({ issue_id: i.issueId, rule_id: i.ruleId, customer_token: i.customerToken, status: i.status, version: i.version, state: i }));
+      // Closed issues first: an issue re-opened in the same batch must not meet its closed
+      // predecessor still open under the one-open-issue index.
+      for (const group of [rows.filter((r) => r.status !== 'open'), rows.filter((r) => r.status === 'open')]) {
+        if (group.length === 0) continue;
+        await sql.query(
+          `INSERT INTO ${S}.issues AS i SELECT * FROM jsonb_populate_recordset(NULL::${S}.issues, $1::jsonb)
+           ON CONFLICT (issue_id) DO UPDATE SET status = excluded.status, version = excluded.version, state = excluded.state
+           WHERE i.version < excluded.version`,
+          [json(group)],
+        );
+      }
+    }
+    if (applied.length > 0) {
+      await sql.query(`INSERT INTO ${S}.applied (id, scope) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING`, [applied, this.#scope]);
+    }
+    await sql.query(`UPDATE ${S}.scopes SET batches = batches + 1, last_batch_id = $2, updated_at = now() WHERE scope = $1`, [this.#scope, output.batchId]);
+    const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output) VALUES ($1, $2, $3::jsonb) RETURNING id`, [
+      this.#scope,
+      output.batchId,
+      json(output),
+    ]);
+    return String(row!.id);
+  }
+}
+
+export class PostgresStateStore implements StateStore {
+  readonly description: string;
+  readonly #client: SqlClient;
+  /** This process's tenure over each scope it took over. */
+  readonly #epochs = new Map<string, number>();
+
+  private constructor(client: SqlClient, description: string) {
+    this.#client = client;
+    this.description = description;
+  }
+
+  /** Opens the store and brings its schema up to date; `migrations` says which versions it applied now. */
+  static async open(target: StateTarget): Promise<{ store: PostgresStateStore; migrations: number[] }> {
+    const client = await createSqlClient(target);
+    try {
+      const migrations = await migrateState(client);
+      return { store: new PostgresStateStore(client, describeStateTarget(target)), migrations };
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async takeOver(scope: string | 'all'): Promise<PendingOutput[]> {
+    if (scope !== 'all') {
+      const [row] = await this.#client.query<{ epoch: string }>(
+        `INSERT INTO ${S}.scopes AS s (scope, epoch) VALUES ($1, 1)
+         ON CONFLICT (scope) DO UPDATE SET epoch = s.epoch + 1, updated_at = now() RETURNING epoch`,
+        [scope],
+      );
+      this.#epochs.set(scope, Number(row!.epoch));
+    }
+    const rows = await this.#client.query<{ id: string; output: AnalyticsOutput }>(
+      scope === 'all' ? `SELECT id, output FROM ${S}.pending_outputs ORDER BY id` : `SELECT id, output FROM ${S}.pending_outputs WHERE scope = $1 ORDER BY id`,
+      scope === 'all' ? [] : [scope],
+    );
+    return rows.map((r) => ({ id: String(r.id), output: r.output }));
+  }
+
+  async transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#client.transaction(async (sql) => {
+          // The scope's row serialises its batches across processes, and says whose tenure it is.
+          const [row] = await sql.query<{ epoch: string }>(`SELECT epoch FROM ${S}.scopes WHERE scope = $1 FOR UPDATE`, [scope]);
+          const mine = this.#epochs.get(scope);
+          if (!row || mine === undefined || Number(row.epoch) !== mine) throw new ScopeLostError(scope, 'another process took it over in the state store');
+          return await work(new PostgresTransaction(sql, scope));
+        });
+      } catch (error) {
+        // Locks met out of order (see load) end in a deadlock PostgreSQL breaks: not an outage.
+        if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
+      }
+    }
+  }
+
+  async confirm(outputId: string): Promise<void> {
+    await this.#client.query(`DELETE FROM ${S}.pending_outputs WHERE id = $1`, [outputId]);
+  }
+
+  async activeFindingCounts(): Promise<Record<string, number>> {
+    const rows = await this.#client.query<{ rule_id: string; n: string }>(`SELECT rule_id, count(*) AS n FROM ${S}.active_findings GROUP BY rule_id`);
+    return Object.fromEntries(rows.map((r) => [r.rule_id, Number(r.n)]));
+  }
+
+  async openIssueCount(): Promise<number> {
+    const [row] = await this.#client.query<{ n: string }>(`SELECT count(*) AS n FROM ${S}.issues WHERE status = 'open'`);
+    return Number(row?.n ?? 0);
+  }
+
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+}

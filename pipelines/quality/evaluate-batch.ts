@@ -1,0 +1,119 @@
+// One batch's new events over the state loaded for them: record rules, masks and issue tracking
+// (processEvent), then the pattern rules, event by event, each event seeing what the ones before
+// it changed. No I/O: the runtime loads the snapshot in the batch's transaction and writes back
+// what the workspace changed, together with the outputs.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
+import type { AgentChange, ChangeEvent, CustomerChange } from '../contract/customer-change.ts';
+import { ProcessingError } from '../errors.ts';
+import type { Tokenizer } from '../privacy/tokens.ts';
+import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
+import { IssueTracker } from './issue-tracker.ts';
+import type { Finding, IssueChange, RecordRow } from './model.ts';
+import { agentFactsOf, customerFactsOf, heldValues, type AgentFacts, type CustomerFacts } from './patterns/facts.ts';
+import { PatternEngine } from './patterns/pattern-engine.ts';
+import { PatternWorkspace, workspaceIssues, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from './patterns/pattern-state.ts';
+import { processEvent } from './process-event.ts';
+
+/** An accepted event of the batch, new to the state store. */
+export interface BatchEvent {
+  /** Its position in the batch: what a failure names. */
+  readonly index: number;
+  readonly event: ChangeEvent;
+  /** Where it was read (formatted coordinates), for its findings. */
+  readonly coordinates: string;
+}
+
+/** The event with what the pattern rules take from it. */
+export interface Candidate extends BatchEvent {
+  readonly facts: CustomerFacts | AgentFacts;
+}
+
+export function candidateOf(batchEvent: BatchEvent, tokenizer: Tokenizer): Candidate {
+  const { event } = batchEvent;
+  const facts = event.schema === 'customer-change/v1' ? customerFactsOf(event, tokenizer.token('customer', event.customerId), tokenizer) : agentFactsOf(event, tokenizer);
+  return { ...batchEvent, facts };
+}
+
+/** The customers, agents and values the batch's events name now: what the store must lock and load. */
+export function loadRequestOf(candidates: readonly Candidate[]): BatchLoadRequest {
+  const customers = new Set<string>();
+  const agents = new Set<string>();
+  const values = new Set<string>();
+  for (const { facts } of candidates) {
+    if ('customerToken' in facts) {
+      customers.add(facts.customerToken);
+      if (facts.agentToken) agents.add(facts.agentToken);
+      for (const key of heldValues(facts)) values.add(key);
+    } else {
+      agents.add(facts.agentToken);
+    }
+  }
+  return { customers: [...customers], agents: [...agents], values: [...values] };
+}
+
+/** An event a stage failed on: the batch is evaluated again without it. */
+export class EventFailed extends Error {
+  readonly index: number;
+  readonly error: ProcessingError;
+  constructor(index: number, error: ProcessingError) {
+    super(error.message);
+    this.name = 'EventFailed';
+    this.index = index;
+    this.error = error;
+  }
+}
+
+export interface BatchEvaluationDeps {
+  readonly rules: readonly CompiledRule[];
+  readonly tokenizer: Tokenizer;
+  readonly calendar: WorkingDayCalendar;
+  readonly engine: PatternEngine;
+  /** Wall clock for ingested/detected timestamps. */
+  readonly now: () => string;
+  /** Test hook: throws inside one event's processing (runtime/failpoints.ts `event.process`). */
+  readonly beforeEvent?: () => void;
+  /** The event loop gets a turn after this many events, so that I/O in flight is not starved. */
+  readonly eventsPerTurn?: number;
+}
+
+export interface BatchEvaluation {
+  readonly records: readonly RecordRow[];
+  readonly findings: readonly Finding[];
+  readonly issueChanges: readonly IssueChange[];
+  /** What the store writes back in the batch's transaction. */
+  readonly changes: StateChanges;
+}
+
+/**
+ * Evaluates `candidates` in order over `snapshot` (which it changes). An event a stage fails on
+ * throws EventFailed: the snapshot is then half-changed and must be thrown away with the
+ * transaction that loaded it.
+ */
+export async function evaluateBatch(candidates: readonly Candidate[], snapshot: PatternSnapshot, deps: BatchEvaluationDeps): Promise<BatchEvaluation> {
+  const ws = new PatternWorkspace(snapshot);
+  const issues = new IssueTracker(workspaceIssues(ws), deps.calendar);
+  const processDeps = { rules: deps.rules, tokenizer: deps.tokenizer, issues, now: deps.now };
+  const perTurn = deps.eventsPerTurn ?? Infinity;
+  const records: RecordRow[] = [];
+  const findings: Finding[] = [];
+  const issueChanges: IssueChange[] = [];
+  for (const [position, candidate] of candidates.entries()) {
+    if (position > 0 && position % perTurn === 0) await nextTurn();
+    const { event, index, coordinates, facts } = candidate;
+    try {
+      deps.beforeEvent?.();
+      const out = processEvent(event, coordinates, processDeps);
+      const patterns =
+        event.schema === 'customer-change/v1'
+          ? deps.engine.customerEvent(ws, event as CustomerChange, facts as CustomerFacts, out.outcomes)
+          : deps.engine.agentEvent(ws, event as AgentChange, facts as AgentFacts);
+      records.push(out.record);
+      findings.push(...out.findings, ...patterns.findings);
+      issueChanges.push(...out.issueChanges, ...patterns.issueChanges);
+    } catch (error) {
+      throw new EventFailed(index, error instanceof ProcessingError ? error : new ProcessingError('process', error));
+    }
+  }
+  return { records, findings, issueChanges, changes: ws.changes() };
+}

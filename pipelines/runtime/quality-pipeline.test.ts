@@ -1,0 +1,105 @@
+// The pipeline's ordering promises, on a state store that can be held mid-transaction. The stores'
+// own behaviour is tested against PostgreSQL in tests/postgres; here only the order matters.
+import { pino } from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { prcCalendar } from '../calendar/prc-calendar.ts';
+import { DEFAULT_EVENT_TIME, DEFAULT_INPUT_LIMITS } from '../contract/bounds.ts';
+import { StoreError } from '../errors.ts';
+import { createTokenizer } from '../privacy/tokens.ts';
+import { emptySnapshot } from '../quality/patterns/pattern-state.ts';
+import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
+import { Health } from './health.ts';
+import { OutageRetry } from './outage-retry.ts';
+import { QualityPipeline } from './quality-pipeline.ts';
+import { RunStats } from './run-stats.ts';
+import type { Sink } from './sink.ts';
+import type { SourceBatch } from './source.ts';
+import type { StateStore } from './state-store.ts';
+
+let rules: readonly CompiledRule[];
+beforeAll(async () => {
+  rules = (await loadRulePack()).rules;
+});
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+/** Applies nothing for real; a transaction waits for `hold` when one is set. */
+function heldStore(): StateStore & { hold?: Promise<void>; running: number } {
+  const store = {
+    description: 'held',
+    running: 0,
+    hold: undefined as Promise<void> | undefined,
+    takeOver: async () => [],
+    async transaction<T>(_scope: string, work: (tx: Parameters<StateStore['transaction']>[1] extends (tx: infer X) => unknown ? X : never) => Promise<T>): Promise<T> {
+      store.running += 1;
+      try {
+        await store.hold;
+        return await work({ applied: async () => new Set(), load: async () => emptySnapshot(), apply: async () => 'out-1' });
+      } finally {
+        store.running -= 1;
+      }
+    },
+    confirm: async () => undefined,
+    activeFindingCounts: async () => ({}),
+    openIssueCount: async () => 0,
+    close: async () => undefined,
+  };
+  return store;
+}
+
+const line = (id: string) =>
+  Buffer.from(JSON.stringify({ schema: 'customer-change/v1', eventId: id, source: 'unit', op: 'update', occurredAt: '2026-06-01T01:00:00Z', customerId: id, customer: { kind: 'person', name: '样例' } }));
+
+const batchOf = (id: string, scope: string): SourceBatch => ({ id, scope, tenure: 1, messages: [{ value: line(id), key: null, coordinates: { kind: 'file', file: scope, line: 1 } }] });
+
+describe('QualityPipeline ordering', () => {
+  it("a batch handed after one whose write failed settles only once its own transaction has: the stores may be closed after it", async () => {
+    const state = heldStore();
+    let writes = 0;
+    const analytics: Sink = {
+      name: 'analytics store',
+      dependency: 'store',
+      write: async () => {
+        writes += 1;
+        throw new StoreError('STORE_WRITE_FAILED', 'insert into records failed: a test', { retriable: false });
+      },
+    };
+    const pipeline = new QualityPipeline({
+      rules,
+      tokenizer: createTokenizer(Buffer.alloc(32, 1)),
+      calendar: prcCalendar,
+      ownership: 'exclusive',
+      adapters: [],
+      bounds: { limits: DEFAULT_INPUT_LIMITS, eventTimeEarliest: DEFAULT_EVENT_TIME.earliest, eventTimeAheadHours: DEFAULT_EVENT_TIME.aheadHours },
+      state,
+      sinks: [],
+      analytics,
+      stats: new RunStats(rules.map((r) => r.definition.id)),
+      logger: pino({ level: 'silent' }),
+      retry: new OutageRetry({ policy: { budgetMs: 0, firstDelayMs: 1, maxDelayMs: 1 }, logger: pino({ level: 'silent' }), health: new Health() }),
+      now: () => '2026-06-01T02:00:00.000Z',
+    });
+
+    const first = pipeline.handle(batchOf('a', 'one'));
+    await expect(first).rejects.toThrow('insert into records failed');
+    expect(writes).toBe(1);
+
+    const held = gate();
+    state.hold = held.opened;
+    let settled = false;
+    const second = pipeline.handle(batchOf('b', 'two')).finally(() => (settled = true));
+    second.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(state.running).toBe(1);
+    expect(settled).toBe(false);
+    held.open();
+    await expect(second).rejects.toThrow('insert into records failed');
+    expect(state.running).toBe(0);
+    // The failed run writes nothing more: the second batch's output is left pending for the next run.
+    expect(writes).toBe(1);
+  });
+});

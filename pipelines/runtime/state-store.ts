@@ -1,0 +1,53 @@
+// The operational state (issue state, pattern state, which events were applied) as the runtime
+// needs it: one transaction per batch, in which the batch reads what it needs under the locks that
+// make concurrent members safe, and writes its changes together with the ids it applied and its
+// output for the analytics store. A batch replayed after a crash finds its ids applied and
+// changes nothing twice; its output, committed but perhaps not yet in the analytics store, is
+// pending until confirmed, and whoever takes the scope over writes it again (idempotently).
+// connectors/postgres implements this over PostgreSQL (a server, or PGlite embedded).
+import type { BatchLoadRequest, PatternSnapshot, StateChanges } from '../quality/patterns/pattern-state.ts';
+import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
+
+/** A batch's output for the analytics store, kept with its state until the store has it. */
+export interface AnalyticsOutput {
+  readonly batchId: string;
+  readonly scope: string;
+  readonly records: readonly RecordRow[];
+  readonly findings: readonly Finding[];
+  readonly issueChanges: readonly IssueChange[];
+  readonly deadLetters: readonly DeadLetter[];
+  readonly derivedAt: string;
+}
+
+export interface PendingOutput {
+  readonly id: string;
+  readonly output: AnalyticsOutput;
+}
+
+export interface StateTransaction {
+  /** Of these event and dead-letter ids, the ones some batch already applied. */
+  applied(ids: readonly string[]): Promise<Set<string>>;
+  /** Locks, then loads, everything the batch may read or change (PatternSnapshot's contract). */
+  load(request: BatchLoadRequest): Promise<PatternSnapshot>;
+  /** Writes the batch's changes, the ids it applied and its pending output; returns the output's id. */
+  apply(changes: StateChanges, applied: readonly string[], output: AnalyticsOutput): Promise<string>;
+}
+
+export interface StateStore {
+  /** For logs: where the state lives (never with credentials). */
+  readonly description: string;
+  /**
+   * Starts this process's tenure over a scope (or, for a process that owns everything, 'all'):
+   * transactions of any earlier tenure are refused from now on. Returns the outputs committed
+   * but not confirmed in the analytics store, for the caller to write again.
+   */
+  takeOver(scope: string | 'all'): Promise<PendingOutput[]>;
+  /** One batch's transaction; ScopeLostError when the scope was taken over by another tenure. */
+  transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T>;
+  /** The analytics store holds the output: it is no longer pending. */
+  confirm(outputId: string): Promise<void>;
+  /** Distinct customers with an active finding, per rule. */
+  activeFindingCounts(): Promise<Record<string, number>>;
+  openIssueCount(): Promise<number>;
+  close(): Promise<void>;
+}

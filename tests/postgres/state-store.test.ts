@@ -1,0 +1,293 @@
+// The operational store (connectors/postgres) against real PostgreSQL: a server (the run's, a
+// database per test) and PGlite embedded, with the same suite.
+//
+// The main property: events cut into batches, each batch evaluated over only what the store
+// loads for it and written back in its transaction (batches re-delivered on the way), end in
+// exactly the state one workspace holding every event reaches. A key the store failed to lock
+// and load, or a change it failed to write, shows up as a difference. Synthetic values only.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
+import type { StateTarget } from '../../connectors/postgres/sql-client.ts';
+import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
+import { AgentChange, CustomerChange, type ChangeEvent } from '../../pipelines/contract/customer-change.ts';
+import { ScopeLostError } from '../../pipelines/errors.ts';
+import { createTokenizer, type Tokenizer } from '../../pipelines/privacy/tokens.ts';
+import { candidateOf, evaluateBatch, loadRequestOf } from '../../pipelines/quality/evaluate-batch.ts';
+import { PatternEngine } from '../../pipelines/quality/patterns/pattern-engine.ts';
+import { emptySnapshot, type BatchLoadRequest, type PatternSnapshot } from '../../pipelines/quality/patterns/pattern-state.ts';
+import type { AnalyticsOutput, StateStore } from '../../pipelines/runtime/state-store.ts';
+import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
+import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
+
+const NOW = '2026-07-01T00:00:00.000Z';
+let rules: CompiledRule[];
+let engine: PatternEngine;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verity-state-rules-'));
+  copyFileSync(new URL('../../rules/packs/builtin/patterns.yaml.pending', import.meta.url), join(dir, 'patterns.yaml'));
+  rules = [...(await loadRulePack()).rules, ...(await loadRulePack(dir)).rules];
+  engine = new PatternEngine(rules, prcCalendar, () => NOW);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// ── a small world where customers collide often ───────────────────────────────────────────────
+const CUSTOMERS = ['C1', 'C2', 'C3', 'C4', 'C5', 'C6'];
+const AGENTS = ['AG-1', 'AG-2'];
+const MOBILES = ['13912340001', '+86 139 1234 0001', '13912340002', '13912340003', '15800000004'];
+const ACCOUNTS = ['6222020000001234', '6222 0200 0000 1234', '6222020000005678'];
+const ADDRESSES = ['北京市海淀区测试路1号', '北京市海淀区测试路 １ 号', '上海市浦东新区样例路2号'];
+
+type Step =
+  | { kind: 'customer'; id: string; gap: number; mobile?: string; account?: string; address?: string; agent?: string }
+  | { kind: 'customer-delete'; id: string; gap: number }
+  | { kind: 'agent'; id: string; gap: number; mobile: string; relative?: string; address?: string }
+  | { kind: 'agent-delete'; id: string; gap: number };
+
+const gap = fc.integer({ min: 0, max: 20 });
+const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('customer' as const), id: fc.constantFrom(...CUSTOMERS), gap, mobile: opt(fc.constantFrom(...MOBILES)), account: opt(fc.constantFrom(...ACCOUNTS)), address: opt(fc.constantFrom(...ADDRESSES)), agent: opt(fc.constantFrom(...AGENTS)) }, { requiredKeys: ['kind', 'id', 'gap'] }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('customer-delete' as const), id: fc.constantFrom(...CUSTOMERS), gap }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('agent' as const), id: fc.constantFrom(...AGENTS), gap, mobile: fc.constantFrom(...MOBILES), relative: opt(fc.constantFrom(...MOBILES)), address: opt(fc.constantFrom(...ADDRESSES)) }, { requiredKeys: ['kind', 'id', 'gap', 'mobile'] }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('agent-delete' as const), id: fc.constantFrom(...AGENTS), gap }) },
+);
+
+/** Steps as contract events; `run` keeps event ids apart between runs sharing one database. */
+function eventsOf(steps: readonly Step[], run: string): ChangeEvent[] {
+  let at = Date.parse('2026-05-04T09:00:00+08:00');
+  return steps.map((step, i) => {
+    at += step.gap * 86_400_000 + 60_000;
+    const head = { eventId: `${run}-e${i}`, source: 'state-store-test', occurredAt: new Date(at).toISOString() };
+    switch (step.kind) {
+      case 'customer':
+        return CustomerChange.parse({
+          ...head,
+          schema: 'customer-change/v1',
+          op: 'update',
+          customerId: step.id,
+          customer: {
+            kind: 'person',
+            name: '样例',
+            ...(step.mobile ? { mobile: step.mobile } : {}),
+            ...(step.account ? { bankAccounts: [{ number: step.account }] } : {}),
+            ...(step.address ? { address: step.address } : {}),
+          },
+          ...(step.agent ? { policy: { policyId: `P-${step.id}`, role: 'policyholder', agentId: step.agent, channel: 'bancassurance' } } : {}),
+        });
+      case 'customer-delete':
+        return CustomerChange.parse({ ...head, schema: 'customer-change/v1', op: 'delete', customerId: step.id });
+      case 'agent':
+        return AgentChange.parse({
+          ...head,
+          schema: 'agent-change/v1',
+          op: 'update',
+          agentId: step.id,
+          agent: { name: '代理人', mobile: step.mobile, ...(step.address ? { address: step.address } : {}), ...(step.relative ? { relatives: [{ mobile: step.relative }] } : {}) },
+        });
+      case 'agent-delete':
+        return AgentChange.parse({ ...head, schema: 'agent-change/v1', op: 'delete', agentId: step.id });
+    }
+  });
+}
+
+/** Kafka-like scopes: customers spread over two partitions by id, agents on their own topic. */
+function scopeOf(event: ChangeEvent, run: string): string {
+  if (event.schema === 'agent-change/v1') return `${run}/agents`;
+  return `${run}/customers-${CUSTOMERS.indexOf(event.customerId) % 2}`;
+}
+
+const deps = (tokenizer: Tokenizer) => ({ rules, tokenizer, calendar: prcCalendar, engine, now: () => NOW });
+
+/** One batch the way the pipeline runs it: applied ids, lock and load, evaluate, write back. */
+async function applyBatch(store: StateStore, scope: string, batchId: string, events: readonly ChangeEvent[], tokenizer: Tokenizer): Promise<string> {
+  return store.transaction(scope, async (tx) => {
+    const applied = await tx.applied(events.map((e) => e.eventId));
+    const candidates = events.filter((e) => !applied.has(e.eventId)).map((event, index) => candidateOf({ index, event, coordinates: `${scope}@${index}` }, tokenizer));
+    const snapshot = await tx.load(loadRequestOf(candidates));
+    const result = await evaluateBatch(candidates, snapshot, deps(tokenizer));
+    const output: AnalyticsOutput = { batchId, scope, records: result.records, findings: result.findings, issueChanges: result.issueChanges, deadLetters: [], derivedAt: NOW };
+    return tx.apply(result.changes, candidates.map((c) => c.event.eventId), output);
+  });
+}
+
+/** Everything the oracle holds: every customer, agent and value the run's events named. */
+function everything(oracle: PatternSnapshot): BatchLoadRequest {
+  return { customers: [...oracle.customers.keys()], agents: [...new Set([...oracle.agents.keys(), ...oracle.agentCustomers.keys()])], values: [...oracle.holders.keys()] };
+}
+
+/** A snapshot as plain sorted data, without holders' empty entries: what two snapshots compare by. */
+function normalise(s: PatternSnapshot) {
+  const sortBy = <T>(entries: [string, T][]) => entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    customers: sortBy([...s.customers]),
+    holders: sortBy([...s.holders].filter(([, m]) => m.size > 0).map(([k, m]) => [k, sortBy([...m])] as [string, unknown])),
+    agents: sortBy([...s.agents]),
+    agentCustomers: sortBy([...s.agentCustomers].filter(([, c]) => c.size > 0).map(([k, c]) => [k, [...c].sort()] as [string, unknown])),
+    mobileChanges: sortBy([...s.mobileChanges].filter(([, c]) => c.length > 0)),
+    findings: sortBy([...s.findings]),
+    openIssues: sortBy([...s.openIssues].filter(([, m]) => m.size > 0).map(([k, m]) => [k, sortBy([...m])] as [string, unknown])),
+  };
+}
+
+let runs = 0;
+
+function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<void>, numRuns: number, { processes }: { processes: 'several' | 'one' }) {
+  let store: StateStore;
+  beforeAll(async () => {
+    store = await openStore();
+  }, 180_000);
+  afterAll(async () => {
+    await store?.close();
+    await closeAll();
+  });
+
+  it('batches over what the store loads end where one workspace with every event ends, re-deliveries included', { timeout: 600_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), async (steps, cuts, redeliver) => {
+        const run = `r${++runs}-${Date.now().toString(36)}`;
+        // A key per run: its tokens share nothing with earlier runs in the same database.
+        const tokenizer = createTokenizer(Buffer.alloc(32, runs % 251));
+        const events = eventsOf(steps, run);
+
+        const oracle = emptySnapshot();
+        const all = events.map((event, index) => candidateOf({ index, event, coordinates: `oracle@${index}` }, tokenizer));
+        await evaluateBatch(all, oracle, deps(tokenizer));
+
+        // Consecutive events of one scope form a batch, cut further where `cuts` says.
+        const batches: { scope: string; events: ChangeEvent[] }[] = [];
+        for (const [i, event] of events.entries()) {
+          const scope = scopeOf(event, run);
+          const last = batches.at(-1);
+          if (last && last.scope === scope && !cuts[i]) last.events.push(event);
+          else batches.push({ scope, events: [event] });
+        }
+        const taken = new Set<string>();
+        for (const [b, batch] of batches.entries()) {
+          if (!taken.has(batch.scope)) {
+            expect(await store.takeOver(batch.scope)).toEqual([]);
+            taken.add(batch.scope);
+          }
+          const id = await applyBatch(store, batch.scope, `${run}-b${b}`, batch.events, tokenizer);
+          expect(id).not.toBe('');
+          await store.confirm(id);
+          // A re-delivered batch finds every id applied: it changes nothing.
+          if (redeliver[b % redeliver.length]) await applyBatch(store, batch.scope, `${run}-b${b}-again`, batch.events, tokenizer).then((again) => store.confirm(again));
+        }
+
+        const stored = await store.transaction(batches[0]!.scope, (tx) => tx.load(everything(oracle)));
+        expect(normalise(stored)).toEqual(normalise(oracle));
+      }),
+      { numRuns, seed: Number(process.env.VERITY_FUZZ_SEED ?? 7_007_001), endOnFailure: true },
+    );
+  });
+
+  if (processes === 'several') it('refuses a transaction of an earlier tenure once another process took the scope over', { timeout: 120_000 }, async () => {
+    const other = await openStore();
+    try {
+      const scope = `fence-${Date.now().toString(36)}`;
+      const tokenizer = createTokenizer(Buffer.alloc(32, 0x51));
+      await store.takeOver(scope);
+      const events = eventsOf([{ kind: 'customer', id: 'C1', gap: 0, mobile: MOBILES[0] }], scope);
+      const first = await applyBatch(store, scope, `${scope}-1`, events, tokenizer);
+      // Taken over before the first batch's output was confirmed: the new owner gets it as pending.
+      const pending = await other.takeOver(scope);
+      expect(pending.map((p) => p.id)).toEqual([first]);
+      expect(pending[0]!.output.records).toHaveLength(1);
+      const late = eventsOf([{ kind: 'customer', id: 'C2', gap: 1, mobile: MOBILES[0] }], `${scope}-late`);
+      await expect(applyBatch(store, scope, `${scope}-2`, late, tokenizer)).rejects.toBeInstanceOf(ScopeLostError);
+      // The new owner goes on; confirmed outputs are no longer pending.
+      await other.confirm(first);
+      await other.confirm(await applyBatch(other, scope, `${scope}-2`, late, tokenizer));
+      expect(await other.takeOver(scope)).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+}
+
+describePostgres('the state store on a PostgreSQL server', () => {
+  const { url } = usePostgres();
+  let database = '';
+  suite(
+    async () => {
+      database ||= await createDatabase(url);
+      return (await PostgresStateStore.open({ kind: 'server', url: database })).store;
+    },
+    async () => {
+      if (database) await dropDatabase(database);
+    },
+    Number(process.env.VERITY_FUZZ_SCALE ?? 1) * 200,
+    { processes: 'several' },
+  );
+
+  it('processes that share values write concurrently: no update lost, no deadlock left unbroken', { timeout: 600_000 }, async () => {
+    const db = await createDatabase(url);
+    const stores = await Promise.all([1, 2, 3].map(async () => (await PostgresStateStore.open({ kind: 'server', url: db })).store));
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(stepArb, { minLength: 10, maxLength: 60 }), fc.integer({ min: 1, max: 4 }), async (steps, batchSize) => {
+          const run = `c${++runs}`;
+          const tokenizer = createTokenizer(Buffer.alloc(32, runs % 251));
+          const events = eventsOf(steps, run);
+          const oracle = emptySnapshot();
+          await evaluateBatch(events.map((event, index) => candidateOf({ index, event, coordinates: `oracle@${index}` }, tokenizer)), oracle, deps(tokenizer));
+
+          // Each scope in its own process, all at once: per scope in order, across scopes in any order.
+          const scopes = [...new Set(events.map((e) => scopeOf(e, run)))];
+          await Promise.all(
+            scopes.map(async (scope, i) => {
+              const store = stores[i % stores.length]!;
+              await store.takeOver(scope);
+              const own = events.filter((e) => scopeOf(e, run) === scope);
+              for (let at = 0; at < own.length; at += batchSize) {
+                await store.confirm(await applyBatch(store, scope, `${run}-${scope}-${at}`, own.slice(at, at + batchSize), tokenizer));
+              }
+            }),
+          );
+
+          // What does not depend on the order across scopes: who holds what, which findings hold
+          // for whom and over how large a group, which issues are open. (Times and evidence do.)
+          const stored = await stores[0]!.transaction(scopes[0]!, (tx) => tx.load(everything(oracle)));
+          const shape = (snap: PatternSnapshot) => ({
+            holders: [...snap.holders].filter(([, m]) => m.size > 0).map(([k, m]) => `${k}=${[...m.keys()].sort().join(',')}`).sort(),
+            findings: [...snap.findings.values()].map((f) => `${f.ruleId}/${f.customerToken}/${f.groupToken}/${f.groupSize}`).sort(),
+            openIssues: [...snap.openIssues].flatMap(([c, m]) => [...m.keys()].map((r) => `${r}/${c}`)).sort(),
+          });
+          expect(shape(stored)).toEqual(shape(oracle));
+        }),
+        { numRuns: Number(process.env.VERITY_FUZZ_SCALE ?? 1) * 60, seed: Number(process.env.VERITY_FUZZ_SEED ?? 7_007_002), endOnFailure: true },
+      );
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await dropDatabase(db);
+    }
+  });
+
+  it('applies its migrations once when several processes start at once', { timeout: 120_000 }, async () => {
+    const db = await createDatabase(url);
+    try {
+      const opened = await Promise.all([1, 2, 3].map(() => PostgresStateStore.open({ kind: 'server', url: db })));
+      expect(opened.map((o) => o.migrations).sort()).toEqual([[], [], [1]]);
+      await Promise.all(opened.map((o) => o.store.close()));
+    } finally {
+      await dropDatabase(db);
+    }
+  });
+});
+
+describe('the state store on PGlite (embedded)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verity-state-pglite-'));
+  const target: StateTarget = { kind: 'embedded', path: join(dir, 'pg') };
+  // One process opens an embedded store (its lock file): the tests of several processes are the server's.
+  suite(
+    async () => (await PostgresStateStore.open(target)).store,
+    async () => rmSync(dir, { recursive: true, force: true }),
+    Number(process.env.VERITY_FUZZ_SCALE ?? 1) * 100,
+    { processes: 'one' },
+  );
+});
