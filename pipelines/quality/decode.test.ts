@@ -102,6 +102,21 @@ describe('decodeMessage: not JSON', () => {
     expect(failure(decodeText(text))).toMatchObject({ code: 'not-json', reason: 'not valid JSON (at byte 22)' });
   });
 
+  it('takes the position only from V8\'s own suffix, never from the input it quotes (found by tests/fuzz)', () => {
+    // "Unexpected token" messages carry no position but quote the text around the token: a
+    // number there is the input's, and must neither be reported nor pass for a position.
+    const long = `{"pad":"${'x'.repeat(300)}","a": position 4711}`;
+    expect(failure(decodeText(long), ['4711'])).toEqual({ ok: false, code: 'not-json', reason: 'not valid JSON', errorPath: '' });
+    expect(failure(decodeText('position 4711'), ['4711'])).toEqual({ ok: false, code: 'not-json', reason: 'not valid JSON', errorPath: '' });
+    expect(failure(decodeText('{"a": position 5}'))).toMatchObject({ reason: 'not valid JSON' });
+  });
+
+  it('counts the byte offset from the first byte of the message, BOM included (found by tests/fuzz)', () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}}')]);
+    expect(failure(decodeMessage(withBom, mappings))).toMatchObject({ code: 'not-json', reason: 'not valid JSON (at byte 10)' });
+    expect(withBom[10]).toBe('}'.charCodeAt(0));
+  });
+
   it('rejects an empty message and a lone word', () => {
     expect(failure(decodeText(''))).toMatchObject({ code: 'not-json', reason: 'not valid JSON: the message is empty' });
     expect(failure(decodeText(' \t'))).toMatchObject({ code: 'not-json', reason: 'not valid JSON: the message is empty' });

@@ -61,15 +61,19 @@ export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[
     return { ok: false, code: 'not-json', reason: 'not valid JSON: the bytes are not valid UTF-8', errorPath: '' };
   }
   let parsed: unknown;
-  const text = (value.subarray(0, 3).equals(BOM) ? value.subarray(3) : value).toString('utf8');
+  const bom = value.subarray(0, 3).equals(BOM) ? BOM.length : 0;
+  const text = value.subarray(bom).toString('utf8');
   if (text.trim() === '') return { ok: false, code: 'not-json', reason: 'not valid JSON: the message is empty', errorPath: '' };
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    // V8's message quotes the input; keep only the position. V8 counts UTF-16 code units, so
-    // convert to a byte offset into the message (exact for valid UTF-8).
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    const byte = position === undefined ? undefined : Buffer.byteLength(text.slice(0, Number(position)), 'utf8');
+    // V8's message quotes the input; keep only the position. Only a message that ends with V8's
+    // own "at position N (line L column C)" gives one: an "Unexpected token" message has none,
+    // but quotes the text around the token, where the input may read "position 4711". V8 counts
+    // UTF-16 code units of the text after the BOM, so convert to a byte offset into the message
+    // as received, BOM included (exact for valid UTF-8).
+    const position = /at position (\d+)(?: \(line \d+ column \d+\))?$/.exec((error as Error).message)?.[1];
+    const byte = position === undefined ? undefined : bom + Buffer.byteLength(text.slice(0, Number(position)), 'utf8');
     return {
       ok: false,
       code: 'not-json',
