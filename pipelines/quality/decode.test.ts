@@ -133,6 +133,24 @@ describe('decodeMessage: bytes', () => {
     expect(failure(decodeMessage(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), mappings)).code).toBe('not-json');
   });
 
+  it('rejects a string or member name with an unpaired surrogate escape, naming where (found by tests/fuzz)', () => {
+    // Valid JSON, but no Unicode text: the store's JSON input refused the batch holding it, and the
+    // run stopped. Rejected here, the event fails alone.
+    const lone = (text: string) => decodeText(JSON.stringify(canonical()).replace(`"${MOBILE}"`, text));
+    expect(failure(lone('"1391234\\ud800"'))).toEqual({
+      ok: false,
+      code: 'not-json',
+      reason: 'not valid JSON: customer.mobile holds an unpaired surrogate escape, which is no Unicode character (RFC 8259 §8.2)',
+      errorPath: 'customer.mobile',
+    });
+    expect(failure(decodeText(JSON.stringify(canonical()).replace(`"${EVENT_ID}"`, '"\\udc00x"')))).toMatchObject({ code: 'not-json', errorPath: 'eventId' });
+    expect(failure(lone('"\\ude00\\ud83d"'))).toMatchObject({ code: 'not-json', errorPath: 'customer.mobile' });
+    expect(failure(decodeText(JSON.stringify(canonical({ note: { 'k\ud800': 1 } }))))).toMatchObject({ code: 'not-json', errorPath: '<key>' });
+    // A pair written as two escapes is one character, and fine.
+    const pair = lone('"\\ud83d\\ude00"');
+    expect(pair.ok && pair.event.schema === 'customer-change/v1' && pair.event.customer?.mobile).toBe('\u{1F600}');
+  });
+
   it('ignores a UTF-8 byte order mark before the JSON text (RFC 8259 §8.1)', () => {
     const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(canonical()))]);
     const result = decodeMessage(withBom, mappings);

@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { ChangeEvent } from '../contract/customer-change.ts';
-import { DEFAULT_INPUT_LIMITS, DOMAIN_WINDOW, findDateOutOfRange, findOversize, type EventTimeWindow, type InputLimits } from '../contract/bounds.ts';
+import { DEFAULT_INPUT_LIMITS, DOMAIN_WINDOW, findDateOutOfRange, findOversize, showPath, type EventTimeWindow, type InputLimits } from '../contract/bounds.ts';
 import { isDebeziumChange, mapDebeziumChange } from '../../connectors/debezium/debezium-event.ts';
 import type { DebeziumMapping } from '../../connectors/debezium/mapping-file.ts';
 import { formatPath } from '../config/yaml-file.ts';
@@ -45,6 +45,35 @@ function contractFailure(error: z.ZodError): DecodeResult {
     reason: `violates the event contract: ${described.join('; ')}${more > 0 ? ` (+${more} more)` : ''}`,
     errorPath: issues[0] ? formatPath(issues[0].path) : '',
   };
+}
+
+/** A \u escape of a UTF-16 surrogate: the only way JSON text that is valid UTF-8 can hold a lone one. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one (UTF-16 code units). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Where the parsed message holds a string or member name that is not well-formed Unicode: a lone
+ * surrogate, which JSON's grammar allows as an escape (RFC 8259 §8.2) but which is no character.
+ * Nothing downstream can keep it: the store's JSON input rejects it and fails the whole batch, and
+ * UTF-8 can only replace it with U+FFFD, a value nobody sent.
+ */
+function findUnpairedSurrogate(value: unknown): string | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: node, path } = stack.pop()!;
+    if (typeof node === 'string') {
+      if (LONE_SURROGATE.test(node)) return showPath(path);
+    } else if (Array.isArray(node)) {
+      // Reversed onto the stack, so that the first in document order is the one reported.
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ value: node[i], path: [...path, i] });
+    } else if (typeof node === 'object' && node !== null) {
+      const keys = Object.keys(node);
+      if (keys.some((key) => LONE_SURROGATE.test(key))) return showPath(path);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (node as Record<string, unknown>)[keys[i]!], path: [...path, keys[i]!] });
+    }
+  }
+  return undefined;
 }
 
 /** A UTF-8 byte order mark: JSON text may start with one, and a parser may ignore it (RFC 8259 §8.1). */
@@ -88,6 +117,11 @@ export function decodeMessage(value: Buffer, mappings: readonly DebeziumMapping[
 
   const oversize = findOversize(parsed, bounds.limits);
   if (oversize) return { ok: false, code: 'too-large', reason: `too large: ${oversize.reason}`, errorPath: oversize.path };
+  // Only text with a surrogate escape can hold one, so most messages skip the walk.
+  const unpaired = SURROGATE_ESCAPE.test(text) ? findUnpairedSurrogate(parsed) : undefined;
+  if (unpaired !== undefined) {
+    return { ok: false, code: 'not-json', reason: `not valid JSON: ${unpaired} holds an unpaired surrogate escape, which is no Unicode character (RFC 8259 §8.2)`, errorPath: unpaired };
+  }
 
   let candidate: unknown = parsed;
   let via: 'canonical' | 'debezium' = 'canonical';
