@@ -123,7 +123,14 @@ export class AnalyticsStore implements SlaStore {
         columns: columns as [string, ...string[]],
         values,
         format: 'JSONCompactEachRow',
-        clickhouse_settings: { insert_deduplication_token: `${batchId}/${table}` },
+        clickhouse_settings: {
+          insert_deduplication_token: `${batchId}/${table}`,
+          // records and findings are partitioned by month, and one batch may span any number of
+          // months (a replay of history). ClickHouse refuses a block over more than 100 partitions
+          // by default, which failed the batch for good. The months are in the data whatever the
+          // batching; the limit only guards against a bad PARTITION BY, which these are not.
+          max_partitions_per_insert_block: '0',
+        },
       });
     } catch (cause) {
       throw storeError(`insert into ${table}`, cause);

@@ -1,10 +1,16 @@
 // Publishes a JSON Lines stream the way upstream systems would: customer events keyed by
 // customerId, agent events keyed by agentId on their own topic. A line that is not a JSON object
 // goes to the customer topic as raw bytes with no key, so the pipeline dead-letters it.
+//
+// Lines are cut as the file source cuts them (byteLines: at LF, a CR before it dropped), and each
+// message is the line's bytes. node:readline also ends a line at a lone CR and at U+2028 and
+// U+2029, which JSON strings may hold unescaped, and decodes bytes that are not UTF-8 to U+FFFD:
+// it split valid events in two and published bytes nobody wrote.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import { byteLines } from '../file/file-source.ts';
 import { standardInput } from '../file/standard-input.ts';
+import { inRequests } from './topic-publisher.ts';
 
 export interface ProduceFileOptions {
   readonly kafka: Kafka;
@@ -23,11 +29,11 @@ export interface ProduceFileResult {
 
 type Routed = { readonly topic: 'customer' | 'agent'; readonly message: Message; readonly keyed: boolean };
 
-export function routeLine(line: string): Routed {
-  const value = Buffer.from(line, 'utf8');
+export function routeLine(line: string | Buffer): Routed {
+  const value = typeof line === 'string' ? Buffer.from(line, 'utf8') : line;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    parsed = JSON.parse(typeof line === 'string' ? line : line.toString('utf8'));
   } catch {
     return { topic: 'customer', message: { key: null, value }, keyed: false };
   }
@@ -63,12 +69,13 @@ export async function produceFile(options: ProduceFileOptions): Promise<ProduceF
     if (agents.length > 0) topicMessages.push({ topic: options.agentTopic, messages: agents });
     customers = [];
     agents = [];
-    if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
+    // In requests the broker takes whole (see inRequests): a thousand large lines may not be.
+    for (const request of inRequests(topicMessages)) await producer.sendBatch({ topicMessages: request, acks: -1 });
   };
-  const lines = createInterface({ input: options.input === '-' ? standardInput() : createReadStream(options.input), crlfDelay: Infinity });
+  const input = options.input === '-' ? standardInput() : createReadStream(options.input);
   try {
-    for await (const line of lines) {
-      const routed = routeLine(line);
+    for await (const line of byteLines(input)) {
+      const routed = routeLine(line.bytes);
       if (routed.topic === 'agent') {
         agents.push(routed.message);
         counts.agents += 1;
@@ -81,7 +88,7 @@ export async function produceFile(options: ProduceFileOptions): Promise<ProduceF
     }
     await flush();
   } finally {
-    lines.close();
+    if (options.input !== '-') input.destroy();
     await producer.disconnect();
   }
   return counts;

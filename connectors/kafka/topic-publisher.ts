@@ -45,6 +45,45 @@ export function issueMessage(change: IssueChange): Message {
   return { key: event.issueId, value: JSON.stringify(event) };
 }
 
+/**
+ * Bytes of messages per produce request, at most. The broker refuses a partition's record batch
+ * over the topic's max.message.bytes (1 MB by default), and what one source batch publishes can
+ * pass that many times over (thousands of dead letters when a producer sends garbage): the
+ * request failed, not retriably, and the run stopped on every redelivery. A message larger than
+ * this on its own still goes, alone.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+function sizeOf(message: Message): number {
+  const length = (v: unknown) => (v === null || v === undefined ? 0 : Buffer.byteLength(v as string | Buffer));
+  let size = 64 + length(message.key) + length(message.value); // 64: a record's framing, generously
+  for (const [name, value] of Object.entries(message.headers ?? {})) size += Buffer.byteLength(name) + length(value);
+  return size;
+}
+
+/** `topicMessages` cut into requests of at most `budget` bytes each, in order. */
+export function inRequests(topicMessages: readonly TopicMessages[], budget = MAX_REQUEST_BYTES): TopicMessages[][] {
+  const requests: TopicMessages[][] = [];
+  let request: { topic: string; messages: Message[] }[] = [];
+  let bytes = 0;
+  for (const { topic, messages } of topicMessages) {
+    for (const message of messages) {
+      const size = sizeOf(message);
+      if (bytes > 0 && bytes + size > budget) {
+        requests.push(request);
+        request = [];
+        bytes = 0;
+      }
+      const last = request[request.length - 1];
+      if (last?.topic === topic) last.messages.push(message);
+      else request.push({ topic, messages: [message] });
+      bytes += size;
+    }
+  }
+  if (request.length > 0) requests.push(request);
+  return requests;
+}
+
 /** A sink: at-least-once (consumers de-duplicate on the issue event id and the dead letter's coordinates). */
 export class TopicPublisher implements Sink {
   readonly name = 'topics';
@@ -81,8 +120,11 @@ export class TopicPublisher implements Sink {
     if (out.issueChanges.length > 0) {
       topicMessages.push({ topic: this.#options.issueTopic, messages: out.issueChanges.map(issueMessage) });
     }
-    if (topicMessages.length === 0) return;
-    await brokerCall('publishing to the dead-letter and issue topics', () => this.#producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None }));
+    // One request at a time (the producer keeps one in flight): a retry of the batch after a
+    // failure part-way re-publishes the first requests, which at-least-once allows.
+    for (const request of inRequests(topicMessages)) {
+      await brokerCall('publishing to the dead-letter and issue topics', () => this.#producer.sendBatch({ topicMessages: request, acks: -1, compression: CompressionTypes.None }));
+    }
   };
 
   /** The SLA clock's notices, on the issue topic like every other issue change. */
@@ -92,9 +134,9 @@ export class TopicPublisher implements Sink {
       const event = IssueEvent.parse(issueEventOfNotice(n));
       return { key: event.issueId, value: JSON.stringify(event) };
     });
-    await brokerCall('publishing SLA notices', () =>
-      this.#producer.sendBatch({ topicMessages: [{ topic: this.#options.issueTopic, messages }], acks: -1, compression: CompressionTypes.None }),
-    );
+    for (const request of inRequests([{ topic: this.#options.issueTopic, messages }])) {
+      await brokerCall('publishing SLA notices', () => this.#producer.sendBatch({ topicMessages: request, acks: -1, compression: CompressionTypes.None }));
+    }
   };
 
   async disconnect(): Promise<void> {

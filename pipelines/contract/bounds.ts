@@ -76,7 +76,7 @@ const CONTRACT_KEYS: ReadonlySet<string> = new Set(
   [CustomerChange, AgentChange, Customer, Policy, BankAccount, SettlementAccount, PremiumAccount, Agent, AgentContact].flatMap((s) => Object.keys(s.shape)),
 );
 
-function showPath(path: readonly (string | number)[]): string {
+export function showPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;

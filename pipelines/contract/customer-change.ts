@@ -76,6 +76,13 @@ export const Policy = z.looseObject({
   premiumAccount: PremiumAccount.optional(),
 });
 
+/**
+ * The key of the customer or agent a change is about. Exact, not normalised, but never blank:
+ * keyed tokens trim it (normalise.ts), so every blank key would be one customer, with one token
+ * that is empty, which an issue event cannot carry.
+ */
+const entityKey = z.string().min(1).max(200).regex(/\S/, 'must not be blank');
+
 const envelope = {
   eventId: z.string().min(1).max(200),
   source: z.string().min(1).max(100),
@@ -87,7 +94,7 @@ export const CustomerChange = z
   .object({
     schema: z.literal('customer-change/v1'),
     ...envelope,
-    customerId: z.string().min(1).max(200),
+    customerId: entityKey,
     customer: Customer.optional(),
     policy: Policy.optional(),
   })
@@ -111,7 +118,7 @@ export const AgentChange = z
   .object({
     schema: z.literal('agent-change/v1'),
     ...envelope,
-    agentId: z.string().min(1).max(200),
+    agentId: entityKey,
     agent: Agent.optional(),
   })
   .loose()

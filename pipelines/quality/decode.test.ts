@@ -103,6 +103,21 @@ describe('decodeMessage: not JSON', () => {
     expect(failure(decodeText(text))).toMatchObject({ code: 'not-json', reason: 'not valid JSON (at byte 22)' });
   });
 
+  it('takes the position only from V8\'s own suffix, never from the input it quotes (found by tests/fuzz)', () => {
+    // "Unexpected token" messages carry no position but quote the text around the token: a
+    // number there is the input's, and must neither be reported nor pass for a position.
+    const long = `{"pad":"${'x'.repeat(300)}","a": position 4711}`;
+    expect(failure(decodeText(long), ['4711'])).toEqual({ ok: false, code: 'not-json', reason: 'not valid JSON', errorPath: '' });
+    expect(failure(decodeText('position 4711'), ['4711'])).toEqual({ ok: false, code: 'not-json', reason: 'not valid JSON', errorPath: '' });
+    expect(failure(decodeText('{"a": position 5}'))).toMatchObject({ reason: 'not valid JSON' });
+  });
+
+  it('counts the byte offset from the first byte of the message, BOM included (found by tests/fuzz)', () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}}')]);
+    expect(failure(decodeMessage(withBom, [debeziumAdapter(mappings)]))).toMatchObject({ code: 'not-json', reason: 'not valid JSON (at byte 10)' });
+    expect(withBom[10]).toBe('}'.charCodeAt(0));
+  });
+
   it('rejects an empty message and a lone word', () => {
     expect(failure(decodeText(''))).toMatchObject({ code: 'not-json', reason: 'not valid JSON: the message is empty' });
     expect(failure(decodeText(' \t'))).toMatchObject({ code: 'not-json', reason: 'not valid JSON: the message is empty' });
@@ -117,6 +132,37 @@ describe('decodeMessage: bytes', () => {
     const result = failure(decodeMessage(latin1, [debeziumAdapter(mappings)]));
     expect(result).toEqual({ ok: false, code: 'not-json', reason: 'not valid JSON: the bytes are not valid UTF-8', errorPath: '' });
     expect(failure(decodeMessage(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), [debeziumAdapter(mappings)])).code).toBe('not-json');
+  });
+
+  it('rejects a string or member name with an unpaired surrogate escape, naming where (found by tests/fuzz)', () => {
+    // Valid JSON, but no Unicode text: the store's JSON input refused the batch holding it, and the
+    // run stopped. Rejected here, the event fails alone.
+    const lone = (text: string) => decodeText(JSON.stringify(canonical()).replace(`"${MOBILE}"`, text));
+    expect(failure(lone('"1391234\\ud800"'))).toEqual({
+      ok: false,
+      code: 'not-json',
+      reason: 'not valid JSON: customer.mobile holds an unpaired surrogate escape, which is no Unicode character (RFC 8259 §8.2)',
+      errorPath: 'customer.mobile',
+    });
+    expect(failure(decodeText(JSON.stringify(canonical()).replace(`"${EVENT_ID}"`, '"\\udc00x"')))).toMatchObject({ code: 'not-json', errorPath: 'eventId' });
+    expect(failure(lone('"\\ude00\\ud83d"'))).toMatchObject({ code: 'not-json', errorPath: 'customer.mobile' });
+    expect(failure(decodeText(JSON.stringify(canonical({ note: { 'k\ud800': 1 } }))))).toMatchObject({ code: 'not-json', errorPath: '<key>' });
+    // A pair written as two escapes is one character, and fine.
+    const pair = lone('"\\ud83d\\ude00"');
+    expect(pair.ok && pair.event.schema === 'customer-change/v1' && pair.event.customer?.mobile).toBe('\u{1F600}');
+  });
+
+  it('rejects U+0000 in any string or member name, naming where: PostgreSQL text cannot hold it (found by tests/fuzz)', () => {
+    const withName = (name: string) => decodeText(JSON.stringify(canonical({ customer: { kind: 'person', name } })));
+    expect(failure(withName('样\u0000例'))).toEqual({
+      ok: false,
+      code: 'contract',
+      reason: 'violates the event contract: customer.name holds U+0000 (NUL), which no text of an event may contain',
+      errorPath: 'customer.name',
+    });
+    expect(failure(decodeText(JSON.stringify(canonical({ note: { 'k\u0000': 1 } }))))).toMatchObject({ code: 'contract', errorPath: '<key>' });
+    // A backslash followed by "u0000" is six characters of text, and fine.
+    expect(withName('样\\u0000例').ok).toBe(true);
   });
 
   it('ignores a UTF-8 byte order mark before the JSON text (RFC 8259 §8.1)', () => {
@@ -152,6 +198,9 @@ describe('decodeMessage: contract violations', () => {
     ['a customer that is not an object', { customer: 'x' }, 'customer', /customer: Invalid input: expected object, received string/],
     ['a missing customer on update', { customer: undefined }, 'customer', /customer: required when op is "update"/],
     ['an unknown schema', { schema: 'customer-change/v9-SECRET' }, 'schema', /schema: /],
+    // Blank keys all tokenised to '' and merged into one customer, whose issue events Kafka mode
+    // could not publish: the run stopped (found by tests/fuzz).
+    ['a blank customerId', { customerId: ' \u3000\t' }, 'customerId', /customerId: must not be blank/],
     ['a bad nested value', { customer: { kind: 'person', name: NAME, birthDate: '1990-02-30', bankAccounts: [{ number: 6200000012 }] } }, 'customer.birthDate', /customer\.birthDate: Invalid ISO date; customer\.bankAccounts\[0\]\.number: Invalid input: expected string, received number/],
   ])('names the path for %s', (_, over, path, message) => {
     const result = failure(decode(canonical(over)), ['SECRET', '1990-02-30', '6200000012', 'upsert']);

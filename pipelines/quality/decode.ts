@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { ChangeEvent } from '../contract/customer-change.ts';
-import { DEFAULT_INPUT_LIMITS, DOMAIN_WINDOW, findDateOutOfRange, findOversize, type EventTimeWindow, type InputLimits } from '../contract/bounds.ts';
+import { DEFAULT_INPUT_LIMITS, DOMAIN_WINDOW, findDateOutOfRange, findOversize, showPath, type EventTimeWindow, type InputLimits } from '../contract/bounds.ts';
 import { formatPath } from '../config/yaml-file.ts';
 
 export type DecodeResult =
@@ -57,6 +57,38 @@ function contractFailure(error: z.ZodError): DecodeResult {
   };
 }
 
+/** A \u escape of a UTF-16 surrogate: the only way JSON text that is valid UTF-8 can hold a lone one. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one (UTF-16 code units). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NUL = /\u0000/;
+
+/**
+ * Where the parsed message first holds a string or member name that `bad` matches, in document
+ * order. Two kinds are refused before the contract: a lone surrogate, which JSON's grammar allows
+ * as an escape (RFC 8259 §8.2) but which is no character (the analytics store's JSON input rejects
+ * it and fails the whole batch; UTF-8 can only replace it with U+FFFD, a value nobody sent); and
+ * U+0000, a character PostgreSQL text cannot hold (SQLSTATE 22P05), so the operational store
+ * would refuse every batch that carried it.
+ */
+function findStringMatching(value: unknown, bad: RegExp): string | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: node, path } = stack.pop()!;
+    if (typeof node === 'string') {
+      if (bad.test(node)) return showPath(path);
+    } else if (Array.isArray(node)) {
+      // Reversed onto the stack, so that the first in document order is the one reported.
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ value: node[i], path: [...path, i] });
+    } else if (typeof node === 'object' && node !== null) {
+      const keys = Object.keys(node);
+      if (keys.some((key) => bad.test(key))) return showPath(path);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (node as Record<string, unknown>)[keys[i]!], path: [...path, keys[i]!] });
+    }
+  }
+  return undefined;
+}
+
 /** A UTF-8 byte order mark: JSON text may start with one, and a parser may ignore it (RFC 8259 §8.1). */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -71,15 +103,19 @@ export function decodeMessage(value: Buffer, adapters: readonly EnvelopeAdapter[
     return { ok: false, code: 'not-json', reason: 'not valid JSON: the bytes are not valid UTF-8', errorPath: '' };
   }
   let parsed: unknown;
-  const text = (value.subarray(0, 3).equals(BOM) ? value.subarray(3) : value).toString('utf8');
+  const bom = value.subarray(0, 3).equals(BOM) ? BOM.length : 0;
+  const text = value.subarray(bom).toString('utf8');
   if (text.trim() === '') return { ok: false, code: 'not-json', reason: 'not valid JSON: the message is empty', errorPath: '' };
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    // V8's message quotes the input; keep only the position. V8 counts UTF-16 code units, so
-    // convert to a byte offset into the message (exact for valid UTF-8).
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    const byte = position === undefined ? undefined : Buffer.byteLength(text.slice(0, Number(position)), 'utf8');
+    // V8's message quotes the input; keep only the position. Only a message that ends with V8's
+    // own "at position N (line L column C)" gives one: an "Unexpected token" message has none,
+    // but quotes the text around the token, where the input may read "position 4711". V8 counts
+    // UTF-16 code units of the text after the BOM, so convert to a byte offset into the message
+    // as received, BOM included (exact for valid UTF-8).
+    const position = /at position (\d+)(?: \(line \d+ column \d+\))?$/.exec((error as Error).message)?.[1];
+    const byte = position === undefined ? undefined : bom + Buffer.byteLength(text.slice(0, Number(position)), 'utf8');
     return {
       ok: false,
       code: 'not-json',
@@ -94,6 +130,16 @@ export function decodeMessage(value: Buffer, adapters: readonly EnvelopeAdapter[
 
   const oversize = findOversize(parsed, bounds.limits);
   if (oversize) return { ok: false, code: 'too-large', reason: `too large: ${oversize.reason}`, errorPath: oversize.path };
+  // Only text with a surrogate escape can hold one, so most messages skip the walk.
+  const unpaired = SURROGATE_ESCAPE.test(text) ? findStringMatching(parsed, LONE_SURROGATE) : undefined;
+  if (unpaired !== undefined) {
+    return { ok: false, code: 'not-json', reason: `not valid JSON: ${unpaired} holds an unpaired surrogate escape, which is no Unicode character (RFC 8259 §8.2)`, errorPath: unpaired };
+  }
+  // JSON cannot hold a raw NUL byte, only its escape.
+  const nul = text.includes('\\u0000') ? findStringMatching(parsed, NUL) : undefined;
+  if (nul !== undefined) {
+    return { ok: false, code: 'contract', reason: `violates the event contract: ${nul} holds U+0000 (NUL), which no text of an event may contain`, errorPath: nul };
+  }
 
   let candidate: unknown = parsed;
   let via = 'canonical';
