@@ -56,3 +56,21 @@ export const RULE_IDS = [
   'premium-payer-mismatch',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
+
+/**
+ * The cross-customer pattern rules and their default parameters, as the issue states them. They are
+ * not per-record rules: nothing in `rules`, `customersByRule`, `eventsByRule` or `issues*` covers
+ * them; their truth is in `activeFindings` and `patterns`.
+ */
+export const PATTERN_RULE_IDS = ['shared-mobile', 'shared-bank-account', 'agent-contact-reuse', 'frequent-mobile-change'] as const;
+export type PatternRuleId = (typeof PATTERN_RULE_IDS)[number];
+
+export const PATTERN_RULE_DEFAULTS = {
+  'shared-mobile': { minHolders: 2 },
+  'shared-bank-account': {},
+  'agent-contact-reuse': {},
+  'frequent-mobile-change': { minChanges: 2, windowDays: 30 },
+} as const satisfies Record<PatternRuleId, Readonly<Record<string, number>>>;
+
+/** Every rule with an active-finding truth: the per-record rules, then the pattern rules. */
+export type AnyRuleId = RuleId | PatternRuleId;

@@ -289,22 +289,28 @@ export function addFax(rng: Rng, state: CustomerState): void {
 
 export type UpdateKind = 'mobile' | 'landline' | 'address' | 'email' | 'bank-account' | 'business-scope' | 'tier';
 
-/** Update kinds for a customer's updates; a mobile changes at most once (twice a month is a pattern). */
-export function pickUpdateKinds(rng: Rng, state: CustomerState, count: number): UpdateKind[] {
+/**
+ * Update kinds for a customer's updates; a mobile changes at most once (twice a month is a pattern),
+ * and never by a `forbidden` kind (a part a pattern scenario writes itself).
+ */
+export function pickUpdateKinds(rng: Rng, state: CustomerState, count: number, forbidden?: ReadonlySet<UpdateKind>): UpdateKind[] {
   const person = state.profile.kind === 'person';
   const adult = !state.profile.minor;
   const kinds: UpdateKind[] = [];
   let mobileChanged = false;
+  const weight = (kind: UpdateKind, w: number) => (forbidden?.has(kind) ? 0 : w);
+  const choices: [UpdateKind, number][] = [
+    ['mobile', weight('mobile', adult ? 30 : 0)],
+    ['address', weight('address', 25)],
+    ['landline', weight('landline', adult ? 10 : 0)],
+    ['email', weight('email', adult ? 12 : 0)],
+    ['bank-account', weight('bank-account', person && adult ? 15 : 0)],
+    ['business-scope', weight('business-scope', person ? 0 : 10)],
+    // Always allowed: a tier change touches nothing a scenario writes.
+    ['tier', 3],
+  ];
   while (kinds.length < count) {
-    const kind = rng.weighted<UpdateKind>([
-      ['mobile', adult ? 30 : 0],
-      ['address', 25],
-      ['landline', adult ? 10 : 0],
-      ['email', adult ? 12 : 0],
-      ['bank-account', person && adult ? 15 : 0],
-      ['business-scope', person ? 0 : 10],
-      ['tier', 3],
-    ]);
+    const kind = rng.weighted<UpdateKind>(choices);
     if (kind === 'mobile' && mobileChanged) continue;
     mobileChanged ||= kind === 'mobile';
     kinds.push(kind);

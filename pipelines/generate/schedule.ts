@@ -25,13 +25,18 @@ export class DefectSchedule {
     this.#headStart = defects.map(() => 0.3 + rng.int(0, 699) / 1000);
   }
 
-  /** Defects for the next customer: none, one, or two that edit different parts of the record. */
-  next(state: CustomerState): Defect[] {
+  /**
+   * Defects for the next customer: none, one, or two that edit different parts of the record, and
+   * none that edits a `blocked` part (one a pattern scenario needs as it wrote it).
+   */
+  next(state: CustomerState, blocked?: ReadonlySet<Part>): Defect[] {
     this.#seen++;
     const due: { index: number; deficit: number }[] = [];
     this.#defects.forEach((defect, index) => {
       const deficit = defect.rate * this.#seen + (this.#headStart[index] ?? 0) - (this.#injected[index] ?? 0);
-      if (deficit >= 1 && defect.eligible(state)) due.push({ index, deficit });
+      if (deficit < 1 || !defect.eligible(state)) return;
+      if (blocked && defect.parts.some((part) => blocked.has(part))) return;
+      due.push({ index, deficit });
     });
     if (due.length === 0 || this.#rng.chance(SKIP_CHANCE)) return [];
 

@@ -1,6 +1,7 @@
 // The generator proper: customers are created in time order, each with its whole history planned
-// at creation (updates, defects, a rare delete); a min-heap releases events in occurredAt order,
-// and noise (duplicates, malformed lines) is mixed in as lines are written.
+// at creation (updates, defects, a rare delete, its part in a pattern scenario); a min-heap
+// releases events in occurredAt order, and noise (duplicates, malformed lines) is mixed in as lines
+// are written.
 import { z } from 'zod';
 import { Rng } from './rng.ts';
 import { IdentifierRegistry } from './identifiers.ts';
@@ -15,8 +16,13 @@ import {
   sourceOfUpdate,
   type BuildContext,
   type PolicyTerms,
+  type UpdateKind,
 } from './records.ts';
 import { agentCountFor, planAgents } from './agents.ts';
+import { ScenarioAgents } from './pattern-agents.ts';
+import { PatternPlanner, scenarioAgentPoolFor } from './patterns.ts';
+import type { CustomerScript, Deletion, PlannedHistory, ScriptEdit } from './pattern-script.ts';
+import { customerFacts, type CustomerFacts } from './pattern-facts.ts';
 import { badLineFrom } from './bad-lines.ts';
 import { PendingQueue, type PendingEvent } from './pending.ts';
 import { recordSensitiveValues } from './raw-values.ts';
@@ -53,6 +59,8 @@ const CREATE_SPAN_MS = 56 * DAY_MS;
 const UPDATE_WINDOW_MS = 18 * DAY_MS;
 const AGENT_SPAN_MS = 70 * DAY_MS;
 const DELETE_SHARE = 0.012;
+/** Updates per customer at most, scripted ones included: keeps a history to five events. */
+const MAX_UPDATES = 3;
 const ORGANIZATION_SHARE = 0.25;
 const PERSONS_WITH_POLICY = 0.7;
 /** Valid lines kept for re-delivery: redeliveries happen soon after the original. */
@@ -97,6 +105,7 @@ function* run(options: ResolvedOptions): Generator<string, GroundTruth> {
   // Fields added to the generator later draw from here, so the records it made before keep every
   // other byte (a stream for a given seed stays comparable across versions).
   const extraRng = root.fork();
+  const patternRng = root.fork();
 
   const truth = new TruthRecorder();
   const registry = new IdentifierRegistry();
@@ -117,12 +126,21 @@ function* run(options: ResolvedOptions): Generator<string, GroundTruth> {
     nextOrder,
   );
   for (const event of agents.events) queue.push(event);
+  const patternCtx = { rng: patternRng, registry, reservedAddresses };
+  const scenarioAgents = new ScenarioAgents(patternCtx, truth, (event) => queue.push(event), nextOrder, agents.agentIds.length);
+  const pool = scenarioAgents.createPool(scenarioAgentPoolFor(options.customers), agents.createsEndAt);
+  // Pool agents take ordinary customers too; agents published late do not exist yet.
+  const agentIds = [...agents.agentIds, ...pool.agentIds];
 
   const ctx: BuildContext = { rng: customerRng, registry, reservedAddresses };
   const schedule = new DefectSchedule(DEFECTS, scheduleRng);
   const emitter = new Emitter(truth, noiseRng, options);
   const idWidth = Math.max(6, String(options.customers).length);
-  const firstCreate = agents.createsEndAt + MINUTE_MS;
+  const firstCreate = pool.createsEndAt + MINUTE_MS;
+  const patterns = new PatternPlanner(
+    { ctx: patternCtx, agents: scenarioAgents, regularAgents: agents.finalRecords, horizon: firstCreate + CREATE_SPAN_MS + UPDATE_WINDOW_MS },
+    truth.patterns,
+  );
   const slotSeconds = CREATE_SPAN_MS / 1000 / options.customers;
   let group: PolicyGroup | undefined;
   let policySeq = 0;
@@ -142,7 +160,7 @@ function* run(options: ResolvedOptions): Generator<string, GroundTruth> {
         const terms: PolicyTerms = {
           policyId: `P${receivedAt.slice(0, 4)}-${String(++policySeq).padStart(6, '0')}`,
           receivedAt,
-          agentId: customerRng.pick(agents.agentIds),
+          agentId: customerRng.pick(agentIds),
           channel: customerRng.pick(CHANNELS),
         };
         const members = customerRng.weighted<Role[]>([
@@ -161,7 +179,13 @@ function* run(options: ResolvedOptions): Generator<string, GroundTruth> {
       state = buildPerson(ctx, customerId, createdOn, undefined);
     }
 
-    planHistory(ctx, state, schedule.next(state), createdAt, truth, queue, nextOrder);
+    const script = patterns.assign(state, createdAt);
+    // A scenario may pin a new policy to an agent of its own: the rest of the family follows.
+    if (script?.policyAgentId !== undefined && group && state.profile.role === 'policyholder') {
+      group = { ...group, terms: { ...group.terms, agentId: script.policyAgentId } };
+    }
+    const planned = planHistory(ctx, state, schedule.next(state, script?.protectedParts), createdAt, truth, queue, nextOrder, script);
+    script?.onPlanned?.(planned);
 
     while ((queue.peek()?.time ?? Infinity) <= createdAt) yield* emitter.emit(queue.pop() as PendingEvent);
   }
@@ -191,7 +215,28 @@ function updateTimes(ctx: BuildContext, createdAt: number, count: number): numbe
   return times;
 }
 
-/** Plans every event of one customer, applies its defects and records them in the truth. */
+/** A planned update: a random clean one of `kind`, or a scenario's scripted edit. */
+type PlannedUpdate = { readonly time: number; readonly kind: UpdateKind } | { readonly time: number; readonly edit: ScriptEdit };
+
+/** Random updates and a scenario's scripted ones, in time order and at least a minute apart. */
+function mergeUpdates(randomTimes: readonly number[], kinds: readonly UpdateKind[], scripted: readonly ScriptEdit[]): PlannedUpdate[] {
+  const merged: PlannedUpdate[] = [
+    ...randomTimes.map((time, i) => ({ time, kind: kinds[i] ?? 'tier' })),
+    ...scripted.map((edit) => ({ time: edit.time, edit })),
+  ].sort((a, b) => a.time - b.time);
+  // Two updates of one customer at the same instant would leave "the latest" up to arrival order.
+  let previous = -Infinity;
+  return merged.map((update) => {
+    const time = Math.max(update.time, previous + MINUTE_MS);
+    previous = time;
+    return { ...update, time };
+  });
+}
+
+/**
+ * Plans every event of one customer, applies its defects and its scenario's script, and records
+ * them in the truth. Returns when its history ends, for scenarios waiting on it.
+ */
 function planHistory(
   ctx: BuildContext,
   state: CustomerState,
@@ -200,25 +245,37 @@ function planHistory(
   truth: TruthRecorder,
   queue: PendingQueue,
   nextOrder: () => number,
-): void {
+  script: CustomerScript | undefined,
+): PlannedHistory {
   const { rng } = ctx;
-  const updates = rng.weighted<number>([[0, 40], [1, 30], [2, 20], [3, 10]]);
-  const kinds = pickUpdateKinds(rng, state, updates);
-  const times = [createdAt, ...updateTimes(ctx, createdAt, updates)];
+  const drawn = rng.weighted<number>([[0, 40], [1, 30], [2, 20], [3, 10]]);
+  const scripted = script?.updates ?? [];
+  const random = Math.min(drawn, MAX_UPDATES - scripted.length);
+  const kinds = pickUpdateKinds(rng, state, random, script?.forbiddenUpdates);
+  const planned = mergeUpdates(updateTimes(ctx, createdAt, random), kinds, scripted);
+  const updates = planned.length;
+  const times = [createdAt, ...planned.map((u) => u.time)];
   // A defect is carried from the create on, or first appears in a later update.
   const steps = defects.map(() => (updates > 0 && rng.chance(0.4) ? rng.int(1, updates) : 0));
   const { customerId } = state.profile;
-  defects.forEach((defect) => truth.injected(customerId, defect.id, defect.rules));
+  const fromScenario = script?.createDefects ?? [];
+  for (const defect of [...defects, ...fromScenario]) truth.injected(customerId, defect.id, defect.rules);
   // Defects in the record now: each stays until a clean update writes its part again.
-  const present = new Set<Defect>();
+  const present = new Set<Defect>(fromScenario);
+  const written: CustomerFacts[] = [];
+  let lastTrips: RuleId[] = [];
 
   for (let step = 0; step <= updates; step++) {
     const time = times[step] as number;
     let source: Source = state.profile.source;
-    if (step > 0) {
-      const kind = kinds[step - 1] ?? 'tier';
-      applyCleanUpdate(ctx, state, kind);
-      for (const defect of present) if (rewrittenBy(defect, kind)) present.delete(defect);
+    const update = planned[step - 1];
+    if (update) {
+      if ('edit' in update) {
+        update.edit.apply(state);
+      } else {
+        applyCleanUpdate(ctx, state, update.kind);
+        for (const defect of present) if (rewrittenBy(defect, update.kind)) present.delete(defect);
+      }
       source = sourceOfUpdate(rng, state.profile);
     }
     defects.forEach((defect, index) => {
@@ -235,24 +292,40 @@ function planHistory(
       }
     }
     truth.issues.event(customerId, { tripped, atIssueLevel });
+    const op = step === 0 ? 'create' : 'update';
     const body: Record<string, unknown> = {
       source,
-      op: step === 0 ? 'create' : 'update',
+      op,
       occurredAt: formatInstant(time),
       customerId,
       customer: state.customer,
     };
     if (state.policy) body.policy = state.policy;
     recordSensitiveValues(truth, body);
-    queue.push(customerEvent(time, nextOrder(), source, body, [...tripped]));
+    written.push(customerFacts(customerId, time, state.customer, state.policy));
+    lastTrips = [...tripped];
+    queue.push(customerEvent(time, nextOrder(), source, body, lastTrips));
   }
 
-  if (rng.chance(DELETE_SHARE)) {
-    const time = (times[times.length - 1] as number) + rng.int(1, 5) * DAY_MS + rng.int(0, 86_399) * 1000;
-    const body = { source: state.profile.source, op: 'delete', occurredAt: formatInstant(time), customerId };
+  const lastEventAt = times[times.length - 1] as number;
+  const deletedAt = deletionTime(rng, lastEventAt, script?.deletion ?? 'random');
+  if (deletedAt !== undefined) {
+    const body = { source: state.profile.source, op: 'delete', occurredAt: formatInstant(deletedAt), customerId };
     truth.issues.deleted(customerId);
-    queue.push(customerEvent(time, nextOrder(), state.profile.source, body, []));
+    queue.push(customerEvent(deletedAt, nextOrder(), state.profile.source, body, []));
   }
+  truth.patterns.customer(written, deletedAt !== undefined);
+  truth.customerFinal(customerId, deletedAt === undefined ? lastTrips : undefined);
+  return { lastEventAt, deletedAt };
+}
+
+function deletionTime(rng: Rng, lastEventAt: number, deletion: Deletion): number | undefined {
+  if (deletion === 'never') return undefined;
+  if (deletion === 'random') {
+    if (!rng.chance(DELETE_SHARE)) return undefined;
+    return lastEventAt + rng.int(1, 5) * DAY_MS + rng.int(0, 86_399) * 1000;
+  }
+  return Math.max(deletion.notBefore, lastEventAt + HOUR_MS) + rng.int(0, 3_599) * 1000;
 }
 
 function customerEvent(

@@ -1,8 +1,10 @@
-// The ground truth: what was injected, recorded while injecting. An end-to-end test asserts the
-// pipeline's counts against it exactly.
+// The ground truth: what was injected, recorded while injecting, and what the pattern rules make
+// of the stream as written. An end-to-end test asserts the pipeline's counts against it exactly.
 import type { MaskKind } from '../privacy/classification.ts';
 import { IssueLifecycle, type IssueCounts } from './issues.ts';
-import { RULE_IDS, type RuleId } from './model.ts';
+import { PATTERN_RULE_IDS, RULE_IDS, type AnyRuleId, type PatternRuleId, type RuleId } from './model.ts';
+import { PatternTruth, type PatternRuleTruth } from './pattern-truth.ts';
+import { normaliseAccount, normaliseAddress, normaliseMobile } from './pattern-values.ts';
 
 export type DeadLetterReason = 'not-json' | 'not-object' | 'contract';
 
@@ -66,10 +68,34 @@ export interface GroundTruth {
    * analysts. Free-form contents (health) are recorded as their JSON.
    */
   readonly rawValues: RawValues;
+  /**
+   * Per rule, per-record and pattern rules alike: the customers (ids, sorted) with an active finding
+   * after the last event. For a per-record rule: the customer exists and its latest event trips the
+   * rule (is in `eventsByRule`). For a pattern rule: its condition holds on the final state (see
+   * `patterns`).
+   */
+  readonly activeFindings: Record<AnyRuleId, string[]>;
+  /** The same, counted (distinct customers). */
+  readonly activeFindingCounts: Record<AnyRuleId, number>;
+  /**
+   * Per pattern rule, for diagnosis: its parameters, the groups behind its active findings (what
+   * kind of value the members share, never the value) with the scenario that produced each, and
+   * every injected scenario instance with the customers it means to leave active.
+   */
+  readonly patterns: Record<PatternRuleId, PatternRuleTruth>;
 }
 
 const SEPARATOR = /[\s()+-]/;
 const SEPARATORS = /[\s()+-]/g;
+
+/** Characters a pattern rule's normalisation removes or folds; without one, the value is its own compared form. */
+const FOLDED_OR_REMOVED = /[\s\uff01-\uff5e\u3000-]/;
+
+/** The form a pattern rule compares a value in: a PII scan must not find that form either. */
+function comparedForm(mask: MaskKind, value: string): string | undefined {
+  const normalise = mask === 'mobile' ? normaliseMobile : mask === 'bank-account' ? normaliseAccount : mask === 'address' ? normaliseAddress : undefined;
+  return normalise && FOLDED_OR_REMOVED.test(value) ? normalise(value) : undefined;
+}
 
 export class TruthRecorder {
   readonly #byRule = new Map<RuleId, Set<string>>(RULE_IDS.map((id) => [id, new Set<string>()]));
@@ -77,6 +103,9 @@ export class TruthRecorder {
   readonly #defects = new Map<string, number>();
   readonly #raw = new Map<string, Set<string>>();
   readonly issues = new IssueLifecycle();
+  readonly patterns = new PatternTruth();
+  /** Per existing customer: the per-record rules its latest event trips (none for most). */
+  readonly #latestTrips = new Map<string, readonly RuleId[]>();
   readonly deadLetters: DeadLetterTruth[] = [];
   lines = 0;
   distinctCustomerEvents = 0;
@@ -93,6 +122,11 @@ export class TruthRecorder {
     for (const rule of rules) this.#eventsByRule.get(rule)?.push(eventId);
   }
 
+  /** How a customer's planned history ends: the rules its last event trips, or undefined when deleted. */
+  customerFinal(customerId: string, rules: readonly RuleId[] | undefined): void {
+    if (rules && rules.length > 0) this.#latestTrips.set(customerId, rules);
+  }
+
   /** A raw value of the classified field `path`, which `mask` protects. */
   raw(path: string, value: string, mask: MaskKind): void {
     if (value.length < 2) return;
@@ -107,6 +141,8 @@ export class TruthRecorder {
       if (mask === 'mobile' && /^86\d{11}$/.test(compact)) set.add(compact.slice(-11));
     }
     if (mask === 'id-number' && value !== value.toUpperCase()) set.add(value.toUpperCase());
+    const compared = comparedForm(mask, value);
+    if (compared !== undefined && compared.length >= 2) set.add(compared);
   }
 
   deadLetter(reason: DeadLetterReason): void {
@@ -131,6 +167,13 @@ export class TruthRecorder {
     for (const id of RULE_IDS) eventsByRule[id] = [...(this.#eventsByRule.get(id) ?? [])].sort();
     const issues = this.issues.finish();
     const distinct = this.distinctCustomerEvents + this.distinctAgentEvents;
+    const patterns = this.patterns.finish();
+    const activeFindings = {} as Record<AnyRuleId, string[]>;
+    for (const id of RULE_IDS) activeFindings[id] = [];
+    for (const [customerId, trips] of this.#latestTrips) for (const rule of trips) activeFindings[rule].push(customerId);
+    for (const id of RULE_IDS) activeFindings[id].sort();
+    for (const id of PATTERN_RULE_IDS) activeFindings[id] = patterns.activeFindings[id];
+    const activeFindingCounts = Object.fromEntries(Object.entries(activeFindings).map(([id, ids]) => [id, ids.length])) as Record<AnyRuleId, number>;
     return {
       generator: 'verity-generate/v1',
       ...options,
@@ -150,6 +193,9 @@ export class TruthRecorder {
       openIssuesByRule: issues.openByRule,
       defects: Object.fromEntries([...this.#defects].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       rawValues: Object.fromEntries([...this.#raw].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, values]) => [path, [...values]])),
+      activeFindings,
+      activeFindingCounts,
+      patterns: patterns.patterns,
     };
   }
 }
