@@ -57,6 +57,7 @@ describe('the built-in pack', () => {
         'required-fields', 'id-number-format', 'id-number-legacy', 'id-gender-mismatch', 'id-birthdate-mismatch',
         'mobile-format', 'landline-format', 'email-format', 'bank-account-format', 'uscc-format', 'placeholder-value',
         'address-incomplete', 'settlement-holder-mismatch', 'premium-payer-mismatch',
+        'shared-mobile', 'shared-bank-account', 'agent-contact-reuse', 'frequent-mobile-change',
       ].sort(),
     );
   });

@@ -12,8 +12,10 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const BUILTIN_IDS = [
   'address-incomplete',
+  'agent-contact-reuse',
   'bank-account-format',
   'email-format',
+  'frequent-mobile-change',
   'id-birthdate-mismatch',
   'id-gender-mismatch',
   'id-number-format',
@@ -24,6 +26,8 @@ const BUILTIN_IDS = [
   'premium-payer-mismatch',
   'required-fields',
   'settlement-holder-mismatch',
+  'shared-bank-account',
+  'shared-mobile',
   'uscc-format',
 ];
 
@@ -74,10 +78,10 @@ async function problemsOf(path: string): Promise<string[]> {
 }
 
 describe('loadRulePack: the built-in pack', () => {
-  it('loads exactly the 14 built-in rules, each bound to its check with parsed params', async () => {
+  it('loads exactly the 18 built-in rules (14 per record, 4 patterns), each bound to its check with parsed params', async () => {
     const { rules, files } = await loadRulePack();
     expect(rules.map((r) => r.definition.id).sort()).toEqual(BUILTIN_IDS);
-    expect(files.map((f) => f.slice(BUILTIN_RULES_DIR.length + 1))).toEqual(['accounts.yaml', 'contact.yaml', 'identity.yaml']);
+    expect(files.map((f) => f.slice(BUILTIN_RULES_DIR.length + 1))).toEqual(['accounts.yaml', 'contact.yaml', 'identity.yaml', 'patterns.yaml']);
     for (const r of rules) {
       expect(r.kind === 'record' ? r.check.name : r.pattern).toBe(r.definition.check);
       expect(files).toContain(r.file);
@@ -236,7 +240,7 @@ describe('verity rules check (CLI)', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     for (const id of BUILTIN_IDS) expect(result.stdout).toMatch(new RegExp(`^ok  ${id} v1 `, 'm'));
-    expect(result.stdout).toContain('14 rules in 3 files: valid');
+    expect(result.stdout).toContain('18 rules in 4 files: valid');
   });
 
   it('exits 1 on a broken pack, printing file:line: problems', async () => {

@@ -15,6 +15,7 @@ import { uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
 import { scanForRawValues } from '../support/pii-scan.ts';
 import { skipWhen } from '../support/skips.ts';
 import { verity } from './support.ts';
+import { expectReportFindingsMatchTruth } from '../support/truth-checks.ts';
 
 const TABLES = ['records', 'findings', 'issues', 'issue_events', 'dead_letters'] as const;
 
@@ -43,7 +44,7 @@ describeClickHouse('verity run into a ClickHouse server (--store http://…)', (
   });
 
   async function expectStoreMatchesTruth(database: string, report: RunReport, logs: string): Promise<void> {
-    expect(report.findings).toEqual(truth.rules);
+    expectReportFindingsMatchTruth(report, truth);
     expect(report.accepted + report.deadLettered).toBe(report.events);
     expect(report.store).toMatch(/^ClickHouse server at http/);
     expect(await count(`SELECT count() AS n FROM ${database}.records FINAL`)).toBe(truth.expectedDistinctEvents);

@@ -17,6 +17,8 @@ import {
   expectRawValuesForEverySensitiveField,
   expectReportIssuesMatchTruth,
   expectStoreMatchesTruth,
+  expectActiveFindingsMatchTruth,
+  expectReportFindingsMatchTruth,
 } from '../support/truth-checks.ts';
 import { verity } from './support.ts';
 
@@ -64,8 +66,12 @@ describe('verity run on the embedded engine', () => {
 
   it('finds exactly the injected defects: per-rule distinct customers equal the ground truth', () => {
     expect(Object.keys(truth.rules).length).toBe(14);
-    expect(report.findings).toEqual(truth.rules);
+    expectReportFindingsMatchTruth(report, truth);
     for (const customers of Object.values(truth.rules)) expect(customers).toBeGreaterThan(0);
+  });
+
+  it('holds exactly the truth\'s active findings after the run, every rule and every pattern, with one open issue per active pattern finding', () => {
+    expectActiveFindingsMatchTruth(report, truth, state, store, tokenKey);
   });
 
   it('finds them on exactly the injected customers and events, and keeps exactly their issues open', () => {
@@ -75,7 +81,7 @@ describe('verity run on the embedded engine', () => {
   it('opens, updates, resolves and withdraws exactly the issues the injected defects call for', () => {
     // Every kind of change happens in this stream, so each count is tested, not just zero = zero.
     for (const [change, n] of Object.entries(truth.issues)) expect(n, change).toBeGreaterThan(0);
-    expectReportIssuesMatchTruth(report, truth);
+    expectReportIssuesMatchTruth(report, truth, store);
   });
 
   it('accounts for every line: accepted + dead-lettered = read', () => {

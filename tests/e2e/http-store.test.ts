@@ -10,6 +10,7 @@ import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import type { GroundTruth } from '../../pipelines/generate/index.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { serveStore, verity } from './support.ts';
+import { expectReportFindingsMatchTruth } from '../support/truth-checks.ts';
 
 describe('verity run against a store served over HTTP', () => {
   const dir = mkdtempSync(join(tmpdir(), 'verity-http-'));
@@ -37,7 +38,7 @@ describe('verity run against a store served over HTTP', () => {
     expect(run.status, run.stderr.slice(-3000)).toBe(0);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
     expect(report.store).toBe(`ClickHouse server at ${server.url}`);
-    expect(report.findings).toEqual(truth.rules);
+    expectReportFindingsMatchTruth(report, truth);
     expect(report.accepted + report.deadLettered).toBe(truth.lines);
     const rows = await (await client.query({ query: 'SELECT count() AS n, uniqExact(event_id) AS u FROM verity.records', format: 'JSONEachRow' })).json<{ n: string; u: string }>();
     expect(rows).toEqual([{ n: String(truth.expectedDistinctEvents), u: String(truth.expectedDistinctEvents) }]);

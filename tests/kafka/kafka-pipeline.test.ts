@@ -17,8 +17,11 @@ import {
   expectRawValuesForEverySensitiveField,
   expectReportIssuesMatchTruth,
   expectStoreMatchesTruth,
+  expectActiveFindingsMatchTruth,
+  expectReportFindingsMatchTruth,
 } from '../support/truth-checks.ts';
 import { dumpStore, readTopic, type StoreDump, type TopicMessage } from './support.ts';
+import { dumpState, type StateDump } from '../support/store-dump.ts';
 
 const CUSTOMERS = 1500;
 const SEED = 77;
@@ -42,6 +45,7 @@ describeKafka('verity run on Kafka', () => {
   let report: RunReport;
   let logs: string;
   let store: StoreDump;
+  let state: StateDump;
   let dlq: TopicMessage[];
   let issueTopic: TopicMessage[];
 
@@ -63,12 +67,13 @@ describeKafka('verity run on Kafka', () => {
     logs = run.stderr;
     report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
     store = await dumpStore(dataDir);
+    state = await dumpState(dataDir);
     dlq = await readTopic(brokers, topics.dlq);
     issueTopic = await readTopic(brokers, topics.issues);
   });
 
   it('finds exactly the injected defects and accounts for every message', () => {
-    expect(report.findings).toEqual(truth.rules);
+    expectReportFindingsMatchTruth(report, truth);
     expect(report.events).toBe(truth.lines);
     expect(report.accepted + report.deadLettered).toBe(report.events);
     expect(report.deadLettered).toBe(truth.expectedDeadLettered);
@@ -79,6 +84,10 @@ describeKafka('verity run on Kafka', () => {
     expect(store.findingRows).toBe(report.findingCount);
   });
 
+  it('holds exactly the truth\'s active findings after the run, every rule and every pattern, across partitions and topics, with one open issue per active pattern finding', () => {
+    expectActiveFindingsMatchTruth(report, truth, state, store, Buffer.from(TOKEN_KEY_HEX, 'hex'));
+  });
+
   it('finds them on exactly the injected customers and events, and keeps exactly their issues open', () => {
     expectStoreMatchesTruth(store, truth, Buffer.from(TOKEN_KEY_HEX, 'hex'));
   });
@@ -86,7 +95,7 @@ describeKafka('verity run on Kafka', () => {
   it('opens, updates, resolves and withdraws exactly the issues the injected defects call for', () => {
     // Every kind of change happens in this stream (seed 77), so each count is tested, not 0 = 0.
     for (const [change, n] of Object.entries(truth.issues)) expect(n, change).toBeGreaterThan(0);
-    expectReportIssuesMatchTruth(report, truth);
+    expectReportIssuesMatchTruth(report, truth, store);
   });
 
   it('publishes every rejected message to the dead-letter topic with its original bytes and reason headers', () => {

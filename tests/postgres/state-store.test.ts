@@ -5,7 +5,7 @@
 // loads for it and written back in its transaction (batches re-delivered on the way), end in
 // exactly the state one workspace holding every event reaches. A key the store failed to lock
 // and load, or a change it failed to write, shows up as a difference. Synthetic values only.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -24,15 +24,12 @@ import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pa
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 
 const NOW = '2026-07-01T00:00:00.000Z';
-let rules: CompiledRule[];
+let rules: readonly CompiledRule[];
 let engine: PatternEngine;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'verity-state-rules-'));
-  copyFileSync(new URL('../../rules/packs/builtin/patterns.yaml.pending', import.meta.url), join(dir, 'patterns.yaml'));
-  rules = [...(await loadRulePack()).rules, ...(await loadRulePack(dir)).rules];
+  rules = (await loadRulePack()).rules;
   engine = new PatternEngine(rules, prcCalendar, () => NOW);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 // ── a small world where customers collide often ───────────────────────────────────────────────

@@ -3,11 +3,11 @@
 // Failure output is counts and field names only: customer ids are themselves personal data.
 import { expect } from 'vitest';
 import type { GroundTruth } from '../../pipelines/generate/index.ts';
-import { RULE_IDS } from '../../pipelines/generate/index.ts';
+import { PATTERN_RULE_IDS, RULE_IDS } from '../../pipelines/generate/index.ts';
 import { FIELD_POLICY } from '../../pipelines/privacy/classification.ts';
 import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
-import type { StoreDump } from './store-dump.ts';
+import type { StateDump, StoreDump } from './store-dump.ts';
 
 /** The tables a run writes today; the scan reads system.tables, this only proves it found them. */
 export const KNOWN_TABLES = [
@@ -51,15 +51,47 @@ export function expectStoreMatchesTruth(store: StoreDump, truth: GroundTruth, to
   }));
 }
 
-/** The report's issue counts are the ones the truth's injected defects call for. */
-export function expectReportIssuesMatchTruth(report: RunReport, truth: GroundTruth): void {
+/**
+ * The report's issue counts are the ones the truth's injected defects call for. The truth counts
+ * the per-record rules' issues; the pattern rules' (checked by expectPatternStateMatchesTruth) are
+ * taken out of the report's totals by what the store holds for them.
+ */
+export function expectReportIssuesMatchTruth(report: RunReport, truth: GroundTruth, store: StoreDump): void {
+  const patternChanges = (change: string) => PATTERN_RULE_IDS.reduce((n, rule) => n + (store.issueChanges[rule]?.[change] ?? 0), 0);
+  const patternOpen = PATTERN_RULE_IDS.reduce((n, rule) => n + (store.openIssueCustomers[rule]?.length ?? 0), 0);
   expect({
-    opened: report.issuesOpened,
-    updated: report.issues.updated,
-    resolved: report.issues.resolved,
-    withdrawn: report.issues.withdrawn,
-    open: report.issues.open,
+    opened: report.issuesOpened - patternChanges('opened'),
+    updated: report.issues.updated - patternChanges('updated'),
+    resolved: report.issues.resolved - patternChanges('resolved'),
+    withdrawn: report.issues.withdrawn - patternChanges('withdrawn'),
+    open: report.issues.open - patternOpen,
   }).toEqual(truth.issues);
+}
+
+/** Per-record rules: the report's customers with a finding during the run are the truth's. */
+export function expectReportFindingsMatchTruth(report: RunReport, truth: GroundTruth): void {
+  expect(Object.fromEntries(RULE_IDS.map((rule) => [rule, report.findings[rule] ?? 0]))).toEqual(truth.rules);
+}
+
+/**
+ * Active findings after the run, for all rules: the report's counts and the operational store's
+ * customers are the truth's; and for each pattern rule, the analytics store's `issues` mirror
+ * holds exactly one open issue per active (rule, customer), and none for anyone else.
+ */
+export function expectActiveFindingsMatchTruth(report: RunReport, truth: GroundTruth, state: StateDump, store: StoreDump, tokenKey: Buffer): void {
+  const tokenizer = createTokenizer(tokenKey);
+  const tokens = (ids: readonly string[]) => ids.map((id) => tokenizer.token('customer', id)).sort();
+  const allRules = [...RULE_IDS, ...PATTERN_RULE_IDS];
+  for (const rule of PATTERN_RULE_IDS) expect(truth.activeFindings[rule].length, `${rule}: the stream injects it`).toBeGreaterThan(0);
+  expect(report.activeFindings).toEqual(truth.activeFindingCounts);
+  const byRule = (f: (rule: string) => { missing: number; extra: number }) => Object.fromEntries(allRules.map((rule) => [rule, f(rule)]));
+  const none = byRule(() => ({ missing: 0, extra: 0 }));
+  expect(byRule((rule) => difference(tokens(truth.activeFindings[rule as keyof typeof truth.activeFindings]), state.activeFindings[rule])), 'customers with an active finding').toEqual(none);
+  for (const rule of PATTERN_RULE_IDS) {
+    const open = store.openIssueCustomers[rule] ?? [];
+    expect(open.length, `${rule}: one open issue per customer`).toBe(new Set(open).size);
+    expect(difference(tokens(truth.activeFindings[rule]), open), `${rule}: open issues are the active findings`).toEqual({ missing: 0, extra: 0 });
+  }
 }
 
 /** Fields the classification policy calls sensitive (or most sensitive). */

@@ -1,9 +1,6 @@
 // The pattern rules on scripted scenarios, in memory: one workspace holds all the state, as if one
 // batch carried every event. The same scenarios run against a real broker and PostgreSQL in
 // tests/kafka/patterns.test.ts. Synthetic values only.
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prcCalendar } from '../../calendar/prc-calendar.ts';
 import { shanghaiDate } from '../../calendar/deadlines.ts';
@@ -19,13 +16,10 @@ import { emptySnapshot, PatternWorkspace, workspaceIssues } from './pattern-stat
 
 const tokenizer = createTokenizer(Buffer.alloc(32, 0x42));
 const ct = (id: string) => tokenizer.token('customer', id);
-let rules: CompiledRule[];
+let rules: readonly CompiledRule[];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'verity-patterns-'));
-  copyFileSync(new URL('../../../rules/packs/builtin/patterns.yaml.pending', import.meta.url), join(dir, 'patterns.yaml'));
-  const builtin = await loadRulePack();
-  rules = [...builtin.rules, ...(await loadRulePack(dir)).rules];
+  rules = (await loadRulePack()).rules;
 });
 
 let sequence = 0;
