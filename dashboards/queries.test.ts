@@ -193,6 +193,44 @@ const DEAD_LETTERS = [
   // Exactly at the window's end, which is exclusive.
   deadLetter({ dead_letter_id: 'dl-5', reason_code: 'not-object', topic: 'customer.changes', offset: 120, size_bytes: 5, first_seen_at: '2026-03-03T16:00:00Z' }),
 ];
+// Active findings now. Two shared mobiles (a pair and a triple), one shared account pair, an agent
+// contact reused, and rows that must not count: a pair member cleared by a later version, a record
+// rule's finding, and an older version of a row superseded by a newer one with another channel.
+function activeFinding(over: Row): Row {
+  return {
+    active: true,
+    since: '2026-03-02T02:00:00Z',
+    since_event_id: 'ev-1',
+    group_token: '',
+    group_size: 1,
+    agent_token: 'at_0001',
+    channel: 'bancassurance',
+    source: 'core-banking',
+    evidence: '{}',
+    version: 1,
+    changed_at: '2026-03-02T02:00:01Z',
+    ...over,
+  };
+}
+const ACTIVE_FINDINGS_V1 = [
+  activeFinding({ rule_id: 'shared-mobile', customer_token: 'ct_M1', group_token: 'mt_pair', group_size: 2, version: 1 }),
+  activeFinding({ rule_id: 'shared-mobile', customer_token: 'ct_M2', group_token: 'mt_pair', group_size: 2, version: 2 }),
+  activeFinding({ rule_id: 'shared-mobile', customer_token: 'ct_T1', group_token: 'mt_triple', group_size: 3, version: 3, agent_token: 'at_0002' }),
+  activeFinding({ rule_id: 'shared-mobile', customer_token: 'ct_T2', group_token: 'mt_triple', group_size: 3, version: 4, agent_token: 'at_0002' }),
+  activeFinding({ rule_id: 'shared-mobile', customer_token: 'ct_T3', group_token: 'mt_triple', group_size: 3, version: 5, agent_token: 'at_0002', channel: 'agency' }),
+  activeFinding({ rule_id: 'shared-mobile', customer_token: 'ct_X1', group_token: 'mt_gone', group_size: 2, version: 6 }),
+  activeFinding({ rule_id: 'shared-bank-account', customer_token: 'ct_A1', group_token: 'bt_pair', group_size: 2, version: 7, agent_token: '' }),
+  activeFinding({ rule_id: 'shared-bank-account', customer_token: 'ct_A2', group_token: 'bt_pair', group_size: 2, version: 8, agent_token: '', channel: 'online' }),
+  activeFinding({ rule_id: 'agent-contact-reuse', customer_token: 'ct_T1', group_token: 'at_0002', version: 9, agent_token: 'at_0002' }),
+  activeFinding({ rule_id: 'mobile-format', customer_token: 'ct_B', version: 10 }),
+];
+// Later versions, in a second insert as in production: ct_X1's group broke (cleared), and ct_M2
+// moved to the online channel.
+const ACTIVE_FINDINGS_V2 = [
+  activeFinding({ rule_id: 'shared-mobile', customer_token: 'ct_X1', group_token: 'mt_gone', group_size: 2, version: 11, active: false }),
+  activeFinding({ rule_id: 'shared-mobile', customer_token: 'ct_M2', group_token: 'mt_pair', group_size: 2, version: 12, channel: 'online' }),
+];
+
 const DEAD_LETTER_REDELIVERED = [{ ...DEAD_LETTERS[0], source_ref: 'customer.changes/0@41 (replayed)' }];
 
 function query(name: string): DashboardQuery {
@@ -228,6 +266,8 @@ beforeAll(async () => {
   await insert('issue_events', ISSUE_EVENT_REDELIVERED);
   await insert('dead_letters', DEAD_LETTERS);
   await insert('dead_letters', DEAD_LETTER_REDELIVERED);
+  await insert('active_findings', ACTIVE_FINDINGS_V1);
+  await insert('active_findings', ACTIVE_FINDINGS_V2);
 });
 
 afterAll(async () => {
@@ -247,6 +287,9 @@ describe('dashboard query files', () => {
       'issues-due-soon',
       'issues-overdue',
       'pass-rate-daily',
+      'pattern-findings-by-agent',
+      'pattern-findings-by-channel',
+      'pattern-groups-by-size',
       'secrecy-mix-with-findings',
       'sla-attainment',
     ]);
@@ -266,8 +309,8 @@ describe('dashboard query files', () => {
         expect(target, `${q.name} reads ${target}`).toMatch(/^verity\.\w+$/);
         expect(known.has(target!.slice('verity.'.length)), `${q.name} reads ${target}`).toBe(true);
       }
-      for (const [, after] of code.matchAll(/\bverity\.issues\b(\s+\w+)?/g)) {
-        expect(after?.trim(), `${q.name} reads issues without FINAL`).toBe('FINAL');
+      for (const [, table, after] of code.matchAll(/\bverity\.(issues|active_findings)\b(\s+\w+)?/g)) {
+        expect(after?.trim(), `${q.name} reads ${table} without FINAL`).toBe('FINAL');
       }
     }
   });
@@ -385,6 +428,34 @@ describe('dashboard queries on the analyst schema', () => {
       provisional_deadlines: 1,
     });
     expect(String(rows[0]!.oldest_due_at)).toMatch(new RegExp(`^${addDays(TODAY, -20)} 23:59:59\\.999$`));
+  });
+
+  it('pattern-groups-by-size: distinct shared values per group size, current and active only', async () => {
+    expect(await run('pattern-groups-by-size')).toEqual([
+      { rule_id: 'shared-bank-account', group_size: 2, groups: 1, customers: 2 },
+      { rule_id: 'shared-mobile', group_size: 3, groups: 1, customers: 3 },
+      { rule_id: 'shared-mobile', group_size: 2, groups: 1, customers: 2 },
+    ]);
+  });
+
+  it("pattern-findings-by-agent: customers per agent and pattern rule; record rules and cleared findings left out", async () => {
+    expect(await run('pattern-findings-by-agent')).toEqual([
+      { agent_token: 'at_0002', rule_id: 'shared-mobile', customers: 3, groups: 1 },
+      { agent_token: '', rule_id: 'shared-bank-account', customers: 2, groups: 1 },
+      { agent_token: 'at_0001', rule_id: 'shared-mobile', customers: 2, groups: 1 },
+      { agent_token: 'at_0002', rule_id: 'agent-contact-reuse', customers: 1, groups: 1 },
+    ]);
+  });
+
+  it("pattern-findings-by-channel: each customer under the channel of its latest version", async () => {
+    expect(await run('pattern-findings-by-channel')).toEqual([
+      { channel: 'agency', source: 'core-banking', rule_id: 'shared-mobile', customers: 1 },
+      { channel: 'bancassurance', source: 'core-banking', rule_id: 'shared-mobile', customers: 3 },
+      { channel: 'bancassurance', source: 'core-banking', rule_id: 'agent-contact-reuse', customers: 1 },
+      { channel: 'bancassurance', source: 'core-banking', rule_id: 'shared-bank-account', customers: 1 },
+      { channel: 'online', source: 'core-banking', rule_id: 'shared-bank-account', customers: 1 },
+      { channel: 'online', source: 'core-banking', rule_id: 'shared-mobile', customers: 1 },
+    ]);
   });
 
   it('sla-attainment: share closed by due_at among closed and overdue issues, per queue and overall', async () => {

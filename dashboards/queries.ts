@@ -16,7 +16,7 @@ import { DEFAULTS } from '../pipelines/config/defaults.ts';
 export const SQL_DIR = fileURLToPath(new URL('./sql/', import.meta.url));
 
 /** The analyst tables (connectors/clickhouse/migrations.ts); dashboards read nothing else. */
-export const ANALYST_TABLES = ['records', 'findings', 'issues', 'issue_events', 'dead_letters'] as const;
+export const ANALYST_TABLES = ['records', 'findings', 'issues', 'issue_events', 'dead_letters', 'active_findings'] as const;
 
 export interface QueryParameter {
   readonly name: string;

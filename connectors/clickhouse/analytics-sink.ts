@@ -1,5 +1,5 @@
 // The analytics store as one of the pipeline's sinks: masked rows, findings, issue changes and
-// dead-letter metadata (never the payload), written idempotently (see AnalyticsStore.write).
+// dead-letter metadata (never the payload), the active-findings mirror, written idempotently (see AnalyticsStore.write).
 import type { Sink } from '../../pipelines/runtime/sink.ts';
 import type { AnalyticsStore } from './analytics-store.ts';
 
@@ -10,7 +10,7 @@ export function analyticsSink(store: AnalyticsStore): Sink {
     write: (batch, out, { signal }) =>
       store.write(
         batch,
-        { records: out.records, findings: out.findings, issueChanges: out.issueChanges, deadLetters: out.deadLetters.map((d) => d.deadLetter) },
+        { records: out.records, findings: out.findings, issueChanges: out.issueChanges, deadLetters: out.deadLetters.map((d) => d.deadLetter), findingMirror: out.findingMirror },
         out.derivedAt,
         { signal },
       ),

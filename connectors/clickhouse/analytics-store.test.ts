@@ -15,13 +15,14 @@ import type { DeadLetter, IssueChange, IssueState } from '../../pipelines/qualit
 import { processEvent } from '../../pipelines/quality/process-event.ts';
 import { residentIdCheckCharacter } from '../../pipelines/cn/cn-resident-id.ts';
 import { loadRulePack } from '../../rules/engine/load-rule-pack.ts';
+import type { FindingMirrorChange } from '../../pipelines/quality/patterns/pattern-state.ts';
 import { AnalyticsStore, type BatchOutput } from './analytics-store.ts';
 import { fromColumns, snakeCase, toColumns } from './columns.ts';
 import { assertDatabaseName, migrate, MIGRATIONS } from './migrations.ts';
 import { createStoreClient } from './store-client.ts';
 
 const DB = 'verity_unit';
-const TABLES = ['dead_letters', 'findings', 'issue_events', 'issues', 'records'];
+const TABLES = ['active_findings', 'dead_letters', 'findings', 'issue_events', 'issues', 'records'];
 const RECORDED_AT = '2026-06-01T02:00:05.000Z';
 const batchRef = (id: string) => ({ id, scope: 'unit.jsonl' });
 
@@ -93,6 +94,24 @@ async function batchOutput(): Promise<BatchOutput> {
     findings: outputs.flatMap((o) => o.findings),
     issueChanges: outputs.flatMap((o) => o.issueChanges),
     deadLetters: [deadLetter],
+    findingMirror: [mirrorRow(1, true)],
+  };
+}
+
+function mirrorRow(version: number, active: boolean, groupSize = 2): FindingMirrorChange {
+  return {
+    ruleId: 'shared-mobile',
+    customerToken: 'unit-customer-token',
+    active,
+    since: '2026-06-01T09:00:00+08:00',
+    sinceEventId: 'unit-event-1',
+    groupToken: 'unit-value-token',
+    groupSize,
+    agentToken: 'unit-agent-token',
+    channel: 'app',
+    source: 'unit',
+    evidence: '{"holders":[]}',
+    version,
   };
 }
 
@@ -153,6 +172,7 @@ describe('AnalyticsStore', () => {
       issues: out.issueChanges.length,
       issue_events: out.issueChanges.length,
       dead_letters: out.deadLetters.length,
+      active_findings: 1,
     });
 
     // Re-delivery: same batch id → insert_deduplication_token drops every insert.
@@ -188,6 +208,23 @@ describe('AnalyticsStore', () => {
     expect(ids).not.toContain(open.issueId);
     expect(ids).toHaveLength(out.issueChanges.length - 1);
     expect(await count(`SELECT count() AS n FROM ${DB}.issue_events WHERE issue_id = '${open.issueId}'`)).toBe(2);
+  });
+
+  it('mirrors active findings: the latest version of each (rule, customer) wins, whatever order the rows arrive in', async () => {
+    const current = async () =>
+      (
+        await (
+          await client.query({ query: `SELECT active, group_size, version, toString(since) AS since FROM ${DB}.active_findings FINAL WHERE customer_token = 'unit-customer-token'`, format: 'JSONEachRow' })
+        ).json<{ active: boolean; group_size: number; version: string; since: string }>()
+      ).map((r) => `${r.active}|${r.group_size}|${r.version}|${r.since}`);
+    expect(await current()).toEqual(['true|2|1|2026-06-01 01:00:00.000']);
+    // A later version (the group grew), then an earlier one arriving late (another scope's batch
+    // whose write was retried): the later stays.
+    await store.write(batchRef('unit-mirror-3'), { records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [mirrorRow(3, true, 3)] }, RECORDED_AT);
+    await store.write(batchRef('unit-mirror-2'), { records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [mirrorRow(2, false)] }, RECORDED_AT);
+    expect(await current()).toEqual(['true|3|3|2026-06-01 01:00:00.000']);
+    await store.write(batchRef('unit-mirror-4'), { records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [mirrorRow(4, false, 3)] }, RECORDED_AT);
+    expect(await current()).toEqual(['false|3|4|2026-06-01 01:00:00.000']);
   });
 
   it('round-trips every IssueState field, including a provisional cooling-off deadline', async () => {

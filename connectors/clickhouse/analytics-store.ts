@@ -10,6 +10,7 @@ import { storeError } from './store-errors.ts';
 import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
 import { sha256Hex } from '../../pipelines/contract/ids.ts';
 import type { DeadLetter, Finding, IssueChange, IssueState, RecordRow } from '../../pipelines/quality/model.ts';
+import type { FindingMirrorChange } from '../../pipelines/quality/patterns/pattern-state.ts';
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import type { SlaStore } from '../../pipelines/runtime/sla-clock.ts';
 import { formatCoordinates } from '../../pipelines/runtime/source.ts';
@@ -27,6 +28,8 @@ export interface BatchOutput {
   readonly findings: readonly Finding[];
   readonly issueChanges: readonly IssueChange[];
   readonly deadLetters: readonly DeadLetter[];
+  /** Active findings changed by the batch (absent: none). */
+  readonly findingMirror?: readonly FindingMirrorChange[];
 }
 
 /** How one write of a batch is tried. */
@@ -142,7 +145,7 @@ export class AnalyticsStore implements SlaStore {
    * after everything else, so a stored record means its findings and issue changes are stored.
    */
   async write(batch: BatchRef, out: BatchOutput, recordedAt: string, options: WriteOptions = {}): Promise<void> {
-    if (out.records.length === 0 && out.deadLetters.length === 0 && out.issueChanges.length === 0) return;
+    if (out.records.length === 0 && out.deadLetters.length === 0 && out.issueChanges.length === 0 && !out.findingMirror?.length) return;
     // Every insert first asks whether the scope is still this process's: a process that lost it
     // (a rebalance during a slow write) must not write into what its new owner is writing.
     const { signal } = options;
@@ -152,6 +155,7 @@ export class AnalyticsStore implements SlaStore {
         () => this.#insert('issues', batch.id, out.issueChanges.map((c) => c.issue), signal),
         () => this.#insert('issue_events', batch.id, out.issueChanges.map((c) => issueEventRow(c, recordedAt)), signal),
         () => this.#insert('dead_letters', batch.id, out.deadLetters.map(deadLetterRow), signal),
+        () => this.#insert('active_findings', batch.id, (out.findingMirror ?? []).map((f) => ({ ...f, changedAt: recordedAt })), signal),
       ].map((task) => this.#limit(task)),
     );
     this.#failpoint('store.write.before-records');

@@ -200,6 +200,32 @@ export const MIGRATIONS: readonly Migration[] = [
     // needs undoing, so the internal batch log has no use (it was never an analyst table).
     statements: (db) => [`DROP TABLE IF EXISTS ${db}.batch_log`],
   },
+  {
+    version: 7,
+    name: 'active_findings: the operational store\'s active findings per (rule, customer), mirrored',
+    // The operational store decides which findings are active (a pattern holds while its group
+    // does); analysts see its current state here. Each change carries a version drawn in commit
+    // order, so FINAL keeps the latest, and a cleared finding stays as a row with active = 0.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.active_findings (
+        rule_id LowCardinality(String),
+        customer_token String,
+        active Bool,
+        since DateTime64(3, 'UTC'),
+        since_event_id String,
+        group_token String,
+        group_size UInt32,
+        agent_token String,
+        channel LowCardinality(String),
+        source LowCardinality(String),
+        evidence String,
+        version UInt64,
+        changed_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(version)
+      ORDER BY (rule_id, customer_token)
+      SETTINGS ${DEDUP}`,
+    ],
+  },
 ];
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -113,6 +113,17 @@ export const MIGRATIONS: readonly Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 2,
+    name: "scopes' source positions; versions of the active-findings mirror",
+    sql: `
+      -- Where each scope's last committed batch ends in its source (a file line, a partition offset).
+      ALTER TABLE ${SCHEMA}.scopes ADD COLUMN position text NOT NULL DEFAULT '';
+      -- Orders the analytics store's mirror of active findings. Drawn inside a batch's transaction
+      -- after its locks are held, so two batches changing one finding draw in commit order.
+      CREATE SEQUENCE ${SCHEMA}.finding_mirror_versions;
+    `,
+  },
 ];
 
 /** Creates the schema and applies the missing migrations; returns the versions applied now. */

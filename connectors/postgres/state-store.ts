@@ -211,7 +211,7 @@ class PostgresTransaction implements StateTransaction {
     return (await this.#sql.query<CustomerRow>(`SELECT * FROM ${S}.customers WHERE customer_token = ANY($1::text[])`, [tokens])).map(customerOf);
   }
 
-  async apply(changes: StateChanges, applied: readonly string[], output: AnalyticsOutput): Promise<string> {
+  async apply(changes: StateChanges, applied: readonly string[], derived: AnalyticsOutput): Promise<PendingOutput> {
     const sql = this.#sql;
     if (changes.customers.size > 0) {
       await sql.query(
@@ -306,13 +306,22 @@ class PostgresTransaction implements StateTransaction {
     if (applied.length > 0) {
       await sql.query(`INSERT INTO ${S}.applied (id, scope) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING`, [applied, this.#scope]);
     }
-    await sql.query(`UPDATE ${S}.scopes SET batches = batches + 1, last_batch_id = $2, updated_at = now() WHERE scope = $1`, [this.#scope, output.batchId]);
+    let output = derived;
+    if (derived.findingMirror.length > 0) {
+      const versions = await sql.query<{ v: string }>(`SELECT nextval('${S}.finding_mirror_versions') AS v FROM generate_series(1, $1::int)`, [derived.findingMirror.length]);
+      output = { ...derived, findingMirror: derived.findingMirror.map((row, i) => ({ ...row, version: Number(versions[i]!.v) })) };
+    }
+    await sql.query(`UPDATE ${S}.scopes SET batches = batches + 1, last_batch_id = $2, position = $3, updated_at = now() WHERE scope = $1`, [
+      this.#scope,
+      output.batchId,
+      output.position,
+    ]);
     const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output) VALUES ($1, $2, $3::jsonb) RETURNING id`, [
       this.#scope,
       output.batchId,
       json(output),
     ]);
-    return String(row!.id);
+    return { id: String(row!.id), output };
   }
 }
 

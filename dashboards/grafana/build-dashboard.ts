@@ -46,7 +46,7 @@ const RED_ABOVE_ZERO = {
   ],
 };
 
-/** The panels, in reading order: quality first, then the stewards' backlog, then the warnings. */
+/** The panels, in reading order: quality first, then the stewards' backlog, then the warnings, then patterns. */
 export const PANELS: readonly PanelSpec[] = [
   {
     query: 'pass-rate-daily',
@@ -92,6 +92,10 @@ export const PANELS: readonly PanelSpec[] = [
     },
   },
   { query: 'dead-letters-daily', type: 'table', w: 12, h: 9 },
+  // Cross-customer patterns, as they stand now (the operational store's active findings, mirrored).
+  { query: 'pattern-groups-by-size', type: 'table', w: 8, h: 9 },
+  { query: 'pattern-findings-by-agent', type: 'table', w: 8, h: 9 },
+  { query: 'pattern-findings-by-channel', type: 'table', w: 8, h: 9 },
 ];
 
 /** The query text with its window parameters turned into Grafana macros. */

@@ -38,7 +38,7 @@ function heldStore(): StateStore & { hold?: Promise<void>; running: number } {
       store.running += 1;
       try {
         await store.hold;
-        return await work({ applied: async () => new Set(), load: async () => emptySnapshot(), apply: async () => 'out-1' });
+        return await work({ applied: async () => new Set(), load: async () => emptySnapshot(), apply: async (_changes, _applied, output) => ({ id: 'out-1', output }) });
       } finally {
         store.running -= 1;
       }

@@ -314,17 +314,28 @@ export class QualityPipeline {
     // A dead letter read again (a re-delivered batch, a file processed twice) is counted, but
     // archived, published and stored once: its id comes from its coordinates.
     const deadLetters = rejected.filter((r) => !applied.has(r.deadLetter.deadLetterId));
-    const out: BatchOutput = { records, findings, issueChanges, deadLetters, derivedAt: now };
+    const out: BatchOutput = { records, findings, issueChanges, deadLetters, findingMirror: [], derivedAt: now };
     // The sinks that need the original bytes, before the state commits: a crash in between writes
     // them again (they take repeats), never not at all.
     const options = { attempt: randomUUID(), signal: batch.signal };
     for (const sink of this.#deps.sinks) {
       await this.#deps.retry.run(sink.dependency, `writing a batch to the ${sink.name}`, () => sink.write(batch, out, options), this.#signals(batch));
     }
-    const output: AnalyticsOutput = { batchId: batch.id, scope: batch.scope, records, findings, issueChanges, deadLetters: deadLetters.map((d) => d.deadLetter), derivedAt: now };
+    const last = batch.messages.at(-1);
+    const derived: AnalyticsOutput = {
+      batchId: batch.id,
+      scope: batch.scope,
+      position: last ? formatCoordinates(last.coordinates) : '',
+      records,
+      findings,
+      issueChanges,
+      deadLetters: deadLetters.map((d) => d.deadLetter),
+      findingMirror: changes.findingMirror,
+      derivedAt: now,
+    };
     const changed = records.length + deadLetters.length > 0;
     const appliedIds = [...fresh.map((c) => c.event.eventId), ...deadLetters.map((d) => d.deadLetter.deadLetterId)];
-    const outputId = changed ? await tx.apply(changes, appliedIds, output) : '';
+    const { id: outputId, output } = changed ? await tx.apply(changes, appliedIds, derived) : { id: '', output: derived };
     return { output, outputId, tally };
   }
 

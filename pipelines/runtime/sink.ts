@@ -3,6 +3,7 @@
 // each batch to every sink in order before its source commits; a sink is reached only through this
 // interface, so a new output plugs in without touching the pipeline.
 import type { Finding, IssueChange, RecordRow, RejectedMessage } from '../quality/model.ts';
+import type { FindingMirrorChange } from '../quality/patterns/pattern-state.ts';
 import type { Dependency } from './outage-retry.ts';
 import type { SourceBatch } from './source.ts';
 
@@ -13,6 +14,8 @@ export interface BatchOutput {
   readonly issueChanges: readonly IssueChange[];
   /** Dead letters with their original bytes: each sink takes what it may keep. */
   readonly deadLetters: readonly RejectedMessage[];
+  /** Active findings that appeared, changed or cleared; versioned once the state committed (empty before). */
+  readonly findingMirror: readonly FindingMirrorChange[];
   /** When the batch was derived (ingested/detected timestamps). */
   readonly derivedAt: string;
 }

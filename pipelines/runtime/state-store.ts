@@ -5,17 +5,21 @@
 // changes nothing twice; its output, committed but perhaps not yet in the analytics store, is
 // pending until confirmed, and whoever takes the scope over writes it again (idempotently).
 // connectors/postgres implements this over PostgreSQL (a server, or PGlite embedded).
-import type { BatchLoadRequest, PatternSnapshot, StateChanges } from '../quality/patterns/pattern-state.ts';
+import type { BatchLoadRequest, FindingMirrorChange, PatternSnapshot, StateChanges } from '../quality/patterns/pattern-state.ts';
 import type { DeadLetter, Finding, IssueChange, RecordRow } from '../quality/model.ts';
 
 /** A batch's output for the analytics store, kept with its state until the store has it. */
 export interface AnalyticsOutput {
   readonly batchId: string;
   readonly scope: string;
+  /** Where the batch ends in its source (its last message's coordinates): committed with its state. */
+  readonly position: string;
   readonly records: readonly RecordRow[];
   readonly findings: readonly Finding[];
   readonly issueChanges: readonly IssueChange[];
   readonly deadLetters: readonly DeadLetter[];
+  /** Versioned by `apply`, in commit order. */
+  readonly findingMirror: readonly FindingMirrorChange[];
   readonly derivedAt: string;
 }
 
@@ -29,8 +33,12 @@ export interface StateTransaction {
   applied(ids: readonly string[]): Promise<Set<string>>;
   /** Locks, then loads, everything the batch may read or change (PatternSnapshot's contract). */
   load(request: BatchLoadRequest): Promise<PatternSnapshot>;
-  /** Writes the batch's changes, the ids it applied and its pending output; returns the output's id. */
-  apply(changes: StateChanges, applied: readonly string[], output: AnalyticsOutput): Promise<string>;
+  /**
+   * Writes the batch's changes, the ids it applied and its pending output, and records the batch's
+   * position in its scope. Returns the output as committed (its finding-mirror rows versioned in
+   * commit order, so that the analytics store keeps the last of each) and its id.
+   */
+  apply(changes: StateChanges, applied: readonly string[], output: AnalyticsOutput): Promise<PendingOutput>;
 }
 
 export interface StateStore {

@@ -99,6 +99,11 @@ describe('bad input, nothing lost (issue 2 §7)', () => {
 
   const expectedDeadLetters = LINES.flatMap(([, outcome], i) => (outcome === 'accepted' ? [] : [{ line: i + 1, code: outcome }]));
 
+  it('logs each dead letter with its file and line, and no value of the line', () => {
+    for (const { line } of expectedDeadLetters) expect(stderr, `line ${line}`).toMatch(new RegExp(`"at":"[^"]*bad\\.jsonl:${line}"`));
+    expect(stderr).not.toContain(NAME);
+  });
+
   it('accounts for every line: accepted + dead-lettered = read', () => {
     expect(report.events).toBe(LINES.length);
     expect(report.accepted + report.deadLettered).toBe(report.events);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../connectors/postgres/migrations.ts';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
 import type { StateTarget } from '../../connectors/postgres/sql-client.ts';
 import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
@@ -102,14 +103,25 @@ const deps = (tokenizer: Tokenizer) => ({ rules, tokenizer, calendar: prcCalenda
 
 /** One batch the way the pipeline runs it: applied ids, lock and load, evaluate, write back. */
 async function applyBatch(store: StateStore, scope: string, batchId: string, events: readonly ChangeEvent[], tokenizer: Tokenizer): Promise<string> {
-  return store.transaction(scope, async (tx) => {
+  const { id } = await store.transaction(scope, async (tx) => {
     const applied = await tx.applied(events.map((e) => e.eventId));
     const candidates = events.filter((e) => !applied.has(e.eventId)).map((event, index) => candidateOf({ index, event, coordinates: `${scope}@${index}` }, tokenizer));
     const snapshot = await tx.load(loadRequestOf(candidates));
     const result = await evaluateBatch(candidates, snapshot, deps(tokenizer));
-    const output: AnalyticsOutput = { batchId, scope, records: result.records, findings: result.findings, issueChanges: result.issueChanges, deadLetters: [], derivedAt: NOW };
+    const output: AnalyticsOutput = {
+      batchId,
+      scope,
+      position: `${scope}@${events.length}`,
+      records: result.records,
+      findings: result.findings,
+      issueChanges: result.issueChanges,
+      deadLetters: [],
+      findingMirror: result.changes.findingMirror,
+      derivedAt: NOW,
+    };
     return tx.apply(result.changes, candidates.map((c) => c.event.eventId), output);
   });
+  return id;
 }
 
 /** Everything the oracle holds: every customer, agent and value the run's events named. */
@@ -269,7 +281,7 @@ describePostgres('the state store on a PostgreSQL server', () => {
     const db = await createDatabase(url);
     try {
       const opened = await Promise.all([1, 2, 3].map(() => PostgresStateStore.open({ kind: 'server', url: db })));
-      expect(opened.map((o) => o.migrations).sort()).toEqual([[], [], [1]]);
+      expect(opened.map((o) => o.migrations).sort()).toEqual([[], [], MIGRATIONS.map((m) => m.version)]);
       await Promise.all(opened.map((o) => o.store.close()));
     } finally {
       await dropDatabase(db);

@@ -35,6 +35,8 @@ export interface StoreDump {
   readonly findingEvents: Record<string, string[]>;
   /** Per rule: customer tokens whose issue is open now, sorted. */
   readonly openIssueCustomers: Record<string, string[]>;
+  /** Per rule: customer tokens whose mirrored finding is active now (active_findings FINAL), sorted. */
+  readonly activeFindingCustomers: Record<string, string[]>;
   /** Per rule and change (opened, updated, resolved, withdrawn): issue_events rows, each change once. */
   readonly issueChanges: Record<string, Record<string, number>>;
   /** Every table of the database, found in system.tables, with its row count. */
@@ -95,6 +97,7 @@ export async function dumpStore(store: string): Promise<StoreDump> {
       findingCustomers: await pairs('SELECT DISTINCT rule_id AS key, customer_token AS value FROM verity.findings'),
       findingEvents: await pairs('SELECT DISTINCT rule_id AS key, event_id AS value FROM verity.findings'),
       openIssueCustomers: await pairs("SELECT rule_id AS key, customer_token AS value FROM verity.issues FINAL WHERE status = 'open'"),
+      activeFindingCustomers: await pairs('SELECT rule_id AS key, customer_token AS value FROM verity.active_findings FINAL WHERE active'),
       issueChanges,
       tableRows,
       tables: dumps.join('\n'),
@@ -122,6 +125,7 @@ export function expectSameTables(dump: StoreDump, clean: StoreDump, order: 'same
   };
   const findings = order === 'same' ? (d: StoreDump) => d.findingIds : (d: StoreDump) => d.recordRuleFindingIds;
   const issues = order === 'same' ? (d: StoreDump) => d.issues : (d: StoreDump) => d.recordRuleIssues;
+  const mirrored = (d: StoreDump) => Object.entries(d.activeFindingCustomers).flatMap(([rule, tokens]) => tokens.map((t) => `${rule}|${t}`));
   // A short, readable difference first (ids and tokens only, no personal data).
   expect({
     eventsMissing: diff(clean.eventIds, dump.eventIds).length,
@@ -132,6 +136,8 @@ export function expectSameTables(dump: StoreDump, clean: StoreDump, order: 'same
     issuesExtra: diff(issues(dump), issues(clean)).slice(0, 5),
     patternIssuesMissing: diff(clean.patternOpenIssues, dump.patternOpenIssues).slice(0, 5),
     patternIssuesExtra: diff(dump.patternOpenIssues, clean.patternOpenIssues).slice(0, 5),
+    activeFindingsMissing: diff(mirrored(clean), mirrored(dump)).slice(0, 5),
+    activeFindingsExtra: diff(mirrored(dump), mirrored(clean)).slice(0, 5),
   }).toEqual({
     eventsMissing: 0,
     eventsExtra: 0,
@@ -141,6 +147,8 @@ export function expectSameTables(dump: StoreDump, clean: StoreDump, order: 'same
     issuesExtra: [],
     patternIssuesMissing: [],
     patternIssuesExtra: [],
+    activeFindingsMissing: [],
+    activeFindingsExtra: [],
   });
   expect(dump.eventIds).toEqual(clean.eventIds);
   expect(dump.recordRows).toBe(dump.eventIds.length);
@@ -148,6 +156,7 @@ export function expectSameTables(dump: StoreDump, clean: StoreDump, order: 'same
   expect(dump.findingRows).toBe(dump.findingIds.length);
   expect(issues(dump)).toEqual(issues(clean));
   expect(dump.patternOpenIssues).toEqual(clean.patternOpenIssues);
+  expect(dump.activeFindingCustomers).toEqual(clean.activeFindingCustomers);
   expect(order === 'same' ? dump.issueEvents : dump.recordRuleIssueEvents).toBe(order === 'same' ? clean.issueEvents : clean.recordRuleIssueEvents);
   expect(dump.issueEventRows).toBe(dump.issueEvents);
   expect(dump.deadLetterIds).toEqual(clean.deadLetterIds);

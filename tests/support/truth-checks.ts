@@ -11,6 +11,7 @@ import type { StateDump, StoreDump } from './store-dump.ts';
 
 /** The tables a run writes today; the scan reads system.tables, this only proves it found them. */
 export const KNOWN_TABLES = [
+  'active_findings',
   'dead_letters',
   'findings',
   'issue_events',
@@ -87,6 +88,8 @@ export function expectActiveFindingsMatchTruth(report: RunReport, truth: GroundT
   const byRule = (f: (rule: string) => { missing: number; extra: number }) => Object.fromEntries(allRules.map((rule) => [rule, f(rule)]));
   const none = byRule(() => ({ missing: 0, extra: 0 }));
   expect(byRule((rule) => difference(tokens(truth.activeFindings[rule as keyof typeof truth.activeFindings]), state.activeFindings[rule])), 'customers with an active finding').toEqual(none);
+  // The analysts' mirror holds what the operational store holds, rule by rule.
+  expect(byRule((rule) => difference(state.activeFindings[rule] ?? [], store.activeFindingCustomers[rule])), 'active findings mirrored in the analytics store').toEqual(none);
   for (const rule of PATTERN_RULE_IDS) {
     const open = store.openIssueCustomers[rule] ?? [];
     expect(open.length, `${rule}: one open issue per customer`).toBe(new Set(open).size);

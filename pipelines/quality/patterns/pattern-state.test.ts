@@ -1,7 +1,8 @@
 // The workspace's change set is what the store writes: for each holder, the batch's last change
 // must win over whatever the store held before the batch.
 import { describe, expect, it } from 'vitest';
-import { emptySnapshot, PatternWorkspace } from './pattern-state.ts';
+import type { CustomerFacts } from './facts.ts';
+import { emptySnapshot, findingKey, PatternWorkspace, type ActiveFinding } from './pattern-state.ts';
 
 function loaded(holders: Record<string, Record<string, string>>): PatternWorkspace {
   const snapshot = emptySnapshot();
@@ -45,5 +46,75 @@ describe('holder changes', () => {
     ws.addHolder('mobile:m', 'c', 't5');
     expect(netOf(ws)).toEqual({ added: {}, removed: {} });
     expect(ws.holdersOf('mobile:m').get('c')).toBe('t0');
+  });
+});
+
+describe('the active-findings mirror', () => {
+  const customer = (token: string, channel = 'app', agentToken = 'agent-1'): CustomerFacts => ({
+    customerToken: token,
+    deleted: false,
+    mobile: undefined,
+    address: undefined,
+    accounts: [],
+    agentToken,
+    source: 'unit',
+    channel,
+    updatedAt: '2026-06-01T00:00:00Z',
+    lastEventId: 'e0',
+    frequentSince: undefined,
+  });
+  const finding = (customerToken: string, groupSize = 2): ActiveFinding => ({
+    ruleId: 'shared-mobile',
+    customerToken,
+    since: '2026-06-01T00:00:00Z',
+    sinceEventId: 'e1',
+    groupToken: 'm',
+    groupSize,
+    evidence: { holders: [] },
+  });
+  const withFinding = (f: ActiveFinding, c: CustomerFacts) => {
+    const snapshot = emptySnapshot();
+    snapshot.customers.set(c.customerToken, c);
+    snapshot.findings.set(findingKey(f.ruleId, f.customerToken), f);
+    return new PatternWorkspace(snapshot);
+  };
+  const rows = (ws: PatternWorkspace) => ws.changes().findingMirror.map((r) => `${r.ruleId}|${r.customerToken}|${r.active ? 'active' : 'cleared'}|${r.groupSize}|${r.channel}`);
+
+  it('an activation, a change of group size and a clearing each write a row; a finding merely confirmed writes none', () => {
+    const fresh = new PatternWorkspace(emptySnapshot());
+    fresh.putCustomer(customer('c1'));
+    fresh.putFinding(finding('c1'));
+    expect(rows(fresh)).toEqual(['shared-mobile|c1|active|2|app']);
+
+    const confirmed = withFinding(finding('c1'), customer('c1'));
+    confirmed.putCustomer(customer('c1'));
+    confirmed.putFinding(finding('c1'));
+    expect(rows(confirmed)).toEqual([]);
+
+    const grown = withFinding(finding('c1'), customer('c1'));
+    grown.putFinding(finding('c1', 3));
+    expect(rows(grown)).toEqual(['shared-mobile|c1|active|3|app']);
+
+    const cleared = withFinding(finding('c1'), customer('c1'));
+    cleared.clearFinding('shared-mobile', 'c1');
+    expect(rows(cleared)).toEqual(['shared-mobile|c1|cleared|2|app']);
+  });
+
+  it("a customer's new channel shows on every finding of theirs, though the findings did not change", () => {
+    const ws = withFinding(finding('c1'), customer('c1'));
+    ws.putCustomer(customer('c1', 'branch'));
+    expect(rows(ws)).toEqual(['shared-mobile|c1|active|2|branch']);
+  });
+
+  it('cleared and found again within the batch, unchanged, writes nothing; activated and cleared within it writes nothing', () => {
+    const back = withFinding(finding('c1'), customer('c1'));
+    back.clearFinding('shared-mobile', 'c1');
+    back.putFinding(finding('c1'));
+    expect(rows(back)).toEqual([]);
+
+    const fleeting = new PatternWorkspace(emptySnapshot());
+    fleeting.putFinding(finding('c2'));
+    fleeting.clearFinding('shared-mobile', 'c2');
+    expect(rows(fleeting)).toEqual([]);
   });
 });

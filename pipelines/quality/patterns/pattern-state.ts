@@ -82,6 +82,30 @@ export interface StateChanges {
   readonly findingsDeleted: ReadonlySet<string>;
   /** Each issue changed, in its last state of the batch. */
   readonly issues: ReadonlyMap<string, IssueState>;
+  /** Active findings as analysts see them, where the batch changed what they see (finding-mirror.ts). */
+  readonly findingMirror: readonly FindingMirrorChange[];
+}
+
+/**
+ * One (rule, customer)'s active finding as the analytics store mirrors it: active or no longer,
+ * with what dashboards group it by. `version` orders the changes of one (rule, customer); the
+ * operational store assigns it when the batch commits, in commit order (0 until then).
+ */
+export interface FindingMirrorChange {
+  readonly ruleId: string;
+  readonly customerToken: string;
+  readonly active: boolean;
+  readonly since: string;
+  readonly sinceEventId: string;
+  readonly groupToken: string;
+  readonly groupSize: number;
+  /** The customer's agent, channel and source now: the dashboards' "by agent" and "by channel". */
+  readonly agentToken: string;
+  readonly channel: string;
+  readonly source: string;
+  /** FindingEvidence as JSON: tokens and masks only. */
+  readonly evidence: string;
+  readonly version: number;
 }
 
 /**
@@ -98,6 +122,9 @@ export class PatternWorkspace {
   readonly #upserted = new Map<string, ActiveFinding>();
   readonly #deleted = new Set<string>();
   readonly #issues = new Map<string, IssueState>();
+  /** Each finding and customer the batch changed, as it was before the batch (undefined: absent). */
+  readonly #findingsBefore = new Map<string, ActiveFinding | undefined>();
+  readonly #customersBefore = new Map<string, CustomerFacts | undefined>();
 
   constructor(snapshot: PatternSnapshot) {
     this.state = snapshot;
@@ -109,6 +136,7 @@ export class PatternWorkspace {
 
   putCustomer(facts: CustomerFacts): void {
     const before = this.state.customers.get(facts.customerToken);
+    if (!this.#customersBefore.has(facts.customerToken)) this.#customersBefore.set(facts.customerToken, before);
     this.state.customers.set(facts.customerToken, facts);
     this.#customers.set(facts.customerToken, facts);
     // The agent index follows the customer's current agent.
@@ -174,6 +202,7 @@ export class PatternWorkspace {
 
   putFinding(finding: ActiveFinding): void {
     const key = findingKey(finding.ruleId, finding.customerToken);
+    this.#rememberFinding(key);
     this.state.findings.set(key, finding);
     this.#deleted.delete(key);
     this.#upserted.set(key, finding);
@@ -181,9 +210,14 @@ export class PatternWorkspace {
 
   clearFinding(ruleId: string, customerToken: string): void {
     const key = findingKey(ruleId, customerToken);
+    this.#rememberFinding(key);
     if (!this.state.findings.delete(key)) return;
     this.#upserted.delete(key);
     this.#deleted.add(key);
+  }
+
+  #rememberFinding(key: string): void {
+    if (!this.#findingsBefore.has(key)) this.#findingsBefore.set(key, this.state.findings.get(key));
   }
 
   openIssue(ruleId: string, customerToken: string): IssueState | undefined {
@@ -213,8 +247,53 @@ export class PatternWorkspace {
       findingsUpserted: this.#upserted,
       findingsDeleted: this.#deleted,
       issues: this.#issues,
+      findingMirror: this.#findingMirror(),
     };
   }
+
+  /**
+   * A row for every finding the batch activated, cleared, or changed in what analysts see: its
+   * since, its group, its evidence, or its customer's agent, channel or source. A finding merely confirmed by
+   * another event of its customer writes nothing.
+   */
+  #findingMirror(): FindingMirrorChange[] {
+    const shown = (c: CustomerFacts | undefined) => (c ? `${c.agentToken}\u0000${c.channel}\u0000${c.source}` : '');
+    const moved = new Set<string>();
+    for (const [token, before] of this.#customersBefore) if (shown(before) !== shown(this.state.customers.get(token))) moved.add(token);
+    const keys = new Set(this.#findingsBefore.keys());
+    if (moved.size > 0) for (const [key, f] of this.state.findings) if (moved.has(f.customerToken)) keys.add(key);
+    const out: FindingMirrorChange[] = [];
+    for (const key of [...keys].sort()) {
+      const now = this.state.findings.get(key);
+      const before = this.#findingsBefore.has(key) ? this.#findingsBefore.get(key) : now;
+      if (!now) {
+        if (before) out.push(mirrorRow(before, false, this.state.customers.get(before.customerToken)));
+        continue;
+      }
+      const unchanged =
+        before !== undefined && !moved.has(now.customerToken) && before.since === now.since && before.groupToken === now.groupToken && before.groupSize === now.groupSize &&
+        (before.evidence === now.evidence || JSON.stringify(before.evidence) === JSON.stringify(now.evidence));
+      if (!unchanged) out.push(mirrorRow(now, true, this.state.customers.get(now.customerToken)));
+    }
+    return out;
+  }
+}
+
+function mirrorRow(f: ActiveFinding, active: boolean, customer: CustomerFacts | undefined): FindingMirrorChange {
+  return {
+    ruleId: f.ruleId,
+    customerToken: f.customerToken,
+    active,
+    since: f.since,
+    sinceEventId: f.sinceEventId,
+    groupToken: f.groupToken,
+    groupSize: f.groupSize,
+    agentToken: customer?.agentToken ?? '',
+    channel: customer?.channel ?? '',
+    source: customer?.source ?? '',
+    evidence: JSON.stringify(f.evidence),
+    version: 0,
+  };
 }
 
 /** The workspace's open issues as the record issue tracker reads and changes them. */
