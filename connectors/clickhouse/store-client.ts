@@ -5,17 +5,9 @@ import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { detachStdinFromEmbeddedEngine } from './chdb-stdin.ts';
+import type { StoreTarget } from '../../pipelines/config/targets.ts';
 
-export type StoreTarget =
-  | { readonly kind: 'embedded'; readonly path: string }
-  | {
-      readonly kind: 'http';
-      readonly url: string;
-      readonly username?: string;
-      readonly password?: string;
-      /** One request's limit; 30 s unless configured (see DEFAULTS.storeTimeoutSeconds for why). */
-      readonly requestTimeoutMs?: number;
-    };
+export type { StoreTarget };
 
 const DATE_TIME_SETTINGS = {
   // Rows carry ISO-8601 instants with offsets; parse them exactly instead of in the server's zone.

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { ConfigError, StoreError, VerityError } from '../../pipelines/errors.ts';
+import type { StateTarget } from '../../pipelines/config/targets.ts';
 
-export type StateTarget = { readonly kind: 'embedded'; readonly path: string } | { readonly kind: 'server'; readonly url: string };
+export type { StateTarget };
 
 export interface SqlRunner {
   query<T extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;

@@ -5,8 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
-import type { StoreTarget } from '../../connectors/clickhouse/store-client.ts';
-import type { StateTarget } from '../../connectors/postgres/sql-client.ts';
+import type { StateTarget, StoreTarget } from './targets.ts';
 import { readYamlFile } from './yaml-file.ts';
 import { DEFAULTS } from './defaults.ts';
 import type { InputLimits } from '../contract/bounds.ts';

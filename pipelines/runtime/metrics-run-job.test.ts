@@ -12,6 +12,7 @@ import { METRIC_NAMES } from './metrics.ts';
 import type { MetricsServer } from './metrics-server.ts';
 import { runJob } from './run-job.ts';
 import type { Source } from './source.ts';
+import { runConnectors } from '../cli/run-connectors.ts';
 
 /** The value of an unlabelled sample, or the sum over a labelled metric's series. */
 function sampleSum(text: string, name: string): number {
@@ -52,7 +53,7 @@ describe('runJob with the metrics endpoint', () => {
         }, signal);
       },
     };
-    const report = await runJob(config, source, createLogger('silent'), {
+    const report = await runJob(config, runConnectors(config), source, createLogger('silent'), {
       metricsServer: { port: 0, onListening: (s) => (server = s) },
     });
 
@@ -77,7 +78,7 @@ describe('runJob with the metrics endpoint', () => {
         text = await (await fetch(`${server!.url}/metrics`)).text();
       },
     };
-    const report = await runJob(config, source, createLogger('silent'), {
+    const report = await runJob(config, runConnectors(config), source, createLogger('silent'), {
       metricsServer: { port: 0, onListening: (s) => (server = s) },
     });
     expect(sampleSum(text, METRIC_NAMES.consumed)).toBe(report.events);

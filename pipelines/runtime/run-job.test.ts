@@ -10,6 +10,7 @@ import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import { createFileSource } from '../../connectors/file/file-source.ts';
 import { resolveRunConfig } from '../config/run-config.ts';
 import { runJob, type RunReport } from './run-job.ts';
+import { runConnectors } from '../cli/run-connectors.ts';
 
 // Synthetic values only.
 const event = (eventId: string, customerId: string, occurredAt: string) => ({
@@ -54,7 +55,7 @@ describe('runJob with a pinned clock', () => {
     );
     const config = await resolveRunConfig({ flags: { input, dataDir: join(dir, 'data') }, env: {}, cwd: dir });
     const logger = pino({ level: 'warn' }, new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString('utf8')), done()) }));
-    report = await runJob(config, createFileSource({ input, batchSize: 100 }), logger, { now: () => Date.parse('2099-06-05T04:00:00Z') });
+    report = await runJob(config, runConnectors(config), createFileSource({ input, batchSize: 100 }), logger, { now: () => Date.parse('2099-06-05T04:00:00Z') });
   });
   afterAll(async () => {
     await client.close();

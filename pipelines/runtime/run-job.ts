@@ -1,13 +1,8 @@
-// Wires one `verity run`: config → store, rules, key, state → a source → the quality pipeline →
-// the report. The source is the only thing that differs between file, stdin and (later) Kafka.
+// Runs one `verity run`: config and its connectors (stores, archive, adapters) → rules, key → a
+// source → the quality pipeline → the report. The source is the only thing that differs between
+// file, stdin and Kafka; the connectors are chosen above this, by the CLI.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createStoreClient, describeStoreTarget } from '../../connectors/clickhouse/store-client.ts';
-import { migrate } from '../../connectors/clickhouse/migrations.ts';
-import { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
-import { DeadLetterArchive } from '../../connectors/file/dead-letter-archive.ts';
-import { EXAMPLE_MAPPINGS_DIR, loadMappings } from '../../connectors/debezium/load-mappings.ts';
-import { debeziumAdapter } from '../../connectors/debezium/debezium-event.ts';
 import { loadRulePack } from '../../rules/engine/load-rule-pack.ts';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import type { RunConfig } from '../config/run-config.ts';
@@ -23,12 +18,11 @@ import { Health, type Readiness } from './health.ts';
 import { MemoryGuard } from './memory-guard.ts';
 import { DEFAULT_RETRY_POLICY, OutageRetry } from './outage-retry.ts';
 import type { Sink } from './sink.ts';
-import { analyticsSink } from '../../connectors/clickhouse/analytics-sink.ts';
 import { QualityPipeline } from './quality-pipeline.ts';
-import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
 import type { StateStore } from './state-store.ts';
 import { RunStats } from './run-stats.ts';
 import type { Source } from './source.ts';
+import type { RunConnectors } from './run-connectors.ts';
 
 export interface RunReport {
   readonly events: number;
@@ -101,15 +95,12 @@ function isoClock(clock: () => number): () => string {
   };
 }
 
-export async function runJob(config: RunConfig, source: Source, logger: Logger, hooks: RunHooks = {}): Promise<RunReport> {
-  const [pack, mappings, key] = await Promise.all([
-    loadRulePack(config.rulesPath),
-    loadMappings(config.mappingsPath ?? EXAMPLE_MAPPINGS_DIR),
-    loadTokenKey(config.tokenKey),
-  ]);
+export async function runJob(config: RunConfig, connectors: RunConnectors, source: Source, logger: Logger, hooks: RunHooks = {}): Promise<RunReport> {
+  const [pack, adapters, key] = await Promise.all([loadRulePack(config.rulesPath), connectors.loadAdapters(), loadTokenKey(config.tokenKey)]);
   const clock = hooks.now ?? Date.now;
-  const client = createStoreClient(config.store);
-  const deadLetters = await DeadLetterArchive.open(config.deadLetterDir);
+  const failpoint = failpointFromEnv();
+  const analytics = connectors.analytics(failpoint);
+  const deadLetters = await connectors.openDeadLetters();
   // Readiness (/readyz): the store is migrated, the source is consuming (first batch or said so),
   // no dependency is down, and no stop was requested; else 503 with the reasons.
   const health = new Health();
@@ -160,23 +151,21 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     });
     const withStore = <T>(what: string, call: () => Promise<T>) => retry.run('store', what, call, { stop: stopSignal });
     const withState = <T>(what: string, call: () => Promise<T>) => retry.run('state', what, call, { stop: stopSignal });
-    const applied = await withStore('migrating the analytics store', () => migrate(client, config.database));
-    const opened = await withState('opening the state store', () => PostgresStateStore.open(config.state));
+    const applied = await withStore('migrating the analytics store', () => analytics.migrate());
+    const opened = await withState('opening the state store', () => connectors.openState());
     state = opened.store;
     const stateStore = opened.store;
     health.clear('starting');
-    const failpoint = failpointFromEnv();
-    const store = new AnalyticsStore(client, config.database, config.storeConcurrency, failpoint);
     const exclusive = source.ownership === 'exclusive';
     logger.info(
       {
-        store: describeStoreTarget(config.store),
+        store: analytics.description,
         state: stateStore.description,
         database: config.database,
         migrationsApplied: applied,
         stateMigrationsApplied: opened.migrations,
         rules: pack.rules.length,
-        mappings: mappings.length,
+        adapters: adapters.length,
         ownership: source.ownership,
       },
       'verity run starting',
@@ -188,11 +177,11 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       tokenizer: createTokenizer(key),
       calendar: prcCalendar,
       ownership: source.ownership,
-      adapters: [debeziumAdapter(mappings)],
+      adapters,
       bounds: { limits: config.limits, eventTimeEarliest: config.eventTimeEarliest, eventTimeAheadHours: config.eventTimeAheadHours },
       state: stateStore,
       sinks: [deadLetters, ...(hooks.sinks ?? [])],
-      analytics: analyticsSink(store),
+      analytics: analytics.sink,
       stats,
       logger,
       failpoint,
@@ -205,7 +194,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     // The SLA clock runs where the group-wide chores run: an exclusive run, or the group leader.
     const leads = () => source.isGroupLeader?.() ?? true;
     const slaClock = new SlaClock({
-      store,
+      store: analytics.sla,
       calendar: prcCalendar,
       logger,
       // The pinned clock (hooks.now) for the time, real timers for the sweeps.
@@ -253,7 +242,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
         ...Object.fromEntries(pack.rules.map((r) => [r.definition.id, 0])),
         ...(await withState('counting active findings', () => stateStore.activeFindingCounts())),
       },
-      store: describeStoreTarget(config.store),
+      store: analytics.description,
       state: stateStore.description,
       deadLetterFile: deadLetters.path,
       tombstones: (source as Source & { tombstones?: number }).tombstones ?? 0,
@@ -271,7 +260,7 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
     await stopClock();
     await metricsServer?.close();
     await deadLetters.close();
-    await client.close();
+    await analytics.close();
     await state?.close();
   }
 }

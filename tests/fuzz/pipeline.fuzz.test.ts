@@ -25,6 +25,7 @@ import { newHarness, runBatch } from './harness.ts';
 import { candidatesOf, describeLeaks, findLeaks, Vocabulary, type Candidates } from './leaks.ts';
 import { describeMessage, messageArbitrary, type FuzzMessage } from './messages.ts';
 import { POISONS } from './poison.ts';
+import { runConnectors } from '../../pipelines/cli/run-connectors.ts';
 
 const mappings = await loadMappings(EXAMPLE_MAPPINGS_DIR);
 const rules = (await loadRulePack()).rules;
@@ -93,7 +94,7 @@ describe('runJob on the embedded store under fuzzing', () => {
           const logs: string[] = [];
           const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString('utf8')), done()) }));
           const config = await resolveRunConfig({ flags: { input, dataDir }, env: {}, cwd: dir });
-          const report = await runJob(config, createFileSource({ input, batchSize }), logger, { now: () => FUZZ_NOW_MS });
+          const report = await runJob(config, runConnectors(config), createFileSource({ input, batchSize }), logger, { now: () => FUZZ_NOW_MS });
           runsDone += 1;
           linesDone += batch.length;
 

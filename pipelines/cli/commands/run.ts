@@ -10,6 +10,7 @@ import type { Source } from '../../runtime/source.ts';
 import { runJob, type RunReport } from '../../runtime/run-job.ts';
 import { createProgress } from '../progress.ts';
 import { exitStatusFor, stopSignalHandler } from '../stop-signals.ts';
+import { runConnectors } from '../run-connectors.ts';
 
 /**
  * What commander hands over: one value per setting (named after its flag; see run-settings.ts),
@@ -79,7 +80,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       });
       source = kafkaRun.source;
     }
-    const report = await runJob(config, source, logger, {
+    const report = await runJob(config, runConnectors(config), source, logger, {
       onBatch: (stats) => progress.update(stats),
       signal: controller.signal,
       ...(config.metricsHost ? { metricsServer: { host: config.metricsHost } } : {}),

@@ -1,0 +1,40 @@
+// What a run is wired to, as the runtime needs it: the analytics store, the operational store, the
+// dead-letter archive and the envelope adapters. Declared here and implemented in connectors/; the
+// CLI picks the implementations from the config (pipelines/cli/run-connectors.ts), so the runtime
+// never names a concrete store.
+import type { EnvelopeAdapter } from '../quality/decode.ts';
+import type { Failpoint } from './failpoints.ts';
+import type { Sink } from './sink.ts';
+import type { SlaStore } from './sla-clock.ts';
+import type { StateStore } from './state-store.ts';
+
+export interface AnalyticsConnection {
+  /** For logs and the report (never with credentials). */
+  readonly description: string;
+  /** Creates or migrates the analyst schema; the versions applied now. */
+  migrate(): Promise<number[]>;
+  /** Writes batches' outputs. */
+  readonly sink: Sink;
+  /** What the SLA clock reads and writes. */
+  readonly sla: SlaStore;
+  close(): Promise<void>;
+}
+
+/** The operator-only archive of dead letters with their original bytes. */
+export interface DeadLetterArchiveSink extends Sink {
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+export interface RunConnectors {
+  /**
+   * Reaching the store may fail later, through the connection's calls, not here. `failpoint` lets
+   * crash tests kill the process between a batch's inserts.
+   */
+  analytics(failpoint: Failpoint): AnalyticsConnection;
+  /** Opens the operational store and brings its schema up to date. */
+  openState(): Promise<{ readonly store: StateStore; readonly migrations: readonly number[] }>;
+  openDeadLetters(): Promise<DeadLetterArchiveSink>;
+  /** Envelopes besides Verity's own contract (Debezium change events, with their mappings). */
+  loadAdapters(): Promise<readonly EnvelopeAdapter[]>;
+}
