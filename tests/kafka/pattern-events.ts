@@ -114,20 +114,20 @@ export interface PatternIssueRow {
 }
 
 /** Every pattern rule's issue in the analytics store's mirror (latest version), and its change rows. */
-export async function patternIssues(store: string): Promise<{ issues: PatternIssueRow[]; changes: { issueId: string; change: string; version: number }[] }> {
+export async function patternIssues(store: string, database = 'verity'): Promise<{ issues: PatternIssueRow[]; changes: { issueId: string; change: string; version: number }[] }> {
   const client = createStoreClient(/^https?:\/\//.test(store) ? { kind: 'http', url: store } : { kind: 'embedded', path: join(store, 'chdb') });
   const rules = PATTERN_RULE_IDS.map((id) => `'${id}'`).join(', ');
   try {
     const issues = await (
       await client.query({
         query: `SELECT issue_id AS issueId, rule_id AS ruleId, customer_token AS customerToken, toString(status) AS status, resolution, version
-                FROM verity.issues FINAL WHERE rule_id IN (${rules}) ORDER BY issue_id`,
+                FROM ${database}.issues FINAL WHERE rule_id IN (${rules}) ORDER BY issue_id`,
         format: 'JSONEachRow',
       })
     ).json<PatternIssueRow>();
     const changes = await (
       await client.query({
-        query: `SELECT issue_id AS issueId, change, version FROM verity.issue_events WHERE rule_id IN (${rules}) ORDER BY issue_id, version`,
+        query: `SELECT issue_id AS issueId, change, version FROM ${database}.issue_events WHERE rule_id IN (${rules}) ORDER BY issue_id, version`,
         format: 'JSONEachRow',
       })
     ).json<{ issueId: string; change: string; version: number }>();
