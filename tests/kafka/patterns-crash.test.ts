@@ -161,6 +161,10 @@ describeKafka('pattern state under several verity run processes', () => {
     // The holders of shared values really did land on different partitions.
     const spread = sharedGroups.filter((customers) => new Set(customers.map((id) => partitionOf.get(id))).size > 1).length;
     expect(spread, 'groups whose holders span partitions').toBeGreaterThanOrEqual(Math.ceil(sharedGroups.length * 0.8));
+    // … and, under the split the stream started on, partitions of different members.
+    const ownerOf = new Map(split.flatMap((partitions, member) => partitions.map((p) => [p, member] as const)));
+    const acrossMembers = sharedGroups.filter((customers) => new Set(customers.map((id) => ownerOf.get(`${topics.customers}/${partitionOf.get(id)}`))).size > 1).length;
+    expect(acrossMembers, 'groups whose holders different members add').toBeGreaterThanOrEqual(Math.ceil(sharedGroups.length / 2));
 
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
     const chaosState = await dumpState(stateUrl);
@@ -194,6 +198,7 @@ describeKafka('pattern state under several verity run processes', () => {
 
   it('two members adding the two holders of 300 values at once: every pair\'s both members active', { timeout: 300_000 }, async () => {
     const PAIRS = 300;
+    const PER_ROUND = 60;
     const topics = { customers: uniqueTopic('cc-customers'), agents: uniqueTopic('cc-agents') };
     await createTopic(brokers, topics.customers, 2);
     await createTopic(brokers, topics.agents, 1);
@@ -202,7 +207,7 @@ describeKafka('pattern state under several verity run processes', () => {
     const group = uniqueTopic('cc-group');
     const runArgs = (name: string) =>
       kafkaRunArgs({
-        brokers, group, topics, dataDir: join(dir, name), batchSize: 10, partitionsConcurrency: 1,
+        brokers, group, topics, dataDir: join(dir, name), batchSize: PER_ROUND, partitionsConcurrency: 1,
         extra: ['--store', server!.url, '--database', database, '--state', stateUrl, '--report', join(dir, `${name}-report.json`)],
       });
 
@@ -226,17 +231,22 @@ describeKafka('pattern state under several verity run processes', () => {
     const split = await waitForSplit(members, 3);
     expect(split.map((a) => a.filter((p) => p.startsWith(`${topics.customers}/`)).length).sort(), JSON.stringify(split)).toEqual([1, 1]);
 
-    // Both halves in one request: pair i's holders are the i-th event of each partition.
+    // In rounds, each a barrier: both members idle, then both halves of the round's pairs in one
+    // request, one batch per member, so the two transactions add the holders of the same values
+    // at the same moment; the next round once both are done.
     const producer = kafkaClient(brokers).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
     try {
       const message = (line: string, partition: number) => ({ key: (JSON.parse(line) as { customerId: string }).customerId, value: line, partition });
-      await producer.send({ topic: topics.customers, acks: -1, messages: leftLines.flatMap((l, i) => [message(l, 0), message(rightLines[i]!, 1)]) });
+      for (let from = 0; from < PAIRS; from += PER_ROUND) {
+        const round = leftLines.slice(from, from + PER_ROUND).flatMap((l, i) => [message(l, 0), message(rightLines[from + i]!, 1)]);
+        await producer.send({ topic: topics.customers, acks: -1, messages: round });
+        // (The agent topic stays empty: nothing to commit there.)
+        await waitForGroupCaughtUp(brokers, group, [topics.customers], 120_000);
+      }
     } finally {
       await producer.disconnect();
     }
-    // (The agent topic stays empty: nothing to commit there.)
-    await waitForGroupCaughtUp(brokers, group, [topics.customers], 240_000);
     await Promise.all(members.map((m, i) => stop(m, `member ${i}`)));
     // Each consumed its own half: the two really ran side by side.
     const reports = ['left', 'right'].map((name) => JSON.parse(readFileSync(join(dir, `${name}-report.json`), 'utf8')) as RunReport);
