@@ -20,7 +20,7 @@ import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { verity } from '../e2e/support.ts';
 import { createTopic, describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
 import { createDatabase } from '../support/postgres/use-postgres.ts';
-import { dumpState, type StateDump } from '../support/store-dump.ts';
+import { dumpState, dumpStore, type StateDump } from '../support/store-dump.ts';
 import { customerTokens, EventScript, fakeCard, fakeMobile, holderRows, patternIssues, type PatternIssueRow } from './pattern-events.ts';
 import { kafkaRunArgs, requirePostgres } from './support.ts';
 
@@ -218,6 +218,13 @@ describeKafka('the pattern rules on a real broker and a real PostgreSQL server',
       // The state store and the mirror agree on every pattern issue's status and version.
       const stateOpen = p3.state.openIssues.filter((r) => (PATTERN_RULE_IDS as readonly string[]).includes(r.split('|')[1]!)).sort();
       expect(p3.issues.filter((i) => i.status === 'open').map((i) => `${i.issueId}|${i.ruleId}|${i.customerToken}|${i.version}`).sort()).toEqual(stateOpen);
+      // Tokens and masks only: no mobile, card or customer id the script wrote is in either store.
+      const raw = [...Array.from({ length: 61 }, (_, n) => fakeMobile(n)), fakeCard(1), 'PAIR-A', 'REF-B', 'AG-LATE'];
+      const texts = { state: p3.state.tables, store: (await dumpStore(dataDir)).tables };
+      for (const [where, text] of Object.entries(texts)) {
+        expect(text.length, where).toBeGreaterThan(1000);
+        expect(raw.filter((value) => text.includes(value)), `raw values in the ${where}`).toEqual([]);
+      }
     });
   });
 });
