@@ -1,6 +1,7 @@
 // `npm run bench`: how close the real pipeline comes to the embedded engine's ingest ceiling.
 //
 //   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--modes baseline,pipeline,no-patterns] [--profile] [--keep]
+//   npm run bench -- --state [--state-sizes 10000,1000000] [--state-stores pglite,server] [--customers 5000] [--keep]
 //   npm run bench -- --kafka [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--customers …] [--repeat …] [--profile] [--keep]
 //
 // Generates one synthetic stream, then measures, each in its own process (chDB allows one on-disk
@@ -17,6 +18,11 @@
 // raw kafkajs consume of it (the ceiling) and the real `verity run --kafka-brokers … --once` are
 // timed; target ratio ≥ 0.6. Results go to out/bench/last-kafka.json; --profile profiles one more
 // (unmeasured) `verity run`.
+//
+// --state measures the issue and pattern state at each size instead (see state.ts): PostgreSQL
+// table sizes, a run's peak RSS (target: the largest size ≤ the smallest + 100 MB) and the time to
+// restart against the state, in PGlite and a PostgreSQL server. --customers is then the stream the
+// state is built from and the measured run processes (default 5,000). Results: out/bench/last-state.json.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -28,6 +34,7 @@ import { formatSummary, summariseCpuProfile, type ProfileSummary } from './cpu-p
 import { childEnv, int, matchesTruth, median, table } from './support.ts';
 import { formatKafkaResult, runKafkaBench } from './kafka.ts';
 import { MODES, type Measurement, type Mode } from './measurement.ts';
+import { formatStateResult, runStateBench, STATE_STORES, type StateStoreKind } from './state.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MEASURE_SCRIPT = join(import.meta.dirname, 'measure.ts');
@@ -47,13 +54,16 @@ function positiveInt(name: string, value: string): number {
 function options() {
   const { values } = parseArgs({
     options: {
-      customers: { type: 'string', default: '75000' },
+      customers: { type: 'string' },
       seed: { type: 'string', default: String(DEFAULTS.demoSeed) },
       repeat: { type: 'string', default: '1' },
       modes: { type: 'string', default: MODES.join(',') },
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       kafka: { type: 'boolean', default: false },
+      state: { type: 'boolean', default: false },
+      'state-sizes': { type: 'string', default: '10000,1000000' },
+      'state-stores': { type: 'string', default: STATE_STORES.join(',') },
       partitions: { type: 'string', default: String(DEFAULTS.topicPartitions) },
       'partitions-concurrency': { type: 'string' },
       'batch-size': { type: 'string' },
@@ -62,12 +72,17 @@ function options() {
   });
   const kafkaOnly = ['partitions-concurrency', 'batch-size'] as const;
   if (!values.kafka && kafkaOnly.some((k) => values[k] !== undefined)) throw new Error(`--${kafkaOnly.join(' and --')} need --kafka`);
+  if (values.kafka && values.state) throw new Error('--kafka and --state are separate benches: pass one');
+  const stores = values['state-stores'].split(',').map((m) => m.trim());
+  if (stores.length === 0 || stores.some((m) => !STATE_STORES.includes(m as StateStoreKind))) {
+    throw new Error(`--state-stores takes a list of ${STATE_STORES.join(', ')}; got ${values['state-stores']}`);
+  }
   const modes = values.modes.split(',').map((m) => m.trim());
   const unknown = modes.filter((m) => !MODES.includes(m as Mode));
   if (unknown.length > 0 || modes.length === 0) throw new Error(`--modes takes a list of ${MODES.join(', ')}; got ${values.modes}`);
   const optional = (name: (typeof kafkaOnly)[number]) => (values[name] === undefined ? undefined : positiveInt(name, values[name]));
   return {
-    customers: positiveInt('customers', values.customers),
+    customers: positiveInt('customers', values.customers ?? (values.state ? '5000' : '75000')),
     seed: Number(values.seed),
     repeat: positiveInt('repeat', values.repeat),
     // In the order of MODES, so the table reads the same whatever order they were given in.
@@ -75,6 +90,9 @@ function options() {
     profile: values.profile,
     keep: values.keep,
     kafka: values.kafka,
+    state: values.state,
+    stateSizes: values['state-sizes'].split(',').map((n) => positiveInt('state-sizes', n.trim())),
+    stateStores: STATE_STORES.filter((m) => stores.includes(m)),
     partitions: positiveInt('partitions', values.partitions),
     partitionsConcurrency: optional('partitions-concurrency'),
     batchSize: optional('batch-size'),
@@ -259,6 +277,17 @@ async function kafkaBench(opts: Options, dir: string, input: string, truth: Trut
   process.stdout.write(`results: ${file}\n`);
 }
 
+async function stateBench(opts: Options, dir: string, input: string, truth: Truth): Promise<void> {
+  const result = await runStateBench({ input, sizes: opts.stateSizes, stores: opts.stateStores, workDir: dir });
+  const { text, summary } = formatStateResult(result);
+  process.stdout.write(
+    `\nVerity state bench: stream of ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), ` +
+      `node ${process.version}, ${availableParallelism()} CPUs\n${text}`,
+  );
+  const file = await writeResult('last-state.json', { customers: opts.customers, seed: opts.seed, lines: truth.lines, ...summary, result });
+  process.stdout.write(`results: ${file}\n`);
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const dir = await mkdtemp(join(tmpdir(), 'verity-bench-'));
@@ -266,7 +295,7 @@ async function main(): Promise<void> {
     const input = join(dir, 'stream.jsonl');
     process.stderr.write(`generating ${int.format(opts.customers)} customers (seed ${opts.seed}) into ${input} …\n`);
     const truth = await writeGeneratedStream(input, { customers: opts.customers, seed: opts.seed });
-    await (opts.kafka ? kafkaBench : embeddedBench)(opts, dir, input, truth);
+    await (opts.kafka ? kafkaBench : opts.state ? stateBench : embeddedBench)(opts, dir, input, truth);
   } finally {
     if (opts.keep) process.stderr.write(`kept ${dir}\n`);
     else await rm(dir, { recursive: true, force: true });
