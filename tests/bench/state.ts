@@ -312,6 +312,6 @@ export function formatStateResult(r: StateBenchResult): { text: string; summary:
   text +=
     `\nstate: built by a real run over the stream, then each table's rows copied in SQL (tokens and event ids rewritten per copy) to the size asked for.\n` +
     `run: \`verity run --once\` over the same stream, restarted against that state (whose copies left the stream's customers and events new to it); ready = spawn → /readyz 200 ` +
-    `(state opened and migrated, first batch taken); first batch = spawn → first batch committed; peak RSS and CPU from the child at exit.\n`;
+    `(state opened and migrated, first batch taken); first batch = spawn → first batch committed (— : the run ended before a poll saw it); peak RSS and CPU from the child at exit.\n`;
   return { text, summary: { rssGrowthMb: growth, rssGrowthTargetMb: RSS_GROWTH_TARGET_MB } };
 }
