@@ -23,7 +23,7 @@ import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { createLogger } from '../../pipelines/runtime/logger.ts';
 import { acquireKafka } from '../support/kafka/acquire.ts';
 import { freePort } from '../support/kafka/broker.ts';
-import { childEnv, int, median, sameFindings, table } from './support.ts';
+import { childEnv, int, matchesTruth, median, table } from './support.ts';
 import type { UsageAtExit } from './usage-at-exit.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -309,7 +309,7 @@ function spread<T>(items: readonly T[], count: number): T[] {
   return Array.from({ length: count }, (_, i) => items[Math.round(i * step)]!);
 }
 
-export function formatKafkaResult(r: KafkaBenchResult, truth: { readonly rules: Record<string, number> }, target: number) {
+export function formatKafkaResult(r: KafkaBenchResult, truth: Parameters<typeof matchesTruth>[1], target: number) {
   const rawSeconds = median(r.raw.map((x) => x.seconds));
   const windowSeconds = median(r.pipeline.map((p) => p.report.durationMs / 1000));
   const processSeconds = median(r.pipeline.map((p) => p.processSeconds));
@@ -319,7 +319,7 @@ export function formatKafkaResult(r: KafkaBenchResult, truth: { readonly rules: 
   const pipelineRate = events / windowSeconds;
   const ratio = pipelineRate / rawRate;
   const peakRssMb = Math.max(...r.pipeline.map((p) => p.peakRssMb));
-  const findingsMatch = r.pipeline.every((p) => sameFindings(p.report.findings, truth.rules));
+  const findingsMatch = r.pipeline.every((p) => matchesTruth(p.report, truth));
   const last = r.pipeline[r.pipeline.length - 1]!;
   const firstCommit = last.samples.find((s) => s.groupLag < r.messages);
   const atExit = last.samples[last.samples.length - 1]!;

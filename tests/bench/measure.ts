@@ -1,5 +1,5 @@
 // One measurement in its own process (chDB allows one on-disk path per process):
-//   node tests/bench/measure.ts <baseline|pipeline> <input.jsonl> <work-dir>
+//   node tests/bench/measure.ts <baseline|pipeline|no-patterns> <input.jsonl> <work-dir>
 // Prints exactly one JSON line (a Measurement) on stdout; logs go to stderr.
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import { runWithFlags } from '../../pipelines/cli/commands/run.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import { MODES, type Measurement, type Mode } from './measurement.ts';
+import { writePackWithoutPatterns } from './rule-packs.ts';
 
 const BATCH_SIZE = DEFAULTS.batchSize;
 
@@ -50,15 +51,20 @@ async function baseline(input: string, workDir: string): Promise<{ events: numbe
   }
 }
 
-/** What `verity run --input FILE --once` runs (the command's own function), into a fresh data dir. */
-async function pipeline(input: string, workDir: string) {
-  const { report } = await runWithFlags({ input, dataDir: workDir, once: true, logLevel: 'warn', progress: false });
-  return { events: report.events, stored: report.accepted - report.duplicates, findings: report.findings };
+/**
+ * What `verity run --input FILE --once [--rules DIR]` runs (the command's own function), into a
+ * fresh data dir; `rules` absent is the built-in pack.
+ */
+async function pipeline(input: string, workDir: string, rules?: string) {
+  const { report } = await runWithFlags({ input, dataDir: workDir, once: true, logLevel: 'warn', progress: false, ...(rules ? { rules } : {}) });
+  return { events: report.events, stored: report.accepted - report.duplicates, findings: report.findings, activeFindings: report.activeFindings };
 }
 
 async function measure(mode: Mode, input: string, workDir: string): Promise<Measurement> {
+  // Written before the clock starts: copying the pack is not the pipeline's work.
+  const rules = mode === 'no-patterns' ? await writePackWithoutPatterns(join(workDir, 'rules-without-patterns')) : undefined;
   const started = performance.now();
-  const result = mode === 'baseline' ? await baseline(input, workDir) : await pipeline(input, workDir);
+  const result = mode === 'baseline' ? await baseline(input, workDir) : await pipeline(input, workDir, rules);
   const seconds = (performance.now() - started) / 1000;
   const usage = process.resourceUsage();
   return {
@@ -74,7 +80,7 @@ async function measure(mode: Mode, input: string, workDir: string): Promise<Meas
 if (import.meta.main) {
   const [mode, input, workDir] = process.argv.slice(2);
   if (!MODES.includes(mode as Mode) || !input || !workDir) {
-    process.stderr.write('usage: node tests/bench/measure.ts <baseline|pipeline> <input.jsonl> <work-dir>\n');
+    process.stderr.write(`usage: node tests/bench/measure.ts <${MODES.join('|')}> <input.jsonl> <work-dir>\n`);
     process.exit(2);
   }
   const result = await measure(mode as Mode, input, workDir);

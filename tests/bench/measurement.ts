@@ -1,13 +1,14 @@
 // What a measuring child process reports (one JSON line on stdout).
 
-export const MODES = ['baseline', 'pipeline'] as const;
+// no-patterns: the pipeline with the built-in pack minus patterns.yaml, for the pattern rules' cost.
+export const MODES = ['baseline', 'pipeline', 'no-patterns'] as const;
 export type Mode = (typeof MODES)[number];
 
 export interface Measurement {
   readonly mode: Mode;
   /** Lines read from the input (the pipeline's `events`). */
   readonly events: number;
-  /** Rows that reached the store's main table (baseline: parsed lines; pipeline: distinct accepted events). */
+  /** Rows that reached the store's main table (baseline: parsed lines; pipelines: distinct accepted events). */
   readonly stored: number;
   readonly seconds: number;
   readonly eventsPerSecond: number;
@@ -15,6 +16,7 @@ export interface Measurement {
   readonly peakRssMb: number;
   /** CPU time (user + system) of the measuring process, every thread (chDB's included). */
   readonly cpuSeconds: number;
-  /** Pipeline only: distinct customers per rule, to check the run against the ground truth. */
+  /** Pipelines only: distinct customers per rule during the run and active at its end, to check the run against the ground truth. */
   readonly findings?: Record<string, number>;
+  readonly activeFindings?: Record<string, number>;
 }

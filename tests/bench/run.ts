@@ -1,13 +1,16 @@
 // `npm run bench`: how close the real pipeline comes to the embedded engine's ingest ceiling.
 //
-//   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--profile] [--keep]
+//   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--modes baseline,pipeline,no-patterns] [--profile] [--keep]
+//   npm run bench -- --state [--state-sizes 10000,1000000] [--state-stores pglite,server] [--customers 5000] [--keep]
 //   npm run bench -- --kafka [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--customers …] [--repeat …] [--profile] [--keep]
 //
 // Generates one synthetic stream, then measures, each in its own process (chDB allows one on-disk
 // path per process) with a fresh store:
 //   baseline  read the file line by line, JSON.parse, insert the events unprocessed (the ceiling)
 //   pipeline  what `verity run --input FILE --once` runs (decode, rules, masking, issues, five tables)
-// and prints events/s of both, their ratio (target ≥ 0.5) and each child's peak RSS. Results go to
+//   no-patterns  the same with `--rules` = the built-in pack without patterns.yaml
+// and prints events/s of each, pipeline/baseline (target ≥ 0.5), the pattern rules' cost
+// 1 − pipeline/no-patterns (target ≤ 25%) and each child's CPU time and peak RSS. Results go to
 // out/bench/last.json. --profile also runs the pipeline once under --cpu-prof and prints the
 // hottest functions; --keep leaves the temporary folder (stream, stores, profiles) in place.
 //
@@ -15,6 +18,11 @@
 // raw kafkajs consume of it (the ceiling) and the real `verity run --kafka-brokers … --once` are
 // timed; target ratio ≥ 0.6. Results go to out/bench/last-kafka.json; --profile profiles one more
 // (unmeasured) `verity run`.
+//
+// --state measures the issue and pattern state at each size instead (see state.ts): PostgreSQL
+// table sizes, a run's peak RSS (target: the largest size ≤ the smallest + 100 MB) and the time to
+// restart against the state, in PGlite and a PostgreSQL server. --customers is then the stream the
+// state is built from and the measured run processes (default 5,000). Results: out/bench/last-state.json.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -23,9 +31,10 @@ import { parseArgs } from 'node:util';
 import { writeGeneratedStream } from '../../pipelines/generate/index.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import { formatSummary, summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
-import { childEnv, int, median, sameFindings, table } from './support.ts';
+import { childEnv, int, matchesTruth, median, table } from './support.ts';
 import { formatKafkaResult, runKafkaBench } from './kafka.ts';
 import { MODES, type Measurement, type Mode } from './measurement.ts';
+import { formatStateResult, runStateBench, STATE_STORES, type StateStoreKind } from './state.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MEASURE_SCRIPT = join(import.meta.dirname, 'measure.ts');
@@ -33,6 +42,8 @@ const MEASURE_SCRIPT = join(import.meta.dirname, 'measure.ts');
 const RESULT_DIR = join(ROOT, 'out', 'bench');
 const TARGET_RATIO = 0.5;
 const KAFKA_TARGET_RATIO = 0.6;
+/** Issue 7 §6: the pattern rules cost at most this share of end-to-end throughput. */
+const PATTERN_COST_TARGET = 0.25;
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
@@ -43,12 +54,16 @@ function positiveInt(name: string, value: string): number {
 function options() {
   const { values } = parseArgs({
     options: {
-      customers: { type: 'string', default: '75000' },
+      customers: { type: 'string' },
       seed: { type: 'string', default: String(DEFAULTS.demoSeed) },
       repeat: { type: 'string', default: '1' },
+      modes: { type: 'string', default: MODES.join(',') },
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       kafka: { type: 'boolean', default: false },
+      state: { type: 'boolean', default: false },
+      'state-sizes': { type: 'string', default: '10000,1000000' },
+      'state-stores': { type: 'string', default: STATE_STORES.join(',') },
       partitions: { type: 'string', default: String(DEFAULTS.topicPartitions) },
       'partitions-concurrency': { type: 'string' },
       'batch-size': { type: 'string' },
@@ -57,14 +72,27 @@ function options() {
   });
   const kafkaOnly = ['partitions-concurrency', 'batch-size'] as const;
   if (!values.kafka && kafkaOnly.some((k) => values[k] !== undefined)) throw new Error(`--${kafkaOnly.join(' and --')} need --kafka`);
+  if (values.kafka && values.state) throw new Error('--kafka and --state are separate benches: pass one');
+  const stores = values['state-stores'].split(',').map((m) => m.trim());
+  if (stores.length === 0 || stores.some((m) => !STATE_STORES.includes(m as StateStoreKind))) {
+    throw new Error(`--state-stores takes a list of ${STATE_STORES.join(', ')}; got ${values['state-stores']}`);
+  }
+  const modes = values.modes.split(',').map((m) => m.trim());
+  const unknown = modes.filter((m) => !MODES.includes(m as Mode));
+  if (unknown.length > 0 || modes.length === 0) throw new Error(`--modes takes a list of ${MODES.join(', ')}; got ${values.modes}`);
   const optional = (name: (typeof kafkaOnly)[number]) => (values[name] === undefined ? undefined : positiveInt(name, values[name]));
   return {
-    customers: positiveInt('customers', values.customers),
+    customers: positiveInt('customers', values.customers ?? (values.state ? '5000' : '75000')),
     seed: Number(values.seed),
     repeat: positiveInt('repeat', values.repeat),
+    // In the order of MODES, so the table reads the same whatever order they were given in.
+    modes: MODES.filter((m) => modes.includes(m)),
     profile: values.profile,
     keep: values.keep,
     kafka: values.kafka,
+    state: values.state,
+    stateSizes: values['state-sizes'].split(',').map((n) => positiveInt('state-sizes', n.trim())),
+    stateStores: STATE_STORES.filter((m) => stores.includes(m)),
     partitions: positiveInt('partitions', values.partitions),
     partitionsConcurrency: optional('partitions-concurrency'),
     batchSize: optional('batch-size'),
@@ -140,25 +168,31 @@ async function writeResult(name: string, result: object): Promise<string> {
 }
 
 async function embeddedBench(opts: Options, dir: string, input: string, truth: Truth): Promise<void> {
-  const runs: Record<Mode, Measurement[]> = { baseline: [], pipeline: [] };
+  const runs: Partial<Record<Mode, Measurement[]>> = {};
   for (let i = 1; i <= opts.repeat; i += 1) {
-    for (const mode of MODES) {
+    for (const mode of opts.modes) {
       process.stderr.write(`run ${i}/${opts.repeat}: ${mode} …`);
       const result = await runChild(mode, input, join(dir, `${mode}-${i}`));
       process.stderr.write(` ${result.seconds.toFixed(2)} s\n`);
-      runs[mode].push(result);
+      (runs[mode] ??= []).push(result);
       await rm(join(dir, `${mode}-${i}`), { recursive: true, force: true });
     }
   }
-  const baseline = summarise('baseline', runs.baseline);
-  const pipeline = summarise('pipeline', runs.pipeline);
-  const ratio = pipeline.eventsPerSecond / baseline.eventsPerSecond;
-  const findingsMatch = runs.pipeline.every((r) => sameFindings(r.findings ?? {}, truth.rules));
+  const summaries = opts.modes.map((mode) => summarise(mode, runs[mode]!));
+  const of = (mode: Mode) => summaries.find((s) => s.mode === mode);
+  const baseline = of('baseline');
+  const pipeline = of('pipeline');
+  const noPatterns = of('no-patterns');
+  const ratio = baseline && pipeline ? pipeline.eventsPerSecond / baseline.eventsPerSecond : undefined;
+  // The share of throughput the pattern rules take: 0.2 = the pipeline runs at 80% of its rate without them.
+  const patternCost = pipeline && noPatterns ? 1 - pipeline.eventsPerSecond / noPatterns.eventsPerSecond : undefined;
+  const findingsMatch = (mode: Mode) =>
+    (runs[mode] ?? []).every((r) => matchesTruth({ findings: r.findings ?? {}, activeFindings: r.activeFindings ?? {} }, truth, mode !== 'no-patterns'));
 
   const header = `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs`;
   const rows = [
     ['mode', 'events', 'stored', 'seconds', 'events/s', 'CPU s', 'peak RSS'],
-    ...[baseline, pipeline].map((s) => [
+    ...summaries.map((s) => [
       s.mode,
       int.format(s.events),
       int.format(s.stored),
@@ -168,12 +202,18 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
       `${int.format(s.peakRssMb)} MB`,
     ]),
   ];
-  const verdict = ratio >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET';
+  const verdict = ratio === undefined ? undefined : ratio >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET';
+  const patternVerdict = patternCost === undefined ? undefined : patternCost <= PATTERN_COST_TARGET ? 'PASS' : 'ABOVE TARGET';
   process.stdout.write(
     `\n${header}\n\n${table(rows)}\n\n` +
-      `ratio pipeline/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ${verdict}\n` +
-      `CPU s: user + system time of each child, all threads (chDB's too), on ${availableParallelism()} CPUs; CPU s well below seconds means the child waited (I/O, or other processes on the CPUs).\n` +
-      `pipeline findings = ground truth: ${findingsMatch ? 'yes' : 'NO'}\n`,
+      (ratio === undefined ? '' : `ratio pipeline/baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) ${verdict}\n`) +
+      (patternCost === undefined
+        ? ''
+        : `pattern rules' cost, 1 − pipeline/no-patterns events/s: ${(patternCost * 100).toFixed(1)}% (target ≤ ${PATTERN_COST_TARGET * 100}%) ${patternVerdict}` +
+          ` (CPU s ${pipeline!.cpuSeconds.toFixed(1)} with, ${noPatterns!.cpuSeconds.toFixed(1)} without)\n`) +
+      `CPU s: user + system time of each child, all threads (chDB's and PGlite's too), on ${availableParallelism()} CPUs; CPU s well below seconds means the child waited (I/O, or other processes on the CPUs).\n` +
+      (pipeline ? `pipeline findings and active findings = ground truth: ${findingsMatch('pipeline') ? 'yes' : 'NO'}\n` : '') +
+      (noPatterns ? `no-patterns findings and active findings = ground truth without the pattern rules: ${findingsMatch('no-patterns') ? 'yes' : 'NO'}\n` : ''),
   );
 
   let profile: ProfileSummary | undefined;
@@ -184,20 +224,25 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
     profile = await printProfile(profileDir, opts.keep);
   }
 
-  const { runs: _b, ...baselineSummary } = baseline;
-  const { runs: _p, ...pipelineSummary } = pipeline;
+  const summary = (s: Summary | undefined) => (s === undefined ? undefined : (({ runs: _runs, ...rest }) => rest)(s));
   const file = await writeResult('last.json', {
     customers: opts.customers,
     seed: opts.seed,
     lines: truth.lines,
     batchSize: DEFAULTS.batchSize,
     repeat: opts.repeat,
-    baseline: baselineSummary,
-    pipeline: pipelineSummary,
+    modes: opts.modes,
+    baseline: summary(baseline),
+    pipeline: summary(pipeline),
+    noPatterns: summary(noPatterns),
     ratio,
     target: TARGET_RATIO,
     verdict,
-    findingsMatchGroundTruth: findingsMatch,
+    patternCost,
+    patternCostTarget: PATTERN_COST_TARGET,
+    patternVerdict,
+    findingsMatchGroundTruth: pipeline ? findingsMatch('pipeline') : undefined,
+    noPatternsFindingsMatchGroundTruth: noPatterns ? findingsMatch('no-patterns') : undefined,
     runs,
     ...(profile === undefined ? {} : { profile }),
   });
@@ -232,6 +277,17 @@ async function kafkaBench(opts: Options, dir: string, input: string, truth: Trut
   process.stdout.write(`results: ${file}\n`);
 }
 
+async function stateBench(opts: Options, dir: string, input: string, truth: Truth): Promise<void> {
+  const result = await runStateBench({ input, sizes: opts.stateSizes, stores: opts.stateStores, workDir: dir });
+  const { text, summary } = formatStateResult(result);
+  process.stdout.write(
+    `\nVerity state bench: stream of ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), ` +
+      `node ${process.version}, ${availableParallelism()} CPUs\n${text}`,
+  );
+  const file = await writeResult('last-state.json', { customers: opts.customers, seed: opts.seed, lines: truth.lines, ...summary, result });
+  process.stdout.write(`results: ${file}\n`);
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const dir = await mkdtemp(join(tmpdir(), 'verity-bench-'));
@@ -239,7 +295,7 @@ async function main(): Promise<void> {
     const input = join(dir, 'stream.jsonl');
     process.stderr.write(`generating ${int.format(opts.customers)} customers (seed ${opts.seed}) into ${input} …\n`);
     const truth = await writeGeneratedStream(input, { customers: opts.customers, seed: opts.seed });
-    await (opts.kafka ? kafkaBench : embeddedBench)(opts, dir, input, truth);
+    await (opts.kafka ? kafkaBench : opts.state ? stateBench : embeddedBench)(opts, dir, input, truth);
   } finally {
     if (opts.keep) process.stderr.write(`kept ${dir}\n`);
     else await rm(dir, { recursive: true, force: true });

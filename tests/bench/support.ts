@@ -1,4 +1,5 @@
-// Helpers both benches share: printing, summarising, and the measured children's environment.
+// Helpers the benches share: printing, summarising, checking against the truth, and the measured children's environment.
+import { PATTERN_RULE_IDS, type GroundTruth } from '../../pipelines/generate/index.ts';
 
 export const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -18,6 +19,23 @@ export function table(rows: readonly (readonly string[])[]): string {
 export function sameFindings(a: Record<string, number>, b: Record<string, number>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
+}
+
+/**
+ * Whether a run found what the generated stream's truth says: per record rule, the customers with
+ * a finding during the run (the truth has no such count for pattern rules, whose findings come and
+ * go as groups form); per rule, the active findings at its end. `patterns: false` is a run without
+ * the pattern rules: none of theirs may appear.
+ */
+export function matchesTruth(
+  found: { readonly findings: Record<string, number>; readonly activeFindings: Record<string, number> },
+  truth: Pick<GroundTruth, 'rules' | 'activeFindingCounts'>,
+  patterns = true,
+): boolean {
+  const pattern = new Set<string>(PATTERN_RULE_IDS);
+  const findings = patterns ? Object.fromEntries(Object.entries(found.findings).filter(([id]) => !pattern.has(id))) : found.findings;
+  const active = patterns ? truth.activeFindingCounts : Object.fromEntries(Object.entries(truth.activeFindingCounts).filter(([id]) => !pattern.has(id)));
+  return sameFindings(findings, truth.rules) && sameFindings(found.activeFindings, active);
 }
 
 /**
