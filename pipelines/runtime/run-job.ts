@@ -26,6 +26,7 @@ import type { Sink } from './sink.ts';
 import { analyticsSink } from '../../connectors/clickhouse/analytics-sink.ts';
 import { QualityPipeline } from './quality-pipeline.ts';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
+import { stateOpenFailure } from '../../connectors/postgres/sql-client.ts';
 import type { StateStore } from './state-store.ts';
 import { RunStats } from './run-stats.ts';
 import type { Source } from './source.ts';
@@ -154,14 +155,21 @@ export async function runJob(config: RunConfig, source: Source, logger: Logger, 
       },
       onRecovered: (dependency) => {
         metrics?.setDependencyUp(dependency, true);
-        if (!retry.isDown('store') && !retry.isDown('topics')) source.resume?.();
+        // Every outage paused consumption; it resumes once none is left (the state store's too).
+        if (!retry.isDown()) source.resume?.();
       },
       onRetry: (dependency) => metrics?.countRetry(dependency),
     });
     const withStore = <T>(what: string, call: () => Promise<T>) => retry.run('store', what, call, { stop: stopSignal });
     const withState = <T>(what: string, call: () => Promise<T>) => retry.run('state', what, call, { stop: stopSignal });
     const applied = await withStore('migrating the analytics store', () => migrate(client, config.database));
-    const opened = await withState('opening the state store', () => PostgresStateStore.open(config.state));
+    // At start as later, an unreachable server is waited for (the budget); past it, or refused
+    // outright (a wrong password), the run stops saying which store and what to fix.
+    const opened = await withState('opening the state store', () => PostgresStateStore.open(config.state)).catch(
+      (error: unknown) => {
+        throw stateOpenFailure(config.state, error);
+      },
+    );
     state = opened.store;
     const stateStore = opened.store;
     health.clear('starting');
