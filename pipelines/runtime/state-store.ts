@@ -31,6 +31,12 @@ export interface StateTransaction {
   load(request: BatchLoadRequest): Promise<PatternSnapshot>;
   /** Writes the batch's changes, the ids it applied and its pending output; returns the output's id. */
   apply(changes: StateChanges, applied: readonly string[], output: AnalyticsOutput): Promise<string>;
+  /**
+   * Whether the output `outputId` (an id `apply` returned) is committed and still pending: an
+   * earlier attempt of the batch whose commit failed on the way back (the connection cut after
+   * the server committed) did commit after all.
+   */
+  holdsPending(outputId: string): Promise<boolean>;
 }
 
 export interface StateStore {
