@@ -40,8 +40,9 @@ export function classifyStateFailure(cause: unknown): { readonly retriable: bool
     if (/^[0-9A-Z]{5}$/.test(code)) return { retriable: TRANSIENT_SQLSTATES.has(code) || code.startsWith('08'), label: `SQLSTATE ${code}` };
     return { retriable: false, label: code };
   }
-  // pg reports a connection the server dropped as a plain Error.
-  if (cause instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(cause.message)) {
+  // pg reports a connection the server dropped as a plain Error, and so does its pool when no
+  // connection could be had in time (every one stuck on a server that stopped answering).
+  if (cause instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(cause.message)) {
     return { retriable: true, label: 'connection lost' };
   }
   return { retriable: false, label: cause instanceof Error ? cause.name : typeof cause };
@@ -194,6 +195,14 @@ class PgClient implements SqlClient {
       throw stateError('connecting', cause);
     }
     let broken = false;
+    // A checked-out client has no 'error' listener (the pool's is for idle clients only): its
+    // connection failing between two queries, e.g. the server killed while the batch is being
+    // evaluated, would be an unhandled 'error' event and crash the process. Heard here, the
+    // failure surfaces as the next query's (retriable) error instead, and the client is dropped.
+    const onConnectionError = (): void => {
+      broken = true;
+    };
+    client.on('error', onConnectionError);
     try {
       await labelled('begin', () => client.query('BEGIN'));
       const result = await work({
@@ -204,11 +213,12 @@ class PgClient implements SqlClient {
       return result;
     } catch (cause) {
       // A connection that failed mid-transaction goes back to the pool destroyed, not reused.
-      broken = cause instanceof VerityError && cause.retriable;
+      broken ||= cause instanceof VerityError && cause.retriable;
       await client.query('ROLLBACK').catch(() => (broken = true));
       // The work's own errors, and labelled database errors, as they are.
       throw cause;
     } finally {
+      client.removeListener('error', onConnectionError);
       client.release(broken);
     }
   }
@@ -233,6 +243,21 @@ export async function createSqlClient(target: StateTarget): Promise<SqlClient> {
   // An idle client the server dropped must not crash the process: the next query fails and is retried.
   pool.on('error', () => undefined);
   return new PgClient(pool);
+}
+
+/**
+ * A run that could not open its state store at start, said so that an operator can act: which
+ * store (never its password) and what to fix. Verity's usage errors (a folder another process
+ * holds) and errors not about reaching the server (a migration the server refused) pass through.
+ */
+export function stateOpenFailure(target: StateTarget, error: unknown): unknown {
+  if (target.kind !== 'server' || !(error instanceof VerityError) || error.code !== 'STORE_UNAVAILABLE') return error;
+  return new StoreError(
+    'STORE_UNAVAILABLE',
+    `cannot open the state store, ${describeStateTarget(target)}: ${error.message}. Check that the server is running there and accepts ` +
+      'this user, password and database, or point the run at one that does: --state postgres://… (env VERITY_STATE_URL, config key state)',
+    { cause: error },
+  );
 }
 
 /** How a state target is shown in logs and reports: never with credentials. */

@@ -323,6 +323,11 @@ class PostgresTransaction implements StateTransaction {
     ]);
     return { id: String(row!.id), output };
   }
+
+  async holdsPending(outputId: string): Promise<boolean> {
+    const rows = await this.#sql.query(`SELECT 1 FROM ${S}.pending_outputs WHERE id = $1::bigint AND scope = $2`, [outputId, this.#scope]);
+    return rows.length > 0;
+  }
 }
 
 export class PostgresStateStore implements StateStore {

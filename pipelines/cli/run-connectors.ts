@@ -7,6 +7,7 @@ import { createStoreClient, describeStoreTarget } from '../../connectors/clickho
 import { debeziumAdapter } from '../../connectors/debezium/debezium-event.ts';
 import { EXAMPLE_MAPPINGS_DIR, loadMappings } from '../../connectors/debezium/load-mappings.ts';
 import { DeadLetterArchive } from '../../connectors/file/dead-letter-archive.ts';
+import { stateOpenFailure } from '../../connectors/postgres/sql-client.ts';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
 import type { RunConnectors } from '../runtime/run-connectors.ts';
@@ -25,6 +26,7 @@ export function runConnectors(config: RunConfig): RunConnectors {
       };
     },
     openState: () => PostgresStateStore.open(config.state),
+    explainStateOpenFailure: (error) => stateOpenFailure(config.state, error),
     openDeadLetters: () => DeadLetterArchive.open(config.deadLetterDir),
     loadAdapters: async () => [debeziumAdapter(await loadMappings(config.mappingsPath ?? EXAMPLE_MAPPINGS_DIR))],
   };

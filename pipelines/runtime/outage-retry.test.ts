@@ -68,6 +68,25 @@ describe('OutageRetry', () => {
     expect(h.retry.isDown('store')).toBe(false);
   });
 
+  it('is down while any dependency is: one recovering while another still fails leaves it down', async () => {
+    const h = harness();
+    const downWhenRecovered: string[] = [];
+    const retry = new OutageRetry({
+      policy: { budgetMs: 60_000, firstDelayMs: 100, maxDelayMs: 1000 },
+      logger: pino({ level: 'silent' }),
+      health: h.health,
+      sleep: () => new Promise((resolve) => setTimeout(resolve, 1)),
+      onRecovered: (d: Dependency) => downWhenRecovered.push(`${d}:${retry.isDown() ? 'still down' : 'all up'}`),
+    });
+    const store = failing(2);
+    const state = failing(20);
+    await Promise.all([retry.run('store', 'writing a batch', store.call), retry.run('state', 'a batch transaction', state.call)]);
+    // The store came back first while the state store still failed: consumption must stay paused.
+    expect(downWhenRecovered).toEqual(['store:still down', 'state:all up']);
+    expect(retry.isDown()).toBe(false);
+    expect(retry.isDown('state')).toBe(false);
+  });
+
   it('does not retry an error that is not retriable', async () => {
     const h = harness();
     const broken = failing(1, () => new StoreError('STORE_WRITE_FAILED', 'insert into records failed: ClickHouse 27 CANNOT_PARSE_INPUT_ASSERTION_FAILED', { retriable: false }));

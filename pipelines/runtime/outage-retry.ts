@@ -91,9 +91,9 @@ export class OutageRetry {
     this.#sleep = deps.sleep ?? abortableSleep;
   }
 
-  /** Whether `dependency` is failing right now. */
-  isDown(dependency: Dependency): boolean {
-    return this.#outages.has(dependency);
+  /** Whether `dependency` is failing right now; without one, whether any dependency is. */
+  isDown(dependency?: Dependency): boolean {
+    return dependency === undefined ? this.#outages.size > 0 : this.#outages.has(dependency);
   }
 
   /**

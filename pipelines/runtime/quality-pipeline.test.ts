@@ -38,7 +38,7 @@ function heldStore(): StateStore & { hold?: Promise<void>; running: number } {
       store.running += 1;
       try {
         await store.hold;
-        return await work({ applied: async () => new Set(), load: async () => emptySnapshot(), apply: async (_changes, _applied, output) => ({ id: 'out-1', output }) });
+        return await work({ applied: async () => new Set(), load: async () => emptySnapshot(), apply: async (_changes, _applied, output) => ({ id: 'out-1', output }), holdsPending: async () => false });
       } finally {
         store.running -= 1;
       }
@@ -101,5 +101,78 @@ describe('QualityPipeline ordering', () => {
     expect(state.running).toBe(0);
     // The failed run writes nothing more: the second batch's output is left pending for the next run.
     expect(writes).toBe(1);
+  });
+});
+
+describe('QualityPipeline and a commit whose acknowledgement was lost', () => {
+  it('a batch transaction that committed although its commit failed (the server killed mid-COMMIT) is not lost on retry', async () => {
+    // A state store that keeps what commits, and fails the first commit after making it durable:
+    // the connection was cut between the server committing and the client hearing so.
+    const applied = new Set<string>();
+    const pending = new Set<string>();
+    const confirmed: string[] = [];
+    let transactions = 0;
+    let nextId = 0;
+    const state: StateStore = {
+      description: 'commit-lost',
+      takeOver: async () => [],
+      async transaction(_scope, work) {
+        transactions += 1;
+        const staged = { applied: [] as string[], pending: [] as string[] };
+        const result = await work({
+          applied: async (ids) => new Set(ids.filter((id) => applied.has(id))),
+          load: async () => emptySnapshot(),
+          apply: async (_changes, ids, output) => {
+            staged.applied.push(...ids);
+            const id = `out-${++nextId}`;
+            staged.pending.push(id);
+            return { id, output };
+          },
+          holdsPending: async (id) => pending.has(id),
+        });
+        for (const id of staged.applied) applied.add(id);
+        for (const id of staged.pending) pending.add(id);
+        if (transactions === 1) throw new StoreError('STORE_UNAVAILABLE', 'state store: commit failed: connection lost', { retriable: true });
+        return result;
+      },
+      confirm: async (id) => {
+        confirmed.push(id);
+        pending.delete(id);
+      },
+      activeFindingCounts: async () => ({}),
+      openIssueCount: async () => 0,
+      close: async () => undefined,
+    };
+    const written: { records: number; attempt: string }[] = [];
+    const analytics: Sink = {
+      name: 'analytics store',
+      dependency: 'store',
+      write: async (_batch, out, options) => void written.push({ records: out.records.length, attempt: options.attempt }),
+    };
+    const stats = new RunStats(rules.map((r) => r.definition.id));
+    const pipeline = new QualityPipeline({
+      rules,
+      tokenizer: createTokenizer(Buffer.alloc(32, 1)),
+      calendar: prcCalendar,
+      ownership: 'exclusive',
+      adapters: [],
+      bounds: { limits: DEFAULT_INPUT_LIMITS, eventTimeEarliest: DEFAULT_EVENT_TIME.earliest, eventTimeAheadHours: DEFAULT_EVENT_TIME.aheadHours },
+      state,
+      sinks: [],
+      analytics,
+      stats,
+      logger: pino({ level: 'silent' }),
+      retry: new OutageRetry({ policy: { budgetMs: 60_000, firstDelayMs: 1, maxDelayMs: 1 }, logger: pino({ level: 'silent' }), health: new Health() }),
+      now: () => '2026-06-01T02:00:00.000Z',
+    });
+
+    await pipeline.handle(batchOf('a', 'one'));
+    expect(transactions).toBe(2);
+    // The output the first attempt committed is written and confirmed, once; the event is
+    // accepted once and not taken for a duplicate of itself.
+    expect(written).toEqual([{ records: 1, attempt: 'pending:out-1' }]);
+    expect(confirmed).toEqual(['out-1']);
+    expect(pending.size).toBe(0);
+    expect({ accepted: stats.accepted, duplicates: stats.duplicates }).toEqual({ accepted: 1, duplicates: 0 });
   });
 });

@@ -211,12 +211,24 @@ export class QualityPipeline {
     // An event a stage fails on is dead-lettered, and the batch's transaction runs again without
     // it: the pattern state it half-changed in memory is thrown away with the transaction.
     const failed = new Map<number, ProcessingError>();
+    // What the last attempt wrote before its commit: when the commit fails on the way back (the
+    // connection cut after the server committed), the transaction is retried, finds the batch's
+    // ids applied and would change nothing, leaving the committed output unwritten. So a retry
+    // first asks whether that output is committed, and if so the batch is what it committed.
+    let lastAttempt: CommittedBatch | undefined;
     for (;;) {
       try {
         return await this.#deps.retry.run(
           'state',
           'a batch transaction',
-          () => this.#deps.state.transaction(batch.scope, (tx) => this.#evaluate(batch, tx, now, decoded, rejected, failed)),
+          () =>
+            this.#deps.state.transaction(batch.scope, async (tx) => {
+              const earlier = lastAttempt;
+              lastAttempt = undefined;
+              if (earlier && earlier.outputId !== '' && (await tx.holdsPending(earlier.outputId))) return earlier;
+              lastAttempt = await this.#evaluate(batch, tx, now, decoded, rejected, failed);
+              return lastAttempt;
+            }),
           this.#signals(batch),
         );
       } catch (error) {

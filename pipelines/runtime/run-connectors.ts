@@ -34,6 +34,8 @@ export interface RunConnectors {
   analytics(failpoint: Failpoint): AnalyticsConnection;
   /** Opens the operational store and brings its schema up to date. */
   openState(): Promise<{ readonly store: StateStore; readonly migrations: readonly number[] }>;
+  /** The error to stop with when `openState` failed for good: which store, and what to fix. */
+  explainStateOpenFailure(error: unknown): unknown;
   openDeadLetters(): Promise<DeadLetterArchiveSink>;
   /** Envelopes besides Verity's own contract (Debezium change events, with their mappings). */
   loadAdapters(): Promise<readonly EnvelopeAdapter[]>;

@@ -145,14 +145,19 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
       },
       onRecovered: (dependency) => {
         metrics?.setDependencyUp(dependency, true);
-        if (!retry.isDown('store') && !retry.isDown('topics')) source.resume?.();
+        // Every outage paused consumption; it resumes once none is left (the state store's too).
+        if (!retry.isDown()) source.resume?.();
       },
       onRetry: (dependency) => metrics?.countRetry(dependency),
     });
     const withStore = <T>(what: string, call: () => Promise<T>) => retry.run('store', what, call, { stop: stopSignal });
     const withState = <T>(what: string, call: () => Promise<T>) => retry.run('state', what, call, { stop: stopSignal });
     const applied = await withStore('migrating the analytics store', () => analytics.migrate());
-    const opened = await withState('opening the state store', () => connectors.openState());
+    // At start as later, an unreachable server is waited for (the budget); past it, or refused
+    // outright (a wrong password), the run stops saying which store and what to fix.
+    const opened = await withState('opening the state store', () => connectors.openState()).catch((error: unknown) => {
+      throw connectors.explainStateOpenFailure(error);
+    });
     state = opened.store;
     const stateStore = opened.store;
     health.clear('starting');

@@ -39,6 +39,12 @@ export interface StateTransaction {
    * commit order, so that the analytics store keeps the last of each) and its id.
    */
   apply(changes: StateChanges, applied: readonly string[], output: AnalyticsOutput): Promise<PendingOutput>;
+  /**
+   * Whether the output `outputId` (an id `apply` returned) is committed and still pending: an
+   * earlier attempt of the batch whose commit failed on the way back (the connection cut after
+   * the server committed) did commit after all.
+   */
+  holdsPending(outputId: string): Promise<boolean>;
 }
 
 export interface StateStore {

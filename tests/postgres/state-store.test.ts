@@ -19,7 +19,7 @@ import { ScopeLostError } from '../../pipelines/errors.ts';
 import { createTokenizer, type Tokenizer } from '../../pipelines/privacy/tokens.ts';
 import { candidateOf, evaluateBatch, loadRequestOf } from '../../pipelines/quality/evaluate-batch.ts';
 import { PatternEngine } from '../../pipelines/quality/patterns/pattern-engine.ts';
-import { emptySnapshot, type BatchLoadRequest, type PatternSnapshot } from '../../pipelines/quality/patterns/pattern-state.ts';
+import { emptySnapshot, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
 import type { AnalyticsOutput, StateStore } from '../../pipelines/runtime/state-store.ts';
 import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
@@ -100,6 +100,18 @@ function scopeOf(event: ChangeEvent, run: string): string {
 }
 
 const deps = (tokenizer: Tokenizer) => ({ rules, tokenizer, calendar: prcCalendar, engine, now: () => NOW });
+
+const emptyChanges = (): StateChanges => ({
+  customers: new Map(),
+  agents: new Map(),
+  holdersAdded: new Map(),
+  holdersRemoved: new Map(),
+  mobileChanges: [],
+  findingsUpserted: new Map(),
+  findingsDeleted: new Set(),
+  issues: new Map(),
+  findingMirror: [],
+});
 
 /** One batch the way the pipeline runs it: applied ids, lock and load, evaluate, write back. */
 async function applyBatch(store: StateStore, scope: string, batchId: string, events: readonly ChangeEvent[], tokenizer: Tokenizer): Promise<string> {
@@ -193,6 +205,27 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
       }),
       { numRuns, seed: Number(process.env.VERITY_FUZZ_SEED ?? 7_007_001), endOnFailure: true },
     );
+  });
+
+  it('tells a retried batch whether its earlier attempt committed its output: committed and pending, rolled back, or confirmed', async () => {
+    const scope = `held-${Date.now().toString(36)}`;
+    const tokenizer = createTokenizer(Buffer.alloc(32, 0x52));
+    await store.takeOver(scope);
+    const committed = await applyBatch(store, scope, `${scope}-1`, eventsOf([{ kind: 'customer', id: 'C1', gap: 0, mobile: MOBILES[0] }], scope), tokenizer);
+    // An attempt whose transaction rolled back after apply: its id was taken, its row never committed.
+    let rolledBack = '';
+    await expect(
+      store.transaction(scope, async (tx) => {
+        const output = { batchId: `${scope}-2`, scope, position: '', records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [], derivedAt: NOW };
+        rolledBack = (await tx.apply(emptyChanges(), [], output)).id;
+        throw new Error('the commit never happened');
+      }),
+    ).rejects.toThrow('the commit never happened');
+    const holds = () => store.transaction(scope, async (tx) => ({ committed: await tx.holdsPending(committed), rolledBack: await tx.holdsPending(rolledBack) }));
+    expect(rolledBack).not.toBe('');
+    expect(await holds()).toEqual({ committed: true, rolledBack: false });
+    await store.confirm(committed);
+    expect(await holds()).toEqual({ committed: false, rolledBack: false });
   });
 
   if (processes === 'several') it('refuses a transaction of an earlier tenure once another process took the scope over', { timeout: 120_000 }, async () => {
