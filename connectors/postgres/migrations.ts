@@ -115,13 +115,17 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: "scopes' source positions; versions of the active-findings mirror",
+    name: "scopes' source positions; versions of the active-findings mirror; pending outputs as text",
     sql: `
       -- Where each scope's last committed batch ends in its source (a file line, a partition offset).
       ALTER TABLE ${SCHEMA}.scopes ADD COLUMN position text NOT NULL DEFAULT '';
       -- Orders the analytics store's mirror of active findings. Drawn inside a batch's transaction
       -- after its locks are held, so two batches changing one finding draw in commit order.
       CREATE SEQUENCE ${SCHEMA}.finding_mirror_versions;
+      -- A pending output is only kept and read back whole, never queried into: as text it costs
+      -- PostgreSQL no parse into jsonb, which for a batch of thousands of rows was the single
+      -- dearest statement of the batch transaction.
+      ALTER TABLE ${SCHEMA}.pending_outputs ALTER COLUMN output TYPE text USING output::text;
     `,
   },
 ];

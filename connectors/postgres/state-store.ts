@@ -9,6 +9,7 @@
 // a value wait for each other rather than read around each other, and the fixed order means
 // they never deadlock. Every row a batch writes is reachable only through keys it holds.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssueState } from '../../pipelines/contract/issue.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
 import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
@@ -19,8 +20,12 @@ import { createSqlClient, describeStateTarget, isTransactionConflict, type SqlCl
 
 const S = SCHEMA;
 
-/** Times a transaction that lost to a concurrent one is run again before its failure counts. */
-const CONFLICT_ATTEMPTS = 5;
+/**
+ * Times a transaction that lost to a concurrent one is run again before its failure counts (then
+ * as a retriable outage, retried within the run's budget), and the most it waits per attempt.
+ */
+const CONFLICT_ATTEMPTS = 8;
+const CONFLICT_BACKOFF_MS = 25;
 
 /** A 64-bit advisory-lock key for a string, the same in every process. */
 function lockKey(name: string): bigint {
@@ -316,7 +321,7 @@ class PostgresTransaction implements StateTransaction {
       output.batchId,
       output.position,
     ]);
-    const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output) VALUES ($1, $2, $3::jsonb) RETURNING id`, [
+    const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output) VALUES ($1, $2, $3) RETURNING id`, [
       this.#scope,
       output.batchId,
       json(output),
@@ -362,11 +367,11 @@ export class PostgresStateStore implements StateStore {
       );
       this.#epochs.set(scope, Number(row!.epoch));
     }
-    const rows = await this.#client.query<{ id: string; output: AnalyticsOutput }>(
+    const rows = await this.#client.query<{ id: string; output: string }>(
       scope === 'all' ? `SELECT id, output FROM ${S}.pending_outputs ORDER BY id` : `SELECT id, output FROM ${S}.pending_outputs WHERE scope = $1 ORDER BY id`,
       scope === 'all' ? [] : [scope],
     );
-    return rows.map((r) => ({ id: String(r.id), output: r.output }));
+    return rows.map((r) => ({ id: String(r.id), output: JSON.parse(r.output) as AnalyticsOutput }));
   }
 
   async transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
@@ -382,6 +387,8 @@ export class PostgresStateStore implements StateStore {
       } catch (error) {
         // Locks met out of order (see load) end in a deadlock PostgreSQL breaks: not an outage.
         if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
+        // Apart by a random while, or the two that met would start together and meet again.
+        await sleep(Math.random() * CONFLICT_BACKOFF_MS * attempt);
       }
     }
   }
