@@ -140,6 +140,9 @@ describeKafka('verity run on Kafka through store outages', () => {
     };
     const a = await start('a');
     await a.child.waitFor('kafka consumer started', 120_000);
+    // Slowed once consuming, so that it cannot drain the topics before the second member has
+    // joined: both must hold partitions with messages left when the store turns slower still.
+    a.proxy.setDelay(1000);
     const b = await start('b');
     await b.child.waitFor('kafka consumer started', 120_000);
     await until('both members to share the partitions', async () => ([...a.child.stderr.matchAll(JOINED)].length >= 2 ? true : undefined));
