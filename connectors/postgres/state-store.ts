@@ -32,6 +32,23 @@ function lockKey(name: string): bigint {
   return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`));
 }
 
+/**
+ * Advisory locks live in PostgreSQL's shared lock table, which holds about
+ * max_locks_per_transaction × max_connections entries for every session together (6,400 on a
+ * default server). A batch of thousands of customers reaches more keys than that, and its
+ * transaction failed with SQLSTATE 53200. So a transaction takes at most this many key locks; one
+ * that would need more takes the whole store instead (STORE_LOCK exclusively, where every other
+ * transaction holds it shared): big batches then run one at a time, small ones side by side.
+ */
+const MAX_KEY_LOCKS = 1000;
+const STORE_LOCK = lockKey('verity:store');
+
+/** A transaction reached more keys than MAX_KEY_LOCKS: it is run again holding the store alone. */
+class TooManyKeys extends Error {}
+
+/** How a batch's transaction keeps other processes' batches away from what it changes. */
+type Locking = 'keys' | 'store';
+
 interface CustomerRow {
   customer_token: string;
   deleted: boolean;
@@ -119,10 +136,12 @@ class PostgresTransaction implements StateTransaction {
   readonly #scope: string;
   /** Advisory locks held (until the transaction ends). */
   readonly #locked = new Set<bigint>();
+  readonly #locking: Locking;
 
-  constructor(sql: SqlRunner, scope: string) {
+  constructor(sql: SqlRunner, scope: string, locking: Locking) {
     this.#sql = sql;
     this.#scope = scope;
+    this.#locking = locking;
   }
 
   async applied(ids: readonly string[]): Promise<Set<string>> {
@@ -204,8 +223,11 @@ class PostgresTransaction implements StateTransaction {
 
   /** Takes the advisory locks of `names` this transaction does not hold yet, in key order; whether there were any. */
   async #lock(names: readonly string[]): Promise<boolean> {
+    // Holding the store alone, nothing another process does can change what this one reads.
+    if (this.#locking === 'store') return false;
     const missing = [...new Set(names.map(lockKey))].filter((k) => !this.#locked.has(k)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (missing.length === 0) return false;
+    if (this.#locked.size + missing.length > MAX_KEY_LOCKS) throw new TooManyKeys();
     await this.#sql.query(`SELECT ${S}.lock_keys($1::bigint[])`, [missing.map(String)]);
     for (const k of missing) this.#locked.add(k);
     return true;
@@ -375,6 +397,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
+    let locking: Locking = 'keys';
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#client.transaction(async (sql) => {
@@ -382,9 +405,15 @@ export class PostgresStateStore implements StateStore {
           const [row] = await sql.query<{ epoch: string }>(`SELECT epoch FROM ${S}.scopes WHERE scope = $1 FOR UPDATE`, [scope]);
           const mine = this.#epochs.get(scope);
           if (!row || mine === undefined || Number(row.epoch) !== mine) throw new ScopeLostError(scope, 'another process took it over in the state store');
-          return await work(new PostgresTransaction(sql, scope));
+          await sql.query(locking === 'keys' ? 'SELECT pg_advisory_xact_lock_shared($1)' : 'SELECT pg_advisory_xact_lock($1)', [STORE_LOCK.toString()]);
+          return await work(new PostgresTransaction(sql, scope, locking));
         });
       } catch (error) {
+        if (error instanceof TooManyKeys && locking === 'keys') {
+          locking = 'store';
+          attempt -= 1;
+          continue;
+        }
         // Locks met out of order (see load) end in a deadlock PostgreSQL breaks: not an outage.
         if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
         // Apart by a random while, or the two that met would start together and meet again.
@@ -392,6 +421,7 @@ export class PostgresStateStore implements StateStore {
       }
     }
   }
+
 
   async confirm(outputId: string): Promise<void> {
     await this.#client.query(`DELETE FROM ${S}.pending_outputs WHERE id = $1`, [outputId]);
