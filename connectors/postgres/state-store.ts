@@ -144,6 +144,11 @@ class PostgresTransaction implements StateTransaction {
     this.#locking = locking;
   }
 
+  /** Whether the keys this transaction reached would have fit in key locks. */
+  get fitsKeyLocks(): boolean {
+    return this.#locked.size <= MAX_KEY_LOCKS;
+  }
+
   async applied(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await this.#sql.query<{ id: string }>(`SELECT id FROM ${S}.applied WHERE id = ANY($1::text[])`, [ids]);
@@ -223,10 +228,14 @@ class PostgresTransaction implements StateTransaction {
 
   /** Takes the advisory locks of `names` this transaction does not hold yet, in key order; whether there were any. */
   async #lock(names: readonly string[]): Promise<boolean> {
-    // Holding the store alone, nothing another process does can change what this one reads.
-    if (this.#locking === 'store') return false;
     const missing = [...new Set(names.map(lockKey))].filter((k) => !this.#locked.has(k)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (missing.length === 0) return false;
+    if (this.#locking === 'store') {
+      // Holding the store alone, nothing another process does can change what this one reads;
+      // the keys are only counted, to tell whether the scope's next batch may lock them instead.
+      for (const k of missing) this.#locked.add(k);
+      return false;
+    }
     if (this.#locked.size + missing.length > MAX_KEY_LOCKS) throw new TooManyKeys();
     await this.#sql.query(`SELECT ${S}.lock_keys($1::bigint[])`, [missing.map(String)]);
     for (const k of missing) this.#locked.add(k);
@@ -362,6 +371,8 @@ export class PostgresStateStore implements StateStore {
   readonly #client: SqlClient;
   /** This process's tenure over each scope it took over. */
   readonly #epochs = new Map<string, number>();
+  /** Scopes whose last batch reached more keys than a transaction locks one by one. */
+  readonly #wideScopes = new Set<string>();
 
   private constructor(client: SqlClient, description: string) {
     this.#client = client;
@@ -397,7 +408,9 @@ export class PostgresStateStore implements StateStore {
   }
 
   async transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
-    let locking: Locking = 'keys';
+    // A scope whose last batch needed the whole store starts its next one that way: finding out
+    // again would cost an aborted attempt per batch (a file read in big batches, every time).
+    let locking: Locking = this.#wideScopes.has(scope) ? 'store' : 'keys';
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#client.transaction(async (sql) => {
@@ -406,7 +419,11 @@ export class PostgresStateStore implements StateStore {
           const mine = this.#epochs.get(scope);
           if (!row || mine === undefined || Number(row.epoch) !== mine) throw new ScopeLostError(scope, 'another process took it over in the state store');
           await sql.query(locking === 'keys' ? 'SELECT pg_advisory_xact_lock_shared($1)' : 'SELECT pg_advisory_xact_lock($1)', [STORE_LOCK.toString()]);
-          return await work(new PostgresTransaction(sql, scope, locking));
+          const tx = new PostgresTransaction(sql, scope, locking);
+          const result = await work(tx);
+          if (tx.fitsKeyLocks) this.#wideScopes.delete(scope);
+          else this.#wideScopes.add(scope);
+          return result;
         });
       } catch (error) {
         if (error instanceof TooManyKeys && locking === 'keys') {

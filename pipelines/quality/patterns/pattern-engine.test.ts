@@ -11,7 +11,7 @@ import { loadRulePack, type CompiledRule } from '../../../rules/engine/load-rule
 import { evaluateRules, recordRules } from '../evaluate-rules.ts';
 import { IssueTracker } from '../issue-tracker.ts';
 import { agentFactsOf, customerFactsOf } from './facts.ts';
-import { PatternEngine } from './pattern-engine.ts';
+import { EVIDENCE_HOLDERS, PatternEngine } from './pattern-engine.ts';
 import { emptySnapshot, PatternWorkspace, workspaceIssues } from './pattern-state.ts';
 
 const tokenizer = createTokenizer(Buffer.alloc(32, 0x42));
@@ -81,6 +81,18 @@ const M2 = '13912340002';
 const ABC = ['A', 'B', 'C'];
 
 describe('shared-mobile', () => {
+  it('names at most EVIDENCE_HOLDERS others, the first by token, in a group of any size', () => {
+    const s = scenario();
+    const ids = Array.from({ length: EVIDENCE_HOLDERS + 15 }, (_, i) => `G${i}`);
+    ids.forEach((id, day) => s.customer(id, day, { mobile: M1 }));
+    const tokens = ids.map(ct).sort();
+    for (const self of [tokens[0]!, tokens[10]!, tokens.at(-1)!]) {
+      const finding = s.ws.finding('shared-mobile', self)!;
+      expect(finding.groupSize).toBe(ids.length);
+      expect(finding.evidence.holders!.map((h) => h.customerToken)).toEqual(tokens.filter((t) => t !== self).slice(0, EVIDENCE_HOLDERS));
+    }
+  });
+
   it('finds a pair and a triple, with the others as evidence, tokens and masks only', () => {
     const s = scenario();
     s.customer('A', 0, { mobile: M1 });

@@ -24,6 +24,8 @@ import { heldValues, valueKey, type AgentFacts, type CustomerFacts } from './fac
 import type { FindingEvidence, PatternWorkspace } from './pattern-state.ts';
 
 const DAY_MS = 86_400_000;
+/** Other holders a finding's evidence names at most (see #others). */
+export const EVIDENCE_HOLDERS = 20;
 
 export interface PatternOutcome {
   readonly findings: readonly Finding[];
@@ -331,15 +333,26 @@ export class PatternEngine {
     }
   }
 
-  /** The other holders of a value, as evidence: tokens, masks, since when, where from. */
+  /**
+   * The other holders of a value, as evidence: tokens, masks, since when, where from. At most
+   * EVIDENCE_HOLDERS of them (the first by token), since a value on hundreds of customers (a
+   * placeholder number) would otherwise make every member's evidence list every other member,
+   * rewritten at each join: quadratic in the group. The group's size is on the finding.
+   */
   #others(ws: PatternWorkspace, holders: ReadonlyMap<string, string>, self: string, masked: (c: CustomerFacts) => string): NonNullable<FindingEvidence['holders']> {
-    const out: NonNullable<FindingEvidence['holders']>[number][] = [];
-    for (const [token, since] of [...holders].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (token === self) continue;
-      const c = ws.state.customers.get(token);
-      out.push({ customerToken: token, masked: c ? masked(c) : '', since, source: c?.source ?? '', channel: c?.channel ?? '', agentToken: c?.agentToken ?? '' });
+    const first: [string, string][] = [];
+    for (const entry of holders) {
+      if (entry[0] === self) continue;
+      if (first.length === EVIDENCE_HOLDERS && entry[0] >= first[first.length - 1]![0]) continue;
+      let at = first.length;
+      while (at > 0 && first[at - 1]![0] > entry[0]) at -= 1;
+      first.splice(at, 0, entry);
+      if (first.length > EVIDENCE_HOLDERS) first.pop();
     }
-    return out;
+    return first.map(([token, since]) => {
+      const c = ws.state.customers.get(token);
+      return { customerToken: token, masked: c ? masked(c) : '', since, source: c?.source ?? '', channel: c?.channel ?? '', agentToken: c?.agentToken ?? '' };
+    });
   }
 }
 
