@@ -56,6 +56,25 @@ const line = (id: string) =>
 
 const batchOf = (id: string, scope: string): SourceBatch => ({ id, scope, tenure: 1, messages: [{ value: line(id), key: null, coordinates: { kind: 'file', file: scope, line: 1 } }] });
 
+/** An exclusive pipeline over `state` and `analytics`, retrying for `budgetMs` without waiting. */
+function pipelineOver(state: StateStore, analytics: Sink, stats: RunStats, budgetMs: number): QualityPipeline {
+  return new QualityPipeline({
+    rules,
+    tokenizer: createTokenizer(Buffer.alloc(32, 1)),
+    calendar: prcCalendar,
+    ownership: 'exclusive',
+    adapters: [],
+    bounds: { limits: DEFAULT_INPUT_LIMITS, eventTimeEarliest: DEFAULT_EVENT_TIME.earliest, eventTimeAheadHours: DEFAULT_EVENT_TIME.aheadHours },
+    state,
+    sinks: [],
+    analytics,
+    stats,
+    logger: pino({ level: 'silent' }),
+    retry: new OutageRetry({ policy: { budgetMs, firstDelayMs: 1, maxDelayMs: 1 }, logger: pino({ level: 'silent' }), health: new Health() }),
+    now: () => '2026-06-01T02:00:00.000Z',
+  });
+}
+
 describe('QualityPipeline ordering', () => {
   it("a batch handed after one whose write failed settles only once its own transaction has: the stores may be closed after it", async () => {
     const state = heldStore();
@@ -68,21 +87,7 @@ describe('QualityPipeline ordering', () => {
         throw new StoreError('STORE_WRITE_FAILED', 'insert into records failed: a test', { retriable: false });
       },
     };
-    const pipeline = new QualityPipeline({
-      rules,
-      tokenizer: createTokenizer(Buffer.alloc(32, 1)),
-      calendar: prcCalendar,
-      ownership: 'exclusive',
-      adapters: [],
-      bounds: { limits: DEFAULT_INPUT_LIMITS, eventTimeEarliest: DEFAULT_EVENT_TIME.earliest, eventTimeAheadHours: DEFAULT_EVENT_TIME.aheadHours },
-      state,
-      sinks: [],
-      analytics,
-      stats: new RunStats(rules.map((r) => r.definition.id)),
-      logger: pino({ level: 'silent' }),
-      retry: new OutageRetry({ policy: { budgetMs: 0, firstDelayMs: 1, maxDelayMs: 1 }, logger: pino({ level: 'silent' }), health: new Health() }),
-      now: () => '2026-06-01T02:00:00.000Z',
-    });
+    const pipeline = pipelineOver(state, analytics, new RunStats(rules.map((r) => r.definition.id)), 0);
 
     const first = pipeline.handle(batchOf('a', 'one'));
     await expect(first).rejects.toThrow('insert into records failed');
@@ -150,21 +155,7 @@ describe('QualityPipeline and a commit whose acknowledgement was lost', () => {
       write: async (_batch, out, options) => void written.push({ records: out.records.length, attempt: options.attempt }),
     };
     const stats = new RunStats(rules.map((r) => r.definition.id));
-    const pipeline = new QualityPipeline({
-      rules,
-      tokenizer: createTokenizer(Buffer.alloc(32, 1)),
-      calendar: prcCalendar,
-      ownership: 'exclusive',
-      adapters: [],
-      bounds: { limits: DEFAULT_INPUT_LIMITS, eventTimeEarliest: DEFAULT_EVENT_TIME.earliest, eventTimeAheadHours: DEFAULT_EVENT_TIME.aheadHours },
-      state,
-      sinks: [],
-      analytics,
-      stats,
-      logger: pino({ level: 'silent' }),
-      retry: new OutageRetry({ policy: { budgetMs: 60_000, firstDelayMs: 1, maxDelayMs: 1 }, logger: pino({ level: 'silent' }), health: new Health() }),
-      now: () => '2026-06-01T02:00:00.000Z',
-    });
+    const pipeline = pipelineOver(state, analytics, stats, 60_000);
 
     await pipeline.handle(batchOf('a', 'one'));
     expect(transactions).toBe(2);

@@ -20,6 +20,7 @@ import { sample, until } from '../support/probes.ts';
 import { freePort } from '../support/postgres/server.ts';
 import { createDatabase, describePostgres, startDedicatedPostgres, type PostgresServer } from '../support/postgres/use-postgres.ts';
 import { dumpState, dumpStore, expectSameTables, type StateDump, type StoreDump } from '../support/store-dump.ts';
+import { killStateServerAndObserve } from '../support/state-outage-checks.ts';
 import { exitOf, metricsUrlOf, spawnVerity, verity } from './support.ts';
 
 const ENV = { VERITY_TOKEN_KEY: '5c'.repeat(32) };
@@ -75,28 +76,7 @@ describePostgres(
       const runDir = join(dir, 'killed');
       const child = spawnVerity(runArgs(runDir, state, ['--metrics-port', 'auto', '--store-retry-seconds', '240']), ENV);
       const metrics = await metricsUrlOf(child);
-      const scrape = async () => (await fetch(`${metrics}/metrics`)).text();
-      await until('a first batch done', async () => (sample(await scrape(), METRIC_NAMES.consumed) > 0 ? true : undefined), 120_000);
-
-      const killedAt = Date.now();
-      await server.stop('kill');
-      expect(server.running).toBe(false);
-      const notReady = await until('/readyz at 503 with the state store as the reason', async () => {
-        const r = await fetch(`${metrics}/readyz`);
-        const body = await r.text();
-        return r.status === 503 && body.includes('state unavailable') ? body : undefined;
-      });
-      expect(notReady).toMatch(/^not ready: state unavailable since \S+ \(.+, attempt \d+\): state store: /);
-      expect(notReady).not.toContain(new URL(server.url).password);
-      const consumedDuring = sample(await scrape(), METRIC_NAMES.consumed);
-      expect(consumedDuring).toBeLessThan(truth.lines);
-      // Down for ~10 s in all; meanwhile nothing more is consumed, and the run waits.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(4000, 10_000 - (Date.now() - killedAt))));
-      expect(sample(await scrape(), METRIC_NAMES.consumed)).toBe(consumedDuring);
-      expect(sample(await scrape(), METRIC_NAMES.dependencyUp, '{dependency="state"}')).toBe(0);
-      expect(sample(await scrape(), METRIC_NAMES.retries, '{dependency="state"}')).toBeGreaterThan(0);
-      expect((await fetch(`${metrics}/readyz`)).status).toBe(503);
-      expect(child.process.exitCode).toBeNull();
+      await killStateServerAndObserve(server, metrics, truth.lines, () => child.process.exitCode === null);
 
       await server.restart();
       const exit = await exitOf(child, 240_000, 'the run to finish once PostgreSQL is back');

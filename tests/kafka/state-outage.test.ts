@@ -6,7 +6,7 @@
 // - The server gone for longer than the retry budget: exit 1 with a clear message, and nothing
 //   committed past the last durable batch: a later run of the same group ends exact.
 // The file-input cases, and a store unreachable at start, are in tests/e2e/state-outage.test.ts.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -14,11 +14,12 @@ import { PATTERN_RULE_IDS, type GroundTruth } from '../../pipelines/generate/ind
 import { METRIC_NAMES } from '../../pipelines/runtime/metrics.ts';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { exitOf, metricsUrlOf, spawnVerity, verity } from '../e2e/support.ts';
-import { createTopic, describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
+import { describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
 import { createDatabase, describePostgres, startDedicatedPostgres, type PostgresServer } from '../support/postgres/use-postgres.ts';
 import { sample, until } from '../support/probes.ts';
 import { dumpState, type StateDump } from '../support/store-dump.ts';
-import { dumpStore, expectSameTables, kafkaRunArgs, type StoreDump } from './support.ts';
+import { killStateServerAndObserve } from '../support/state-outage-checks.ts';
+import { dumpStore, expectSameTables, generateOnTopics, kafkaRunArgs, type StoreDump } from './support.ts';
 
 const ENV = { VERITY_TOKEN_KEY: '4b'.repeat(32) };
 const JOINED = /"msg":"kafka consumer started: consuming"/g;
@@ -68,13 +69,7 @@ describeKafka('verity run on Kafka through PostgreSQL state store outages', () =
         kafkaRunArgs({ brokers, group, topics, dataDir, batchSize: 100, partitionsConcurrency: 2, extra: ['--state', state, ...extra] });
 
       beforeAll(async () => {
-        const generated = verity(['generate', '--customers', '1500', '--seed', '7227', '--out', stream]);
-        expect(generated.status, generated.stderr).toBe(0);
-        truth = JSON.parse(readFileSync(`${stream}.truth.json`, 'utf8')) as GroundTruth;
-        await createTopic(brokers, topics.customers, 6);
-        await createTopic(brokers, topics.agents, 6);
-        const produced = verity(['produce', '--input', stream, '--kafka-brokers', brokers.join(','), '--topic', topics.customers, '--agent-topic', topics.agents]);
-        expect(produced.status, produced.stderr).toBe(0);
+        truth = await generateOnTopics(brokers, topics, stream, 1500, 7227);
         server = await startDedicatedPostgres();
         const cleanDir = join(dir, 'clean');
         const cleanState = await createDatabase(server.url);
@@ -98,28 +93,13 @@ describeKafka('verity run on Kafka through PostgreSQL state store outages', () =
         const runDir = join(dir, 'killed');
         const member = spawnVerity(runArgs(runDir, uniqueTopic('sout-killed'), state, ['--metrics-port', 'auto', '--once', '--store-retry-seconds', '240']), ENV);
         const metrics = await metricsUrlOf(member);
-        const scrape = async () => (await fetch(`${metrics}/metrics`)).text();
-        await until('a first batch done', async () => (sample(await scrape(), METRIC_NAMES.consumed) > 0 ? true : undefined), 120_000);
-
-        const killedAt = Date.now();
-        await server.stop('kill');
-        const notReady = await until('/readyz at 503 with the state store as the reason', async () => {
-          const r = await fetch(`${metrics}/readyz`);
-          const body = await r.text();
-          return r.status === 503 && body.includes('state unavailable') ? body : undefined;
+        const joins = () => [...member.stderr.matchAll(JOINED)].length;
+        let joinsBefore = 0;
+        await killStateServerAndObserve(server, metrics, truth.lines, () => member.process.exitCode === null, {
+          atOutage: () => (joinsBefore = joins()),
+          // Still a member: no rejoin while it waited.
+          afterWait: () => expect(joins()).toBe(joinsBefore),
         });
-        expect(notReady).toMatch(/^not ready: state unavailable since \S+ \(.+, attempt \d+\): state store: /);
-        expect(notReady).not.toContain(new URL(server.url).password);
-        const joinsBefore = [...member.stderr.matchAll(JOINED)].length;
-        const consumedDuring = sample(await scrape(), METRIC_NAMES.consumed);
-        expect(consumedDuring).toBeLessThan(truth.lines);
-        await new Promise((resolve) => setTimeout(resolve, Math.max(4000, 10_000 - (Date.now() - killedAt))));
-        // Paused and still a member: nothing more consumed, no rejoin, still alive, still not ready.
-        expect(sample(await scrape(), METRIC_NAMES.consumed)).toBe(consumedDuring);
-        expect(sample(await scrape(), METRIC_NAMES.dependencyUp, '{dependency="state"}')).toBe(0);
-        expect([...member.stderr.matchAll(JOINED)].length).toBe(joinsBefore);
-        expect((await fetch(`${metrics}/readyz`)).status).toBe(503);
-        expect(member.process.exitCode).toBeNull();
 
         await server.restart();
         const exit = await exitOf(member, 240_000, 'the member to finish once PostgreSQL is back');

@@ -7,7 +7,7 @@
 // - A store slower than the session timeout, and a rebalance in the middle of it: no rebalance
 //   storm, and a member that gives its chunks up starts no insert of them after that moment; its
 //   inserts already in flight end before it rejoins, so before another member can own them.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,9 +17,9 @@ import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy.ts';
 import { sample, until } from '../support/probes.ts';
 import { exitOf, metricsUrlOf, serveStore, spawnVerity, verity, type Child } from '../e2e/support.ts';
-import { createTopic, describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
+import { describeKafka, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
 import { createDatabase } from '../support/postgres/use-postgres.ts';
-import { dumpStore, expectSameTables, kafkaRunArgs, requirePostgres, waitForGroupCaughtUp, type StoreDump } from './support.ts';
+import { dumpStore, expectSameTables, generateOnTopics, kafkaRunArgs, requirePostgres, waitForGroupCaughtUp, type StoreDump } from './support.ts';
 
 const ENV = { VERITY_TOKEN_KEY: '6a'.repeat(32) };
 const JOINED = /"msg":"kafka consumer started: consuming"/g;
@@ -46,13 +46,7 @@ describeKafka('verity run on Kafka through store outages', () => {
     kafkaRunArgs({ brokers, group, topics, dataDir, batchSize: 100, partitionsConcurrency: 2, extra: ['--metrics-port', 'auto', ...extra] });
 
   beforeAll(async () => {
-    const generated = verity(['generate', '--customers', '1500', '--seed', '6006', '--out', stream]);
-    expect(generated.status, generated.stderr).toBe(0);
-    truth = JSON.parse(readFileSync(`${stream}.truth.json`, 'utf8')) as GroundTruth;
-    await createTopic(brokers, topics.customers, 6);
-    await createTopic(brokers, topics.agents, 6);
-    const produced = verity(['produce', '--input', stream, '--kafka-brokers', brokers.join(','), '--topic', topics.customers, '--agent-topic', topics.agents]);
-    expect(produced.status, produced.stderr).toBe(0);
+    truth = await generateOnTopics(brokers, topics, stream, 1500, 6006);
     const cleanDir = join(dir, 'clean');
     const run = verity([...kafkaRunArgs({ brokers, group: uniqueTopic('out-clean'), topics, dataDir: cleanDir, batchSize: 100, partitionsConcurrency: 2 }), '--once', '--log-level', 'warn'], ENV);
     expect(run.status, run.stderr.slice(-3000)).toBe(0);

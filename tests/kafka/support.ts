@@ -1,7 +1,11 @@
 // Helpers for the Kafka pipeline tests: read whole topics, wait for a group, and build run
 // arguments. Store dumps live in tests/support/store-dump.ts (the file-input tests use them too).
+import { readFileSync } from 'node:fs';
 import type { IHeaders } from 'kafkajs';
-import { kafkaClient, uniqueTopic } from '../support/kafka/use-kafka.ts';
+import { expect } from 'vitest';
+import type { GroundTruth } from '../../pipelines/generate/index.ts';
+import { verity } from '../e2e/support.ts';
+import { createTopic, kafkaClient, uniqueTopic } from '../support/kafka/use-kafka.ts';
 import { usePostgres } from '../support/postgres/use-postgres.ts';
 
 export { dumpStore, expectSameTables, type StoreDump } from '../support/store-dump.ts';
@@ -114,4 +118,21 @@ export function requirePostgres(): { readonly url: string } {
   const postgres = usePostgres();
   if (!postgres.available) throw new Error(`several members need a shared state store, and there is no PostgreSQL server: ${postgres.reason}`);
   return { url: postgres.url };
+}
+
+/** Generates a stream of `customers` (with `seed`) into `stream`, puts it on fresh six-partition topics, and returns its truth. */
+export async function generateOnTopics(
+  brokers: string[],
+  topics: { readonly customers: string; readonly agents: string },
+  stream: string,
+  customers: number,
+  seed: number,
+): Promise<GroundTruth> {
+  const generated = verity(['generate', '--customers', String(customers), '--seed', String(seed), '--out', stream]);
+  expect(generated.status, generated.stderr).toBe(0);
+  await createTopic(brokers, topics.customers, 6);
+  await createTopic(brokers, topics.agents, 6);
+  const produced = verity(['produce', '--input', stream, '--kafka-brokers', brokers.join(','), '--topic', topics.customers, '--agent-topic', topics.agents]);
+  expect(produced.status, produced.stderr).toBe(0);
+  return JSON.parse(readFileSync(`${stream}.truth.json`, 'utf8')) as GroundTruth;
 }
