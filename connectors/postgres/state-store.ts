@@ -136,6 +136,8 @@ class PostgresTransaction implements StateTransaction {
   readonly #scope: string;
   /** Advisory locks held (until the transaction ends). */
   readonly #locked = new Set<bigint>();
+  /** Keys reached while holding the store alone: counted, never locked. */
+  readonly #reached = new Set<string>();
   readonly #locking: Locking;
 
   constructor(sql: SqlRunner, scope: string, locking: Locking) {
@@ -146,7 +148,7 @@ class PostgresTransaction implements StateTransaction {
 
   /** Whether the keys this transaction reached would have fit in key locks. */
   get fitsKeyLocks(): boolean {
-    return this.#locked.size <= MAX_KEY_LOCKS;
+    return Math.max(this.#locked.size, this.#reached.size) <= MAX_KEY_LOCKS;
   }
 
   async applied(ids: readonly string[]): Promise<Set<string>> {
@@ -228,14 +230,14 @@ class PostgresTransaction implements StateTransaction {
 
   /** Takes the advisory locks of `names` this transaction does not hold yet, in key order; whether there were any. */
   async #lock(names: readonly string[]): Promise<boolean> {
-    const missing = [...new Set(names.map(lockKey))].filter((k) => !this.#locked.has(k)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (missing.length === 0) return false;
     if (this.#locking === 'store') {
       // Holding the store alone, nothing another process does can change what this one reads;
-      // the keys are only counted, to tell whether the scope's next batch may lock them instead.
-      for (const k of missing) this.#locked.add(k);
+      // the keys are only counted (not hashed), to tell whether the scope's next batch may lock them.
+      for (const name of names) this.#reached.add(name);
       return false;
     }
+    const missing = [...new Set(names.map(lockKey))].filter((k) => !this.#locked.has(k)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (missing.length === 0) return false;
     if (this.#locked.size + missing.length > MAX_KEY_LOCKS) throw new TooManyKeys();
     await this.#sql.query(`SELECT ${S}.lock_keys($1::bigint[])`, [missing.map(String)]);
     for (const k of missing) this.#locked.add(k);
