@@ -4,6 +4,7 @@
 // holds no per-customer state between batches, and nothing it once read can override the store.
 import type { IssueState } from '../../contract/issue.ts';
 import type { IssueStateStore } from '../issue-tracker.ts';
+import type { VaultChanges } from '../vault-changes.ts';
 import type { AgentFacts, CustomerFacts, MobileChange } from './facts.ts';
 
 /** What a steward reads about an active finding: tokens and masks only, never a raw value. */
@@ -84,6 +85,8 @@ export interface StateChanges {
   readonly issues: ReadonlyMap<string, IssueState>;
   /** Active findings as analysts see them, where the batch changed what they see (finding-mirror.ts). */
   readonly findingMirror: readonly FindingMirrorChange[];
+  /** The reveal vault's changes (vault-changes.ts), when the run fills a vault. */
+  readonly vault?: VaultChanges;
 }
 
 /**
