@@ -12,20 +12,6 @@ import type { SqlRunner } from './sql-client.ts';
 const S = SCHEMA;
 const ACTIVE = `(${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
-export const VAULT_MIGRATION_SQL = `
-  -- Raw contact data of customers with an active issue, sealed (AES-256-GCM, bound to the token);
-  -- the masked contact beside it for the issue detail. Nothing else in this store is raw.
-  CREATE TABLE ${S}.vault (
-    customer_token text PRIMARY KEY,
-    tier text NOT NULL,
-    source text NOT NULL,
-    masked jsonb NOT NULL,
-    sealed text NOT NULL,
-    key_id text NOT NULL,
-    event_id text NOT NULL,
-    updated_at text NOT NULL
-  );
-`;
 
 /** Writes a batch's vault changes, after its issues: a customer whose last active issue closed is dropped. */
 export async function applyVaultChanges(sql: SqlRunner, changes: VaultChanges): Promise<void> {
