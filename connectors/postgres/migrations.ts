@@ -128,6 +128,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ${SCHEMA}.pending_outputs ALTER COLUMN output TYPE text USING output::text;
     `,
   },
+  {
+    version: 6,
+    name: "SLA clock: the notices raised, one per issue and kind",
+    sql: `
+      -- The SLA clock's notices. The key makes each (issue, kind) happen once, however many clocks
+      -- (processes, restarts) decide it at once: the one whose insert wins raises it, in the same
+      -- transaction as the issue's history entry, its new state and its outbox row.
+      CREATE TABLE ${SCHEMA}.sla_notices (
+        issue_id text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('reminder-50', 'reminder-80', 'breached')),
+        noticed_at timestamptz NOT NULL,
+        issue_version integer NOT NULL,
+        queue text NOT NULL,
+        PRIMARY KEY (issue_id, kind)
+      );
+      CREATE INDEX sla_notices_breached ON ${SCHEMA}.sla_notices (issue_id) WHERE kind = 'breached';
+    `,
+  },
 ];
 
 /** Creates the schema and applies the missing migrations; returns the versions applied now. */

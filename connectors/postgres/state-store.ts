@@ -28,7 +28,7 @@ const CONFLICT_ATTEMPTS = 8;
 const CONFLICT_BACKOFF_MS = 25;
 
 /** A 64-bit advisory-lock key for a string, the same in every process. */
-function lockKey(name: string): bigint {
+export function lockKey(name: string): bigint {
   return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`));
 }
 
@@ -41,7 +41,7 @@ function lockKey(name: string): bigint {
  * transaction holds it shared): big batches then run one at a time, small ones side by side.
  */
 const MAX_KEY_LOCKS = 1000;
-const STORE_LOCK = lockKey('verity:store');
+export const STORE_LOCK = lockKey('verity:store');
 
 /** A transaction reached more keys than MAX_KEY_LOCKS: it is run again holding the store alone. */
 class TooManyKeys extends Error {}
@@ -379,6 +379,11 @@ export class PostgresStateStore implements StateStore {
   private constructor(client: SqlClient, description: string) {
     this.#client = client;
     this.description = description;
+  }
+
+  /** The connection, for the stores that change issues beside the pipeline (the SLA clock). */
+  get sql(): SqlClient {
+    return this.#client;
   }
 
   /** Opens the store and brings its schema up to date; `migrations` says which versions it applied now. */

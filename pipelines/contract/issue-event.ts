@@ -36,10 +36,10 @@ export const IssueEvent = z.strictObject({
   occurrences: z.int().positive(),
   /**
    * The upstream change event that caused this change (an id, not data). For the clock's
-   * `due-soon` and `breached`: the last event that changed the issue.
+   * `reminder-50`, `reminder-80` and `breached`: the last event that changed the issue.
    */
   triggeringEventId: z.string().min(1),
-  /** Event time of the triggering change; for `due-soon` and `breached`, when the clock noticed. */
+  /** Event time of the triggering change; for the clock's notices, when the clock noticed. */
   occurredAt: isoDateTime,
 });
 export type IssueEvent = z.infer<typeof IssueEvent>;

@@ -85,7 +85,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       signal: controller.signal,
       ...(config.metricsHost ? { metricsServer: { host: config.metricsHost } } : {}),
       ...(metrics ? { metrics } : {}),
-      ...(kafkaRun ? { sinks: [kafkaRun.publisher], publishNotices: kafkaRun.publisher.publishNotices } : {}),
+      ...(kafkaRun ? { sinks: [kafkaRun.publisher] } : {}),
     });
     return { report, config };
   } finally {

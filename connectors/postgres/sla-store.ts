@@ -1,0 +1,153 @@
+// The SLA clock's store over PostgreSQL, the operational truth: it reads the active issues and
+// raises each notice in one transaction per issue, like a steward's action on the desk — the
+// store lock shared and the customer's key lock (as the pipeline's batch transaction takes them),
+// then: the notice recorded (unique per issue and kind, so a second clock, in another process or
+// after a restart, raises nothing twice), the history entry by `sla-clock`, the new state (a
+// breach escalates the issue to the supervisors' queue), and the outbox row that the relay
+// mirrors to the analytics store (`issues`, `issue_events`, `issue_sla_events`) and the issue topic.
+import type { PauseInterval } from '../../pipelines/calendar/working-time.ts';
+import { ACTIVE_STATUSES, IssueState, type IssueChange } from '../../pipelines/contract/issue.ts';
+import { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../../pipelines/quality/sla.ts';
+import type { SlaCandidate, SlaDecision, SlaStore } from '../../pipelines/runtime/sla-clock.ts';
+import { SCHEMA } from './migrations.ts';
+import type { SqlClient, SqlRunner } from './sql-client.ts';
+import { lockKey, STORE_LOCK } from './state-store.ts';
+
+const S = SCHEMA;
+const ACTIVE = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
+
+interface CandidateRow {
+  state: unknown;
+  had: string[] | null;
+  steps: Array<{ action: string; at: unknown }> | null;
+}
+
+/** An instant read back from a timestamptz or text column, as ISO 8601. */
+function iso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+const asJson = <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));
+
+/** Ended pauses from the issue's `pause` and `resume` entries, in order. */
+function pausesOf(steps: CandidateRow['steps']): PauseInterval[] {
+  const pauses: PauseInterval[] = [];
+  let from: string | undefined;
+  for (const step of asJson<CandidateRow['steps']>(steps) ?? []) {
+    if (step.action === 'pause') from = iso(step.at);
+    else if (step.action === 'resume' && from !== undefined) {
+      pauses.push({ from, to: iso(step.at) });
+      from = undefined;
+    }
+  }
+  return pauses;
+}
+
+function candidateOf(row: CandidateRow): SlaCandidate {
+  const had = (row.had ?? []).filter((k): k is SlaNoticeKind => (SLA_NOTICE_KINDS as readonly string[]).includes(k));
+  return { issue: IssueState.parse(asJson(row.state)), had, pauses: pausesOf(row.steps) };
+}
+
+/** The notices and the pause/resume steps of the issue `i`, as columns `had` and `steps`. */
+const CANDIDATE_COLUMNS = `
+  i.state,
+  (SELECT array_agg(n.kind ORDER BY n.kind) FROM ${S}.sla_notices n WHERE n.issue_id = i.issue_id) AS had,
+  (SELECT json_agg(json_build_object('action', h.action, 'at', h.at) ORDER BY h.seq)
+     FROM ${S}.issue_history h WHERE h.issue_id = i.issue_id AND h.action IN ('pause', 'resume')) AS steps`;
+
+/** Breached issues still being worked, per queue: the supervisors' breach board. */
+export interface BreachCount {
+  readonly queue: string;
+  readonly breached: number;
+}
+
+export class PostgresSlaStore implements SlaStore {
+  readonly #client: SqlClient;
+
+  constructor(client: SqlClient) {
+    this.#client = client;
+  }
+
+  async slaCandidates(): Promise<readonly SlaCandidate[]> {
+    const rows = await this.#client.query<CandidateRow>(
+      `SELECT ${CANDIDATE_COLUMNS}
+         FROM ${S}.issues i
+        WHERE i.status IN (${ACTIVE})
+          AND coalesce(i.state->>'pausedSince', '') = ''
+          AND NOT EXISTS (SELECT 1 FROM ${S}.sla_notices n WHERE n.issue_id = i.issue_id AND n.kind = 'breached')
+        ORDER BY i.issue_id`,
+    );
+    return rows.map(candidateOf);
+  }
+
+  raiseSlaNotice(issueId: string, at: string, decide: SlaDecision): Promise<SlaNotice | undefined> {
+    return this.#client.transaction(async (tx) => {
+      const [owner] = await tx.query<{ customer_token: string }>(`SELECT customer_token FROM ${S}.issues WHERE issue_id = $1`, [issueId]);
+      if (!owner) return undefined;
+      // The same locks as the pipeline's batch and the stewards' desk, in the same order.
+      await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [STORE_LOCK.toString()]);
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [lockKey(`c:${owner.customer_token}`).toString()]);
+      const [row] = await tx.query<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM ${S}.issues i WHERE i.issue_id = $1 FOR UPDATE`, [issueId]);
+      if (!row) return undefined;
+      const candidate = candidateOf(row);
+      const kind = decide(candidate);
+      if (!kind) return undefined;
+      const before = candidate.issue;
+      const claimed = await tx.query(
+        `INSERT INTO ${S}.sla_notices (issue_id, kind, noticed_at, issue_version, queue) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (issue_id, kind) DO NOTHING RETURNING issue_id`,
+        [issueId, kind, at, before.version + 1, before.queue],
+      );
+      if (claimed.length === 0) return undefined;
+      const issue: IssueState = { ...before, ...(kind === 'breached' ? { escalated: true } : {}), updatedAt: at, version: before.version + 1 };
+      const change: IssueChange = { change: kind, issue, eventId: before.lastEventId, occurredAt: at };
+      await record(tx, before, change, noteOf(kind, before));
+      return { kind, issue, at };
+    });
+  }
+
+  /** Breached issues still active, per queue, most first. */
+  async breachCounts(): Promise<BreachCount[]> {
+    const rows = await this.#client.query<{ queue: string; breached: string | number }>(
+      `SELECT i.state->>'queue' AS queue, count(*) AS breached
+         FROM ${S}.issues i JOIN ${S}.sla_notices n ON n.issue_id = i.issue_id AND n.kind = 'breached'
+        WHERE i.status IN (${ACTIVE})
+        GROUP BY 1 ORDER BY 2 DESC, 1`,
+    );
+    return rows.map((r) => ({ queue: r.queue, breached: Number(r.breached) }));
+  }
+
+  /** Breached issues still active, the earliest due first. */
+  async breachedIssues(): Promise<IssueState[]> {
+    const rows = await this.#client.query<{ state: unknown }>(
+      `SELECT i.state FROM ${S}.issues i JOIN ${S}.sla_notices n ON n.issue_id = i.issue_id AND n.kind = 'breached'
+        WHERE i.status IN (${ACTIVE}) ORDER BY i.state->>'dueAt', i.issue_id`,
+    );
+    return rows.map((r) => IssueState.parse(asJson(r.state)));
+  }
+}
+
+function noteOf(kind: SlaNoticeKind, issue: IssueState): string {
+  if (kind === 'breached') return `due ${issue.dueAt} passed: escalated to the supervisors' queue`;
+  return `${kind === 'reminder-50' ? '50' : '80'} % of the allowed working time used (due ${issue.dueAt})`;
+}
+
+/** The history entry, the new state and the outbox row of one clock change. */
+async function record(tx: SqlRunner, before: IssueState, change: IssueChange, note: string): Promise<void> {
+  const after = change.issue;
+  const patch: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(after)) {
+    if (key !== 'version' && (before as Record<string, unknown>)[key] !== value) patch[key] = value;
+  }
+  await tx.query(
+    `INSERT INTO ${S}.issue_history (issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after)
+     VALUES ($1, $2, $3, 'sla-clock', 'sla-clock', $4, $5, $6, $7, $8, $2)`,
+    [after.issueId, after.version, change.occurredAt, change.change, before.status, after.status, note, JSON.stringify({ patch })],
+  );
+  const updated = await tx.query(
+    `UPDATE ${S}.issues SET state = $2, version = $3, status = $4 WHERE issue_id = $1 AND version = $5 RETURNING issue_id`,
+    [after.issueId, JSON.stringify(after), after.version, after.status, before.version],
+  );
+  if (updated.length !== 1) throw new Error(`issue ${after.issueId} changed under the SLA clock's lock`);
+  await tx.query(`INSERT INTO ${S}.outbox (kind, payload) VALUES ('issue-change', $1)`, [JSON.stringify(change)]);
+}
