@@ -6,7 +6,7 @@
 // wall clock can say. Pure: no I/O.
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import { instantMs, pausedWorkingMs, usedFraction, type PauseInterval } from '../calendar/working-time.ts';
-import type { IssueState } from '../contract/issue.ts';
+import { isActive, type IssueState } from '../contract/issue.ts';
 
 export { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../contract/issue.ts';
 import { SLA_NOTICE_KINDS, type SlaNoticeKind } from '../contract/issue.ts';
@@ -14,8 +14,6 @@ import { SLA_NOTICE_KINDS, type SlaNoticeKind } from '../contract/issue.ts';
 /** The share of the allowed time at which each reminder is due. */
 export const REMINDER_SHARES = { 'reminder-50': 0.5, 'reminder-80': 0.8 } as const;
 
-/** Statuses in which nobody works the issue any more: the clock leaves them alone. */
-const CLOSED: ReadonlySet<string> = new Set(['resolved', 'withdrawn']);
 
 /** What the clock needs of an issue: `pausedSince` is '' (or absent) unless paused now. */
 export type SlaIssue = Pick<IssueState, 'status' | 'openedAt' | 'dueAt'> & { readonly pausedSince?: string };
@@ -34,7 +32,8 @@ export const slaRank = (kind: SlaNoticeKind): number => SLA_NOTICE_KINDS.indexOf
  * allowed working time is used. Closed and paused issues reach nothing.
  */
 export function slaNoticeKind(issue: SlaIssue, history: SlaHistory, now: string, calendar: WorkingDayCalendar): SlaNoticeKind | undefined {
-  if (CLOSED.has(issue.status) || issue.pausedSince) return undefined;
+  // Resolved and withdrawn issues are nobody's work any more.
+  if (!isActive(issue.status) || issue.pausedSince) return undefined;
   if (instantMs(issue.dueAt) < instantMs(now)) return 'breached';
   const used = usedFraction({ openedAt: issue.openedAt, dueAt: issue.dueAt, pausedSince: '' }, pausedWorkingMs(history.pauses, calendar), now, calendar);
   if (used >= REMINDER_SHARES['reminder-80']) return 'reminder-80';

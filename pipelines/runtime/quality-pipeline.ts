@@ -314,7 +314,7 @@ export class QualityPipeline {
       if (change.change === 'opened') {
         tally.issues.opened += 1;
         if (change.issue.deadlineProvisional) tally.issues.provisional += 1;
-      } else tally.issues[change.change] += 1;
+      } else if (change.change === 'updated' || change.change === 'resolved' || change.change === 'withdrawn') tally.issues[change.change] += 1;
     }
     for (const r of rejected) {
       this.#deps.logger.warn(
