@@ -9,6 +9,7 @@ import type { PauseInterval } from '../../pipelines/calendar/working-time.ts';
 import { ACTIVE_STATUSES, IssueState, type IssueChange } from '../../pipelines/contract/issue.ts';
 import { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../../pipelines/quality/sla.ts';
 import type { SlaCandidate, SlaDecision, SlaStore } from '../../pipelines/runtime/sla-clock.ts';
+import { CLOCK_ACTOR, systemEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { SCHEMA } from './migrations.ts';
 import type { SqlClient, SqlRunner } from './sql-client.ts';
 import { lockKey, STORE_LOCK } from './state-store.ts';
@@ -135,14 +136,11 @@ function noteOf(kind: SlaNoticeKind, issue: IssueState): string {
 /** The history entry, the new state and the outbox row of one clock change. */
 async function record(tx: SqlRunner, before: IssueState, change: IssueChange, note: string): Promise<void> {
   const after = change.issue;
-  const patch: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(after)) {
-    if (key !== 'version' && (before as Record<string, unknown>)[key] !== value) patch[key] = value;
-  }
+  const entry = systemEntry(before, change, CLOCK_ACTOR, note);
   await tx.query(
     `INSERT INTO ${S}.issue_history (issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after)
-     VALUES ($1, $2, $3, 'sla-clock', 'sla-clock', $4, $5, $6, $7, $8, $2)`,
-    [after.issueId, after.version, change.occurredAt, change.change, before.status, after.status, note, JSON.stringify({ patch })],
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [entry.issueId, entry.seq, entry.at, entry.actor, entry.actorRole, entry.action, entry.fromStatus, entry.toStatus, entry.note, JSON.stringify(entry.evidence), entry.versionAfter],
   );
   const updated = await tx.query(
     `UPDATE ${S}.issues SET state = $2, version = $3, status = $4 WHERE issue_id = $1 AND version = $5 RETURNING issue_id`,
