@@ -5,6 +5,9 @@
 // sweeps, restarts and two processes sweeping at once; a pause with a recorded reason (nothing is
 // raised while paused, the resume moves the due time on, both show in the history); the breach
 // board's counts. Generated tokens only; nothing here reads today's date.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresSlaStore } from '../../connectors/postgres/sla-store.ts';
@@ -290,6 +293,28 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     expect(log(notices)).toHaveLength(4);
     const [row] = await rows(a!.sql, `SELECT state FROM verity.issues WHERE issue_id = 'saturday'`);
     expect(IssueState.parse(row!.state)).toMatchObject({ status: 'claimed', assignee: 'supervisor.li', escalated: true, version: 3 });
+  });
+});
+
+describe('the SLA clock on embedded PGlite (npm start)', () => {
+  it('raises the breaches once, and nothing again after a restart', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verity-sla-pglite-'));
+    try {
+      let { store } = await PostgresStateStore.open({ kind: 'embedded', path: join(dir, 'state') });
+      await openIssues(store.sql, ISSUES);
+      const clock = new ManualClock('2026-10-13T01:00:00.000Z');
+      const first = new SlaClock({ store: new PostgresSlaStore(store.sql), calendar: prcCalendar, logger: silent, clock });
+      expect(log(await first.sweep()).map((n) => n.split(' ')[1])).toEqual(['holiday/breached', 'past/breached', 'saturday/breached', 'short/breached']);
+      await store.close();
+      ({ store } = await PostgresStateStore.open({ kind: 'embedded', path: join(dir, 'state') }));
+      const restarted = new SlaClock({ store: new PostgresSlaStore(store.sql), calendar: prcCalendar, logger: silent, clock });
+      expect(await restarted.sweep()).toEqual([]);
+      const escalated = await store.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM verity.issues WHERE (state->>'escalated')::boolean`);
+      expect(escalated).toEqual([{ n: 4 }]);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
