@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import { addWorkingMs, instantMs, shanghaiIso, shiftDueAfterPause } from '../calendar/working-time.ts';
-import { slaNoticeKind, slaNoticeToRaise, slaRank, type SlaNoticeKind } from './sla.ts';
+import { slaNoticeKind, slaNoticeOfChange, slaNoticeToRaise, slaRank, type SlaNoticeKind } from './sla.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -94,5 +94,14 @@ describe('slaNoticeToRaise', () => {
         expect(had.at(-1)).toBe('breached');
       }),
     );
+  });
+});
+
+describe('slaNoticeOfChange', () => {
+  it("is the notice for the clock's changes and nothing for the others", () => {
+    const state = { issueId: 'i1' } as never;
+    expect(slaNoticeOfChange({ change: 'reminder-80', issue: state, occurredAt: '2026-10-10T01:00:00.000Z' })).toEqual({ kind: 'reminder-80', issue: state, at: '2026-10-10T01:00:00.000Z' });
+    expect(slaNoticeOfChange({ change: 'breached', issue: state, occurredAt: '2026-10-11T01:00:00.000Z' })?.kind).toBe('breached');
+    expect(slaNoticeOfChange({ change: 'claim', issue: state, occurredAt: '2026-10-11T01:00:00.000Z' })).toBeUndefined();
   });
 });

@@ -6,10 +6,10 @@
 // wall clock can say. Pure: no I/O.
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import { instantMs, pausedWorkingMs, usedFraction, type PauseInterval } from '../calendar/working-time.ts';
-import { isActive, type IssueState } from '../contract/issue.ts';
+import { isActive, type IssueChange, type IssueState } from '../contract/issue.ts';
 
 export { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../contract/issue.ts';
-import { SLA_NOTICE_KINDS, type SlaNoticeKind } from '../contract/issue.ts';
+import { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../contract/issue.ts';
 
 /** The share of the allowed time at which each reminder is due. */
 export const REMINDER_SHARES = { 'reminder-50': 0.5, 'reminder-80': 0.8 } as const;
@@ -56,4 +56,13 @@ export function slaNoticeToRaise(
   if (!kind) return undefined;
   const furthest = Math.max(-1, ...[...history.had].map(slaRank));
   return slaRank(kind) > furthest ? kind : undefined;
+}
+
+/**
+ * The notice a relayed issue change stands for, if it is one of the clock's: the outbox relay
+ * writes it to `issue_sla_events` besides `issues`/`issue_events` and the issue topic.
+ */
+export function slaNoticeOfChange(change: Pick<IssueChange, 'change' | 'issue' | 'occurredAt'>): SlaNotice | undefined {
+  const kind = SLA_NOTICE_KINDS.find((k) => k === change.change);
+  return kind ? { kind, issue: change.issue, at: change.occurredAt } : undefined;
 }
