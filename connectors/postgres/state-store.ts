@@ -469,8 +469,8 @@ export class PostgresStateStore implements StateStore {
     this.description = description;
   }
 
-  /** The connection, for the stores that change issues beside the pipeline (the SLA clock). */
-  get sql(): SqlClient {
+  /** The store's connections, for the stewards' desk, the SLA clock and the outbox relay in the same process. */
+  get client(): SqlClient {
     return this.#client;
   }
 

@@ -28,7 +28,7 @@ export function runConnectors(config: RunConfig): RunConnectors {
     openState: async () => {
       const opened = await PostgresStateStore.open(config.state);
       // The SLA clock raises its notices in the operational store, over the same connection.
-      return { ...opened, sla: new PostgresSlaStore(opened.store.sql) };
+      return { ...opened, sla: new PostgresSlaStore(opened.store.client) };
     },
     explainStateOpenFailure: (error) => stateOpenFailure(config.state, error),
     openDeadLetters: () => DeadLetterArchive.open(config.deadLetterDir),

@@ -139,7 +139,7 @@ describePostgres('the SLA clock on PostgreSQL', () => {
 
   it('reminds at 50 % and 80 %, breaches and escalates once per issue and kind, across National Day 2026', { timeout: 120_000 }, async () => {
     const [state] = await fresh();
-    const sql = state!.sql;
+    const sql = state!.client;
     await openIssues(sql, ISSUES);
     const store = new PostgresSlaStore(sql);
     const clock = new ManualClock('2026-09-28T01:00:00.000Z'); // Monday 09:00 in Shanghai
@@ -198,9 +198,9 @@ describePostgres('the SLA clock on PostgreSQL', () => {
 
   it('raises nothing twice after a restart, nor when two processes sweep at once', { timeout: 120_000 }, async () => {
     const [a, b] = await fresh(2);
-    await openIssues(a!.sql, ISSUES);
+    await openIssues(a!.client, ISSUES);
     const clock = new ManualClock('2026-10-09T01:00:00.000Z');
-    const first = new SlaClock({ store: new PostgresSlaStore(a!.sql), calendar: prcCalendar, logger: silent, clock });
+    const first = new SlaClock({ store: new PostgresSlaStore(a!.client), calendar: prcCalendar, logger: silent, clock });
     expect(log(await first.sweep())).toEqual([
       '2026-10-09T01:00:00.000Z holiday/reminder-50',
       '2026-10-09T01:00:00.000Z past/breached',
@@ -209,11 +209,11 @@ describePostgres('the SLA clock on PostgreSQL', () => {
 
     // A restart: a new clock on a new connection to the same store, later the same day.
     await clock.advanceTo('2026-10-09T09:00:00.000Z');
-    const restarted = new SlaClock({ store: new PostgresSlaStore(b!.sql), calendar: prcCalendar, logger: silent, clock });
+    const restarted = new SlaClock({ store: new PostgresSlaStore(b!.client), calendar: prcCalendar, logger: silent, clock });
     expect(await restarted.sweep()).toEqual([]);
 
     // Two processes (two connections) sweep at the same instants, at the same time.
-    const again = new SlaClock({ store: new PostgresSlaStore(a!.sql), calendar: prcCalendar, logger: silent, clock });
+    const again = new SlaClock({ store: new PostgresSlaStore(a!.client), calendar: prcCalendar, logger: silent, clock });
     const raised: string[] = [];
     for (const at of ['2026-10-10T01:00:00.000Z', '2026-10-11T01:00:00.000Z', '2026-10-12T13:00:00.000Z', '2026-10-13T01:00:00.000Z']) {
       await clock.advanceTo(at);
@@ -226,20 +226,20 @@ describePostgres('the SLA clock on PostgreSQL', () => {
       '2026-10-12T13:00:00.000Z saturday/reminder-80', // its 50 % (06:00) and 80 % (16:48) both passed by 21:00: the furthest alone
       '2026-10-13T01:00:00.000Z saturday/breached',
     ]);
-    const notices = await rows(a!.sql, `SELECT kind, count(*)::int AS n FROM verity.sla_notices GROUP BY kind ORDER BY kind`);
+    const notices = await rows(a!.client, `SELECT kind, count(*)::int AS n FROM verity.sla_notices GROUP BY kind ORDER BY kind`);
     expect(notices).toEqual([
       { kind: 'breached', n: 4 },
       { kind: 'reminder-50', n: 1 },
       { kind: 'reminder-80', n: 2 },
     ]);
     // One history entry per notice, versions without gaps.
-    const seqs = await rows(a!.sql, `SELECT issue_id, array_agg(seq ORDER BY seq) AS seqs FROM verity.issue_history GROUP BY issue_id ORDER BY issue_id`);
+    const seqs = await rows(a!.client, `SELECT issue_id, array_agg(seq ORDER BY seq) AS seqs FROM verity.issue_history GROUP BY issue_id ORDER BY issue_id`);
     for (const r of seqs) expect(r.seqs, String(r.issue_id)).toEqual((r.seqs as number[]).map((_, i) => i + 1));
   });
 
   it('pauses only with a recorded reason: nothing while paused, the resume moves the due time, both in the history', { timeout: 120_000 }, async () => {
     const [state] = await fresh();
-    const sql = state!.sql;
+    const sql = state!.client;
     const subject = ISSUES[0]!; // 'holiday': due Saturday 10-10 at the end of the day
     await openIssues(sql, [subject]);
     const store = new PostgresSlaStore(sql);
@@ -286,12 +286,12 @@ describePostgres('the SLA clock on PostgreSQL', () => {
 
   it('a supervisor acting on the issue while the clock raises a notice: neither change is lost', { timeout: 120_000 }, async () => {
     const [a, b] = await fresh(2);
-    await openIssues(a!.sql, ISSUES);
+    await openIssues(a!.client, ISSUES);
     const clock = new ManualClock('2026-10-13T01:00:00.000Z'); // every issue is past due
-    const sla = new SlaClock({ store: new PostgresSlaStore(b!.sql), calendar: prcCalendar, logger: silent, clock });
-    const [notices] = await Promise.all([sla.sweep(), act(a!.sql, 'saturday', { type: 'claim' }, '2026-10-13T09:00:00.000+08:00', SUPERVISOR)]);
+    const sla = new SlaClock({ store: new PostgresSlaStore(b!.client), calendar: prcCalendar, logger: silent, clock });
+    const [notices] = await Promise.all([sla.sweep(), act(a!.client, 'saturday', { type: 'claim' }, '2026-10-13T09:00:00.000+08:00', SUPERVISOR)]);
     expect(log(notices)).toHaveLength(4);
-    const [row] = await rows(a!.sql, `SELECT state FROM verity.issues WHERE issue_id = 'saturday'`);
+    const [row] = await rows(a!.client, `SELECT state FROM verity.issues WHERE issue_id = 'saturday'`);
     expect(IssueState.parse(row!.state)).toMatchObject({ status: 'claimed', assignee: 'supervisor.li', escalated: true, version: 3 });
   });
 });
@@ -301,15 +301,15 @@ describe('the SLA clock on embedded PGlite (npm start)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'verity-sla-pglite-'));
     try {
       let { store } = await PostgresStateStore.open({ kind: 'embedded', path: join(dir, 'state') });
-      await openIssues(store.sql, ISSUES);
+      await openIssues(store.client, ISSUES);
       const clock = new ManualClock('2026-10-13T01:00:00.000Z');
-      const first = new SlaClock({ store: new PostgresSlaStore(store.sql), calendar: prcCalendar, logger: silent, clock });
+      const first = new SlaClock({ store: new PostgresSlaStore(store.client), calendar: prcCalendar, logger: silent, clock });
       expect(log(await first.sweep()).map((n) => n.split(' ')[1])).toEqual(['holiday/breached', 'past/breached', 'saturday/breached', 'short/breached']);
       await store.close();
       ({ store } = await PostgresStateStore.open({ kind: 'embedded', path: join(dir, 'state') }));
-      const restarted = new SlaClock({ store: new PostgresSlaStore(store.sql), calendar: prcCalendar, logger: silent, clock });
+      const restarted = new SlaClock({ store: new PostgresSlaStore(store.client), calendar: prcCalendar, logger: silent, clock });
       expect(await restarted.sweep()).toEqual([]);
-      const escalated = await store.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM verity.issues WHERE (state->>'escalated')::boolean`);
+      const escalated = await store.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM verity.issues WHERE (state->>'escalated')::boolean`);
       expect(escalated).toEqual([{ n: 4 }]);
       await store.close();
     } finally {
