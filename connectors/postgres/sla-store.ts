@@ -6,7 +6,7 @@
 // breach escalates the issue to the supervisors' queue), and the outbox row that the relay
 // mirrors to the analytics store (`issues`, `issue_events`, `issue_sla_events`) and the issue topic.
 import type { PauseInterval } from '../../pipelines/calendar/working-time.ts';
-import { ACTIVE_STATUSES, IssueState, type IssueChange } from '../../pipelines/contract/issue.ts';
+import { ACTIVE_STATUSES, IssueState, withLifecycle, type IssueChange } from '../../pipelines/contract/issue.ts';
 import { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../../pipelines/quality/sla.ts';
 import type { SlaCandidate, SlaDecision, SlaStore } from '../../pipelines/runtime/sla-clock.ts';
 import { CLOCK_ACTOR, systemEntry } from '../../pipelines/stewardship/lifecycle.ts';
@@ -44,9 +44,12 @@ function pausesOf(steps: CandidateRow['steps']): PauseInterval[] {
   return pauses;
 }
 
+/** A stored state; one stored before the lifecycle fields existed gets their defaults. */
+const stateOf = (state: unknown): IssueState => IssueState.parse(withLifecycle(asJson(state)));
+
 function candidateOf(row: CandidateRow): SlaCandidate {
   const had = (row.had ?? []).filter((k): k is SlaNoticeKind => (SLA_NOTICE_KINDS as readonly string[]).includes(k));
-  return { issue: IssueState.parse(asJson(row.state)), had, pauses: pausesOf(row.steps) };
+  return { issue: stateOf(row.state), had, pauses: pausesOf(row.steps) };
 }
 
 /** The notices and the pause/resume steps of the issue `i`, as columns `had` and `steps`. */
@@ -124,7 +127,7 @@ export class PostgresSlaStore implements SlaStore {
       `SELECT i.state FROM ${S}.issues i JOIN ${S}.sla_notices n ON n.issue_id = i.issue_id AND n.kind = 'breached'
         WHERE i.status IN (${ACTIVE}) ORDER BY i.state->>'dueAt', i.issue_id`,
     );
-    return rows.map((r) => IssueState.parse(asJson(r.state)));
+    return rows.map((r) => stateOf(r.state));
   }
 }
 
