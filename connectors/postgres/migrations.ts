@@ -205,20 +205,22 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: "SLA clock: the notices raised, one per issue and kind",
+    name: "SLA clock: the notices raised, one per issue, episode and kind",
     sql: `
       -- The SLA clock's notices. The key makes each (issue, kind) happen once, however many clocks
       -- (processes, restarts) decide it at once: the one whose insert wins raises it, in the same
-      -- transaction as the issue's history entry, its new state and its outbox row.
+      -- transaction as the issue's history entry, its new state and its outbox row. An issue that
+      -- reopens starts a new episode (the seq of its opened/reopened history entry), whose
+      -- deadline is watched afresh.
       CREATE TABLE ${SCHEMA}.sla_notices (
         issue_id text NOT NULL,
+        episode integer NOT NULL,
         kind text NOT NULL CHECK (kind IN ('reminder-50', 'reminder-80', 'breached')),
         noticed_at timestamptz NOT NULL,
         issue_version integer NOT NULL,
         queue text NOT NULL,
-        PRIMARY KEY (issue_id, kind)
+        PRIMARY KEY (issue_id, episode, kind)
       );
-      CREATE INDEX sla_notices_breached ON ${SCHEMA}.sla_notices (issue_id) WHERE kind = 'breached';
     `,
   },
 ];

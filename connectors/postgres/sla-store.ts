@@ -1,8 +1,8 @@
 // The SLA clock's store over PostgreSQL, the operational truth: it reads the active issues and
 // raises each notice in one transaction per issue, like a steward's action on the desk — the
 // store lock shared and the customer's key lock (as the pipeline's batch transaction takes them),
-// then: the notice recorded (unique per issue and kind, so a second clock, in another process or
-// after a restart, raises nothing twice), the history entry by `sla-clock`, the new state (a
+// then: the notice recorded (unique per issue, episode and kind, so a second clock, in another
+// process or after a restart, raises nothing twice; a reopened issue starts a new episode), the history entry by `sla-clock`, the new state (a
 // breach escalates the issue to the supervisors' queue), and the outbox row that the relay
 // mirrors to the analytics store (`issues`, `issue_events`, `issue_sla_events`) and the issue topic.
 import type { PauseInterval } from '../../pipelines/calendar/working-time.ts';
@@ -19,6 +19,7 @@ const ACTIVE = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 
 interface CandidateRow {
   state: unknown;
+  episode: number;
   had: string[] | null;
   steps: Array<{ action: string; at: unknown }> | null;
 }
@@ -52,12 +53,22 @@ function candidateOf(row: CandidateRow): SlaCandidate {
   return { issue: stateOf(row.state), had, pauses: pausesOf(row.steps) };
 }
 
-/** The notices and the pause/resume steps of the issue `i`, as columns `had` and `steps`. */
+/**
+ * The issue's current episode: the seq of the history entry that opened or last reopened it (1
+ * for an issue opened before the history existed). A reopened issue's deadline is watched afresh.
+ */
+const EPISODE = `CROSS JOIN LATERAL (
+  SELECT coalesce(max(h.seq), 1) AS episode FROM ${S}.issue_history h WHERE h.issue_id = i.issue_id AND h.action IN ('opened', 'reopened')) e`;
+
+/** The state, the episode, and this episode's notices and every pause/resume step of the issue `i`. */
 const CANDIDATE_COLUMNS = `
-  i.state,
-  (SELECT array_agg(n.kind ORDER BY n.kind) FROM ${S}.sla_notices n WHERE n.issue_id = i.issue_id) AS had,
+  i.state, e.episode,
+  (SELECT array_agg(n.kind ORDER BY n.kind) FROM ${S}.sla_notices n WHERE n.issue_id = i.issue_id AND n.episode = e.episode) AS had,
   (SELECT json_agg(json_build_object('action', h.action, 'at', h.at) ORDER BY h.seq)
      FROM ${S}.issue_history h WHERE h.issue_id = i.issue_id AND h.action IN ('pause', 'resume')) AS steps`;
+
+/** This episode's breach notice of the issue `i`. */
+const BREACHED = `EXISTS (SELECT 1 FROM ${S}.sla_notices n WHERE n.issue_id = i.issue_id AND n.episode = e.episode AND n.kind = 'breached')`;
 
 /** Breached issues still being worked, per queue: the supervisors' breach board. */
 export interface BreachCount {
@@ -75,10 +86,10 @@ export class PostgresSlaStore implements SlaStore {
   async slaCandidates(): Promise<readonly SlaCandidate[]> {
     const rows = await this.#client.query<CandidateRow>(
       `SELECT ${CANDIDATE_COLUMNS}
-         FROM ${S}.issues i
+         FROM ${S}.issues i ${EPISODE}
         WHERE i.status IN (${ACTIVE})
           AND coalesce(i.state->>'pausedSince', '') = ''
-          AND NOT EXISTS (SELECT 1 FROM ${S}.sla_notices n WHERE n.issue_id = i.issue_id AND n.kind = 'breached')
+          AND NOT ${BREACHED}
         ORDER BY i.issue_id`,
     );
     return rows.map(candidateOf);
@@ -91,16 +102,16 @@ export class PostgresSlaStore implements SlaStore {
       // The same locks as the pipeline's batch and the stewards' desk, in the same order.
       await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [STORE_LOCK.toString()]);
       await tx.query('SELECT pg_advisory_xact_lock($1)', [lockKey(`c:${owner.customer_token}`).toString()]);
-      const [row] = await tx.query<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM ${S}.issues i WHERE i.issue_id = $1 FOR UPDATE`, [issueId]);
+      const [row] = await tx.query<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM ${S}.issues i ${EPISODE} WHERE i.issue_id = $1 FOR UPDATE OF i`, [issueId]);
       if (!row) return undefined;
       const candidate = candidateOf(row);
       const kind = decide(candidate);
       if (!kind) return undefined;
       const before = candidate.issue;
       const claimed = await tx.query(
-        `INSERT INTO ${S}.sla_notices (issue_id, kind, noticed_at, issue_version, queue) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (issue_id, kind) DO NOTHING RETURNING issue_id`,
-        [issueId, kind, at, before.version + 1, before.queue],
+        `INSERT INTO ${S}.sla_notices (issue_id, episode, kind, noticed_at, issue_version, queue) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (issue_id, episode, kind) DO NOTHING RETURNING issue_id`,
+        [issueId, Number(row.episode), kind, at, before.version + 1, before.queue],
       );
       if (claimed.length === 0) return undefined;
       const issue: IssueState = { ...before, ...(kind === 'breached' ? { escalated: true } : {}), updatedAt: at, version: before.version + 1 };
@@ -114,8 +125,8 @@ export class PostgresSlaStore implements SlaStore {
   async breachCounts(): Promise<BreachCount[]> {
     const rows = await this.#client.query<{ queue: string; breached: string | number }>(
       `SELECT i.state->>'queue' AS queue, count(*) AS breached
-         FROM ${S}.issues i JOIN ${S}.sla_notices n ON n.issue_id = i.issue_id AND n.kind = 'breached'
-        WHERE i.status IN (${ACTIVE})
+         FROM ${S}.issues i ${EPISODE}
+        WHERE i.status IN (${ACTIVE}) AND ${BREACHED}
         GROUP BY 1 ORDER BY 2 DESC, 1`,
     );
     return rows.map((r) => ({ queue: r.queue, breached: Number(r.breached) }));
@@ -124,8 +135,8 @@ export class PostgresSlaStore implements SlaStore {
   /** Breached issues still active, the earliest due first. */
   async breachedIssues(): Promise<IssueState[]> {
     const rows = await this.#client.query<{ state: unknown }>(
-      `SELECT i.state FROM ${S}.issues i JOIN ${S}.sla_notices n ON n.issue_id = i.issue_id AND n.kind = 'breached'
-        WHERE i.status IN (${ACTIVE}) ORDER BY i.state->>'dueAt', i.issue_id`,
+      `SELECT i.state FROM ${S}.issues i ${EPISODE}
+        WHERE i.status IN (${ACTIVE}) AND ${BREACHED} ORDER BY i.state->>'dueAt', i.issue_id`,
     );
     return rows.map((r) => stateOf(r.state));
   }

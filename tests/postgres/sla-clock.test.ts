@@ -20,7 +20,7 @@ import { IssueState, lifecycleDefaults } from '../../pipelines/contract/issue.ts
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import { SlaClock } from '../../pipelines/runtime/sla-clock.ts';
 import type { Actor, StewardAction } from '../../pipelines/stewardship/actions.ts';
-import { applyStewardAction, PIPELINE_ACTOR, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { applyStewardAction, PIPELINE_ACTOR, reopen, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 
@@ -282,6 +282,36 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     // The breach escalates the claimed issue: still held by its steward, now in the supervisors' queue.
     const [final] = await rows(sql, `SELECT state FROM verity.issues WHERE issue_id = 'holiday'`);
     expect(IssueState.parse(final!.state)).toMatchObject({ status: 'claimed', assignee: 'steward.wang', escalated: true, version: 7 });
+  });
+
+  it('a resolved issue that reopens is watched afresh: its breach is raised again, once', { timeout: 120_000 }, async () => {
+    const [state] = await fresh();
+    const sql = state!.client;
+    const past = ISSUES[2]!;
+    await openIssues(sql, [past]);
+    const store = new PostgresSlaStore(sql);
+    const clock = new ManualClock('2026-09-28T01:00:00.000Z');
+    const sla = new SlaClock({ store, calendar: prcCalendar, logger: silent, clock });
+    expect(log(await sla.sweep())).toEqual(['2026-09-28T01:00:00.000Z past/breached']);
+    await act(sql, 'past', { type: 'claim' }, '2026-09-28T10:00:00.000+08:00', SUPERVISOR);
+    await act(sql, 'past', { type: 'resolve', outcome: 'confirmed-correct', note: 'customer confirmed by phone' }, '2026-09-28T11:00:00.000+08:00', SUPERVISOR);
+    expect(await store.breachCounts()).toEqual([]);
+    // New evidence: the pipeline reopens it, back in the queue and no longer escalated.
+    await sql.transaction(async (tx) => {
+      const [row] = await tx.query<{ state: unknown }>(`SELECT state FROM verity.issues WHERE issue_id = 'past' FOR UPDATE`);
+      const before = IssueState.parse(row!.state);
+      const change = reopen(before, 'ev-past-2', '2026-09-29T10:00:00.000+08:00');
+      await insertEntry(tx, systemEntry(before, change, PIPELINE_ACTOR));
+      await tx.query(`UPDATE verity.issues SET state = $2, version = $3, status = $4 WHERE issue_id = $1`, ['past', JSON.stringify(change.issue), change.issue.version, change.issue.status]);
+    });
+    await clock.advanceTo('2026-09-29T03:00:00.000Z');
+    expect(log(await sla.sweep())).toEqual(['2026-09-29T03:00:00.000Z past/breached']);
+    expect(await sla.sweep()).toEqual([]);
+    expect(await rows(sql, `SELECT episode, kind FROM verity.sla_notices ORDER BY episode`)).toEqual([
+      { episode: 1, kind: 'breached' },
+      { episode: 5, kind: 'breached' },
+    ]);
+    expect(await store.breachCounts()).toEqual([{ queue: 'callback-verification', breached: 1 }]);
   });
 
   it('a supervisor acting on the issue while the clock raises a notice: neither change is lost', { timeout: 120_000 }, async () => {
