@@ -29,7 +29,7 @@ const CONFLICT_ATTEMPTS = 8;
 const CONFLICT_BACKOFF_MS = 25;
 
 /** A 64-bit advisory-lock key for a string, the same in every process. */
-function lockKey(name: string): bigint {
+export function lockKey(name: string): bigint {
   return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`));
 }
 
@@ -42,7 +42,7 @@ function lockKey(name: string): bigint {
  * transaction holds it shared): big batches then run one at a time, small ones side by side.
  */
 const MAX_KEY_LOCKS = 1000;
-const STORE_LOCK = lockKey('verity:store');
+export const STORE_LOCK = lockKey('verity:store');
 
 /** A transaction reached more keys than MAX_KEY_LOCKS: it is run again holding the store alone. */
 class TooManyKeys extends Error {}
@@ -529,6 +529,11 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
+
+  /** The store's connections, for the stewards' desk and the outbox relay in the same process. */
+  get client(): SqlClient {
+    return this.#client;
+  }
 
   async confirm(outputId: string): Promise<void> {
     await this.#client.query(`DELETE FROM ${S}.pending_outputs WHERE id = $1`, [outputId]);
