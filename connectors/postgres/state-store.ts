@@ -535,6 +535,11 @@ export class PostgresStateStore implements StateStore {
   }
 
 
+  /** The store's connections, for the stewards' desk and the outbox relay in the same process. */
+  get client(): SqlClient {
+    return this.#client;
+  }
+
   async confirm(outputId: string): Promise<void> {
     await this.#client.query(`DELETE FROM ${S}.pending_outputs WHERE id = $1`, [outputId]);
   }
