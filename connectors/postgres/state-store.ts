@@ -469,11 +469,6 @@ export class PostgresStateStore implements StateStore {
     this.description = description;
   }
 
-  /** The store's connections, for the stewards' desk, the SLA clock and the outbox relay in the same process. */
-  get client(): SqlClient {
-    return this.#client;
-  }
-
   /** Opens the store and brings its schema up to date; `migrations` says which versions it applied now. */
   static async open(target: StateTarget): Promise<{ store: PostgresStateStore; migrations: number[] }> {
     const client = await createSqlClient(target);
