@@ -6,16 +6,16 @@
 // breach escalates the issue to the supervisors' queue), and the outbox row that the relay
 // mirrors to the analytics store (`issues`, `issue_events`, `issue_sla_events`) and the issue topic.
 import type { PauseInterval } from '../../pipelines/calendar/working-time.ts';
-import { ACTIVE_STATUSES, IssueState, withLifecycle, type IssueChange } from '../../pipelines/contract/issue.ts';
+import { IssueState, withLifecycle, type IssueChange } from '../../pipelines/contract/issue.ts';
 import { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../../pipelines/quality/sla.ts';
 import type { SlaCandidate, SlaDecision, SlaStore } from '../../pipelines/runtime/sla-clock.ts';
 import { CLOCK_ACTOR, systemEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { SCHEMA } from './migrations.ts';
-import type { SqlClient, SqlRunner } from './sql-client.ts';
-import { lockKey, STORE_LOCK } from './state-store.ts';
+import type { SqlClient } from './sql-client.ts';
+import { ACTIVE_SQL } from './state-store.ts';
+import { lockIssue, OUTBOX_ISSUE_CHANGE, writeHistory, writeOutbox } from './steward-desk.ts';
 
 const S = SCHEMA;
-const ACTIVE = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
 
 interface CandidateRow {
   state: unknown;
@@ -87,7 +87,7 @@ export class PostgresSlaStore implements SlaStore {
     const rows = await this.#client.query<CandidateRow>(
       `SELECT ${CANDIDATE_COLUMNS}
          FROM ${S}.issues i ${EPISODE}
-        WHERE i.status IN (${ACTIVE})
+        WHERE i.status IN ${ACTIVE_SQL}
           AND coalesce(i.state->>'pausedSince', '') = ''
           AND NOT ${BREACHED}
         ORDER BY i.issue_id`,
@@ -97,13 +97,11 @@ export class PostgresSlaStore implements SlaStore {
 
   raiseSlaNotice(issueId: string, at: string, decide: SlaDecision): Promise<SlaNotice | undefined> {
     return this.#client.transaction(async (tx) => {
-      const [owner] = await tx.query<{ customer_token: string }>(`SELECT customer_token FROM ${S}.issues WHERE issue_id = $1`, [issueId]);
-      if (!owner) return undefined;
-      // The same locks as the pipeline's batch and the stewards' desk, in the same order.
-      await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [STORE_LOCK.toString()]);
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [lockKey(`c:${owner.customer_token}`).toString()]);
-      const [row] = await tx.query<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM ${S}.issues i ${EPISODE} WHERE i.issue_id = $1 FOR UPDATE OF i`, [issueId]);
+      // The same locks as the pipeline's batch and the stewards' desk: the store shared, the customer's key.
+      await lockIssue(tx, issueId);
+      const [row] = await tx.query<CandidateRow>(`SELECT ${CANDIDATE_COLUMNS} FROM ${S}.issues i ${EPISODE} WHERE i.issue_id = $1`, [issueId]);
       if (!row) return undefined;
+      // Decided again on the issue as it is now: a steward may have paused or resolved it since the sweep read it.
       const candidate = candidateOf(row);
       const kind = decide(candidate);
       if (!kind) return undefined;
@@ -116,7 +114,16 @@ export class PostgresSlaStore implements SlaStore {
       if (claimed.length === 0) return undefined;
       const issue: IssueState = { ...before, ...(kind === 'breached' ? { escalated: true } : {}), updatedAt: at, version: before.version + 1 };
       const change: IssueChange = { change: kind, issue, eventId: before.lastEventId, occurredAt: at };
-      await record(tx, before, change, noteOf(kind, before));
+      const updated = await tx.query(`UPDATE ${S}.issues SET status = $2, version = $3, state = $4::jsonb WHERE issue_id = $1 AND version = $5 RETURNING issue_id`, [
+        issueId,
+        issue.status,
+        issue.version,
+        JSON.stringify(issue),
+        before.version,
+      ]);
+      if (updated.length !== 1) throw new Error(`issue ${issueId} changed under the SLA clock's locks`);
+      await writeHistory(tx, [systemEntry(before, change, CLOCK_ACTOR, noteOf(kind, before))]);
+      await writeOutbox(tx, OUTBOX_ISSUE_CHANGE, [change]);
       return { kind, issue, at };
     });
   }
@@ -126,7 +133,7 @@ export class PostgresSlaStore implements SlaStore {
     const rows = await this.#client.query<{ queue: string; breached: string | number }>(
       `SELECT i.state->>'queue' AS queue, count(*) AS breached
          FROM ${S}.issues i ${EPISODE}
-        WHERE i.status IN (${ACTIVE}) AND ${BREACHED}
+        WHERE i.status IN ${ACTIVE_SQL} AND ${BREACHED}
         GROUP BY 1 ORDER BY 2 DESC, 1`,
     );
     return rows.map((r) => ({ queue: r.queue, breached: Number(r.breached) }));
@@ -136,7 +143,7 @@ export class PostgresSlaStore implements SlaStore {
   async breachedIssues(): Promise<IssueState[]> {
     const rows = await this.#client.query<{ state: unknown }>(
       `SELECT i.state FROM ${S}.issues i ${EPISODE}
-        WHERE i.status IN (${ACTIVE}) AND ${BREACHED} ORDER BY i.state->>'dueAt', i.issue_id`,
+        WHERE i.status IN ${ACTIVE_SQL} AND ${BREACHED} ORDER BY i.state->>'dueAt', i.issue_id`,
     );
     return rows.map((r) => stateOf(r.state));
   }
@@ -145,21 +152,4 @@ export class PostgresSlaStore implements SlaStore {
 function noteOf(kind: SlaNoticeKind, issue: IssueState): string {
   if (kind === 'breached') return `due ${issue.dueAt} passed: escalated to the supervisors' queue`;
   return `${kind === 'reminder-50' ? '50' : '80'} % of the allowed working time used (due ${issue.dueAt})`;
-}
-
-/** The history entry, the new state and the outbox row of one clock change. */
-async function record(tx: SqlRunner, before: IssueState, change: IssueChange, note: string): Promise<void> {
-  const after = change.issue;
-  const entry = systemEntry(before, change, CLOCK_ACTOR, note);
-  await tx.query(
-    `INSERT INTO ${S}.issue_history (issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [entry.issueId, entry.seq, entry.at, entry.actor, entry.actorRole, entry.action, entry.fromStatus, entry.toStatus, entry.note, JSON.stringify(entry.evidence), entry.versionAfter],
-  );
-  const updated = await tx.query(
-    `UPDATE ${S}.issues SET state = $2, version = $3, status = $4 WHERE issue_id = $1 AND version = $5 RETURNING issue_id`,
-    [after.issueId, JSON.stringify(after), after.version, after.status, before.version],
-  );
-  if (updated.length !== 1) throw new Error(`issue ${after.issueId} changed under the SLA clock's lock`);
-  await tx.query(`INSERT INTO ${S}.outbox (kind, payload) VALUES ('issue-change', $1)`, [JSON.stringify(change)]);
 }
