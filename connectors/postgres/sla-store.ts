@@ -13,7 +13,8 @@ import { CLOCK_ACTOR, systemEntry } from '../../pipelines/stewardship/lifecycle.
 import { SCHEMA } from './migrations.ts';
 import type { SqlClient } from './sql-client.ts';
 import { ACTIVE_SQL } from './state-store.ts';
-import { lockIssue, OUTBOX_ISSUE_CHANGE, writeHistory, writeOutbox } from './steward-desk.ts';
+import { OUTBOX_ISSUE_CHANGE } from '../../pipelines/runtime/outbox-relay.ts';
+import { lockIssue, writeHistory, writeOutbox } from './steward-desk.ts';
 
 const S = SCHEMA;
 

@@ -10,7 +10,9 @@ import { DeadLetterArchive } from '../../connectors/file/dead-letter-archive.ts'
 import { stateOpenFailure } from '../../connectors/postgres/sql-client.ts';
 import { PostgresSlaStore } from '../../connectors/postgres/sla-store.ts';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
+import { PostgresOutboxStore } from '../../connectors/postgres/outbox-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
+import { slaNoticeOfChange } from '../quality/sla.ts';
 import type { RunConnectors } from '../runtime/run-connectors.ts';
 
 export function runConnectors(config: RunConfig): RunConnectors {
@@ -22,6 +24,15 @@ export function runConnectors(config: RunConfig): RunConnectors {
         description: describeStoreTarget(config.store),
         migrate: () => migrate(client, config.database),
         sink: analyticsSink(store),
+        issueMirror: {
+          name: 'analytics store',
+          writeIssueChanges: async (batchId, issueChanges) => {
+            await store.write({ id: batchId, scope: 'outbox' }, { records: [], findings: [], issueChanges, deadLetters: [] }, new Date().toISOString());
+            // The SLA clock's reminders and breaches also go to issue_sla_events (de-duplicated on a re-sent page).
+            const notices = issueChanges.flatMap((change) => slaNoticeOfChange(change) ?? []);
+            if (notices.length > 0) await store.writeSlaNotices(notices);
+          },
+        },
         close: () => client.close(),
       };
     },
@@ -32,6 +43,7 @@ export function runConnectors(config: RunConfig): RunConnectors {
     },
     explainStateOpenFailure: (error) => stateOpenFailure(config.state, error),
     openDeadLetters: () => DeadLetterArchive.open(config.deadLetterDir),
+    openOutbox: (state) => (state instanceof PostgresStateStore ? new PostgresOutboxStore(state.client) : undefined),
     loadAdapters: async () => [debeziumAdapter(await loadMappings(config.mappingsPath ?? EXAMPLE_MAPPINGS_DIR))],
   };
 }
