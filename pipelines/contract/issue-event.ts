@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { stableId } from './ids.ts';
 import { CustomerTier } from './customer-change.ts';
-import { ISSUE_CHANGE_KINDS, IssueStatus, Outcome, Severity, SLA_NOTICE_KINDS, type IssueChange, type SlaNotice } from './issue.ts';
+import { ISSUE_CHANGE_KINDS, IssueStatus, Outcome, Severity, SLA_NOTICE_KINDS, type IssueChange } from './issue.ts';
 
 export const ISSUE_EVENT_SCHEMA = 'dq-issue-event/v1' as const;
 
@@ -53,18 +53,6 @@ export const IssueEvent = z.strictObject({
   occurredAt: isoDateTime,
 });
 export type IssueEvent = z.infer<typeof IssueEvent>;
-
-/**
- * A clock notice as an issue event. Its id depends on the issue and the kind only: each is sent
- * once per issue, and a re-sent one after a crash carries the same id.
- */
-export function issueEventOfNotice(notice: SlaNotice): IssueEvent {
-  return {
-    ...issueEventOf({ change: 'updated', issue: notice.issue, eventId: notice.issue.lastEventId, occurredAt: notice.at }),
-    eventId: stableId('issue-event', notice.issue.issueId, notice.kind),
-    change: notice.kind,
-  };
-}
 
 export function issueEventOf(change: IssueChange): IssueEvent {
   const i = change.issue;
