@@ -37,8 +37,17 @@ const shanghaiDay = (ms: number) => Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_M
 /** The instant a Shanghai day starts (00:00 +08:00). */
 const dayStart = (day: number) => day * DAY_MS - SHANGHAI_OFFSET_MS;
 
+/**
+ * Whether an epoch day is worked, remembered per calendar: a sweep of the SLA clock asks this for
+ * every day of every active issue's life, and the answers never change for a given calendar.
+ */
+const worked = new WeakMap<WorkingDayCalendar, Map<number, boolean>>();
 function isWorking(day: number, calendar: WorkingDayCalendar): boolean {
-  return calendar.isWorkingDay(fromEpochDay(day) as CalendarDate);
+  let days = worked.get(calendar);
+  if (!days) worked.set(calendar, (days = new Map()));
+  let answer = days.get(day);
+  if (answer === undefined) days.set(day, (answer = calendar.isWorkingDay(fromEpochDay(day) as CalendarDate)));
+  return answer;
 }
 
 /** Working milliseconds in [fromMs, toMs); 0 when `to` is not after `from`. */
