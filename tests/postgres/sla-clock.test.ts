@@ -22,7 +22,7 @@ import { IssueState, lifecycleDefaults } from '../../pipelines/contract/issue.ts
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import { SlaClock } from '../../pipelines/runtime/sla-clock.ts';
 import type { Actor, StewardAction } from '../../pipelines/stewardship/actions.ts';
-import { PIPELINE_ACTOR, reopen, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { fold, PIPELINE_ACTOR, reopen, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 
@@ -197,6 +197,11 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     expect((await store.breachedIssues()).map((i) => i.issueId)).toEqual(['past', 'short', 'holiday', 'saturday']);
     // Once breached, an issue is no longer a candidate: nothing follows the breach.
     expect(await store.slaCandidates()).toEqual([]);
+    // The history stays the audit trail: folding each issue's history gives its stored state.
+    for (const id of ['holiday', 'past', 'saturday', 'short']) {
+      const detail = (await deskOn(sql).get(id))!;
+      expect(fold(detail.history), id).toEqual(detail.issue);
+    }
   });
 
   it('raises nothing twice after a restart, nor when two processes sweep at once', { timeout: 120_000 }, async () => {
@@ -282,6 +287,9 @@ describePostgres('the SLA clock on PostgreSQL', () => {
       '6 sla-clock reminder-80 claimed→claimed',
       '7 sla-clock breached claimed→claimed',
     ]);
+    // The pause's reason is on record in the desk's issue detail too.
+    const detail = (await deskOn(sql).get('holiday'))!;
+    expect(detail.history.find((e) => e.action === 'pause')).toMatchObject({ actor: 'steward.wang', actorRole: 'steward', note: 'waiting for the customer’s documents (ID card copy)' });
     // The breach escalates the claimed issue: still held by its steward, now in the supervisors' queue.
     const [final] = await rows(sql, `SELECT state FROM verity.issues WHERE issue_id = 'holiday'`);
     expect(IssueState.parse(final!.state)).toMatchObject({ status: 'claimed', assignee: 'steward.wang', escalated: true, version: 7 });
