@@ -163,6 +163,17 @@ describe('SlaClock', () => {
     expect(sla.raised).toEqual({ reminder50: 1, reminder80: 0, breached: 1 });
   });
 
+  it('start: sweeps at once (catching up after a restart), then on schedule', async () => {
+    const store = new MemorySlaStore(ISSUES);
+    const clock = new ManualClock('2026-10-09T01:00:00.000Z');
+    const sla = new SlaClock({ store, calendar: prcCalendar, logger: silent, clock });
+    const stop = await sla.start(12 * HOUR, () => true);
+    expect(sla.raised).toEqual({ reminder50: 1, reminder80: 0, breached: 2 });
+    await clock.advanceTo('2026-10-10T01:00:00.000Z');
+    await stop();
+    expect(sla.raised).toEqual({ reminder50: 1, reminder80: 1, breached: 2 });
+  });
+
   it('sweeps only while this process leads, and not after it was stopped', async () => {
     const store = new MemorySlaStore(ISSUES);
     const clock = new ManualClock('2026-09-29T01:00:00.000Z');

@@ -99,6 +99,16 @@ export class SlaClock {
   }
 
   /**
+   * What a long-running process (`verity run`, `verity console`) starts: a sweep now, which
+   * catches up on whatever fell due while no clock ran (a restart, an outage), then one every
+   * `intervalMs` (none when 0). A failed first sweep is logged, not thrown: the next tick tries again.
+   */
+  async start(intervalMs: number, active: () => boolean): Promise<() => Promise<void>> {
+    if (active()) await this.sweep().catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'SLA clock sweep failed; trying again at the next tick'));
+    return intervalMs > 0 ? this.every(intervalMs, active) : async () => this.#running.catch(() => undefined).then(() => undefined);
+  }
+
+  /**
    * Sweeps every `intervalMs` while `active()` says this process should (the group leader);
    * returns a stop function that waits for a running sweep. A failed sweep is logged and tried
    * again at the next tick: notices are late, never lost.
