@@ -11,7 +11,7 @@ import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
 import { sha256Hex } from '../../pipelines/contract/ids.ts';
 import type { DeadLetter, Finding, IssueChange, RecordRow } from '../../pipelines/quality/model.ts';
 import type { FindingMirrorChange } from '../../pipelines/quality/patterns/pattern-state.ts';
-import type { SlaNotice } from '../../pipelines/quality/sla.ts';
+import { slaNoticeOfChange, type SlaNotice } from '../../pipelines/quality/sla.ts';
 import { formatCoordinates } from '../../pipelines/runtime/source.ts';
 import { camelCase } from './columns.ts';
 import { assertDatabaseName } from './migrations.ts';
@@ -176,6 +176,17 @@ export class AnalyticsStore {
   }
 
   /** Current issue states (FINAL) matching `where`, a condition on the issues table aliased `i`. */
+  /**
+   * Issue changes relayed from the operational store's outbox (stewards', the SLA clock's): to
+   * `issues` and `issue_events`, and the clock's reminders and breaches to `issue_sla_events` too.
+   * A re-sent page (same `batchId`, same notices) is recognised and written once.
+   */
+  async mirrorIssueChanges(batchId: string, issueChanges: readonly IssueChange[]): Promise<void> {
+    await this.write({ id: batchId, scope: 'outbox' }, { records: [], findings: [], issueChanges: [...issueChanges], deadLetters: [] }, new Date().toISOString());
+    const notices = issueChanges.flatMap((change) => slaNoticeOfChange(change) ?? []);
+    if (notices.length > 0) await this.writeSlaNotices(notices);
+  }
+
   /** The SLA clock's notices, mirrored (the outbox relay writes them; one row per issue and kind). */
   async writeSlaNotices(notices: readonly SlaNotice[]): Promise<void> {
     const rows = notices.map(({ kind, issue, at }) => ({

@@ -12,7 +12,6 @@ import { PostgresSlaStore } from '../../connectors/postgres/sla-store.ts';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
 import { PostgresOutboxStore } from '../../connectors/postgres/outbox-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
-import { slaNoticeOfChange } from '../quality/sla.ts';
 import type { RunConnectors } from '../runtime/run-connectors.ts';
 
 export function runConnectors(config: RunConfig): RunConnectors {
@@ -26,12 +25,7 @@ export function runConnectors(config: RunConfig): RunConnectors {
         sink: analyticsSink(store),
         issueMirror: {
           name: 'analytics store',
-          writeIssueChanges: async (batchId, issueChanges) => {
-            await store.write({ id: batchId, scope: 'outbox' }, { records: [], findings: [], issueChanges, deadLetters: [] }, new Date().toISOString());
-            // The SLA clock's reminders and breaches also go to issue_sla_events (de-duplicated on a re-sent page).
-            const notices = issueChanges.flatMap((change) => slaNoticeOfChange(change) ?? []);
-            if (notices.length > 0) await store.writeSlaNotices(notices);
-          },
+          writeIssueChanges: (batchId, issueChanges) => store.mirrorIssueChanges(batchId, issueChanges),
         },
         close: () => client.close(),
       };
