@@ -225,6 +225,37 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY (rule_id, customer_token)
       SETTINGS ${DEDUP}`,
     ],
+  },  {
+    version: 9,
+    name: 'issue_sla_events.kind: the reminders at 50 % and 80 % of the allowed time',
+    // The clock now reminds at 50 % and 80 % of an issue's allowed PRC working time instead of
+    // one `due-soon` notice. Adding enum values changes metadata only; `due-soon` stays for the
+    // rows written before.
+    statements: (db) => [
+      `ALTER TABLE ${db}.issue_sla_events MODIFY COLUMN kind Enum8('due-soon' = 1, 'breached' = 2, 'reminder-50' = 3, 'reminder-80' = 4)`,
+    ],
+  },
+  {
+    version: 8,
+    name: 'issues: lifecycle statuses (claimed, in-verification) and the stewards\' fields',
+    // Stewards move issues through claimed and in-verification; the mirror keeps who holds each,
+    // whether it is escalated, its tier (core first), pause, callbacks and outcome, and the
+    // source/channel/agent the queues filter by. Instants a steward may leave unset are strings ('').
+    statements: (db) => [
+      `ALTER TABLE ${db}.issues MODIFY COLUMN status Enum8('open' = 1, 'resolved' = 2, 'withdrawn' = 3, 'claimed' = 4, 'in-verification' = 5)`,
+      `ALTER TABLE ${db}.issues
+        ADD COLUMN IF NOT EXISTS assignee String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS escalated Bool DEFAULT false,
+        ADD COLUMN IF NOT EXISTS tier LowCardinality(String) DEFAULT 'general',
+        ADD COLUMN IF NOT EXISTS paused_since String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS pause_reason String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS callback_attempts UInt32 DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS next_attempt_at String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS outcome LowCardinality(String) DEFAULT '',
+        ADD COLUMN IF NOT EXISTS source LowCardinality(String) DEFAULT '',
+        ADD COLUMN IF NOT EXISTS channel LowCardinality(String) DEFAULT '',
+        ADD COLUMN IF NOT EXISTS agent_token String DEFAULT ''`,
+    ],
   },
 ];
 

@@ -15,13 +15,14 @@ import { computeDeadline } from '../../calendar/deadlines.ts';
 import type { AgentChange, CustomerChange, CustomerTier } from '../../contract/customer-change.ts';
 import { stableId } from '../../contract/ids.ts';
 import { lifecycleDefaults, type IssueChange, type IssueState } from '../../contract/issue.ts';
+import { reopenIssue } from '../issue-tracker.ts';
 import { inStage } from '../../errors.ts';
 import type { CompiledRule, PatternRule } from '../../../rules/engine/load-rule-pack.ts';
 import type { PatternParams } from '../../../rules/patterns/index.ts';
 import type { RuleOutcome } from '../evaluate-rules.ts';
 import type { Finding } from '../model.ts';
 import { heldValues, valueKey, type AgentFacts, type CustomerFacts } from './facts.ts';
-import type { FindingEvidence, PatternWorkspace } from './pattern-state.ts';
+import { membershipFingerprint, suppressionKey, type FindingEvidence, type PatternWorkspace } from './pattern-state.ts';
 
 const DAY_MS = 86_400_000;
 /** Other holders a finding's evidence names at most (see #others). */
@@ -188,9 +189,16 @@ export class PatternEngine {
     if (existing) return;
     // Activated: a finding row, and an issue if the rule opens one and none is open.
     let issueId = ws.openIssue(ruleId, customerToken)?.issueId ?? '';
-    if (!issueId && rule.definition.issue) {
+    if (!issueId && rule.definition.issue && !this.#suppressed(ws, rule, verdict.groupToken)) {
       const opened = inStage('deadline', () => this.#open(rule, customerToken, trigger, ws.state.customers.get(customerToken)));
-      if (opened) {
+      const closed = ws.reopenable(ruleId, customerToken);
+      if (opened && closed) {
+        // New evidence about a question a steward closed: the same issue, back in the queue.
+        const { severity, dueAt, dueDate, deadlineBasis, deadlineProvisional, tier, source, channel, agentToken } = opened;
+        const change = reopenIssue(closed, trigger, { severity, dueAt, dueDate, deadlineBasis, deadlineProvisional, tier, source, channel, agentToken });
+        out.issue(ws, change);
+        issueId = change.issue.issueId;
+      } else if (opened) {
         out.issue(ws, { change: 'opened', issue: opened, eventId: trigger.eventId, occurredAt: trigger.occurredAt });
         issueId = opened.issueId;
       }
@@ -211,6 +219,15 @@ export class PatternEngine {
       detectedAt: this.#now(),
       issueId,
     });
+  }
+
+  /**
+   * Whether a steward judged this pattern legitimate for this group as it stands (002 art.
+   * 12(3)): then the finding is kept, but no issue opens until the membership changes.
+   */
+  #suppressed(ws: PatternWorkspace, rule: PatternRule, groupToken: string): boolean {
+    if (groupToken === '' || !ws.state.suppressions.has(suppressionKey(rule.definition.id, groupToken))) return false;
+    return ws.suppressed(rule.definition.id, groupToken, membershipFingerprint(groupMembers(ws, rule.pattern, groupToken)));
   }
 
   #open(rule: PatternRule, customerToken: string, trigger: Trigger, facts: CustomerFacts | undefined): IssueState | undefined {
@@ -239,7 +256,7 @@ export class PatternEngine {
       lastSeenAt: trigger.occurredAt,
       updatedAt: trigger.occurredAt,
       version: 1,
-      ...lifecycleDefaults({ tier: trigger.customerToken === customerToken ? trigger.tier : undefined, source: facts?.source, channel: facts?.channel, agentToken: facts?.agentToken }),
+      ...lifecycleDefaults({ tier: facts?.tier ?? (trigger.customerToken === customerToken ? trigger.tier : undefined), source: facts?.source, channel: facts?.channel, agentToken: facts?.agentToken }),
     };
   }
 
@@ -357,6 +374,23 @@ export class PatternEngine {
       const c = ws.state.customers.get(token);
       return { customerToken: token, masked: c ? masked(c) : '', since, source: c?.source ?? '', channel: c?.channel ?? '', agentToken: c?.agentToken ?? '' };
     });
+  }
+}
+
+/**
+ * The customers a pattern's group is made of: the holders of the shared value, or the agent's
+ * customers. The stewards' desk computes the same from the store (connectors/postgres/steward-desk.ts).
+ */
+export function groupMembers(ws: PatternWorkspace, pattern: PatternRule['pattern'], groupToken: string): string[] {
+  switch (pattern) {
+    case 'shared-mobile':
+      return [...ws.holdersOf(valueKey('mobile', groupToken)).keys()];
+    case 'shared-bank-account':
+      return [...ws.holdersOf(valueKey('account', groupToken)).keys()];
+    case 'agent-contact-reuse':
+      return [...(ws.state.agentCustomers.get(groupToken) ?? [])];
+    default:
+      return [];
   }
 }
 
