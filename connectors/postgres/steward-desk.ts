@@ -16,7 +16,7 @@ import { correctionToken, membershipFingerprint, type CorrectableField, type Fin
 import type { AssignResult, IssueDetail, IssueQuery, StewardDesk } from '../../pipelines/runtime/steward-desk.ts';
 import { IssueQuery as IssueQuerySchema } from '../../pipelines/runtime/steward-desk.ts';
 import { StewardAction, type Actor } from '../../pipelines/stewardship/actions.ts';
-import { applyStewardAction, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { applyStewardAction, systemEntry, type HistoryEntry, type SystemActor } from '../../pipelines/stewardship/lifecycle.ts';
 import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, type CorrectionSealer, type SealedCorrection } from '../../pipelines/runtime/outbox-relay.ts';
 import { SCHEMA } from './migrations.ts';
 import type { SqlClient, SqlRunner } from './sql-client.ts';
@@ -256,6 +256,33 @@ export async function lockIssue(tx: SqlRunner, issueId: string): Promise<IssueSt
   const [row] = await tx.query<{ state: IssueState }>(`SELECT state FROM ${S}.issues WHERE issue_id = $1 FOR UPDATE`, [issueId]);
   if (!row) throw new NotFoundError(`no issue ${issueId}`);
   return withLifecycle(row.state);
+}
+
+/**
+ * A transition made by one of Verity's own processes (the SLA clock's reminders and breaches, the
+ * relay's `correction-sent`): under the same locks as a steward's action, `build` turns the issue
+ * as it stands into its change (or nothing); the state, the history row and the mirror's outbox
+ * row are written in the caller's transaction. Returns the change, if any.
+ */
+export async function recordSystemTransition(
+  tx: SqlRunner,
+  issueId: string,
+  by: SystemActor,
+  build: (issue: IssueState) => IssueChange | undefined,
+  note = '',
+): Promise<IssueChange | undefined> {
+  const issue = await lockIssue(tx, issueId);
+  const change = build(issue);
+  if (!change) return undefined;
+  await tx.query(`UPDATE ${S}.issues SET status = $2, version = $3, state = $4::jsonb WHERE issue_id = $1`, [
+    issueId,
+    change.issue.status,
+    change.issue.version,
+    JSON.stringify(change.issue),
+  ]);
+  await writeHistory(tx, [systemEntry(issue, change, by, note, change.occurredAt)]);
+  await writeOutbox(tx, OUTBOX_ISSUE_CHANGE, [change]);
+  return change;
 }
 
 export async function writeHistory(tx: SqlRunner, entries: readonly HistoryEntry[]): Promise<void> {
