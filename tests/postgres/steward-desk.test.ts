@@ -13,7 +13,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import fc from 'fast-check';
 import { Client } from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
 import { migrate } from '../../connectors/clickhouse/migrations.ts';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
@@ -462,6 +462,34 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
       expect(events.map((e) => e.change)).toEqual(['claim', 'start-verification']);
     } finally {
       await client?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The default `npm start` store: the same SQL on PGlite, embedded.
+describe('the stewards\' desk on PGlite (embedded)', () => {
+  it('claims and resolves, keeps the history append-only, and relays the changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verity-desk-pglite-'));
+    const { store } = await PostgresStateStore.open({ kind: 'embedded', path: join(dir, 'pg') });
+    try {
+      await store.takeOver('embedded.jsonl');
+      await applyBatch(store, 'embedded.jsonl', [event('E1', { mobile: '321' }, '2026-10-08T09:00:00+08:00')]);
+      const desk = new PostgresStewardDesk(store.client, { calendar: prcCalendar, tokenizer });
+      const [issue] = (await desk.list({ ruleId: 'mobile-format' })).issues;
+      const held = await desk.act(issue!.issueId, issue!.version, li, { type: 'claim' });
+      await expect(desk.act(issue!.issueId, issue!.version, wang, { type: 'claim' })).rejects.toBeInstanceOf(StaleVersionError);
+      const done = await desk.act(issue!.issueId, held.version, li, { type: 'resolve', outcome: 'false-positive', note: 'test record' });
+      const { history } = (await desk.get(issue!.issueId))!;
+      expect(fold(history)).toEqual(done);
+      // The client reports the SQLSTATE only (messages may quote values): insufficient_privilege.
+      await expect(store.client.query(`DELETE FROM verity.issue_history`)).rejects.toThrow(/42501/);
+      const mirrored: string[] = [];
+      const relay = new OutboxRelay({ store: new PostgresOutboxStore(store.client), mirrors: [{ name: 'm', writeIssueChanges: async (_id, cs) => void mirrored.push(...cs.map((c) => c.change)) }], logger, clock: systemClock });
+      expect(await relay.drain()).toBe(2);
+      expect(mirrored).toEqual(['claim', 'resolve']);
+    } finally {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
