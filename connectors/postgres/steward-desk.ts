@@ -43,7 +43,13 @@ export interface DeskVaultHooks {
 /**
  * TODO(coordinator): the desk's vault hooks until they are wired to connectors/postgres/vault-store.ts
  * and pipelines/privacy/vault-crypto.ts. Resolving as `corrected` is refused (409) without them:
- * a correction can neither be addressed nor sealed.
+ * a correction can neither be addressed nor sealed. The wiring, with the vault's `cipher`:
+ *
+ *   const vault: DeskVaultHooks = {
+ *     deleteVaultIfNoActive: (tx, token) => deleteVaultIfNoActive(tx, [token]),
+ *     customerIdOf: async (tx, token) => (await new PgVaultReader(tx, cipher).reveal(token))?.customerId,
+ *     sealer: sealerOver(cipher), // pipelines/runtime/outbox-relay.ts
+ *   };
  */
 export const UNWIRED_VAULT_HOOKS: DeskVaultHooks = {
   deleteVaultIfNoActive: async () => 0,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CustomerCorrection } from '../contract/correction.ts';
 import { lifecycleDefaults, type IssueChange, type IssueState } from '../contract/issue.ts';
 import { systemClock } from './clock.ts';
-import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, OutboxRelay, type OutboxKind, type OutboxPage, type OutboxStore, type SealedCorrection } from './outbox-relay.ts';
+import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, OutboxRelay, sealerOver, type OutboxKind, type OutboxPage, type OutboxStore, type SealedCorrection } from './outbox-relay.ts';
 
 const issue: IssueState = {
   issueId: 'i-1', queue: 'contact-verification', ruleId: 'mobile-format', ruleVersion: 1, customerToken: 'ct', status: 'claimed', resolution: '',
@@ -69,6 +69,13 @@ describe('OutboxRelay', () => {
     expect(await relay.drain()).toBe(1);
     expect(mirrored).toEqual(['claim']);
     expect(await store.unsent(OUTBOX_CORRECTION)).toBe(1);
+  });
+
+  it('seals over a JSON cipher bound to the customer token', () => {
+    const cipher = { sealJson: (v: unknown, c: string) => `${c}|${JSON.stringify(v)}`, openJson: (s: string, c: string) => JSON.parse(s.slice(c.length + 1)) as unknown };
+    const sealer = sealerOver(cipher);
+    expect(sealer.open(sealer.seal(correction, 'ct'), 'ct')).toEqual(correction);
+    expect(() => sealer.open('ct|{}', 'ct')).toThrow();
   });
 
   it('a mirror that fails leaves the page unsent, for the next pass', async () => {
