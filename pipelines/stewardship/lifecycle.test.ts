@@ -129,7 +129,7 @@ const actions: fc.Arbitrary<StewardAction> = fc.oneof(
 const steps = fc.array(fc.oneof({ weight: 9, arbitrary: fc.tuple(actors, actions, instants) }, { weight: 1, arbitrary: fc.constant('reopen' as const) }), { maxLength: 40 });
 
 describe('lifecycle properties', () => {
-  it('never reaches an illegal state; each transition adds one version; fold(history) == state', () => {
+  it('never reaches an illegal state; each transition adds one version; fold(history, prcCalendar) == state', () => {
     fc.assert(
       fc.property(fc.constantFrom('general' as const, 'core' as const), steps, (tier, plan) => {
         let state = opened(tier);
@@ -162,7 +162,7 @@ describe('lifecycle properties', () => {
           expect((ACTIVE_STATUSES as readonly string[]).includes(state.status) || state.status === 'resolved').toBe(true);
           if (state.nextAttemptAt) expect(isActive(state.status)).toBe(true);
         }
-        expect(fold(history)).toEqual(state);
+        expect(fold(history, prcCalendar)).toEqual(state);
         expect(JSON.stringify(history)).not.toContain('13912345678');
       }),
       { numRuns: 300 },

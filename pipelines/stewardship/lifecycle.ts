@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { addWorkingDays, shanghaiDate } from '../calendar/deadlines.ts';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
+import { shiftDueAfterPause } from '../calendar/working-time.ts';
 import { IssueChangeKind, IssueState, IssueStatus, isActive, STEWARD_ACTIONS, type IssueChange } from '../contract/issue.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
 import { reopenIssue } from '../quality/issue-tracker.ts';
@@ -141,12 +142,17 @@ export function applyStewardAction(issue: IssueState, input: StewardAction, ctx:
       next = { ...issue, pausedSince: at, pauseReason: action.reason };
       note = action.reason;
       break;
-    case 'resume':
+    case 'resume': {
       mustHold(issue, actor);
       if (!issue.pausedSince) throw new ConflictError(`issue ${issue.issueId} is not paused`);
-      next = { ...issue, pausedSince: '', pauseReason: '' };
+      // The time allowed does not run while paused: the due time moves by the paused working time.
+      // Worked out from the state and the instant only, so a fold with the same calendar reproduces it.
+      if (!ctx.calendar) throw new Error('resume: the PRC calendar is needed to move the due time by the paused working time');
+      const shifted = shiftDueAfterPause(issue.dueAt, issue.pausedSince, at, ctx.calendar);
+      next = { ...issue, pausedSince: '', pauseReason: '', dueAt: shifted.dueAt, dueDate: shifted.dueDate };
       note = action.note ?? '';
       break;
+    }
     case 'escalate':
       mustWork(issue, actor);
       if (issue.status !== 'open' && issue.assignee !== actor.username && !isSupervisor(actor)) throw new ForbiddenError(`issue ${issue.issueId} is held by another steward`);
@@ -253,7 +259,7 @@ const STEWARD = new Set<string>(STEWARD_ACTIONS);
  * steward's action through the reducer (which re-checks it was legal), a system change by its
  * recorded fields. Throws when the history is not a gapless sequence of legal transitions.
  */
-export function fold(history: readonly HistoryEntry[]): IssueState | undefined {
+export function fold(history: readonly HistoryEntry[], calendar: WorkingDayCalendar): IssueState | undefined {
   let state: IssueState | undefined;
   for (const entry of [...history].sort((a, b) => a.seq - b.seq)) {
     if (!state) {
@@ -265,7 +271,7 @@ export function fold(history: readonly HistoryEntry[]): IssueState | undefined {
     if (STEWARD.has(entry.action)) {
       if (!entry.evidence.action) throw new ConflictError(`issue ${entry.issueId}: entry ${entry.seq} lacks its action`);
       const role = ActorRole.parse(entry.actorRole);
-      state = applyStewardAction(state, entry.evidence.action, { at: entry.at, actor: { username: entry.actor, role } }).state;
+      state = applyStewardAction(state, entry.evidence.action, { at: entry.at, actor: { username: entry.actor, role }, calendar }).state;
     } else {
       state = IssueState.parse({ ...state, ...entry.evidence.patch, version: entry.versionAfter });
     }

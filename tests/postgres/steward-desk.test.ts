@@ -197,7 +197,7 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
       [4, 'record-callback', 'li', 'in-verification', 'in-verification'],
       [5, 'resolve', 'li', 'in-verification', 'resolved'],
     ]);
-    expect(fold(detail.history)).toEqual(detail.issue);
+    expect(fold(detail.history, prcCalendar)).toEqual(detail.issue);
     // The pattern issue's evidence: the other holder, masked.
     const pattern = (await desk.get((await active('C2', 'shared-mobile'))!.issueId))!;
     expect(pattern.evidence?.holders?.map((h) => h.customerToken)).toEqual([tokenOf('C3')]);
@@ -225,7 +225,7 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
     expect(bulk.assigned.map((i) => [i.issueId, i.assignee, i.status])).toEqual([[other.issueId, 'wang', 'claimed']]);
     expect(bulk.refused.map((r) => r.status)).toEqual([409, 404]);
     await expect(desk.assign([other.issueId], 'li', wang)).resolves.toMatchObject({ refused: [{ status: 403 }] });
-    for (const i of [issue.issueId, other.issueId]) expect(fold(await historyOf(i))).toEqual((await desk.get(i))!.issue);
+    for (const i of [issue.issueId, other.issueId]) expect(fold(await historyOf(i), prcCalendar)).toEqual((await desk.get(i))!.issue);
   });
 
   it('refuses every UPDATE, DELETE and TRUNCATE of the history, whoever asks', async () => {
@@ -265,7 +265,7 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
     const { issue: after, history } = (await desk.get(issue.issueId))!;
     expect(after).toMatchObject({ status: 'in-verification', assignee: 'li', occurrences: 1 + REPEATS, callbackAttempts: CALLS, version: 1 + REPEATS + 1 + CALLS });
     expect(history.map((h) => h.seq)).toEqual(Array.from({ length: after.version }, (_, i) => i + 1));
-    expect(fold(history)).toEqual(after);
+    expect(fold(history, prcCalendar)).toEqual(after);
     const [row] = (await pg.query<{ status: string; version: number }>('SELECT status, version FROM verity.issues WHERE issue_id = $1', [issue.issueId])).rows;
     expect(row).toEqual({ status: 'in-verification', version: after.version });
   });
@@ -325,7 +325,7 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
         ['correction-confirmed', 'pipeline', 'confirmed upstream: mobile'],
       ]);
       expect(after).toMatchObject({ status: 'resolved', outcome: 'corrected' });
-      expect(fold(history)).toEqual(after);
+      expect(fold(history, prcCalendar)).toEqual(after);
       const [done] = (await pg.query<{ confirmed_at: string | null }>('SELECT confirmed_at FROM verity.corrections WHERE issue_id = $1', [issue.issueId])).rows;
       expect(done!.confirmed_at).not.toBeNull();
       // Confirmed once: a later event with the same value records nothing more.
@@ -372,7 +372,7 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
     expect(again.dueAt > closed.dueAt).toBe(true);
     const history = await historyOf(issue.issueId);
     expect(history.at(-1)).toMatchObject({ action: 'reopened', actor: 'pipeline', fromStatus: 'resolved', toStatus: 'open' });
-    expect(fold(history)).toEqual(again);
+    expect(fold(history, prcCalendar)).toEqual(again);
     // A false positive stays closed: the next bad value opens a new issue.
     const held2 = await desk.act(again.issueId, again.version, wang, { type: 'claim' });
     await desk.act(again.issueId, held2.version, wang, { type: 'resolve', outcome: 'false-positive', note: 'test account' });
@@ -417,7 +417,7 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
         }
         const { issue: after, history } = (await desk.get(issue.issueId))!;
         expect(history.map((h) => h.seq)).toEqual(Array.from({ length: after.version }, (_, i) => i + 1));
-        expect(fold(history)).toEqual(after);
+        expect(fold(history, prcCalendar)).toEqual(after);
       }),
       { numRuns: 20 },
     );
@@ -428,7 +428,7 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
     expect(rows.length).toBeGreaterThan(5);
     for (const { issue_id } of rows) {
       const detail = (await desk.get(issue_id))!;
-      expect(fold(detail.history), issue_id).toEqual(detail.issue);
+      expect(fold(detail.history, prcCalendar), issue_id).toEqual(detail.issue);
     }
   });
 
@@ -481,7 +481,7 @@ describe('the stewards\' desk on PGlite (embedded)', () => {
       await expect(desk.act(issue!.issueId, issue!.version, wang, { type: 'claim' })).rejects.toBeInstanceOf(StaleVersionError);
       const done = await desk.act(issue!.issueId, held.version, li, { type: 'resolve', outcome: 'false-positive', note: 'test record' });
       const { history } = (await desk.get(issue!.issueId))!;
-      expect(fold(history)).toEqual(done);
+      expect(fold(history, prcCalendar)).toEqual(done);
       // The client reports the SQLSTATE only (messages may quote values): insufficient_privilege.
       await expect(store.client.query(`DELETE FROM verity.issue_history`)).rejects.toThrow(/42501/);
       const mirrored: string[] = [];
