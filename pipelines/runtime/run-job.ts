@@ -14,7 +14,7 @@ import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
 import { systemClock } from './clock.ts';
 import { SlaClock, type SlaCounts } from './sla-clock.ts';
-import { OutboxRelay, type CorrectionSealer, type CorrectionSink, type IssueMirror } from './outbox-relay.ts';
+import { OutboxRelay, sealerOver, type CorrectionSink, type IssueMirror } from './outbox-relay.ts';
 
 /** How often the outbox relay looks for stewards' changes and corrections to send. */
 const OUTBOX_RELAY_MS = 2_000;
@@ -70,8 +70,6 @@ export interface RunHooks {
   readonly issueMirrors?: readonly IssueMirror[];
   /** Where corrections go upstream (the Kafka topic, or the file outbox). */
   readonly corrections?: CorrectionSink;
-  /** Opens sealed corrections for sending (the vault's cipher); without it they stay in the outbox. */
-  readonly correctionSealer?: CorrectionSealer;
   /** Metrics to feed (e.g. shared with a Kafka source that calls `setLag`); default: a new one. */
   readonly metrics?: PipelineMetrics;
   /**
@@ -231,7 +229,8 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
           store: outbox,
           mirrors: [...(analytics.issueMirror ? [analytics.issueMirror] : []), ...(hooks.issueMirrors ?? [])],
           corrections: hooks.corrections,
-          sealer: hooks.correctionSealer,
+          // Corrections were sealed by the desk with the vault's key: the same key opens them.
+          sealer: sealerOver(vault),
           logger,
           clock: systemClock,
         })

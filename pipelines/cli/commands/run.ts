@@ -89,8 +89,6 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       ...(kafkaRun
         ? { sinks: [kafkaRun.publisher], issueMirrors: [kafkaRun.publisher.issueMirror], corrections: kafkaRun.corrections }
         : { corrections: FileCorrectionSink.inDataDir(config.dataDir) }),
-      // TODO(coordinator): `correctionSealer: sealerOver(vaultCipher)` (pipelines/runtime/outbox-relay.ts);
-      // until then corrections wait in the outbox, and the relay says so once.
     });
     return { report, config };
   } finally {
