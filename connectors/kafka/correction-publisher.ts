@@ -7,7 +7,6 @@ import { CustomerCorrection } from '../../pipelines/contract/correction.ts';
 import type { CorrectionSink } from '../../pipelines/runtime/outbox-relay.ts';
 import { brokerCall } from './kafka-errors.ts';
 
-export const DEFAULT_CORRECTIONS_TOPIC = 'customer.corrections';
 
 export class KafkaCorrectionSink implements CorrectionSink {
   readonly name = 'corrections topic';
@@ -19,7 +18,7 @@ export class KafkaCorrectionSink implements CorrectionSink {
     this.topic = topic;
   }
 
-  static async connect(kafka: Kafka, topic = DEFAULT_CORRECTIONS_TOPIC): Promise<KafkaCorrectionSink> {
+  static async connect(kafka: Kafka, topic: string): Promise<KafkaCorrectionSink> {
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     return new KafkaCorrectionSink(producer, topic);

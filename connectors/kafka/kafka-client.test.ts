@@ -10,7 +10,7 @@ const base: KafkaRunConfig = {
   brokers: ['b1:9092', 'b2:9092'],
   clientId: 'verity',
   groupId: 'g',
-  topics: { customers: 'c', agents: 'a', deadLetters: 'd', issues: 'i' },
+  topics: { customers: 'c', agents: 'a', deadLetters: 'd', issues: 'i', corrections: 'k' },
   ssl: false,
   sasl: undefined,
   partitionsConcurrency: 2,

@@ -7,7 +7,7 @@ import { failpointFromEnv } from '../../pipelines/runtime/failpoints.ts';
 import { createKafka, ensureTopics } from './kafka-client.ts';
 import { KafkaSource } from './kafka-source.ts';
 import { TopicPublisher } from './topic-publisher.ts';
-import { DEFAULT_CORRECTIONS_TOPIC, KafkaCorrectionSink } from './correction-publisher.ts';
+import { KafkaCorrectionSink } from './correction-publisher.ts';
 
 export interface KafkaRun {
   readonly source: KafkaSource;
@@ -29,9 +29,9 @@ export interface KafkaRunOptions {
 export async function openKafkaRun(config: RunConfig, kafkaConfig: KafkaRunConfig, logger: Logger, options: KafkaRunOptions = {}): Promise<KafkaRun> {
   const kafka = createKafka(kafkaConfig, logger);
   const { topics } = kafkaConfig;
-  await ensureTopics(kafka, [topics.customers, topics.agents, topics.deadLetters, topics.issues, DEFAULT_CORRECTIONS_TOPIC], options.partitions ?? DEFAULTS.topicPartitions, logger);
+  await ensureTopics(kafka, [topics.customers, topics.agents, topics.deadLetters, topics.issues, topics.corrections], options.partitions ?? DEFAULTS.topicPartitions, logger);
   const publisher = await TopicPublisher.connect(kafka, { deadLetterTopic: topics.deadLetters, issueTopic: topics.issues });
-  const corrections = await KafkaCorrectionSink.connect(kafka, DEFAULT_CORRECTIONS_TOPIC);
+  const corrections = await KafkaCorrectionSink.connect(kafka, topics.corrections);
   const source = new KafkaSource({
     kafka,
     groupId: kafkaConfig.groupId,

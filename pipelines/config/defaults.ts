@@ -25,6 +25,7 @@ export const DEFAULTS = {
     agents: 'agent.changes',
     deadLetters: 'customer.changes.dlq',
     issues: 'dq.issues',
+    corrections: 'customer.corrections',
   },
   kafkaClientId: 'verity',
   kafkaGroupId: 'verity-quality',

@@ -23,7 +23,7 @@ export interface KafkaRunConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly groupId: string;
-  readonly topics: { readonly customers: string; readonly agents: string; readonly deadLetters: string; readonly issues: string };
+  readonly topics: { readonly customers: string; readonly agents: string; readonly deadLetters: string; readonly issues: string; readonly corrections: string };
   readonly ssl: KafkaTls;
   readonly sasl:
     | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
@@ -288,6 +288,7 @@ async function kafkaConfig(o: RunOptionsInput, origin: Partial<Record<Key, strin
       agents: o.agentTopic ?? DEFAULTS.topics.agents,
       deadLetters: o.deadLetterTopic ?? DEFAULTS.topics.deadLetters,
       issues: o.issueTopic ?? DEFAULTS.topics.issues,
+      corrections: o.correctionTopic ?? DEFAULTS.topics.corrections,
     },
     ssl: await kafkaTls(o, origin, cwd),
     sasl,

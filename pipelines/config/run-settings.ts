@@ -103,6 +103,7 @@ export const RUN_SETTINGS = {
   agentTopic: setting({ schema: text, env: 'VERITY_KAFKA_AGENT_TOPIC', flag: '--agent-topic <topic>', help: 'agent change topic', shown: DEFAULTS.topics.agents }),
   deadLetterTopic: setting({ schema: text, env: 'VERITY_KAFKA_DEAD_LETTER_TOPIC', flag: '--dead-letter-topic <topic>', help: 'dead-letter topic', shown: DEFAULTS.topics.deadLetters }),
   issueTopic: setting({ schema: text, env: 'VERITY_KAFKA_ISSUE_TOPIC', flag: '--issue-topic <topic>', help: 'issue change topic', shown: DEFAULTS.topics.issues }),
+  correctionTopic: setting({ schema: text, env: 'VERITY_KAFKA_CORRECTION_TOPIC', flag: '--correction-topic <topic>', help: "stewards' corrections for the upstream systems (key = customerId)", shown: DEFAULTS.topics.corrections }),
   topicPartitions: setting({
     schema: wholeNumber(1, 1000),
     env: 'VERITY_KAFKA_TOPIC_PARTITIONS',
