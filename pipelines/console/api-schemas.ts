@@ -131,3 +131,15 @@ export const CreateUserBody = z.strictObject({ username: Username, role: Role })
 export const UserNameParams = z.strictObject({ name: Username });
 /** Shown once to the admin, who hands it over; the user should change it (reset again) after. */
 export const OneTimePassword = z.object({ username: z.string(), role: Role, oneTimePassword: z.string() });
+
+// ---- configuration (admin) ----
+export const ConfigView = z.object({
+  settings: z.record(z.string(), z.string()),
+  throttle: z.object({ perUser: z.int(), perAddress: z.int(), windowSeconds: z.int() }),
+  sessionTtlSeconds: z.int(),
+});
+
+// ---- analysts' dashboards ----
+// Helper C's pipelines/console/routes/dashboards.ts exports `registerDashboardRoutes`, a Fastify
+// plugin (FastifyPluginAsync) whose routes declare zod schemas like these; server.ts registers it
+// under the /api prefix inside a scope that already requires a session with dashboards:read.
