@@ -13,7 +13,8 @@ export type VerityErrorCode =
   | 'PROCESSING_FAILED'
   | 'PUBLISH_FAILED'
   | 'MEMORY_EXHAUSTED'
-  | 'SCOPE_LOST';
+  | 'SCOPE_LOST'
+  | 'VAULT_OPEN_FAILED';
 
 interface VerityErrorOptions {
   cause?: unknown;

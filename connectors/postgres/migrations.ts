@@ -2,6 +2,7 @@
 // transaction that also records them; several processes starting at once take turns (an
 // advisory lock), so exactly one applies each. Tables hold keyed tokens and masks, never values.
 import type { SqlClient } from './sql-client.ts';
+import { vaultMigrationSql } from './vault-migration.ts';
 
 export interface Migration {
   readonly version: number;
@@ -127,6 +128,11 @@ export const MIGRATIONS: readonly Migration[] = [
       -- dearest statement of the batch transaction.
       ALTER TABLE ${SCHEMA}.pending_outputs ALTER COLUMN output TYPE text USING output::text;
     `,
+  },
+  {
+    version: 4,
+    name: 'the reveal vault: sealed raw contact data of customers with an active issue',
+    sql: vaultMigrationSql(SCHEMA),
   },
   {
     version: 5,
