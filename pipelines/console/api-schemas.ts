@@ -3,7 +3,8 @@
 // the UI reads the same types. Issue shapes come from the contract and the steward desk, never
 // restated here. Apart from RevealResponse, no schema here has room for a raw personal value.
 import { z } from 'zod';
-import { HistoryEntry, IssueState, StewardAction } from '../runtime/steward-desk.ts';
+import { IssueState } from '../contract/issue.ts';
+import { HistoryEntry, StewardAction } from '../runtime/steward-desk.ts';
 import { Permission, Role } from '../stewardship/roles.ts';
 
 export { HistoryEntry, IssueState, StewardAction };
@@ -57,7 +58,17 @@ export const IssueList = z.object({ issues: z.array(IssueState), total: z.int().
 export const IssueIdParams = z.strictObject({ id: z.string().min(1).max(128) });
 
 /** The customer's contact record as the vault keeps it masked (same masks as analytics). */
-export const MaskedContact = z.record(z.string(), z.string());
+export const MaskedContact = z.object({
+  kind: z.string(),
+  tier: z.string(),
+  channel: z.string(),
+  nameMasked: z.string(),
+  mobileMasked: z.string(),
+  landlineMasked: z.string(),
+  emailMasked: z.string(),
+  addressMasked: z.string(),
+  idNumberMasked: z.string(),
+});
 export const IssueDetail = z.object({
   issue: IssueState,
   history: z.array(HistoryEntry),

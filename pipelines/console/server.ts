@@ -228,7 +228,8 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
     handler: async (request) => {
       const found = await desk.get(request.params.id);
       if (!found) throw new ApiError(404, 'not-found', 'no such issue');
-      const masked = (await vault.masked(found.issue.customerToken)) ?? null;
+      const record = await vault(sql).masked(found.issue.customerToken);
+      const masked = record ? { ...record.masked } : null;
       return { issue: found.issue, history: found.history, evidence: found.evidence ?? null, masked, revealApproved: await hasApproval(request.params.id) };
     },
   });
@@ -297,7 +298,7 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
           `INSERT INTO verity.access_log (username, role, action, issue_id, customer_token, purpose, fields) VALUES ($1, $2, 'reveal', $3, $4, $5, $6) RETURNING at`,
           [actor.username, actor.role, issueId, row.customer_token, purpose, JSON.stringify(fields)],
         );
-        const raw = await vault.reveal(tx, row.customer_token);
+        const raw = await vault(tx).reveal(row.customer_token);
         if (!raw) throw new ApiError(404, 'not-found', "the vault holds no contact data for this issue's customer");
         const values: Partial<Record<S.RevealBody['fields'][number], string>> = {};
         for (const f of fields) values[f] = raw[f];

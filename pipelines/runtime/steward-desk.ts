@@ -1,25 +1,10 @@
 // INTERIM (helper B): the console's view of helper A's StewardDesk, written from the shared design
 // until A's own file lands; A's version replaces this file on merge.
 import { z } from 'zod';
-import { IssueState as BaseIssueState } from '../contract/issue.ts';
+import type { IssueState } from '../contract/issue.ts';
 import type { Role } from '../stewardship/roles.ts';
 
-export const TIERS = ['general', 'important', 'core'] as const;
-export const Tier = z.enum(TIERS);
-
-export const IssueState = BaseIssueState.extend({
-  status: z.enum(['open', 'claimed', 'in-verification', 'resolved', 'withdrawn']),
-  assignee: z.string(),
-  escalated: z.boolean(),
-  tier: Tier,
-  outcome: z.string(),
-  source: z.string(),
-  channel: z.string(),
-  agentToken: z.string(),
-});
-export type IssueState = z.infer<typeof IssueState>;
-
-export const ACTIVE_STATUSES = ['open', 'claimed', 'in-verification'] as const;
+export { ACTIVE_STATUSES, IssueState } from '../contract/issue.ts';
 
 export const CALLBACK_RESULTS = ['reached', 'unreachable', 'wrong-number', 'refused'] as const;
 export const STEWARD_OUTCOMES = ['confirmed-correct', 'corrected', 'legitimate', 'false-positive'] as const;
