@@ -4,7 +4,9 @@
 // restated here. Apart from RevealResponse, no schema here has room for a raw personal value.
 import { z } from 'zod';
 import { IssueState } from '../contract/issue.ts';
-import { HistoryEntry, StewardAction } from '../runtime/steward-desk.ts';
+import { IssueQuery } from '../runtime/steward-desk.ts';
+import { StewardAction } from '../stewardship/actions.ts';
+import { HistoryEntry } from '../stewardship/lifecycle.ts';
 import { Permission, Role } from '../stewardship/roles.ts';
 
 export { HistoryEntry, IssueState, StewardAction };
@@ -38,21 +40,8 @@ export const Me = z.object({ username: z.string(), role: Role, permissions: z.ar
 export const Ok = z.object({ ok: z.literal(true) });
 
 // ---- issues ----
-const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
-export const IssueListQuery = z.strictObject({
-  queue: z.string().max(64).optional(),
-  ruleId: z.string().max(64).optional(),
-  channel: z.string().max(64).optional(),
-  source: z.string().max(64).optional(),
-  agentToken: z.string().max(128).optional(),
-  dueBefore: instant.optional(),
-  status: z.enum(['open', 'claimed', 'in-verification', 'resolved', 'withdrawn']).optional(),
-  assignee: z.string().max(64).optional(),
-  escalated: queryBoolean.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
-export type IssueListQuery = z.infer<typeof IssueListQuery>;
+/** The queue's filters: the desk's own schema (helper A), from the query string. */
+export const IssueListQuery = IssueQuery;
 export const IssueList = z.object({ issues: z.array(IssueState), total: z.int().min(0) });
 
 export const IssueIdParams = z.strictObject({ id: z.string().min(1).max(128) });
@@ -69,12 +58,23 @@ export const MaskedContact = z.object({
   addressMasked: z.string(),
   idNumberMasked: z.string(),
 });
+/** The finding's evidence (pipelines/quality/patterns/pattern-state.ts): tokens and masks only. */
+export const FindingEvidence = z.object({
+  reasons: z.array(z.string()).optional(),
+  holders: z
+    .array(z.object({ customerToken: z.string(), masked: z.string(), since: z.string(), source: z.string(), channel: z.string(), agentToken: z.string() }))
+    .optional(),
+  agent: z
+    .object({ agentToken: z.string(), matches: z.array(z.object({ field: z.enum(['mobile', 'address']), who: z.enum(['agent', 'relative']), masked: z.string() })) })
+    .optional(),
+  changes: z.array(z.string()).optional(),
+});
 export const IssueDetail = z.object({
   issue: IssueState,
   history: z.array(HistoryEntry),
   masked: MaskedContact.nullable(),
-  /** The finding's evidence (for a pattern: the other members, masked and tokenised). */
-  evidence: z.unknown(),
+  /** The finding's evidence (for a pattern: the other members, masked and tokenised); null once it cleared. */
+  evidence: FindingEvidence.nullable(),
   /** Whether a supervisor approved a reveal for this issue (core tier needs one). */
   revealApproved: z.boolean(),
 });
@@ -85,7 +85,11 @@ export type ActionBody = z.infer<typeof ActionBody>;
 export const ActionResult = z.object({ issue: IssueState });
 
 export const AssignBody = z.strictObject({ issueIds: z.array(z.string().min(1).max(128)).min(1).max(500), assignee: Username });
-export const AssignResult = z.object({ issues: z.array(IssueState) });
+export const AssignResult = z.object({
+  assigned: z.array(IssueState),
+  /** Issues that could not be assigned (not active, not found), with the status a single request would get. */
+  refused: z.array(z.object({ issueId: z.string(), status: z.int(), message: z.string() })),
+});
 export const BreachList = z.object({ issues: z.array(IssueState) });
 
 // ---- reveal ----

@@ -22,15 +22,17 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SqlClient } from '../../connectors/postgres/sql-client.ts';
+import { IssueRequestError } from '../errors.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { ACTIVE_STATUSES, type StewardDesk } from '../runtime/steward-desk.ts';
+import { ACTIVE_STATUSES } from '../contract/issue.ts';
+import type { StewardDesk } from '../runtime/steward-desk.ts';
 import { can, mayAct, mayReveal, permissionsOf, type Permission } from '../stewardship/roles.ts';
 import { toCsv } from './access-log.ts';
 import * as S from './api-schemas.ts';
 import { generatePassword, sameSecret, verifyPassword, decoyHash } from './auth/passwords.ts';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, SESSION_TTL_SECONDS, type Session } from './auth/sessions.ts';
 import { clearFailures, DEFAULT_THROTTLE, recordFailure, throttledFor, type ThrottlePolicy } from './auth/throttle.ts';
-import { addUser, disableUser, findCredentials, listUsers, resetPassword } from './auth/users.ts';
+import { addUser, disableUser, findCredentials, listUsers, resetPassword, UnknownUserError, UserExistsError } from './auth/users.ts';
 import type { ConsoleVault } from './console-vault.ts';
 
 declare module 'fastify' {
@@ -78,12 +80,12 @@ export class ApiError extends Error {
   }
 }
 
-/** Desk errors by class name (pipelines/errors.ts, helper A), so the console needs no import of each. */
-const DESK_ERRORS: Readonly<Record<string, [number, S.ErrorBody['error']]>> = {
-  StaleVersionError: [409, 'stale-version'],
-  ConflictError: [409, 'conflict'],
-  ForbiddenError: [403, 'forbidden'],
-  NotFoundError: [404, 'not-found'],
+/** The desk's refusals (pipelines/errors.ts) as API error codes. */
+const DESK_ERRORS: Readonly<Record<IssueRequestError['code'] | string, S.ErrorBody['error']>> = {
+  STALE_VERSION: 'stale-version',
+  CONFLICT: 'conflict',
+  FORBIDDEN: 'forbidden',
+  NOT_FOUND: 'not-found',
 };
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -121,9 +123,10 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
     if (error instanceof ApiError) {
       return send(error.statusCode, { error: error.code, ...(error.field ? { field: error.field } : {}), message: error.message }, error.headers);
     }
+    if (error instanceof IssueRequestError) return send(error.status, { error: DESK_ERRORS[error.code] ?? 'conflict', message: error.message });
+    if (error instanceof UserExistsError) return send(409, { error: 'conflict', field: 'username', message: error.message });
+    if (error instanceof UnknownUserError) return send(404, { error: 'not-found', message: error.message });
     const name = error instanceof Error ? error.name : '';
-    const known = DESK_ERRORS[name];
-    if (known) return send(known[0], { error: known[1], message: (error as Error).message });
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Fastify's own refusals: malformed JSON, an empty or too large body, a wrong content type.
@@ -230,7 +233,7 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
       if (!found) throw new ApiError(404, 'not-found', 'no such issue');
       const record = await vault(sql).masked(found.issue.customerToken);
       const masked = record ? { ...record.masked } : null;
-      return { issue: found.issue, history: found.history, evidence: found.evidence ?? null, masked, revealApproved: await hasApproval(request.params.id) };
+      return { issue: found.issue, history: [...found.history], evidence: (found.evidence ?? null) as S.IssueDetail["evidence"], masked, revealApproved: await hasApproval(request.params.id) };
     },
   });
   app.post('/api/issues/assign', {
@@ -240,7 +243,8 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
       const { issueIds, assignee } = request.body;
       const [user] = await sql.query<{ role: string; disabled: boolean }>(`SELECT role, disabled FROM verity.users WHERE username = $1`, [assignee]);
       if (!user || user.disabled || !can(user.role as never, 'issues:act')) throw new ApiError(400, 'bad-request', 'assignee: no enabled steward of that name', 'assignee');
-      return { issues: await desk.assign(issueIds, assignee, actorOf(request)) };
+      const result = await desk.assign(issueIds, assignee, { username: actorOf(request).username, role: actorOf(request).role });
+      return { assigned: [...result.assigned], refused: [...result.refused] };
     },
   });
   app.post('/api/issues/:id/actions', {
@@ -251,8 +255,8 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
       if (!can(actor.role, 'issues:act') && !can(actor.role, 'issues:assign')) throw new ApiError(403, 'forbidden', `the ${actor.role} role may not act on issues`);
       const found = await desk.get(request.params.id);
       if (!found) throw new ApiError(404, 'not-found', 'no such issue');
-      if (!mayAct(actor, action.kind, found.issue.assignee)) {
-        throw new ApiError(403, 'forbidden', `${action.kind}: only the steward holding the issue, or a supervisor, may do this`);
+      if (!mayAct(actor, action.type, found.issue.assignee)) {
+        throw new ApiError(403, 'forbidden', `${action.type}: only the steward holding the issue, or a supervisor, may do this`);
       }
       const issue = await desk.act(request.params.id, expectedVersion, { username: actor.username, role: actor.role }, action);
       return { issue };

@@ -31,13 +31,13 @@ function toRow(u: DbUser): UserRow {
 export class UserExistsError extends Error {
   constructor(username: string) {
     super(`user ${username} exists already`);
-    this.name = 'ConflictError';
+    this.name = 'UserExistsError';
   }
 }
 export class UnknownUserError extends Error {
   constructor(username: string) {
     super(`no user ${username}`);
-    this.name = 'NotFoundError';
+    this.name = 'UnknownUserError';
   }
 }
 
