@@ -81,7 +81,10 @@ export class ApiClient {
   /** Every response body, for the raw-value scan (reveals are kept apart). */
   static readonly bodies: string[] = [];
   static readonly reveals: string[] = [];
-  constructor(readonly base: string) {}
+  readonly base: string;
+  constructor(base: string) {
+    this.base = base;
+  }
 
   async request(method: string, path: string, body?: unknown, options: { csrf?: boolean | string; raw?: string } = {}): Promise<Reply> {
     const headers: Record<string, string> = {};
