@@ -6,12 +6,14 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { migrateState } from '../../connectors/postgres/migrations.ts';
 import { createSqlClient, stateOpenFailure, type SqlClient } from '../../connectors/postgres/sql-client.ts';
-import { createStewardDesk } from '../../connectors/postgres/steward-desk.ts';
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
+import { loadTokenKey } from '../privacy/token-key.ts';
+import { createTokenizer } from '../privacy/tokens.ts';
 import { loadVaultCipher } from '../privacy/vault-key.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { ThrottlePolicy } from './auth/throttle.ts';
+import { createConsoleDesk } from './desk-wiring.ts';
 import { createConsoleServer } from './server.ts';
 
 export interface OpenConsoleOptions {
@@ -50,8 +52,9 @@ export async function openConsole(options: OpenConsoleOptions): Promise<OpenCons
     throw stateOpenFailure(config.state, error);
   }
   try {
-    const cipher = await loadVaultCipher(config.vaultKey);
-    const desk = createStewardDesk(sql);
+    // The same keys as the runs': the vault opens, and corrected values tokenise alike.
+    const [cipher, tokenKey] = await Promise.all([loadVaultCipher(config.vaultKey), loadTokenKey(config.tokenKey)]);
+    const desk = createConsoleDesk(sql, { cipher, tokenizer: createTokenizer(tokenKey) });
     const board = await dashboards(config);
     const app = await createConsoleServer({
       sql,

@@ -7,18 +7,19 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateState } from '../../connectors/postgres/migrations.ts';
 import { createSqlClient, type SqlClient } from '../../connectors/postgres/sql-client.ts';
-import { createStewardDesk } from '../../connectors/postgres/steward-desk.ts';
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import { hashPassword, verifyPassword } from '../../pipelines/console/auth/passwords.ts';
+import { createConsoleDesk } from '../../pipelines/console/desk-wiring.ts';
 import { createConsoleServer } from '../../pipelines/console/server.ts';
+import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import { VaultCipher } from '../../pipelines/privacy/vault-crypto.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
-import { addUsers, ApiClient, memoryLogger, PASSWORD, signedIn, VAULT_KEY } from './support.ts';
+import { addUsers, ApiClient, memoryLogger, PASSWORD, signedIn, TOKEN_KEY, VAULT_KEY } from './support.ts';
 
 async function consoleOn(sql: SqlClient, throttle = { perUser: 5, perAddress: 20, windowSeconds: 900 }): Promise<{ app: FastifyInstance; base: string; logs: () => string }> {
   const { logger, text } = memoryLogger();
   const cipher = new VaultCipher(Buffer.from(VAULT_KEY, 'hex'));
-  const app = await createConsoleServer({ sql, desk: createStewardDesk(sql), vault: (r) => new PgVaultReader(r, cipher), logger, throttle });
+  const app = await createConsoleServer({ sql, desk: createConsoleDesk(sql, { cipher, tokenizer: createTokenizer(Buffer.from(TOKEN_KEY, 'hex')) }), vault: (r) => new PgVaultReader(r, cipher), logger, throttle });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, logs: text };
 }

@@ -8,14 +8,15 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createStewardDesk } from '../../connectors/postgres/steward-desk.ts';
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
+import { createConsoleDesk } from '../../pipelines/console/desk-wiring.ts';
 import { createConsoleServer } from '../../pipelines/console/server.ts';
+import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import type { IssueState } from '../../pipelines/contract/issue.ts';
 import { VaultCipher } from '../../pipelines/privacy/vault-crypto.ts';
 import { planScan, scanForRawValues } from '../support/pii-scan.ts';
 import { describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
-import { addUsers, ApiClient, memoryLogger, pipelineDatabase, signedIn, VAULT_KEY, type PipelineDatabase, type Reply } from './support.ts';
+import { addUsers, ApiClient, memoryLogger, pipelineDatabase, signedIn, TOKEN_KEY, VAULT_KEY, type PipelineDatabase, type Reply } from './support.ts';
 
 describePostgres('the console over real issues', () => {
   const { url } = usePostgres();
@@ -52,7 +53,7 @@ describePostgres('the console over real issues', () => {
     const memory = memoryLogger();
     logs = memory.text;
     const cipher = new VaultCipher(Buffer.from(VAULT_KEY, 'hex'));
-    app = await createConsoleServer({ sql: db.sql, desk: createStewardDesk(db.sql), vault: (r) => new PgVaultReader(r, cipher), logger: memory.logger });
+    app = await createConsoleServer({ sql: db.sql, desk: createConsoleDesk(db.sql, { cipher, tokenizer: createTokenizer(Buffer.from(TOKEN_KEY, 'hex')) }), vault: (r) => new PgVaultReader(r, cipher), logger: memory.logger });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     for (const [key, username] of Object.entries(users)) as[key] = await signedIn(base, username);
