@@ -60,6 +60,12 @@ export interface ConsoleOptions {
   readonly uiDir?: string;
   /** Analysts' dashboards (helper C's registerDashboardRoutes), registered under /api behind dashboards:read. */
   readonly dashboards?: { readonly plugin: FastifyPluginAsync<never>; readonly options: unknown };
+  /**
+   * Called after every issue change the console made (an action, an assignment, an approval): the
+   * outbox relay's cue to mirror it (ClickHouse, the issue topic, corrections upstream) now rather
+   * than on its next round. Never awaited by the request; its failures are the relay's to log.
+   */
+  readonly onIssueChanged?: () => void;
   /** What the admin sees of the configuration: descriptions only, never secrets. */
   readonly configView?: Readonly<Record<string, string>>;
 }
@@ -170,6 +176,13 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
 
   const actorOf = (request: FastifyRequest): Session => request.actor!;
   const toActor = (s: Session) => ({ username: s.username, role: s.role });
+  const changed = (): void => {
+    try {
+      options.onIssueChanged?.();
+    } catch {
+      // The relay catches up on its next round.
+    }
+  };
   const secure = (request: FastifyRequest): boolean => (options.secureCookies === undefined || options.secureCookies === 'auto' ? request.protocol === 'https' : options.secureCookies);
   const sessionInfo = (s: Session): S.SessionInfo => ({ username: s.username, role: s.role, csrfToken: s.csrfToken, expiresAt: s.expiresAt, permissions: permissionsOf(s.role) });
 
@@ -245,6 +258,7 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
       const [user] = await sql.query<{ role: string; disabled: boolean }>(`SELECT role, disabled FROM verity.users WHERE username = $1`, [assignee]);
       if (!user || user.disabled || !can(user.role as never, 'issues:act')) throw new ApiError(400, 'bad-request', 'assignee: no enabled steward of that name', 'assignee');
       const result = await desk.assign(issueIds, assignee, toActor(actorOf(request)));
+      if (result.assigned.length > 0) changed();
       return { assigned: [...result.assigned], refused: [...result.refused] };
     },
   });
@@ -261,6 +275,7 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
       }
       const issue = await desk.act(request.params.id, expectedVersion, toActor(actor), action);
       if (action.type === 'approve-reveal') await recordApproval(issue.issueId, issue.customerToken, actor, action.note ?? '');
+      changed();
       return { issue };
     },
   });
@@ -328,6 +343,7 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
       const { note, expectedVersion } = request.body;
       const action = { type: 'approve-reveal' as const, ...(note ? { note } : {}) };
       const issue = await desk.act(request.params.id, expectedVersion ?? found.issue.version, toActor(actorOf(request)), action);
+      changed();
       return recordApproval(issue.issueId, issue.customerToken, actorOf(request), note);
     },
   });
