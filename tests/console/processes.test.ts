@@ -3,6 +3,7 @@
 // Also `verity users add|disable|reset` against the same store, as an operator would run them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { scanForRawValues } from '../support/pii-scan.ts';
 import { describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 import { PROJECT_ROOT, verity } from '../e2e/support.ts';
 import { ApiClient, KEYS_ENV, pipelineDatabase, type PipelineDatabase } from './support.ts';
@@ -100,7 +101,8 @@ describePostgres('two console processes on one PostgreSQL server', () => {
     const queue = await anna.get('/api/issues?status=open&limit=20');
     expect(queue.status, queue.text).toBe(200);
     let rounds = 0;
-    for (const issue of queue.json.issues.slice(0, 5) as { issueId: string; version: number }[]) {
+    let revealed = false;
+    for (const issue of queue.json.issues.slice(0, 5) as { issueId: string; version: number; tier: string }[]) {
       const path = `/api/issues/${encodeURIComponent(issue.issueId)}/actions`;
       const body = { expectedVersion: issue.version, action: { type: 'claim' } };
       const replies = await Promise.all([anna.post(path, body), bo.post(path, body)]);
@@ -110,13 +112,24 @@ describePostgres('two console processes on one PostgreSQL server', () => {
       const [row] = await db.sql.query<{ state: { assignee: string }; version: number }>(`SELECT state, version FROM verity.issues WHERE issue_id = $1`, [issue.issueId]);
       expect(row!.state.assignee).toBe(winner.json.issue.assignee);
       expect(row!.version).toBe(issue.version + 1);
+      if (!revealed && issue.tier !== 'core') {
+        revealed = true;
+        // The winner reveals through its process: logged, and the value stays out of both logs.
+        const client = winner === replies[0] ? anna : bo;
+        const shown = await client.post(`/api/issues/${encodeURIComponent(issue.issueId)}/reveal`, { purpose: 'call back to verify', fields: ['mobile', 'address'] });
+        expect(shown.status, shown.text).toBe(200);
+      }
       rounds++;
     }
     expect(rounds).toBe(5);
+    expect(revealed).toBe(true);
   });
 
-  it('stops on SIGTERM', async () => {
+  it('stops on SIGTERM, having logged no raw value', async () => {
+    const output = `${one!.output()}\n${two!.output()}`;
     expect(await stop(two)).toBe(0);
     two = undefined;
+    expect(output).toMatch(/revealed/);
+    expect(scanForRawValues(output, db.rawValues).map((h) => `${h.kind} ${h.form}`)).toEqual([]);
   });
 });
