@@ -13,7 +13,8 @@ import { createTokenizer } from '../privacy/tokens.ts';
 import { loadVaultCipher } from '../privacy/vault-key.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { ThrottlePolicy } from './auth/throttle.ts';
-import { createConsoleDesk } from './desk-wiring.ts';
+import { startConsoleRelay } from './console-relay.ts';
+import { createConsoleDesk, vaultHooks } from './desk-wiring.ts';
 import { createConsoleServer } from './server.ts';
 
 export interface OpenConsoleOptions {
@@ -51,17 +52,21 @@ export async function openConsole(options: OpenConsoleOptions): Promise<OpenCons
   } catch (error) {
     throw stateOpenFailure(config.state, error);
   }
+  const closers: (() => Promise<unknown> | undefined)[] = [];
   try {
     // The same keys as the runs': the vault opens, and corrected values tokenise alike.
     const [cipher, tokenKey] = await Promise.all([loadVaultCipher(config.vaultKey), loadTokenKey(config.tokenKey)]);
     const desk = createConsoleDesk(sql, { cipher, tokenizer: createTokenizer(tokenKey) });
     const board = await dashboards(config);
+    const relay = startConsoleRelay(sql, config, vaultHooks(cipher).sealer, logger);
+    closers.push(() => relay?.close());
     const app = await createConsoleServer({
       sql,
       desk,
       vault: (runner) => new PgVaultReader(runner, cipher),
       logger,
       secureCookies: options.secureCookies,
+      ...(relay ? { onIssueChanged: () => relay.nudge() } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(board ? { dashboards: board } : {}),
       configView: {
@@ -76,16 +81,16 @@ export async function openConsole(options: OpenConsoleOptions): Promise<OpenCons
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
     logger.info({ url }, `console listening on ${url}`);
-    return {
-      url,
-      sql,
-      app,
-      async close() {
-        await app.close();
-        await sql.close();
-      },
+    // Once, however often it is asked (a signal and a test's cleanup, say).
+    let closing: Promise<void> | undefined;
+    const close = async (): Promise<void> => {
+      await app.close();
+      for (const closer of closers) await closer();
+      await sql.close();
     };
+    return { url, sql, app, close: () => (closing ??= close()) };
   } catch (error) {
+    for (const close of closers) await close();
     await sql.close();
     throw error;
   }
