@@ -30,9 +30,9 @@ import { can, mayAct, mayReveal, permissionsOf, type Permission } from '../stewa
 import { toCsv } from './access-log.ts';
 import * as S from './api-schemas.ts';
 import { generatePassword, sameSecret, verifyPassword, decoyHash } from './auth/passwords.ts';
-import { createSession, deleteSession, findSession, SESSION_COOKIE, SESSION_TTL_SECONDS, type Session } from './auth/sessions.ts';
+import { createSession, deleteSession, findSession, SESSION_COOKIE, SESSION_TTL_SECONDS, tokenHash, type Session } from './auth/sessions.ts';
 import { clearFailures, DEFAULT_THROTTLE, recordFailure, throttledFor, type ThrottlePolicy } from './auth/throttle.ts';
-import { addUser, disableUser, findCredentials, listUsers, resetPassword, UnknownUserError, UserExistsError } from './auth/users.ts';
+import { addUser, disableUser, findCredentials, listUsers, resetPassword, setPassword, UnknownUserError, UserExistsError } from './auth/users.ts';
 import type { ConsoleVault } from './console-vault.ts';
 
 declare module 'fastify' {
@@ -225,6 +225,24 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
     handler: async (request) => {
       const s = actorOf(request);
       return { username: s.username, role: s.role, permissions: permissionsOf(s.role) };
+    },
+  });
+
+  app.post('/api/me/password', {
+    schema: { summary: 'Replace your (one-time) password; your other sessions end', tags: ['session'], body: S.ChangePasswordBody, response: { 200: S.Ok, ...ERRORS } },
+    handler: async (request) => {
+      const s = actorOf(request);
+      const { currentPassword, newPassword } = request.body;
+      const wait = await throttledFor(sql, s.username, request.ip, throttle);
+      if (wait > 0) throw new ApiError(429, 'throttled', `too many failed attempts: try again in ${wait} s`, undefined, { 'Retry-After': String(wait) });
+      const found = await findCredentials(sql, s.username);
+      if (!found || !(await verifyPassword(currentPassword, found.hash))) {
+        await recordFailure(sql, s.username, request.ip, throttle);
+        throw new ApiError(403, 'forbidden', 'the current password is wrong');
+      }
+      if (newPassword === currentPassword) throw new ApiError(400, 'bad-request', 'newPassword: must differ from the current one', 'newPassword');
+      await setPassword(sql, s.username, newPassword, tokenHash(request.sessionToken!));
+      return { ok: true as const };
     },
   });
 

@@ -190,10 +190,27 @@ describePostgres('console sign-in, sessions and CSRF', () => {
     expect(config.text).not.toContain(VAULT_KEY);
   });
 
+  it('lets a user replace their one-time password: the current one is needed, other sessions end', async () => {
+    const admin = await signedIn(server.base, users.admin);
+    const { oneTimePassword } = (await admin.post('/api/users', { username: 'changer', role: 'analyst' })).json as { oneTimePassword: string };
+    const here = new ApiClient(server.base);
+    const elsewhere = new ApiClient(server.base);
+    expect((await here.signIn('changer', oneTimePassword)).status).toBe(200);
+    expect((await elsewhere.signIn('changer', oneTimePassword)).status).toBe(200);
+    expect((await here.post('/api/me/password', { currentPassword: 'wrong', newPassword: 'a new long password' })).status).toBe(403);
+    const short = await here.post('/api/me/password', { currentPassword: oneTimePassword, newPassword: 'short' });
+    expect(short.json).toMatchObject({ error: 'bad-request', field: 'newPassword' });
+    expect((await here.post('/api/me/password', { currentPassword: oneTimePassword, newPassword: 'a new long password' })).status).toBe(200);
+    expect((await here.get('/api/me')).status).toBe(200);
+    expect((await elsewhere.get('/api/me')).status).toBe(401);
+    expect((await new ApiClient(server.base).signIn('changer', oneTimePassword)).status).toBe(401);
+    expect((await new ApiClient(server.base).signIn('changer', 'a new long password')).status).toBe(200);
+  });
+
   it('publishes OpenAPI generated from the zod schemas', async () => {
     const doc = (await new ApiClient(server.base).get('/api/openapi.json')).json;
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/api/session', '/api/issues', '/api/issues/{id}', '/api/issues/{id}/actions', '/api/issues/assign', '/api/issues/{id}/reveal', '/api/issues/{id}/reveal-approval', '/api/breaches', '/api/access-log', '/api/access-log.csv', '/api/users', '/api/me']) {
+    for (const path of ['/api/session', '/api/me/password', '/api/issues', '/api/issues/{id}', '/api/issues/{id}/actions', '/api/issues/assign', '/api/issues/{id}/reveal', '/api/issues/{id}/reveal-approval', '/api/breaches', '/api/access-log', '/api/access-log.csv', '/api/users', '/api/me']) {
       expect(doc.paths[path], path).toBeDefined();
     }
     const reveal = doc.paths['/api/issues/{id}/reveal'].post;
