@@ -495,7 +495,7 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
   // ---- the web UI ----
   const uiDir = options.uiDir ?? UI_DIR;
   if (existsSync(uiDir)) {
-    await app.register(fastifyStatic, { root: resolve(uiDir), prefix: '/', index: false, wildcard: true, cacheControl: false });
+    await app.register(fastifyStatic, { root: resolve(uiDir), prefix: '/', index: false, wildcard: true, cacheControl: false, dotfiles: 'ignore' });
     const index = (_: FastifyRequest, reply: FastifyReply) => (existsSync(resolve(uiDir, 'index.html')) ? reply.type('text/html').sendFile('index.html') : reply.type('text/plain').send('Verity console: the UI is not built; the API is under /api'));
     app.get('/', { schema: { hide: true } }, index);
   } else {

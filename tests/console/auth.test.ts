@@ -2,7 +2,11 @@
 // every state change, throttled failed sign-ins (429 + Retry-After, per name and per address,
 // across processes since they are counted in PostgreSQL), user administration by the admin only,
 // 400 naming the field, OpenAPI from the same schemas. Against a real PostgreSQL server.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateState } from '../../connectors/postgres/migrations.ts';
@@ -16,10 +20,17 @@ import { VaultCipher } from '../../pipelines/privacy/vault-crypto.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 import { addUsers, ApiClient, memoryLogger, PASSWORD, signedIn, TOKEN_KEY, VAULT_KEY } from './support.ts';
 
-async function consoleOn(sql: SqlClient, throttle = { perUser: 5, perAddress: 20, windowSeconds: 900 }): Promise<{ app: FastifyInstance; base: string; logs: () => string }> {
+async function consoleOn(sql: SqlClient, throttle = { perUser: 5, perAddress: 20, windowSeconds: 900 }, uiDir?: string): Promise<{ app: FastifyInstance; base: string; logs: () => string }> {
   const { logger, text } = memoryLogger();
   const cipher = new VaultCipher(Buffer.from(VAULT_KEY, 'hex'));
-  const app = await createConsoleServer({ sql, desk: createConsoleDesk(sql, { cipher, tokenizer: createTokenizer(Buffer.from(TOKEN_KEY, 'hex')) }), vault: (r) => new PgVaultReader(r, cipher), logger, throttle });
+  const app = await createConsoleServer({
+    sql,
+    desk: createConsoleDesk(sql, { cipher, tokenizer: createTokenizer(Buffer.from(TOKEN_KEY, 'hex')) }),
+    vault: (r) => new PgVaultReader(r, cipher),
+    logger,
+    throttle,
+    ...(uiDir ? { uiDir } : {}),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, logs: text };
 }
@@ -205,6 +216,33 @@ describePostgres('console sign-in, sessions and CSRF', () => {
     expect((await elsewhere.get('/api/me')).status).toBe(401);
     expect((await new ApiClient(server.base).signIn('changer', oneTimePassword)).status).toBe(401);
     expect((await new ApiClient(server.base).signIn('changer', 'a new long password')).status).toBe(200);
+  });
+
+  it('serves the UI folder: the index at /, its files, no dotfiles, nothing outside it', async () => {
+    const ui = mkdtempSync(join(tmpdir(), 'verity-ui-'));
+    writeFileSync(join(ui, 'index.html'), '<!doctype html><title>Verity</title>');
+    writeFileSync(join(ui, 'app.js'), 'export {};');
+    writeFileSync(join(ui, '.env'), 'SECRET=1');
+    const withUi = await consoleOn(sql, undefined, ui);
+    try {
+      const index = await fetch(`${withUi.base}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await index.text()).toContain('<title>Verity</title>');
+      expect((await fetch(`${withUi.base}/app.js`)).status).toBe(200);
+      expect((await fetch(`${withUi.base}/.env`)).status).toBe(404);
+      const { status } = await new Promise<{ status: number }>((resolve, reject) => {
+        const request = httpRequest(`${withUi.base}/..%2f..%2fpackage.json`, (response) => {
+          response.resume();
+          resolve({ status: response.statusCode ?? 0 });
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      expect(status).toBeGreaterThanOrEqual(400);
+    } finally {
+      await withUi.app.close();
+    }
   });
 
   it('publishes OpenAPI generated from the zod schemas', async () => {
