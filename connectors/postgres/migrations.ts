@@ -140,6 +140,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX issues_one_active ON ${SCHEMA}.issues (rule_id, customer_token) WHERE status IN ('open', 'claimed', 'in-verification');
       CREATE INDEX issues_active_by_customer ON ${SCHEMA}.issues (customer_token) WHERE status IN ('open', 'claimed', 'in-verification');
       CREATE INDEX issues_by_customer ON ${SCHEMA}.issues (customer_token);
+      -- The customer's tier, for the priority of pattern issues raised by another customer's event.
+      ALTER TABLE ${SCHEMA}.customers ADD COLUMN tier text;
       -- Every transition of every issue, as it happened: the audit trail. The current state
       -- (issues.state) is the fold of these rows (pipelines/stewardship/lifecycle.ts). seq equals
       -- the version the transition produced, so two writers of one version collide on the key.

@@ -62,6 +62,7 @@ interface CustomerRow {
   agent_token: string;
   source: string;
   channel: string;
+  tier: string | null;
   frequent_since: string | null;
   updated_at: string;
   last_event_id: string;
@@ -79,6 +80,7 @@ function customerOf(row: CustomerRow): CustomerFacts {
     agentToken: row.agent_token,
     source: row.source,
     channel: row.channel,
+    ...(row.tier ? { tier: row.tier as CustomerFacts['tier'] } : {}),
     updatedAt: row.updated_at,
     lastEventId: row.last_event_id,
     frequentSince: row.frequent_since ?? undefined,
@@ -97,6 +99,7 @@ function rowOf(c: CustomerFacts): CustomerRow {
     agent_token: c.agentToken,
     source: c.source,
     channel: c.channel,
+    tier: c.tier ?? null,
     frequent_since: c.frequentSince ?? null,
     updated_at: c.updatedAt,
     last_event_id: c.lastEventId,
@@ -311,7 +314,7 @@ class PostgresTransaction implements StateTransaction {
          ON CONFLICT (customer_token) DO UPDATE SET
            deleted = excluded.deleted, mobile_token = excluded.mobile_token, mobile_masked = excluded.mobile_masked,
            address_token = excluded.address_token, address_masked = excluded.address_masked, accounts = excluded.accounts,
-           agent_token = excluded.agent_token, source = excluded.source, channel = excluded.channel,
+           agent_token = excluded.agent_token, source = excluded.source, channel = excluded.channel, tier = excluded.tier,
            frequent_since = excluded.frequent_since, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
         [json([...changes.customers.values()].map(rowOf))],
       );

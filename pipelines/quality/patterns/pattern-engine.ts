@@ -248,7 +248,7 @@ export class PatternEngine {
       lastSeenAt: trigger.occurredAt,
       updatedAt: trigger.occurredAt,
       version: 1,
-      ...lifecycleDefaults({ tier: trigger.customerToken === customerToken ? trigger.tier : undefined, source: facts?.source, channel: facts?.channel, agentToken: facts?.agentToken }),
+      ...lifecycleDefaults({ tier: facts?.tier ?? (trigger.customerToken === customerToken ? trigger.tier : undefined), source: facts?.source, channel: facts?.channel, agentToken: facts?.agentToken }),
     };
   }
 
