@@ -233,6 +233,23 @@ describePostgres('the console over real issues', () => {
     expect(outbox.map((o) => o.payload).join('\n')).not.toContain('13800001111');
   });
 
+  it('sends an escalated issue to the supervisors, who alone return it to the queue', async () => {
+    const issue = await freshIssue('not-core');
+    let v = (await detail(as.steward!, issue.issueId)).json.issue.version as number;
+    expect((await act(as.steward!, issue.issueId, v++, { type: 'claim' })).status).toBe(200);
+    const escalated = await act(as.steward!, issue.issueId, v++, { type: 'escalate', note: 'customer disputes the finding' });
+    expect(escalated.status, escalated.text).toBe(200);
+    expect(escalated.json.issue.escalated).toBe(true);
+    expect((await act(as.steward!, issue.issueId, v, { type: 'return', note: 'back' })).status).toBe(403);
+    const board = await as.supervisor!.get('/api/issues?escalated=true&limit=500');
+    expect(board.json.issues.map((i: IssueState) => i.issueId)).toContain(issue.issueId);
+    const returned = await act(as.supervisor!, issue.issueId, v, { type: 'return', note: 'finding stands; call again' });
+    expect(returned.status, returned.text).toBe(200);
+    expect(returned.json.issue.escalated).toBe(false);
+    const missingNote = await act(as.supervisor!, issue.issueId, v + 1, { type: 'escalate' });
+    expect(missingNote.json).toMatchObject({ error: 'bad-request', field: 'action.note' });
+  });
+
   it('filters the queue', async () => {
     const all = await as.steward!.get('/api/issues?limit=500');
     expect(all.status).toBe(200);
