@@ -14,13 +14,14 @@ import { createSqlClient, type SqlClient } from '../../connectors/postgres/sql-c
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import { hashPassword, verifyPassword } from '../../pipelines/console/auth/passwords.ts';
 import { createConsoleDesk } from '../../pipelines/console/desk-wiring.ts';
+import { createSession, findSession } from '../../pipelines/console/auth/sessions.ts';
 import { createConsoleServer } from '../../pipelines/console/server.ts';
 import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import { VaultCipher } from '../../pipelines/privacy/vault-crypto.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 import { addUsers, ApiClient, memoryLogger, PASSWORD, signedIn, TOKEN_KEY, VAULT_KEY } from './support.ts';
 
-async function consoleOn(sql: SqlClient, throttle = { perUser: 5, perAddress: 20, windowSeconds: 900 }, uiDir?: string): Promise<{ app: FastifyInstance; base: string; logs: () => string }> {
+async function consoleOn(sql: SqlClient, throttle = { perUser: 5, perAddress: 20, windowSeconds: 900 }, uiDir?: string, secureCookies?: boolean): Promise<{ app: FastifyInstance; base: string; logs: () => string }> {
   const { logger, text } = memoryLogger();
   const cipher = new VaultCipher(Buffer.from(VAULT_KEY, 'hex'));
   const app = await createConsoleServer({
@@ -30,6 +31,7 @@ async function consoleOn(sql: SqlClient, throttle = { perUser: 5, perAddress: 20
     logger,
     throttle,
     ...(uiDir ? { uiDir } : {}),
+    ...(secureCookies !== undefined ? { secureCookies } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, logs: text };
@@ -243,6 +245,26 @@ describePostgres('console sign-in, sessions and CSRF', () => {
     } finally {
       await withUi.app.close();
     }
+  });
+
+  it('marks the cookie Secure when told the console is behind TLS', async () => {
+    const behindTls = await consoleOn(sql, undefined, undefined, true);
+    try {
+      const reply = await new ApiClient(behindTls.base).signIn(users.auditor);
+      expect(reply.headers.get('set-cookie')).toMatch(/; Secure/i);
+    } finally {
+      await behindTls.app.close();
+    }
+  });
+
+  it('ends a session at its expiry, and when its user is disabled or changes role', async () => {
+    const short = await createSession(sql, users.analyst, 'analyst', 1);
+    expect(await findSession(sql, short.token)).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await findSession(sql, short.token)).toBeUndefined();
+    const stale = await createSession(sql, users.analyst, 'supervisor');
+    expect(await findSession(sql, stale.token)).toBeUndefined();
+    expect(await findSession(sql, 'not-a-token-of-anyone-at-all')).toBeUndefined();
   });
 
   it('publishes OpenAPI generated from the zod schemas', async () => {
