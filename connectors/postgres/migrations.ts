@@ -280,6 +280,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX reveal_approvals_by_issue ON ${SCHEMA}.reveal_approvals (issue_id);
     `,
   },
+  {
+    version: 6,
+    name: "SLA clock: the notices raised, one per issue, episode and kind",
+    sql: `
+      -- The SLA clock's notices. The key makes each (issue, kind) happen once, however many clocks
+      -- (processes, restarts) decide it at once: the one whose insert wins raises it, in the same
+      -- transaction as the issue's history entry, its new state and its outbox row. An issue that
+      -- reopens starts a new episode (the seq of its opened/reopened history entry), whose
+      -- deadline is watched afresh.
+      CREATE TABLE ${SCHEMA}.sla_notices (
+        issue_id text NOT NULL,
+        episode integer NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('reminder-50', 'reminder-80', 'breached')),
+        noticed_at timestamptz NOT NULL,
+        issue_version integer NOT NULL,
+        queue text NOT NULL,
+        PRIMARY KEY (issue_id, episode, kind)
+      );
+    `,
+  },
 ];
 
 /** Creates the schema and applies the missing migrations; returns the versions applied now. */

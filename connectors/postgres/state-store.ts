@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueState } from '../../pipelines/contract/issue.ts';
 import { PIPELINE_ACTOR, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
 import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
 import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type CorrectableField, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
@@ -239,6 +240,28 @@ class PostgresTransaction implements StateTransaction {
         const state = withLifecycle(row.state);
         let byRule = snapshot.openIssues.get(state.customerToken);
         if (!byRule) snapshot.openIssues.set(state.customerToken, (byRule = new Map()));
+        byRule.set(state.ruleId, state);
+        this.#issuesBefore.set(state.issueId, state);
+      }
+    }
+    // Per (rule, customer) without an active issue, the last issue if a steward closed it as
+    // correct or corrected (its correction confirmed): new evidence reopens it.
+    if (tokens.length > 0) {
+      const last = await sql.query<{ state: IssueState }>(
+        `SELECT DISTINCT ON (i.rule_id, i.customer_token) i.state FROM ${S}.issues i
+         WHERE i.customer_token = ANY($1::text[])
+           AND NOT EXISTS (SELECT 1 FROM ${S}.issues a WHERE a.rule_id = i.rule_id AND a.customer_token = i.customer_token AND a.status IN ${ACTIVE_SQL})
+         ORDER BY i.rule_id, i.customer_token, i.version DESC, (i.state->>'updatedAt')::timestamptz DESC`,
+        [tokens],
+      );
+      const candidates = last.map((r) => withLifecycle(r.state)).filter((s) => s.status === 'resolved' && REOPENABLE_OUTCOMES.includes(s.outcome));
+      const unconfirmed = candidates.length === 0 ? new Set<string>() : new Set(
+        (await sql.query<{ issue_id: string }>(`SELECT DISTINCT issue_id FROM ${S}.corrections WHERE issue_id = ANY($1::text[]) AND confirmed_at IS NULL`, [candidates.map((c) => c.issueId)])).map((r) => r.issue_id),
+      );
+      for (const state of candidates) {
+        if (unconfirmed.has(state.issueId)) continue;
+        let byRule = snapshot.reopenable.get(state.customerToken);
+        if (!byRule) snapshot.reopenable.set(state.customerToken, (byRule = new Map()));
         byRule.set(state.ruleId, state);
         this.#issuesBefore.set(state.issueId, state);
       }

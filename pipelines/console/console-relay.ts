@@ -41,7 +41,7 @@ export function startConsoleRelay(sql: SqlClient, config: RunConfig, sealer: Cor
         writeIssueChanges: async (batchId, issueChanges) => {
           client ??= createStoreClient(config.store);
           store ??= new AnalyticsStore(client, config.database, config.storeConcurrency);
-          await store.write({ id: batchId, scope: 'outbox' }, { records: [], findings: [], issueChanges: [...issueChanges], deadLetters: [] }, new Date().toISOString());
+          await store.mirrorIssueChanges(batchId, issueChanges);
         },
       },
     ],

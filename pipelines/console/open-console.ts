@@ -6,12 +6,16 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { migrateState } from '../../connectors/postgres/migrations.ts';
 import { createSqlClient, stateOpenFailure, type SqlClient } from '../../connectors/postgres/sql-client.ts';
+import { PostgresSlaStore } from '../../connectors/postgres/sla-store.ts';
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
+import { prcCalendar } from '../calendar/prc-calendar.ts';
 import { loadTokenKey } from '../privacy/token-key.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
 import { loadVaultCipher } from '../privacy/vault-key.ts';
+import { systemClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { SlaClock } from '../runtime/sla-clock.ts';
 import type { ThrottlePolicy } from './auth/throttle.ts';
 import { startConsoleRelay } from './console-relay.ts';
 import { createConsoleDesk, vaultHooks } from './desk-wiring.ts';
@@ -60,6 +64,12 @@ export async function openConsole(options: OpenConsoleOptions): Promise<OpenCons
     const board = await dashboards(config);
     const relay = startConsoleRelay(sql, config, vaultHooks(cipher).sealer, logger);
     closers.push(() => relay?.close());
+    // The SLA clock too: a console serving for days (after npm start, say) raises reminders and
+    // breaches while no run does. Each notice is raised once however many clocks run (its key in
+    // verity.sla_notices), and reaches the mirrors through the outbox.
+    const clock = new SlaClock({ store: new PostgresSlaStore(sql), calendar: prcCalendar, logger, clock: systemClock });
+    const stopClock = await clock.start(config.slaSweepSeconds * 1000, () => true);
+    closers.unshift(stopClock);
     const app = await createConsoleServer({
       sql,
       desk,

@@ -357,6 +357,28 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
     expect(await active('L3', 'shared-mobile')).toBeDefined();
   });
 
+  it('an issue a steward closed as correct reopens on new evidence: the same issue, back in the queue', async () => {
+    await applyBatch(store, SCOPE, [event('O1', { mobile: '4444' }, '2026-10-19T09:00:00+08:00')]);
+    const issue = (await active('O1', 'mobile-format'))!;
+    const held = await desk.act(issue.issueId, issue.version, li, { type: 'claim' });
+    const closed = await desk.act(issue.issueId, held.version, li, { type: 'resolve', outcome: 'confirmed-correct', note: 'customer says it is right' });
+    // The next event passes: nothing to reopen. Then another bad value: new evidence.
+    await applyBatch(store, SCOPE, [event('O1', { mobile: '13912340000' }, '2026-10-20T09:00:00+08:00')]);
+    expect(await active('O1', 'mobile-format')).toBeUndefined();
+    await applyBatch(store, SCOPE, [event('O1', { mobile: '4445' }, '2026-10-21T09:00:00+08:00')]);
+    const again = (await active('O1', 'mobile-format'))!;
+    expect(again).toMatchObject({ issueId: issue.issueId, status: 'open', assignee: '', outcome: '', resolution: '', version: closed.version + 1, occurrences: closed.occurrences + 1 });
+    expect(again.dueAt > closed.dueAt).toBe(true);
+    const history = await historyOf(issue.issueId);
+    expect(history.at(-1)).toMatchObject({ action: 'reopened', actor: 'pipeline', fromStatus: 'resolved', toStatus: 'open' });
+    expect(fold(history)).toEqual(again);
+    // A false positive stays closed: the next bad value opens a new issue.
+    const held2 = await desk.act(again.issueId, again.version, wang, { type: 'claim' });
+    await desk.act(again.issueId, held2.version, wang, { type: 'resolve', outcome: 'false-positive', note: 'test account' });
+    await applyBatch(store, SCOPE, [event('O1', { mobile: '4446' }, '2026-10-22T09:00:00+08:00')]);
+    expect((await active('O1', 'mobile-format'))!.issueId).not.toBe(issue.issueId);
+  });
+
   it('every stored history folds to its stored state', async () => {
     const { rows } = await pg.query<{ issue_id: string }>('SELECT issue_id FROM verity.issues ORDER BY issue_id');
     expect(rows.length).toBeGreaterThan(5);
