@@ -27,7 +27,7 @@ async function start(): Promise<void> {
     if (!existsSync(input)) {
       process.stdout.write(`Generating a demo stream of ${DEFAULTS.demoCustomers} synthetic customers → ${input}\n`);
       await mkdir(dirname(input), { recursive: true });
-      await writeGeneratedStream(input, { customers: DEFAULTS.demoCustomers, seed: DEFAULTS.demoSeed });
+      await writeGeneratedStream(input, { customers: DEFAULTS.demoCustomers, seed: DEFAULTS.demoSeed, startAt: demoStart(Date.now()) });
     }
   }
   process.stdout.write(`Processing ${input}\n`);
@@ -45,6 +45,19 @@ async function start(): Promise<void> {
   }
   process.stdout.write(`\nReport: ${resolve(dataDir, 'demo', 'report.json')}\n`);
   if (withConsole) await serveDemoConsole();
+}
+
+/**
+ * The demo stream spans about 72 days. Started this long ago, it ends a day or two before now: the
+ * queues then hold issues past their deadline (escalated to the supervisors), due soon, and fresh,
+ * as a steward would find them, and no event lies in the future (which the bounds would refuse).
+ */
+const DEMO_SPAN_DAYS = 74;
+
+/** 09:00 in Shanghai, DEMO_SPAN_DAYS before `nowMs`. */
+function demoStart(nowMs: number): string {
+  const day = new Date(nowMs + 8 * 3_600_000 - DEMO_SPAN_DAYS * 86_400_000).toISOString().slice(0, 10);
+  return `${day}T09:00:00+08:00`;
 }
 
 /** One demo user per role, each with a fresh one-time password, printed with the console's address. */
