@@ -24,51 +24,27 @@ import { ACTIVE_SQL, historyRow, lockKey, STORE_LOCK } from './state-store.ts';
 
 const S = SCHEMA;
 
-/** What the desk needs from the vault, which the coordinator's vault store provides. */
+/** What the desk needs of the reveal vault (vault-store.ts and the vault's cipher; wired in pipelines/console/desk-wiring.ts). */
 export interface DeskVaultHooks {
   /**
    * Drops the customer's vault row when it has no active issue left (in the resolving transaction).
-   * Wire: `(tx, token) => deleteVaultIfNoActive(tx, [token])` from connectors/postgres/vault-store.ts.
    */
   deleteVaultIfNoActive(tx: SqlRunner, customerToken: string): Promise<unknown>;
   /**
    * The customer's upstream id (the key of correction events), from its sealed vault row; read
-   * before the row is dropped. Wire: open the vault row's RawContact and return its customerId.
+   * before the row is dropped.
    */
   customerIdOf(tx: SqlRunner, customerToken: string): Promise<string | undefined>;
-  /** Wire: a sealer over the vault's VaultCipher (sealJson/openJson bound to the customer token). */
+  /** Seals corrections with the vault's cipher, bound to the customer token. */
   readonly sealer: CorrectionSealer;
 }
-
-/**
- * TODO(coordinator): the desk's vault hooks until they are wired to connectors/postgres/vault-store.ts
- * and pipelines/privacy/vault-crypto.ts. Resolving as `corrected` is refused (409) without them:
- * a correction can neither be addressed nor sealed. The wiring, with the vault's `cipher`:
- *
- *   const vault: DeskVaultHooks = {
- *     deleteVaultIfNoActive: (tx, token) => deleteVaultIfNoActive(tx, [token]),
- *     customerIdOf: async (tx, token) => (await new PgVaultReader(tx, cipher).reveal(token))?.customerId,
- *     sealer: sealerOver(cipher), // pipelines/runtime/outbox-relay.ts
- *   };
- */
-export const UNWIRED_VAULT_HOOKS: DeskVaultHooks = {
-  deleteVaultIfNoActive: async () => 0,
-  customerIdOf: async () => undefined,
-  sealer: {
-    seal: () => {
-      throw new ConflictError('corrections cannot be sealed: the vault is not wired to the stewards\' desk');
-    },
-    open: () => {
-      throw new ConflictError('corrections cannot be opened: the vault is not wired to the stewards\' desk');
-    },
-  },
-};
 
 export interface PostgresStewardDeskOptions {
   readonly calendar: WorkingDayCalendar;
   /** Keyed tokens of corrected values, compared with the upstream's next events. */
   readonly tokenizer: Tokenizer;
-  readonly vault?: DeskVaultHooks;
+  /** The reveal vault (pipelines/console/desk-wiring.ts wires it): dropped on the last close, sealing corrections. */
+  readonly vault: DeskVaultHooks;
   /** Wall clock (ISO instant); injectable for tests. */
   readonly now?: () => string;
 }
@@ -120,7 +96,7 @@ export class PostgresStewardDesk implements StewardDesk {
   constructor(client: SqlClient, options: PostgresStewardDeskOptions) {
     this.#client = client;
     this.#options = options;
-    this.#vault = options.vault ?? UNWIRED_VAULT_HOOKS;
+    this.#vault = options.vault;
     this.#now = options.now ?? (() => new Date().toISOString());
   }
 

@@ -1,3 +1,5 @@
+import { vaultHooks } from '../../pipelines/console/desk-wiring.ts';
+import { VaultCipher } from '../../pipelines/privacy/vault-crypto.ts';
 // The SLA clock on the operational store, against a real PostgreSQL server, driven by a manual
 // clock through fixed instants around the 2026 National Day holiday (10-01..10-07 off, Thursday
 // 10-08 and Saturday 10-10 worked): reminders at 50 % and 80 % of the allowed PRC working time,
@@ -96,7 +98,7 @@ const SUPERVISOR: Actor = { username: 'supervisor.li', role: 'supervisor' };
 let deskNow = '';
 /** The stewards' desk (helper A's), its wall clock set by each action. */
 const deskOn = (sql: SqlClient) =>
-  new PostgresStewardDesk(sql, { calendar: prcCalendar, tokenizer: createTokenizer(Buffer.alloc(32, 7)), now: () => deskNow });
+  new PostgresStewardDesk(sql, { calendar: prcCalendar, tokenizer: createTokenizer(Buffer.alloc(32, 7)), vault: vaultHooks(new VaultCipher(Buffer.alloc(32, 9))), now: () => deskNow });
 
 /** A steward's action through the stewards' desk at `at`, at the issue's current version (a resume moves the due time: lifecycle.ts). */
 async function act(sql: SqlClient, issueId: string, action: StewardAction, at: string, actor: Actor = STEWARD): Promise<IssueState> {

@@ -275,7 +275,7 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
     const issue = (await active('R1', 'shared-mobile'))!;
     const clients: SqlClient[] = [await createSqlClient({ kind: 'server', url: databaseUrl }), await createSqlClient({ kind: 'server', url: databaseUrl })];
     try {
-      const [a, b] = clients.map((c) => new PostgresStewardDesk(c, { calendar: prcCalendar, tokenizer }));
+      const [a, b] = clients.map((c) => new PostgresStewardDesk(c, { calendar: prcCalendar, tokenizer, vault }));
       const results = await Promise.allSettled([a!.act(issue.issueId, issue.version, li, { type: 'claim' }), b!.act(issue.issueId, issue.version, wang, { type: 'claim' })]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const [lost] = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -475,7 +475,7 @@ describe('the stewards\' desk on PGlite (embedded)', () => {
     try {
       await store.takeOver('embedded.jsonl');
       await applyBatch(store, 'embedded.jsonl', [event('E1', { mobile: '321' }, '2026-10-08T09:00:00+08:00')]);
-      const desk = new PostgresStewardDesk(store.client, { calendar: prcCalendar, tokenizer });
+      const desk = new PostgresStewardDesk(store.client, { calendar: prcCalendar, tokenizer, vault: testVault([]) });
       const [issue] = (await desk.list({ ruleId: 'mobile-format' })).issues;
       const held = await desk.act(issue!.issueId, issue!.version, li, { type: 'claim' });
       await expect(desk.act(issue!.issueId, issue!.version, wang, { type: 'claim' })).rejects.toBeInstanceOf(StaleVersionError);
