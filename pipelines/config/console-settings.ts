@@ -27,4 +27,4 @@ export const CONSOLE_SETTINGS = {
 export type ConsoleSettingKey = keyof typeof CONSOLE_SETTINGS;
 
 /** The run's settings the console takes as well (flags and env as `verity run` has them). */
-export const SHARED_WITH_RUN: readonly SettingKey[] = ['state', 'store', 'database', 'dataDir', 'logLevel', 'vaultKey', 'vaultKeyFile', 'tokenKey', 'tokenKeyFile', 'slaSweepSeconds', 'clickhouseUser', 'clickhousePassword', 'clickhousePasswordFile'];
+export const SHARED_WITH_RUN: readonly SettingKey[] = ['state', 'store', 'database', 'dataDir', 'logLevel', 'vaultKey', 'vaultKeyFile', 'tokenKey', 'tokenKeyFile', 'slaSweepSeconds', 'clickhouseUser', 'clickhousePassword', 'clickhousePasswordFile', 'statePasswordFile'];

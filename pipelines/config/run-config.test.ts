@@ -259,3 +259,22 @@ describe('resolveRunConfig', () => {
     expect(off.message).toMatch(/^VERITY_KAFKA_SSL: is false, but --kafka-ssl-ca names a TLS file/);
   });
 });
+
+describe('the state password file', () => {
+  it("puts the file's password into --state's URL, percent-encoded, and names the key when it cannot", async () => {
+    const file = await configFile('pg-password', 'p@ss/word:1\n');
+    const config = await resolveWith({ flags: { state: 'postgres://verity@db:5432/verity' }, env: { VERITY_STATE_PASSWORD_FILE: file } });
+    expect(config.state.kind).toBe('server');
+    const url = new URL((config.state as { url: string }).url);
+    expect(decodeURIComponent(url.password)).toBe('p@ss/word:1');
+    expect(url.username).toBe('verity');
+
+    const embedded = await configError({ env: { VERITY_STATE_PASSWORD_FILE: file } });
+    expect(embedded.message).toMatch(/^VERITY_STATE_PASSWORD_FILE: .*embedded folder/);
+    const twice = await configError({ flags: { state: 'postgres://verity:other@db/verity' }, env: { VERITY_STATE_PASSWORD_FILE: file } });
+    expect(twice.message).toMatch(/one way only/);
+    expect(twice.message).not.toContain('other');
+    const missing = await configError({ flags: { state: 'postgres://verity@db/verity' }, env: { VERITY_STATE_PASSWORD_FILE: join(dir, 'absent') } });
+    expect(missing.message).toMatch(/^VERITY_STATE_PASSWORD_FILE: cannot read .*ENOENT/);
+  });
+});

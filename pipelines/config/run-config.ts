@@ -174,7 +174,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
           (o.storeTimeoutSeconds ?? DEFAULTS.storeTimeoutSeconds) * 1000,
         )
       : { kind: 'embedded', path: inData(DEFAULTS.storeDir) },
-    state: o.state ? stateTarget(o.state, sources.cwd, origin.state ?? flagOf('state')) : { kind: 'embedded', path: inData(DEFAULTS.stateDir) },
+    state: await withStatePassword(o.state ? stateTarget(o.state, sources.cwd, origin.state ?? flagOf('state')) : { kind: 'embedded', path: inData(DEFAULTS.stateDir) }, o, origin, sources.cwd),
     database: o.database ?? DEFAULTS.database,
     dataDir,
     tokenKey: {
@@ -221,6 +221,22 @@ async function clickhousePassword(o: RunOptionsInput, origin: Partial<Record<Key
   if (o.clickhousePassword !== undefined) {
     throw new ConfigError(where, `is set, and so is ${origin.clickhousePassword ?? ENV.clickhousePassword}: give the password one way only`);
   }
+  return readPasswordFile(path, where, cwd, 'the ClickHouse password');
+}
+
+/** A server state URL with the password from statePasswordFile put in (never logged: describeStateTarget drops it). */
+async function withStatePassword(target: StateTarget, o: RunOptionsInput, origin: Partial<Record<Key, string>>, cwd: string): Promise<StateTarget> {
+  const path = o.statePasswordFile;
+  if (path === undefined) return target;
+  const where = origin.statePasswordFile ?? flagOf('statePasswordFile');
+  if (target.kind !== 'server') throw new ConfigError(where, 'is set, but the state store is an embedded folder: give --state a postgres:// URL, or drop the password file');
+  const url = new URL(target.url);
+  if (url.password !== '') throw new ConfigError(where, `is set, and --state's URL has a password too: give the password one way only`);
+  url.password = encodeURIComponent(await readPasswordFile(path, where, cwd, "the PostgreSQL password of --state's user"));
+  return { kind: 'server', url: url.toString() };
+}
+
+async function readPasswordFile(path: string, where: string, cwd: string, what: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(resolve(cwd, path), 'utf8');
@@ -228,7 +244,7 @@ async function clickhousePassword(o: RunOptionsInput, origin: Partial<Record<Key
     throw new ConfigError(where, `cannot read ${path} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { cause });
   }
   const password = text.replace(/\r?\n$/, '');
-  if (password === '') throw new ConfigError(where, `${path} is empty: it must hold the ClickHouse password`);
+  if (password === '') throw new ConfigError(where, `${path} is empty: it must hold ${what}`);
   return password;
 }
 

@@ -62,6 +62,7 @@ export const RUN_SETTINGS = {
     help: 'issue and pattern state: an embedded PGlite folder, or postgres://… of a PostgreSQL server',
     shown: `${DEFAULTS.dataDir}/${DEFAULTS.stateDir}`,
   }),
+  statePasswordFile: setting({ schema: text, env: 'VERITY_STATE_PASSWORD_FILE', help: "file holding the PostgreSQL password of --state's user, e.g. a Compose secret, so it stays out of the URL and the environment (one trailing newline dropped)" }),
   clickhouseUser: setting({ schema: secret, env: 'VERITY_CLICKHOUSE_USER', help: 'ClickHouse user', shown: 'from the URL, else the server default' }),
   clickhousePassword: setting({ schema: secret, env: 'VERITY_CLICKHOUSE_PASSWORD', help: 'ClickHouse password' }),
   /** A file holding the password (a Compose or Kubernetes secret), so it never sits in the environment. */
