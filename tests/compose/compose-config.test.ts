@@ -353,8 +353,43 @@ describe('docker-compose.yml streaming stack', () => {
     expect(consumerArgs).not.toContain('--input');
     expect(consumer.depends_on).toEqual({
       clickhouse: { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
       'kafka-init': { condition: 'service_completed_successfully' },
     });
+  });
+
+  it('keeps the operational state in the PostgreSQL service, shared by the consumer and the console, the password from a file', () => {
+    const postgres = service('postgres');
+    expect(postgres.image).toMatch(/^postgres:17\.\d+@sha256:[0-9a-f]{64}$/);
+    expect(published(postgres)).toEqual([]);
+    const pgEnv = environment(postgres);
+    expect(pgEnv.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
+    expect(pgEnv.POSTGRES_INITDB_ARGS).toContain('scram-sha-256');
+    expect(postgres.healthcheck?.test?.join(' ')).toContain('pg_isready');
+    for (const name of ['verity', 'verity-console']) {
+      const env = environment(service(name));
+      const url = new URL(env.VERITY_STATE_URL!);
+      expect(url.protocol, name).toBe('postgres:');
+      expect(url.hostname, name).toBe('postgres');
+      expect(url.username, name).toBe(pgEnv.POSTGRES_USER);
+      expect(url.password, name).toBe('');
+      expect(url.pathname, name).toBe(`/${pgEnv.POSTGRES_DB}`);
+      expect(env.VERITY_STATE_PASSWORD_FILE, name).toBe('/run/secrets/state_password');
+      // Both open the vault with one key: the consumer seals, the console reveals.
+      expect(env.VERITY_VAULT_KEY_FILE, name).toBe('/run/secrets/vault_key');
+    }
+  });
+
+  it('serves the console on loopback, telling it that the consumer relays to Kafka, without the dead-letter volume', () => {
+    const consoleService = service('verity-console');
+    const args = consoleService.command as string[];
+    expect(args[0]).toBe('console');
+    expect(new URL(argValue(args, '--store')!).hostname).toBe('clickhouse');
+    expect(published(consoleService)).toEqual([`127.0.0.1:${argValue(args, '--port')}:${argValue(args, '--port')}`]);
+    expect(environment(consoleService).VERITY_KAFKA_BROKERS).toBe(argValue(consumerArgs, '--kafka-brokers'));
+    expect(consoleService.volumes ?? []).toEqual([]);
+    const understood = flagsOf('console');
+    for (const flag of args.filter((a) => a.startsWith('--'))) expect(understood, flag).toContain(flag);
   });
 
   it('passes only flags that verity run and verity produce understand', () => {
@@ -380,7 +415,7 @@ describe('docker-compose.yml streaming stack', () => {
 
   it('gives every Verity container only variables Verity reads, the same ClickHouse credentials, and the key as a file', () => {
     const known = new Set<string>(Object.values(ENV));
-    for (const s of [consumer, producer]) {
+    for (const s of [consumer, producer, service('verity-console')]) {
       for (const name of Object.keys(environment(s))) expect(known, `${name} is not in ENV`).toContain(name);
     }
     expect(consumerEnv[ENV.clickhouseUser]).toBe(chEnv.CLICKHOUSE_USER);
@@ -557,7 +592,7 @@ describe('docker-compose.yml secrets', () => {
 
   it('passes every secret as a file under one required folder, with no default', () => {
     expect(Object.keys(secrets).sort()).toEqual(
-      ['clickhouse_password', 'grafana_admin_password', 'grafana_clickhouse_password', 'grafana_secret_key', 'token_key'].sort(),
+      ['clickhouse_password', 'grafana_admin_password', 'grafana_clickhouse_password', 'grafana_secret_key', 'postgres_password', 'state_password', 'token_key', 'vault_key'].sort(),
     );
     for (const [name, secret] of Object.entries(secrets)) {
       // A file, not an environment variable or an external (Swarm) secret.
@@ -596,8 +631,11 @@ describe('docker-compose.yml secrets', () => {
     expect([...used.keys()].sort()).toEqual(Object.keys(secrets).sort());
     const readers = Object.fromEntries([...used].map(([k, v]) => [k, v.sort()]));
     expect(readers).toEqual({
-      token_key: ['verity', 'verity-demo'],
-      clickhouse_password: ['clickhouse', 'verity', 'verity-demo'],
+      token_key: ['verity', 'verity-console', 'verity-demo'],
+      vault_key: ['verity', 'verity-console'],
+      postgres_password: ['postgres'],
+      state_password: ['verity', 'verity-console'],
+      clickhouse_password: ['clickhouse', 'verity', 'verity-console', 'verity-demo'],
       grafana_clickhouse_password: ['clickhouse', 'grafana'],
       grafana_admin_password: ['grafana'],
       grafana_secret_key: ['grafana'],
@@ -608,11 +646,14 @@ describe('docker-compose.yml secrets', () => {
     const header = composeText.slice(0, composeText.indexOf('\nname:'));
     for (const source of Object.values(secrets)) {
       const file = source.file!.split('/').at(-1)!;
-      expect(header, file).toMatch(new RegExp(`openssl rand -hex \\d+ > secrets/${file.replace('.', '\\.')}`));
+      // Verity's copy of the PostgreSQL password is the server's, copied (each is read by its own uid).
+      const made = file === 'state_password' ? /cp secrets\/postgres_password secrets\/state_password/ : new RegExp(`openssl rand -hex \\d+ > secrets/${file.replace('.', '\\.')}`);
+      expect(header, file).toMatch(made);
     }
     expect(header).toContain('chmod 0400 secrets/*');
     // Verity's uid (Dockerfile) and Grafana's image uid own their files: Compose keeps host owners.
-    expect(header).toMatch(/chown 1000 secrets\/token\.key secrets\/clickhouse_password/);
+    expect(header).toMatch(/chown 1000 secrets\/token\.key secrets\/clickhouse_password secrets\/vault\.key secrets\/state_password/);
+    expect(header).toMatch(/chown 999 secrets\/postgres_password/);
     expect(header).toMatch(/chown 472 secrets\/grafana_\*/);
     expect(read('.gitignore').split('\n')).toContain('/secrets/');
   });
@@ -679,7 +720,7 @@ describe('docker-compose.yml hardening', () => {
   });
 
   it('runs the Verity containers read-only, with a /tmp tmpfs, no capabilities, no privilege gain, under an init', () => {
-    expect(verityServices.map(([name]) => name).sort()).toEqual(['verity', 'verity-demo', 'verity-producer']);
+    expect(verityServices.map(([name]) => name).sort()).toEqual(['verity', 'verity-console', 'verity-demo', 'verity-producer']);
     for (const [name, s] of verityServices) {
       expect(s.read_only, name).toBe(true);
       const tmpfs = ([] as string[]).concat(s.tmpfs ?? []);
