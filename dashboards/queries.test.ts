@@ -130,7 +130,7 @@ const RECORDS = [
   record({ event_id: 'ev-1', source: 'core-banking', occurred_at: '2026-03-02T01:00:00Z', customer_token: 'ct_A' }),
   record({ event_id: 'ev-2', source: 'core-banking', occurred_at: '2026-03-02T02:00:00Z', customer_token: 'ct_B', tier: 'important', secrecy_level: '机密', province: '广东省', failed_rules: ['mobile-format'] }),
   record({ event_id: 'ev-3', source: 'policy-admin', occurred_at: '2026-03-02T03:00:00Z', customer_token: 'ct_C', province: '上海市' }),
-  record({ event_id: 'ev-4', source: 'policy-admin', occurred_at: '2026-03-02T04:00:00Z', customer_token: 'ct_D', tier: 'core', secrecy_level: '绝密', province: '', failed_rules: ['id-number-format', 'required-fields'] }),
+  record({ event_id: 'ev-4', source: 'policy-admin', channel: 'agency', occurred_at: '2026-03-02T04:00:00Z', customer_token: 'ct_D', tier: 'core', secrecy_level: '绝密', province: '', failed_rules: ['id-number-format', 'required-fields'] }),
   record({ event_id: 'ev-11', source: 'policy-admin', occurred_at: '2026-03-02T06:00:00Z', customer_token: 'ct_I', province: '四川省' }),
   // 17:30Z is 01:30 on 2026-03-03 in Shanghai: the day boundary is Shanghai's, not UTC's.
   record({ event_id: 'ev-5', source: 'core-banking', occurred_at: '2026-03-02T17:30:00Z', customer_token: 'ct_E', province: '浙江省' }),
@@ -280,8 +280,10 @@ describe('dashboard query files', () => {
     expect([...QUERIES.keys()]).toEqual([
       'dead-letters-daily',
       'deadline-provisional',
+      'findings-by-channel',
       'findings-by-province-rule',
       'findings-by-rule-severity',
+      'findings-by-source',
       'issue-backlog-age',
       'issue-flow-daily',
       'issues-due-soon',
@@ -376,6 +378,24 @@ describe('dashboard queries on the analyst schema', () => {
       '(unknown)/id-number-format': 1,
       '(unknown)/required-fields': 1,
     });
+  });
+
+  it('findings-by-source: distinct customers per upstream source and rule', async () => {
+    expect(await run('findings-by-source', WINDOW)).toEqual([
+      { source: 'core-banking', rule_id: 'mobile-format', customers: 2, findings: 2 },
+      { source: 'core-banking', rule_id: 'bank-account-format', customers: 1, findings: 1 },
+      { source: 'policy-admin', rule_id: 'id-number-format', customers: 1, findings: 1 },
+      { source: 'policy-admin', rule_id: 'required-fields', customers: 1, findings: 1 },
+    ]);
+  });
+
+  it('findings-by-channel: each finding takes the channel of the record version that produced it', async () => {
+    expect(await run('findings-by-channel', WINDOW)).toEqual([
+      { channel_name: 'agency', rule_id: 'id-number-format', customers: 1 },
+      { channel_name: 'agency', rule_id: 'required-fields', customers: 1 },
+      { channel_name: 'bancassurance', rule_id: 'mobile-format', customers: 2 },
+      { channel_name: 'bancassurance', rule_id: 'bank-account-format', customers: 1 },
+    ]);
   });
 
   it('issue-backlog-age: open issues by queue, priority and age, with the overdue ones', async () => {
