@@ -1,0 +1,223 @@
+// The analysts' dashboards in the console: one GET route per chart, each returning the rows of one
+// SQL file of dashboards/sql/ (the same text the chDB tests, Grafana and `clickhouse client` run),
+// read through the analytics store. Everything those files can touch is masked or tokenised, so
+// no route here can carry a raw value; and no route reads an issue's details or a reveal, which
+// analysts must not see (issue 8 §4). Chart.js is served from node_modules by this process: the
+// console page loads no script from a CDN.
+//
+// Access is decided by the caller's `authorize` hook (the console's session + role check: analysts
+// and supervisors), run before every dashboard route; the chart library itself is public.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { assertParameters, dueSoonParams, loadDashboardQueries, sqlFor, type DashboardQuery, type QueryParameterValues } from '../../../dashboards/queries.ts';
+
+/** What the routes need of the analytics store (connectors/clickhouse/analytics-store.ts). */
+export interface DashboardAnalytics {
+  readonly database: string;
+  queryRows<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+}
+
+export interface DashboardRouteOptions {
+  readonly analytics: DashboardAnalytics;
+  /** preHandler that answers 401/403 unless the session's role may read dashboards (analyst, supervisor). */
+  readonly authorize: preHandlerHookHandler;
+  /** The clock for default windows (tests). */
+  readonly now?: () => Date;
+}
+
+const count = z.number().int().nonnegative();
+const rate = z.number().min(0).max(1);
+
+/** Row shapes, column for column as the SQL files name them. */
+const ROWS = {
+  'pass-rate-daily': z.object({
+    day: z.iso.date(),
+    source_name: z.string(),
+    record_versions: count,
+    passed: count,
+    failed: count,
+    pass_rate: rate,
+  }),
+  'findings-by-rule-severity': z.object({ rule_id: z.string(), severity: z.string(), customers: count, findings: count, customers_with_issue: count }),
+  'findings-by-province-rule': z.object({ province_name: z.string(), rule_id: z.string(), customers: count }),
+  'findings-by-source': z.object({ source: z.string(), rule_id: z.string(), customers: count, findings: count }),
+  'findings-by-channel': z.object({ channel_name: z.string(), rule_id: z.string(), customers: count }),
+  'issue-backlog-age': z.object({ queue: z.string(), priority: z.string(), age_bucket: z.string(), open_issues: count, overdue: count, customers: count }),
+  'sla-attainment': z.object({
+    queue_name: z.string(),
+    closed_on_time: count,
+    closed_late: count,
+    open_overdue: count,
+    open_not_yet_due: count,
+    judged: count,
+    attainment: rate.nullable(),
+    provisional_deadlines: count,
+  }),
+  'pattern-groups-by-size': z.object({ rule_id: z.string(), group_size: count, groups: count, customers: count }),
+  'issues-due-soon': z.object({ due_date: z.iso.date(), queue: z.string(), priority: z.string(), issues: count, customers: count, provisional_deadlines: count }),
+} as const;
+type QueryName = keyof typeof ROWS;
+
+export interface DashboardSpec {
+  /** URL segment: GET /api/dashboards/<id>. */
+  readonly id: string;
+  readonly query: QueryName;
+  /** English + Chinese, as the console labels are. */
+  readonly title: string;
+  readonly titleZh: string;
+  /** 'window': takes from/to (event or due time); 'now': current state; 'due-soon': PRC working days. */
+  readonly kind: 'window' | 'now' | 'due-soon';
+}
+
+/** The analyst pages, in the order the UI shows them. */
+export const DASHBOARDS: readonly DashboardSpec[] = [
+  { id: 'pass-rate', query: 'pass-rate-daily', title: 'Pass rate over time', titleZh: '通过率趋势', kind: 'window' },
+  { id: 'findings-by-rule', query: 'findings-by-rule-severity', title: 'Findings by rule', titleZh: '按规则的发现', kind: 'window' },
+  { id: 'findings-by-province', query: 'findings-by-province-rule', title: 'Findings by province', titleZh: '按省份的发现', kind: 'window' },
+  { id: 'findings-by-source', query: 'findings-by-source', title: 'Findings by source', titleZh: '按来源系统的发现', kind: 'window' },
+  { id: 'findings-by-channel', query: 'findings-by-channel', title: 'Findings by channel', titleZh: '按渠道的发现', kind: 'window' },
+  { id: 'backlog-age', query: 'issue-backlog-age', title: 'Backlog age', titleZh: '待办时长', kind: 'now' },
+  { id: 'sla-attainment', query: 'sla-attainment', title: 'SLA attainment', titleZh: '时限达成率', kind: 'window' },
+  { id: 'due-soon', query: 'issues-due-soon', title: 'Due in the next 3 working days', titleZh: '三个工作日内到期', kind: 'due-soon' },
+  { id: 'pattern-groups', query: 'pattern-groups-by-size', title: 'Pattern groups by size', titleZh: '共用号码/账户分组', kind: 'now' },
+];
+
+const MAX_WINDOW_DAYS = 400;
+const DAY_MS = 86_400_000;
+
+/** An instant (with offset) or a Shanghai calendar day (its midnight there). */
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((s) => (s.length === 10 ? new Date(`${s}T00:00:00+08:00`) : new Date(s)));
+
+export const WindowQuery = z
+  .strictObject({
+    from: instant.optional().describe('start, inclusive: ISO instant with offset, or YYYY-MM-DD (Shanghai midnight); default 30 days ago'),
+    to: instant.optional().describe('end, exclusive; default now (for sla-attainment: 30 days ahead, as it windows on due time)'),
+  })
+  .describe('the half-open window [from, to)');
+
+const Meta = z.object({
+  id: z.string(),
+  title: z.string(),
+  titleZh: z.string(),
+  answers: z.string(),
+  panel: z.string(),
+  kind: z.enum(['window', 'now', 'due-soon']),
+  sqlFile: z.string().describe('the file under dashboards/sql/ this dashboard runs'),
+});
+
+function responseSchema(query: QueryName) {
+  return z.object({
+    dashboard: Meta,
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    dueBy: z.iso.date().nullable().describe('issues-due-soon: the last due date included (PRC working days)'),
+    provisional: z.boolean().describe('the due-soon horizon was counted without a published holiday schedule'),
+    rows: z.array(ROWS[query]),
+  });
+}
+
+const ErrorBody = z.object({ error: z.string(), message: z.string() });
+
+function chartJsFile(): string {
+  // chart.js exports no subpath for the UMD bundle; it sits beside the package's main entry.
+  const main = createRequire(import.meta.url).resolve('chart.js');
+  return join(dirname(main), 'chart.umd.min.js');
+}
+
+export const CHART_JS_PATH = '/vendor/chart.umd.min.js';
+
+/** Registers GET /api/dashboards, GET /api/dashboards/<id> (one per DASHBOARDS entry) and the chart library. */
+export function registerDashboardRoutes(app: FastifyInstance, options: DashboardRouteOptions): void {
+  const queries = loadDashboardQueries();
+  const now = options.now ?? (() => new Date());
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const metas = DASHBOARDS.map((spec) => {
+    const query = queries.get(spec.query);
+    if (!query) throw new Error(`dashboard ${spec.id}: no dashboards/sql/${spec.query}.sql`);
+    return { spec, query, meta: metaOf(spec, query) };
+  });
+
+  api.get(
+    '/api/dashboards',
+    {
+      preHandler: options.authorize,
+      schema: {
+        tags: ['dashboards'],
+        summary: 'The analyst dashboards (analyst, supervisor)',
+        response: { 200: z.object({ dashboards: z.array(Meta) }), 401: ErrorBody, 403: ErrorBody },
+      },
+    },
+    async () => ({ dashboards: metas.map((m) => m.meta) }),
+  );
+
+  for (const { spec, query, meta } of metas) {
+    api.get(
+      `/api/dashboards/${spec.id}`,
+      {
+        preHandler: options.authorize,
+        schema: {
+          tags: ['dashboards'],
+          summary: `${spec.title} (${spec.titleZh}): rows of dashboards/sql/${spec.query}.sql`,
+          description: query.answers,
+          querystring: WindowQuery,
+          response: { 200: responseSchema(spec.query), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const at = now();
+        let params: QueryParameterValues = {};
+        let from: Date | null = null;
+        let to: Date | null = null;
+        let dueBy: string | null = null;
+        let provisional = false;
+        if (spec.kind === 'window') {
+          // SLA attainment windows on due time: by default the month behind and the month ahead.
+          const ahead = spec.query === 'sla-attainment' ? 30 * DAY_MS : 0;
+          to = request.query.to ?? new Date(at.getTime() + ahead);
+          from = request.query.from ?? new Date(at.getTime() - 30 * DAY_MS);
+          const problem = windowProblem(from, to);
+          if (problem) return reply.code(400).send({ error: 'BAD_REQUEST', message: problem });
+          params = { from, to };
+        } else if (request.query.from || request.query.to) {
+          return reply.code(400).send({ error: 'BAD_REQUEST', message: `querystring/from: ${spec.id} shows the current state and takes no window` });
+        } else if (spec.kind === 'due-soon') {
+          const window = dueSoonParams({ now: at });
+          dueBy = window.due_by;
+          provisional = window.provisional;
+          params = { due_by: window.due_by };
+        }
+        assertParameters(query, params);
+        const rows = await options.analytics.queryRows(sqlFor(query, options.analytics.database), params);
+        return {
+          dashboard: meta,
+          from: from?.toISOString() ?? null,
+          to: to?.toISOString() ?? null,
+          dueBy,
+          provisional,
+          // Validated (and stripped to the declared columns) by the response schema.
+          rows: rows as z.infer<(typeof ROWS)[typeof spec.query]>[],
+        };
+      },
+    );
+  }
+
+  let chartJs: Buffer | undefined;
+  app.get(CHART_JS_PATH, { schema: { hide: true } }, async (_request, reply) => {
+    chartJs ??= readFileSync(chartJsFile());
+    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(chartJs);
+  });
+}
+
+function metaOf(spec: DashboardSpec, query: DashboardQuery): z.infer<typeof Meta> {
+  return { id: spec.id, title: spec.title, titleZh: spec.titleZh, answers: query.answers, panel: query.panel, kind: spec.kind, sqlFile: `dashboards/sql/${spec.query}.sql` };
+}
+
+function windowProblem(from: Date, to: Date): string {
+  if (!(from.getTime() < to.getTime())) return 'querystring/from: must be before to';
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS) return `querystring/to: the window may span at most ${MAX_WINDOW_DAYS} days`;
+  return '';
+}
