@@ -13,7 +13,12 @@ export type VerityErrorCode =
   | 'PROCESSING_FAILED'
   | 'PUBLISH_FAILED'
   | 'MEMORY_EXHAUSTED'
-  | 'SCOPE_LOST';
+  | 'SCOPE_LOST'
+  | 'VAULT_OPEN_FAILED'
+  | 'STALE_VERSION'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND';
 
 interface VerityErrorOptions {
   cause?: unknown;
@@ -88,6 +93,50 @@ export class PublishError extends VerityError {}
 export class ScopeLostError extends VerityError {
   constructor(scope: string, why: string) {
     super('SCOPE_LOST', `lost ${scope} while writing a batch of it (${why}): the batch is left to the scope's new owner`);
+  }
+}
+
+/**
+ * A request about an issue that cannot be carried out as asked: the console answers with `status`.
+ * Messages name ids, statuses and roles, never customer data.
+ */
+export class IssueRequestError extends VerityError {
+  readonly status: number;
+  constructor(code: 'STALE_VERSION' | 'CONFLICT' | 'FORBIDDEN' | 'NOT_FOUND', status: number, message: string, options: VerityErrorOptions = {}) {
+    super(code, message, options);
+    this.status = status;
+  }
+}
+
+/** The client acted on a version of the issue that is no longer current (409): reload and try again. */
+export class StaleVersionError extends IssueRequestError {
+  readonly expectedVersion: number;
+  readonly currentVersion: number;
+  constructor(issueId: string, expectedVersion: number, currentVersion: number) {
+    super('STALE_VERSION', 409, `issue ${issueId} is at version ${currentVersion}, not ${expectedVersion}: it changed meanwhile`);
+    this.expectedVersion = expectedVersion;
+    this.currentVersion = currentVersion;
+  }
+}
+
+/** The action does not apply to the issue as it stands (409): e.g. claiming an issue someone holds. */
+export class ConflictError extends IssueRequestError {
+  constructor(message: string) {
+    super('CONFLICT', 409, message);
+  }
+}
+
+/** The actor may not do this (403): e.g. resolving an issue another steward holds. */
+export class ForbiddenError extends IssueRequestError {
+  constructor(message: string) {
+    super('FORBIDDEN', 403, message);
+  }
+}
+
+/** No such issue (404). */
+export class NotFoundError extends IssueRequestError {
+  constructor(message: string) {
+    super('NOT_FOUND', 404, message);
   }
 }
 

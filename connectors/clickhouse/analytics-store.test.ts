@@ -249,6 +249,17 @@ describe('AnalyticsStore', () => {
       lastSeenAt: '2026-12-31T01:02:03.004Z',
       updatedAt: '2026-12-31T01:02:03.004Z',
       version: 7,
+      assignee: 'steward.li',
+      escalated: true,
+      tier: 'core',
+      pausedSince: '2026-12-31T02:00:00.000Z',
+      pauseReason: 'waiting for documents',
+      callbackAttempts: 2,
+      nextAttemptAt: '2027-01-04T09:00:00.000+08:00',
+      outcome: '',
+      source: 'crm',
+      channel: 'bancassurance',
+      agentToken: 'tok-agent-rt',
     };
     await store.write(batchRef('unit-batch-3'), { records: [], findings: [], issueChanges: [{ change: 'updated', issue, eventId: 'unit-rt-7', occurredAt: issue.updatedAt }], deadLetters: [] }, RECORDED_AT);
     const loaded = (await mirroredOpenIssues()).find((i) => i.issueId === issue.issueId);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IssueEvent } from '../../pipelines/contract/issue-event.ts';
 import type { IssueChange, IssueState } from '../../pipelines/quality/model.ts';
+import { lifecycleDefaults } from '../../pipelines/contract/issue.ts';
 import { routeLine } from './produce-file.ts';
 import { deadLetterMessage, issueMessage } from './topic-publisher.ts';
 
@@ -9,7 +10,7 @@ const issue: IssueState = {
   status: 'open', resolution: '', priority: 'P2', severity: 'high', openedAt: '2026-11-20T09:30:00+08:00',
   openedByEventId: 'e-1', dueAt: '2026-11-25T23:59:59.999+08:00', dueDate: '2026-11-25', deadlineBasis: 'working-days:3',
   deadlineProvisional: false, occurrences: 1, lastEventId: 'e-1', lastSeenAt: '2026-11-20T09:30:00+08:00',
-  updatedAt: '2026-11-20T09:30:00+08:00', version: 1,
+  updatedAt: '2026-11-20T09:30:00+08:00', version: 1, ...lifecycleDefaults(),
 };
 
 describe('topic messages', () => {

@@ -2,6 +2,7 @@
 // transaction that also records them; several processes starting at once take turns (an
 // advisory lock), so exactly one applies each. Tables hold keyed tokens and masks, never values.
 import type { SqlClient } from './sql-client.ts';
+import { vaultMigrationSql } from './vault-migration.ts';
 
 export interface Migration {
   readonly version: number;
@@ -126,6 +127,80 @@ export const MIGRATIONS: readonly Migration[] = [
       -- PostgreSQL no parse into jsonb, which for a batch of thousands of rows was the single
       -- dearest statement of the batch transaction.
       ALTER TABLE ${SCHEMA}.pending_outputs ALTER COLUMN output TYPE text USING output::text;
+    `,
+  },
+  {
+    version: 4,
+    name: 'the reveal vault: sealed raw contact data of customers with an active issue',
+    sql: vaultMigrationSql(SCHEMA),
+  },
+  {
+    version: 5,
+    name: 'console: users, sessions, sign-in throttle, access log (immutable), reveal approvals',
+    sql: `
+      -- Console users. The password is kept as scrypt(password, salt) with its cost parameters, so
+      -- that raising the cost later leaves existing hashes verifiable.
+      CREATE TABLE ${SCHEMA}.users (
+        username text PRIMARY KEY,
+        role text NOT NULL CHECK (role IN ('steward','supervisor','analyst','auditor','admin')),
+        password_hash text NOT NULL,
+        password_salt text NOT NULL,
+        password_params jsonb NOT NULL,
+        disabled boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Sessions by the SHA-256 of their token: a copy of this table opens no session.
+      CREATE TABLE ${SCHEMA}.sessions (
+        token_hash text PRIMARY KEY,
+        username text NOT NULL REFERENCES ${SCHEMA}.users (username) ON DELETE CASCADE,
+        role text NOT NULL,
+        csrf_token text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX sessions_by_user ON ${SCHEMA}.sessions (username);
+      -- Failed sign-ins, counted per user name and per client address across every console process.
+      CREATE TABLE ${SCHEMA}.sign_in_failures (
+        id bigserial PRIMARY KEY,
+        username text NOT NULL,
+        address text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX sign_in_failures_by_user ON ${SCHEMA}.sign_in_failures (username, at);
+      CREATE INDEX sign_in_failures_by_address ON ${SCHEMA}.sign_in_failures (address, at);
+      -- Who saw whose raw data, when and why: appended in the transaction that reads the vault.
+      CREATE TABLE ${SCHEMA}.access_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        username text NOT NULL,
+        role text NOT NULL,
+        action text NOT NULL,
+        issue_id text NOT NULL DEFAULT '',
+        customer_token text NOT NULL DEFAULT '',
+        purpose text NOT NULL DEFAULT '',
+        fields jsonb NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX access_log_by_at ON ${SCHEMA}.access_log (at);
+      CREATE INDEX access_log_by_customer ON ${SCHEMA}.access_log (customer_token);
+      CREATE INDEX access_log_by_issue ON ${SCHEMA}.access_log (issue_id);
+      CREATE FUNCTION ${SCHEMA}.access_log_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'verity.access_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+      END $$;
+      CREATE TRIGGER access_log_no_update BEFORE UPDATE OR DELETE ON ${SCHEMA}.access_log
+        FOR EACH ROW EXECUTE FUNCTION ${SCHEMA}.access_log_immutable();
+      CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON ${SCHEMA}.access_log
+        FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.access_log_immutable();
+      -- A supervisor's approval that comes before a reveal of a core-tier customer's data.
+      CREATE TABLE ${SCHEMA}.reveal_approvals (
+        id bigserial PRIMARY KEY,
+        issue_id text NOT NULL,
+        approved_by text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        note text NOT NULL DEFAULT ''
+      );
+      CREATE INDEX reveal_approvals_by_issue ON ${SCHEMA}.reveal_approvals (issue_id);
     `,
   },
 ];

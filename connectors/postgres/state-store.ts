@@ -16,6 +16,7 @@ import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, typ
 import { emptySnapshot, findingKey, type ActiveFinding, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
 import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
 import { migrateState, SCHEMA } from './migrations.ts';
+import { applyVaultChanges } from './vault-store.ts';
 import { createSqlClient, describeStateTarget, isTransactionConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
 
 const S = SCHEMA;
@@ -341,6 +342,8 @@ class PostgresTransaction implements StateTransaction {
         );
       }
     }
+    // After the issues: a customer whose last active issue closed in this batch leaves the vault.
+    if (changes.vault) await applyVaultChanges(sql, changes.vault);
     if (applied.length > 0) {
       await sql.query(`INSERT INTO ${S}.applied (id, scope) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING`, [applied, this.#scope]);
     }

@@ -8,6 +8,8 @@ export const DEFAULTS = {
   /** Below dataDir: the embedded operational store (PGlite). */
   stateDir: 'pg',
   tokenKeyFile: 'secrets/token.key',
+  /** Below dataDir: the key that seals the reveal vault's raw contact data. */
+  vaultKeyFile: 'secrets/vault.key',
   deadLetterDir: 'dead-letters',
   demoStream: 'demo/stream.jsonl',
   database: 'verity',

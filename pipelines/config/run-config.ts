@@ -46,6 +46,7 @@ export interface RunConfig {
   readonly database: string;
   readonly dataDir: string;
   readonly tokenKey: { readonly keyHex: string | undefined; readonly keyFile: string };
+  readonly vaultKey: { readonly keyHex: string | undefined; readonly keyFile: string };
   readonly deadLetterDir: string;
   readonly batchSize: number;
   readonly storeConcurrency: number;
@@ -179,6 +180,10 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     tokenKey: {
       keyHex: o.tokenKey,
       keyFile: o.tokenKeyFile ? resolve(sources.cwd, o.tokenKeyFile) : inData(DEFAULTS.tokenKeyFile),
+    },
+    vaultKey: {
+      keyHex: o.vaultKey,
+      keyFile: o.vaultKeyFile ? resolve(sources.cwd, o.vaultKeyFile) : inData(DEFAULTS.vaultKeyFile),
     },
     deadLetterDir: inData(DEFAULTS.deadLetterDir),
     batchSize: o.batchSize ?? DEFAULTS.batchSize,

@@ -76,6 +76,8 @@ export const RUN_SETTINGS = {
   dataDir: setting({ schema: text, env: 'VERITY_DATA_DIR', flag: '--data-dir <dir>', help: 'folder for the embedded store, token key and dead letters', shown: DEFAULTS.dataDir }),
   tokenKey: setting({ schema: secret, env: 'VERITY_TOKEN_KEY', help: 'token key, hex or base64, at least 32 bytes; else the key file' }),
   tokenKeyFile: setting({ schema: text, env: 'VERITY_TOKEN_KEY_FILE', help: 'token key file', shown: `${DEFAULTS.dataDir}/${DEFAULTS.tokenKeyFile}` }),
+  vaultKey: setting({ schema: secret, env: 'VERITY_VAULT_KEY', help: "reveal vault key (AES-256-GCM, derived by HKDF), hex or base64, at least 32 bytes; else the key file; the same in every process" }),
+  vaultKeyFile: setting({ schema: text, env: 'VERITY_VAULT_KEY_FILE', help: 'reveal vault key file (mode 0600, created on first use)', shown: `${DEFAULTS.dataDir}/${DEFAULTS.vaultKeyFile}` }),
   batchSize: setting({ schema: wholeNumber(1, 100_000), env: 'VERITY_BATCH_SIZE', flag: '--batch-size <n>', help: 'events per batch', shown: String(DEFAULTS.batchSize) }),
   storeConcurrency: setting({ schema: wholeNumber(1, 32), help: 'inserts of one batch in flight at once', shown: String(DEFAULTS.storeConcurrency) }),
   once: setting({

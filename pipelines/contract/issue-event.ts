@@ -3,11 +3,14 @@
 // customer data: a customer is identified by its keyed token.
 import { z } from 'zod';
 import { stableId } from './ids.ts';
-import { ISSUE_CHANGE_KINDS, IssueStatus, Severity, SLA_NOTICE_KINDS, type IssueChange, type SlaNotice } from './issue.ts';
+import { CustomerTier } from './customer-change.ts';
+import { ISSUE_CHANGE_KINDS, IssueStatus, Outcome, Severity, SLA_NOTICE_KINDS, type IssueChange, type SlaNotice } from './issue.ts';
 
 export const ISSUE_EVENT_SCHEMA = 'dq-issue-event/v1' as const;
 
-export const IssueEventChange = z.enum([...ISSUE_CHANGE_KINDS, ...SLA_NOTICE_KINDS]);
+// Every issue change, and the clock's notices (`breached` is both: listed once).
+const NOTICES_ONLY = SLA_NOTICE_KINDS.filter((k): k is Exclude<typeof k, (typeof ISSUE_CHANGE_KINDS)[number]> => !(ISSUE_CHANGE_KINDS as readonly string[]).includes(k));
+export const IssueEventChange = z.enum([...ISSUE_CHANGE_KINDS, ...NOTICES_ONLY]);
 
 const isoDateTime = z.iso.datetime({ offset: true });
 
@@ -23,8 +26,15 @@ export const IssueEvent = z.strictObject({
   ruleVersion: z.int().positive(),
   customerToken: z.string().min(1),
   status: IssueStatus,
-  /** '' while open. */
+  /** '' while active. */
   resolution: z.string(),
+  /** '' while active; how it was closed (a steward's outcome or the pipeline's). */
+  outcome: z.union([z.literal(''), Outcome]),
+  /** The steward holding it (a console username), '' when nobody does. */
+  assignee: z.string(),
+  /** In the supervisors' queue. */
+  escalated: z.boolean(),
+  tier: CustomerTier,
   priority: z.string().min(1),
   severity: Severity,
   openedAt: isoDateTime,
@@ -70,6 +80,10 @@ export function issueEventOf(change: IssueChange): IssueEvent {
     customerToken: i.customerToken,
     status: i.status,
     resolution: i.resolution,
+    outcome: i.outcome,
+    assignee: i.assignee,
+    escalated: i.escalated,
+    tier: i.tier,
     priority: i.priority,
     severity: i.severity,
     openedAt: i.openedAt,

@@ -7,6 +7,7 @@ import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import type { AgentChange, ChangeEvent, CustomerChange } from '../contract/customer-change.ts';
 import { ProcessingError } from '../errors.ts';
 import type { Tokenizer } from '../privacy/tokens.ts';
+import type { VaultCipher } from '../privacy/vault-crypto.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { IssueTracker } from './issue-tracker.ts';
 import type { Finding, IssueChange, RecordRow } from './model.ts';
@@ -14,6 +15,7 @@ import { agentFactsOf, customerFactsOf, heldValues, type AgentFacts, type Custom
 import { PatternEngine } from './patterns/pattern-engine.ts';
 import { PatternWorkspace, workspaceIssues, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from './patterns/pattern-state.ts';
 import { processEvent } from './process-event.ts';
+import { vaultChangesOf, type VaultCandidate } from './vault-changes.ts';
 
 /** An accepted event of the batch, new to the state store. */
 export interface BatchEvent {
@@ -75,6 +77,8 @@ export interface BatchEvaluationDeps {
   readonly beforeEvent?: () => void;
   /** The event loop gets a turn after this many events, so that I/O in flight is not starved. */
   readonly eventsPerTurn?: number;
+  /** Seals the raw contact of customers with an active issue into the reveal vault; none: no vault. */
+  readonly vault?: VaultCipher;
 }
 
 export interface BatchEvaluation {
@@ -98,6 +102,7 @@ export async function evaluateBatch(candidates: readonly Candidate[], snapshot: 
   const records: RecordRow[] = [];
   const findings: Finding[] = [];
   const issueChanges: IssueChange[] = [];
+  const vaultCandidates: VaultCandidate[] = [];
   for (const [position, candidate] of candidates.entries()) {
     if (position > 0 && position % perTurn === 0) await nextTurn();
     const { event, index, coordinates, facts } = candidate;
@@ -109,11 +114,15 @@ export async function evaluateBatch(candidates: readonly Candidate[], snapshot: 
           ? deps.engine.customerEvent(ws, event as CustomerChange, facts as CustomerFacts, out.outcomes)
           : deps.engine.agentEvent(ws, event as AgentChange, facts as AgentFacts);
       records.push(out.record);
+      if (deps.vault && event.schema === 'customer-change/v1') vaultCandidates.push({ event: event as CustomerChange, customerToken: (facts as CustomerFacts).customerToken, record: out.record });
       findings.push(...out.findings, ...patterns.findings);
       issueChanges.push(...out.issueChanges, ...patterns.issueChanges);
     } catch (error) {
       throw new EventFailed(index, error instanceof ProcessingError ? error : new ProcessingError('process', error));
     }
   }
-  return { records, findings, issueChanges, changes: ws.changes() };
+  const changes = ws.changes();
+  if (!deps.vault) return { records, findings, issueChanges, changes };
+  const hasActive = (token: string) => ws.state.openIssues.has(token);
+  return { records, findings, issueChanges, changes: { ...changes, vault: vaultChangesOf(vaultCandidates, issueChanges, hasActive, deps.vault) } };
 }

@@ -8,6 +8,7 @@ import { stableId } from '../contract/ids.ts';
 import { IssueTracker } from './issue-tracker.ts';
 import { InMemoryIssueStateStore } from '../../tests/support/fakes/in-memory-issue-state.ts';
 import { shanghaiDate } from '../calendar/deadlines.ts';
+import { lifecycleDefaults } from '../contract/issue.ts';
 
 // Synthetic values only. 2026-06-01 is a Monday; no holiday falls in the next two weeks.
 const GOOD_MOBILE = '13912340001';
@@ -106,6 +107,7 @@ describe('IssueTracker', () => {
           lastSeenAt: e.occurredAt,
           updatedAt: e.occurredAt,
           version: 1,
+          ...lifecycleDefaults(),
         },
       },
     ]);
@@ -163,6 +165,7 @@ describe('IssueTracker', () => {
           ...opened,
           status: 'resolved',
           resolution: 'corrected-upstream',
+          outcome: 'corrected-upstream',
           lastEventId: fixed.eventId,
           lastSeenAt: fixed.occurredAt,
           updatedAt: fixed.occurredAt,
@@ -220,6 +223,7 @@ describe('IssueTracker', () => {
           ...before,
           status: 'withdrawn',
           resolution: 'customer-deleted',
+          outcome: 'customer-deleted',
           lastEventId: deletion.eventId,
           lastSeenAt: deletion.occurredAt,
           updatedAt: deletion.occurredAt,

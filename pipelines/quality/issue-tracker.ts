@@ -11,10 +11,14 @@ import type { RuleOutcome } from './evaluate-rules.ts';
 import { inStage } from '../errors.ts';
 import { stableId } from '../contract/ids.ts';
 import type { IssueChange, IssueState } from './model.ts';
+import { lifecycleDefaults } from '../contract/issue.ts';
+
+/** What the queues filter and sort an issue by, from the event that opened or updated it (tokens only). */
+export type IssueContext = Partial<Pick<IssueState, 'tier' | 'source' | 'channel' | 'agentToken'>>;
 
 export interface IssueStateStore {
   get(ruleId: string, customerToken: string): IssueState | undefined;
-  /** Rule ids with an open issue for this customer. */
+  /** Rule ids with an active issue (open, claimed or in verification) for this customer. */
   openRulesOf(customerToken: string): readonly string[];
   /** Whether this customer has any open issue (most have none: a cheap first question). */
   hasOpen(customerToken: string): boolean;
@@ -42,8 +46,8 @@ export class IssueTracker {
   }
 
   /** `plan` and `commit` in one step, for callers with nothing that can fail in between. */
-  apply(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
-    const update = this.plan(event, customerToken, outcomes);
+  apply(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[], context: IssueContext = {}): IssueUpdate {
+    const update = this.plan(event, customerToken, outcomes, context);
     this.commit(update);
     return update;
   }
@@ -54,7 +58,9 @@ export class IssueTracker {
    * state as it was, and the event is dead-lettered without a trace. Each rule touches only its
    * own (rule, customer) issue, so no change planned here depends on another one.
    */
-  plan(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[]): IssueUpdate {
+  plan(event: TrackedEvent, customerToken: string, outcomes: readonly RuleOutcome[], context: IssueContext = {}): IssueUpdate {
+    // Only what the event says: a field it does not carry keeps the issue's.
+    const seen = Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined && v !== '')) as IssueContext;
     const changes: IssueChange[] = [];
     const issueIdByRule = new Map<string, string>();
     // Whether the customer may have an open issue: most have none, and then a clean pass of a
@@ -91,6 +97,7 @@ export class IssueTracker {
       if (open) {
         const updated: IssueState = {
           ...open,
+          ...seen,
           severity: rank(severity) > rank(open.severity) ? severity : open.severity,
           occurrences: open.occurrences + 1,
           lastEventId: event.eventId,
@@ -125,6 +132,7 @@ export class IssueTracker {
         lastSeenAt: event.occurredAt,
         updatedAt: event.occurredAt,
         version: 1,
+        ...lifecycleDefaults(context),
       };
       record({ change: 'opened', ...at, issue: opened });
       issueIdByRule.set(rule.definition.id, opened.issueId);
@@ -137,11 +145,12 @@ export class IssueTracker {
     for (const change of update.changes) this.#store.put(change.issue);
   }
 
-  #close(open: IssueState, status: 'resolved' | 'withdrawn', resolution: string, event: TrackedEvent): IssueState {
+  #close(open: IssueState, status: 'resolved' | 'withdrawn', resolution: 'corrected-upstream' | 'customer-deleted', event: TrackedEvent): IssueState {
     return {
       ...open,
       status,
       resolution,
+      outcome: resolution,
       lastEventId: event.eventId,
       lastSeenAt: event.occurredAt,
       updatedAt: event.occurredAt,

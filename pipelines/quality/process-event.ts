@@ -87,7 +87,7 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
   if (event.schema !== 'customer-change/v1') return { record, findings: [], issueChanges: [], outcomes: [] };
 
   const outcomes = evaluateRules(recordRules(deps.rules), event, asOf, memo);
-  const update = inStage('issues', () => deps.issues.plan(event, masked.customerToken, outcomes));
+  const update = inStage('issues', () => deps.issues.plan(event, masked.customerToken, outcomes, { tier: masked.tier || undefined, source: event.source, channel: masked.channel, agentToken: masked.agentToken }));
   const findings: Finding[] = [];
   inStage('findings', () => {
     for (const { rule, violations } of outcomes) {

@@ -5,7 +5,7 @@
 import type { CalendarDate } from '../calendar/calendar-date.ts';
 import { addWorkingDays, shanghaiDate } from '../calendar/deadlines.ts';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
-import type { IssueState } from '../contract/issue.ts';
+import { isActive, type IssueState } from '../contract/issue.ts';
 
 export { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../contract/issue.ts';
 import type { SlaNoticeKind } from '../contract/issue.ts';
@@ -17,7 +17,7 @@ export function dueSoonBy(now: string, calendar: WorkingDayCalendar): CalendarDa
 
 /** The notice an issue has reached at `now`, if any; breached wins over due soon. */
 export function slaNoticeKind(issue: Pick<IssueState, 'status' | 'dueAt' | 'dueDate'>, now: string, calendar: WorkingDayCalendar): SlaNoticeKind | undefined {
-  if (issue.status !== 'open') return undefined;
+  if (!isActive(issue.status)) return undefined;
   if (Date.parse(issue.dueAt) < Date.parse(now)) return 'breached';
   return issue.dueDate <= dueSoonBy(now, calendar) ? 'due-soon' : undefined;
 }

@@ -20,6 +20,7 @@ import type { ChangeEvent } from '../contract/customer-change.ts';
 import { eventTimeWindow, type InputLimits } from '../contract/bounds.ts';
 import { sha256Hex, stableId } from '../contract/ids.ts';
 import { ProcessingError, ScopeLostError } from '../errors.ts';
+import type { VaultCipher } from '../privacy/vault-crypto.ts';
 import { decodeMessage, type DeadLetterCode, type DecodeBounds, type EnvelopeAdapter } from '../quality/decode.ts';
 import type { DeadLetter, RejectedMessage } from '../quality/model.ts';
 import { candidateOf, evaluateBatch, EventFailed, loadRequestOf, type Candidate } from '../quality/evaluate-batch.ts';
@@ -49,6 +50,8 @@ export interface QualityPipelineDeps extends Omit<EventProcessorDeps, 'issues'> 
   };
   /** Issue and pattern state, applied ids, pending analytics outputs. */
   readonly state: StateStore;
+  /** Seals raw contact data into the reveal vault for customers with an active issue; none: no vault. */
+  readonly vault?: VaultCipher;
   /**
    * Written inside the batch's state transaction, before it commits, in this order: the sinks
    * that take the original bytes (the dead-letter archive first, then the topics). A failure
@@ -298,6 +301,7 @@ export class QualityPipeline {
       engine: this.#engine,
       now: this.#deps.now,
       eventsPerTurn: MESSAGES_PER_TURN,
+      ...(this.#deps.vault ? { vault: this.#deps.vault } : {}),
       ...(this.#deps.failpoint ? { beforeEvent: () => this.#deps.failpoint!('event.process') } : {}),
     });
 
@@ -314,7 +318,7 @@ export class QualityPipeline {
       if (change.change === 'opened') {
         tally.issues.opened += 1;
         if (change.issue.deadlineProvisional) tally.issues.provisional += 1;
-      } else tally.issues[change.change] += 1;
+      } else if (change.change === 'updated' || change.change === 'resolved' || change.change === 'withdrawn') tally.issues[change.change] += 1;
     }
     for (const r of rejected) {
       this.#deps.logger.warn(

@@ -7,6 +7,7 @@ import { loadRulePack } from '../../rules/engine/load-rule-pack.ts';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import type { RunConfig } from '../config/run-config.ts';
 import { loadTokenKey } from '../privacy/token-key.ts';
+import { loadVaultCipher } from '../privacy/vault-key.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
 import type { Logger } from './logger.ts';
 import { failpointFromEnv } from './failpoints.ts';
@@ -96,7 +97,12 @@ function isoClock(clock: () => number): () => string {
 }
 
 export async function runJob(config: RunConfig, connectors: RunConnectors, source: Source, logger: Logger, hooks: RunHooks = {}): Promise<RunReport> {
-  const [pack, adapters, key] = await Promise.all([loadRulePack(config.rulesPath), connectors.loadAdapters(), loadTokenKey(config.tokenKey)]);
+  const [pack, adapters, key, vault] = await Promise.all([
+    loadRulePack(config.rulesPath),
+    connectors.loadAdapters(),
+    loadTokenKey(config.tokenKey),
+    loadVaultCipher(config.vaultKey),
+  ]);
   const clock = hooks.now ?? Date.now;
   const failpoint = failpointFromEnv();
   const analytics = connectors.analytics(failpoint);
@@ -185,6 +191,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
       adapters,
       bounds: { limits: config.limits, eventTimeEarliest: config.eventTimeEarliest, eventTimeAheadHours: config.eventTimeAheadHours },
       state: stateStore,
+      vault,
       sinks: [deadLetters, ...(hooks.sinks ?? [])],
       analytics: analytics.sink,
       stats,

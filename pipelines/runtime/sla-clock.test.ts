@@ -14,6 +14,7 @@ import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import { endOfShanghaiDay } from '../calendar/shanghai-time.ts';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import type { IssueState, IssueStatus } from '../quality/model.ts';
+import { lifecycleDefaults } from '../contract/issue.ts';
 import type { SlaNotice } from '../quality/sla.ts';
 import type { Clock } from './clock.ts';
 import { SlaClock, type SlaClockDeps } from './sla-clock.ts';
@@ -79,6 +80,7 @@ function issue(issueId: string, dueDate: string, status: IssueStatus = 'open'): 
     lastSeenAt: OPENED,
     updatedAt: OPENED,
     version: 1,
+    ...lifecycleDefaults(),
   };
 }
 

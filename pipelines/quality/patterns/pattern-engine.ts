@@ -12,9 +12,9 @@
 // Pure: the workspace holds all the state, and the caller writes its changes.
 import type { WorkingDayCalendar } from '../../calendar/prc-calendar.ts';
 import { computeDeadline } from '../../calendar/deadlines.ts';
-import type { AgentChange, CustomerChange } from '../../contract/customer-change.ts';
+import type { AgentChange, CustomerChange, CustomerTier } from '../../contract/customer-change.ts';
 import { stableId } from '../../contract/ids.ts';
-import type { IssueChange, IssueState } from '../../contract/issue.ts';
+import { lifecycleDefaults, type IssueChange, type IssueState } from '../../contract/issue.ts';
 import { inStage } from '../../errors.ts';
 import type { CompiledRule, PatternRule } from '../../../rules/engine/load-rule-pack.ts';
 import type { PatternParams } from '../../../rules/patterns/index.ts';
@@ -54,6 +54,8 @@ interface Trigger {
   /** The triggering customer's own policy, for the cooling-off deadline of its own issues. */
   readonly customerToken: string;
   readonly policy: CustomerChange['policy'] | undefined;
+  /** The triggering customer's tier: known only for its own issues. */
+  readonly tier?: CustomerTier | undefined;
 }
 
 export class PatternEngine {
@@ -99,7 +101,7 @@ export class PatternEngine {
     for (const key of newKeys) if (!oldKeys.includes(key)) ws.addHolder(key, token, event.occurredAt);
     ws.putCustomer(facts);
 
-    const trigger: Trigger = { eventId: event.eventId, occurredAt: event.occurredAt, source: event.source, customerToken: token, policy: event.policy };
+    const trigger: Trigger = { eventId: event.eventId, occurredAt: event.occurredAt, source: event.source, customerToken: token, policy: event.policy, tier: event.customer?.tier };
     const out = new Collector();
     for (const rule of this.#patterns) {
       const affected = new Set<string>([token]);
@@ -187,7 +189,7 @@ export class PatternEngine {
     // Activated: a finding row, and an issue if the rule opens one and none is open.
     let issueId = ws.openIssue(ruleId, customerToken)?.issueId ?? '';
     if (!issueId && rule.definition.issue) {
-      const opened = inStage('deadline', () => this.#open(rule, customerToken, trigger));
+      const opened = inStage('deadline', () => this.#open(rule, customerToken, trigger, ws.state.customers.get(customerToken)));
       if (opened) {
         out.issue(ws, { change: 'opened', issue: opened, eventId: trigger.eventId, occurredAt: trigger.occurredAt });
         issueId = opened.issueId;
@@ -211,7 +213,7 @@ export class PatternEngine {
     });
   }
 
-  #open(rule: PatternRule, customerToken: string, trigger: Trigger): IssueState | undefined {
+  #open(rule: PatternRule, customerToken: string, trigger: Trigger, facts: CustomerFacts | undefined): IssueState | undefined {
     const policy = rule.definition.issue!;
     // The cooling-off period is known only for the triggering customer's own policy.
     const deadline = computeDeadline(policy.deadline, { occurredAt: trigger.occurredAt, policy: trigger.customerToken === customerToken ? trigger.policy : undefined }, this.#calendar);
@@ -237,6 +239,7 @@ export class PatternEngine {
       lastSeenAt: trigger.occurredAt,
       updatedAt: trigger.occurredAt,
       version: 1,
+      ...lifecycleDefaults({ tier: trigger.customerToken === customerToken ? trigger.tier : undefined, source: facts?.source, channel: facts?.channel, agentToken: facts?.agentToken }),
     };
   }
 
@@ -249,6 +252,7 @@ export class PatternEngine {
         ...open,
         status: 'resolved',
         resolution: 'condition-cleared',
+        outcome: 'condition-cleared',
         lastEventId: trigger.eventId,
         lastSeenAt: trigger.occurredAt,
         updatedAt: trigger.occurredAt,

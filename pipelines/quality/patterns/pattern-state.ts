@@ -2,8 +2,9 @@
 // make it safe to change), changed in memory event by event, and handed back as a set of changes
 // that the store writes in the batch's transaction. Nothing here outlives the batch, so a process
 // holds no per-customer state between batches, and nothing it once read can override the store.
-import type { IssueState } from '../../contract/issue.ts';
+import { isActive, type IssueState } from '../../contract/issue.ts';
 import type { IssueStateStore } from '../issue-tracker.ts';
+import type { VaultChanges } from '../vault-changes.ts';
 import type { AgentFacts, CustomerFacts, MobileChange } from './facts.ts';
 
 /** What a steward reads about an active finding: tokens and masks only, never a raw value. */
@@ -62,7 +63,7 @@ export interface PatternSnapshot {
   readonly mobileChanges: Map<string, MobileChange[]>;
   /** Active findings (findingKey) of every customer loaded. */
   readonly findings: Map<string, ActiveFinding>;
-  /** Open issues of every customer loaded: customer token → rule id → issue. */
+  /** Active issues (open, claimed, in verification) of every customer loaded: customer token → rule id → issue. */
   readonly openIssues: Map<string, Map<string, IssueState>>;
 }
 
@@ -84,6 +85,8 @@ export interface StateChanges {
   readonly issues: ReadonlyMap<string, IssueState>;
   /** Active findings as analysts see them, where the batch changed what they see (finding-mirror.ts). */
   readonly findingMirror: readonly FindingMirrorChange[];
+  /** The reveal vault's changes (vault-changes.ts), when the run fills a vault. */
+  readonly vault?: VaultChanges;
 }
 
 /**
@@ -224,10 +227,10 @@ export class PatternWorkspace {
     return this.state.openIssues.get(customerToken)?.get(ruleId);
   }
 
-  /** Only open issues stay in the view: a closed one can never change again. */
+  /** Only active issues (open, claimed, in verification) stay in the view: the pipeline never changes a closed one. */
   putIssue(issue: IssueState): void {
     let byRule = this.state.openIssues.get(issue.customerToken);
-    if (issue.status === 'open') {
+    if (isActive(issue.status)) {
       if (!byRule) this.state.openIssues.set(issue.customerToken, (byRule = new Map()));
       byRule.set(issue.ruleId, issue);
     } else if (byRule) {

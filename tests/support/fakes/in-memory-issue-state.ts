@@ -2,6 +2,7 @@
 // pipeline keeps issue state in the operational store (connectors/postgres), loaded per batch.
 import type { IssueStateStore } from '../../../pipelines/quality/issue-tracker.ts';
 import type { IssueState } from '../../../pipelines/quality/model.ts';
+import { isActive } from '../../../pipelines/contract/issue.ts';
 
 export class InMemoryIssueStateStore implements IssueStateStore {
   readonly #open = new Map<string, Map<string, IssueState>>();
@@ -18,10 +19,10 @@ export class InMemoryIssueStateStore implements IssueStateStore {
     return this.#open.has(customerToken);
   }
 
-  /** Only open issues are kept: closed ones can never change again. */
+  /** Only active issues are kept: the pipeline never changes a closed one. */
   put(state: IssueState): void {
     let byRule = this.#open.get(state.customerToken);
-    if (state.status === 'open') {
+    if (isActive(state.status)) {
       if (!byRule) this.#open.set(state.customerToken, (byRule = new Map()));
       byRule.set(state.ruleId, state);
     } else if (byRule) {
