@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsStore } from '../../../connectors/clickhouse/analytics-store.ts';
 import { migrate } from '../../../connectors/clickhouse/migrations.ts';
 import { createStoreClient } from '../../../connectors/clickhouse/store-client.ts';
+import { can, type Role } from '../../stewardship/roles.ts';
 import { CHART_JS_PATH, DASHBOARDS, registerDashboardRoutes } from './dashboards.ts';
 
 const DB = 'verity';
@@ -47,14 +48,22 @@ beforeAll(async () => {
   app = Fastify();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerDashboardRoutes(app, {
+  // As the console's (server.ts): a schema violation is a 400 naming the field.
+  app.setErrorHandler((error, _request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const field = error.validation[0]!.instancePath.replace(/^\//, '') || 'querystring';
+      return reply.code(400).send({ error: 'bad-request', field, message: `${field}: ${error.validation[0]!.message}` });
+    }
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  await registerDashboardRoutes(app, {
     analytics: new AnalyticsStore(client, DB, 2),
     now: () => NOW,
     // Stand-in for the console's session and role check.
     authorize: async (request, reply) => {
       const role = request.headers['x-test-role'];
-      if (!role) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'sign in first' });
-      if (role !== 'analyst' && role !== 'supervisor') return reply.code(403).send({ error: 'FORBIDDEN', message: `${String(role)} may not read dashboards` });
+      if (!role) return reply.code(401).send({ error: 'unauthorized', message: 'sign in first' });
+      if (!can(role as Role, 'dashboards:read')) return reply.code(403).send({ error: 'forbidden', message: `${String(role)} may not read dashboards` });
     },
   });
   await app.ready();
@@ -108,18 +117,20 @@ describe('dashboard routes', () => {
     expect(empty.json().rows).toEqual([]);
     const bad = await app.inject({ url: '/api/dashboards/pass-rate?from=yesterday', headers: asAnalyst });
     expect(bad.statusCode).toBe(400);
-    expect(bad.body).toMatch(/from/);
+    expect(bad.json().field).toBe('from');
     const reversed = await app.inject({ url: '/api/dashboards/pass-rate?from=2026-03-03&to=2026-03-02', headers: asAnalyst });
     expect(reversed.statusCode).toBe(400);
-    expect(reversed.json().message).toMatch(/from/);
+    expect(reversed.json()).toMatchObject({ error: 'bad-request', field: 'from' });
     const unknown = await app.inject({ url: '/api/dashboards/pass-rate?form=2026-03-03', headers: asAnalyst });
     expect(unknown.statusCode).toBe(400);
     const noWindow = await app.inject({ url: '/api/dashboards/backlog-age?from=2026-03-03', headers: asAnalyst });
     expect(noWindow.statusCode).toBe(400);
   });
 
-  it('serve chart.js from node_modules, not a CDN', async () => {
-    const response = await app.inject({ url: CHART_JS_PATH });
+  it('serve chart.js from node_modules, not a CDN, to the roles that read dashboards', async () => {
+    expect((await app.inject({ url: CHART_JS_PATH })).statusCode).toBe(401);
+    expect((await app.inject({ url: CHART_JS_PATH, headers: { 'x-test-role': 'steward' } })).statusCode).toBe(403);
+    const response = await app.inject({ url: CHART_JS_PATH, headers: asAnalyst });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/javascript/);
     const expected = readFileSync(join(import.meta.dirname, '../../../node_modules/chart.js/dist/chart.umd.min.js'), 'utf8');

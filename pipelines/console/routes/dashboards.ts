@@ -5,14 +5,17 @@
 // analysts must not see (issue 8 §4). Chart.js is served from node_modules by this process: the
 // console page loads no script from a CDN.
 //
-// Access is decided by the caller's `authorize` hook (the console's session + role check: analysts
-// and supervisors), run before every dashboard route; the chart library itself is public.
+// Access: the console (server.ts, ConsoleOptions.dashboards) registers `dashboardRoutes` under /api
+// in a scope whose hook lets only roles with `dashboards:read` (roles.ts: analyst, supervisor)
+// through; registerDashboardRoutes does the same for any Fastify app given an `authorize` hook.
+// The chart library is served inside that scope too: only the dashboards page loads it.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ErrorBody } from '../api-schemas.ts';
 import { assertParameters, dueSoonParams, loadDashboardQueries, sqlFor, type DashboardQuery, type QueryParameterValues } from '../../../dashboards/queries.ts';
 
 /** What the routes need of the analytics store (connectors/clickhouse/analytics-store.ts). */
@@ -21,12 +24,15 @@ export interface DashboardAnalytics {
   queryRows<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
 }
 
-export interface DashboardRouteOptions {
+export interface DashboardPluginOptions {
   readonly analytics: DashboardAnalytics;
-  /** preHandler that answers 401/403 unless the session's role may read dashboards (analyst, supervisor). */
-  readonly authorize: preHandlerHookHandler;
   /** The clock for default windows (tests). */
   readonly now?: () => Date;
+}
+
+export interface DashboardRouteOptions extends DashboardPluginOptions {
+  /** onRequest hook that answers 401/403 unless the session's role may read dashboards (analyst, supervisor). */
+  readonly authorize: onRequestHookHandler;
 }
 
 const count = z.number().int().nonnegative();
@@ -120,7 +126,6 @@ function responseSchema(query: QueryName) {
   });
 }
 
-const ErrorBody = z.object({ error: z.string(), message: z.string() });
 
 function chartJsFile(): string {
   // chart.js exports no subpath for the UMD bundle; it sits beside the package's main entry.
@@ -128,10 +133,14 @@ function chartJsFile(): string {
   return join(dirname(main), 'chart.umd.min.js');
 }
 
-export const CHART_JS_PATH = '/vendor/chart.umd.min.js';
+/** Where the UI loads Chart.js from (under /api: only roles that may read dashboards get it). */
+export const CHART_JS_PATH = '/api/dashboards/chart.umd.min.js';
 
-/** Registers GET /api/dashboards, GET /api/dashboards/<id> (one per DASHBOARDS entry) and the chart library. */
-export function registerDashboardRoutes(app: FastifyInstance, options: DashboardRouteOptions): void {
+/**
+ * GET /dashboards, GET /dashboards/<id> (one per DASHBOARDS entry) and the chart library, relative
+ * to the prefix it is registered with (/api). Access is the registering scope's business.
+ */
+export const dashboardRoutes: FastifyPluginAsync<DashboardPluginOptions> = async (app, options) => {
   const queries = loadDashboardQueries();
   const now = options.now ?? (() => new Date());
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -142,9 +151,8 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
   });
 
   api.get(
-    '/api/dashboards',
+    '/dashboards',
     {
-      preHandler: options.authorize,
       schema: {
         tags: ['dashboards'],
         summary: 'The analyst dashboards (analyst, supervisor)',
@@ -156,9 +164,8 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
 
   for (const { spec, query, meta } of metas) {
     api.get(
-      `/api/dashboards/${spec.id}`,
+      `/dashboards/${spec.id}`,
       {
-        preHandler: options.authorize,
         schema: {
           tags: ['dashboards'],
           summary: `${spec.title} (${spec.titleZh}): rows of dashboards/sql/${spec.query}.sql`,
@@ -180,10 +187,11 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
           to = request.query.to ?? new Date(at.getTime() + ahead);
           from = request.query.from ?? new Date(at.getTime() - 30 * DAY_MS);
           const problem = windowProblem(from, to);
-          if (problem) return reply.code(400).send({ error: 'BAD_REQUEST', message: problem });
+          if (problem) return reply.code(400).send({ error: 'bad-request', field: problem.field, message: `${problem.field}: ${problem.message}` });
           params = { from, to };
         } else if (request.query.from || request.query.to) {
-          return reply.code(400).send({ error: 'BAD_REQUEST', message: `querystring/from: ${spec.id} shows the current state and takes no window` });
+          const field = request.query.from ? 'from' : 'to';
+          return reply.code(400).send({ error: 'bad-request', field, message: `${field}: ${spec.id} shows the current state and takes no window` });
         } else if (spec.kind === 'due-soon') {
           const window = dueSoonParams({ now: at });
           dueBy = window.due_by;
@@ -206,18 +214,35 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
   }
 
   let chartJs: Buffer | undefined;
-  app.get(CHART_JS_PATH, { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/dashboards/chart.umd.min.js', { schema: { hide: true } }, async (_request, reply) => {
     chartJs ??= readFileSync(chartJsFile());
-    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(chartJs);
+    return reply.type('text/javascript; charset=utf-8').send(chartJs);
   });
+};
+
+/** The value for the console's ConsoleOptions.dashboards (server.ts registers it under /api behind dashboards:read). */
+export function consoleDashboards(options: DashboardPluginOptions): { plugin: FastifyPluginAsync<never>; options: unknown } {
+  return { plugin: dashboardRoutes as unknown as FastifyPluginAsync<never>, options };
+}
+
+/** Registers the dashboard routes under /api on any app, every request first through `authorize`. */
+export async function registerDashboardRoutes(app: FastifyInstance, options: DashboardRouteOptions): Promise<void> {
+  const { authorize, ...pluginOptions } = options;
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', authorize);
+      await scope.register(dashboardRoutes, pluginOptions);
+    },
+    { prefix: '/api' },
+  );
 }
 
 function metaOf(spec: DashboardSpec, query: DashboardQuery): z.infer<typeof Meta> {
   return { id: spec.id, title: spec.title, titleZh: spec.titleZh, answers: query.answers, panel: query.panel, kind: spec.kind, sqlFile: `dashboards/sql/${spec.query}.sql` };
 }
 
-function windowProblem(from: Date, to: Date): string {
-  if (!(from.getTime() < to.getTime())) return 'querystring/from: must be before to';
-  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS) return `querystring/to: the window may span at most ${MAX_WINDOW_DAYS} days`;
-  return '';
+function windowProblem(from: Date, to: Date): { field: string; message: string } | undefined {
+  if (!(from.getTime() < to.getTime())) return { field: 'from', message: 'must be before to' };
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS) return { field: 'to', message: `the window may span at most ${MAX_WINDOW_DAYS} days` };
+  return undefined;
 }

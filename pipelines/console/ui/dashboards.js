@@ -1,11 +1,30 @@
 // The analysts' dashboards: one chart per route of pipelines/console/routes/dashboards.ts, each
 // the rows of one SQL file in dashboards/sql/ (aggregates over masked, tokenised data only).
-// Chart.js is loaded by index.html from this console (/vendor/chart.umd.min.js), not a CDN.
+// Chart.js comes from this console (GET /api/dashboards/chart.umd.min.js, node_modules/chart.js),
+// never a CDN, and is loaded only here, for the roles that may read dashboards.
 import { get, PATHS } from './api.js';
 import { clear, h, notice, t } from './dom.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c'];
 const charts = new Map();
+export const CHART_JS = '/api/dashboards/chart.umd.min.js';
+
+let chartJs;
+/** Loads the UMD bundle once (it defines globalThis.Chart). */
+function loadChartJs() {
+  chartJs ??= new Promise((resolve, reject) => {
+    if (globalThis.Chart) return resolve(globalThis.Chart);
+    const script = document.createElement('script');
+    script.src = CHART_JS;
+    script.onload = () => (globalThis.Chart ? resolve(globalThis.Chart) : reject(new Error('chart.js did not load')));
+    script.onerror = () => {
+      chartJs = undefined;
+      reject(new Error(`could not load ${CHART_JS}`));
+    };
+    document.head.append(script);
+  });
+  return chartJs;
+}
 
 /** Rows → Chart.js data: x labels from `x`, one dataset per distinct `stack` (or one), values from `y`. */
 function stacked(rows, x, stack, y) {
@@ -41,7 +60,7 @@ function draw(canvas, id, rows) {
   charts.get(id)?.destroy();
   const spec = (CHARTS[id] ?? ((r) => ({ type: 'bar', data: { labels: [], datasets: [] }, rows: r })))(rows);
   const Chart = globalThis.Chart;
-  if (!Chart) throw new Error('chart library not loaded (/vendor/chart.umd.min.js)');
+  if (!Chart) throw new Error(`chart library not loaded (${CHART_JS})`);
   const chart = new Chart(canvas, {
     type: spec.type,
     data: spec.data,
@@ -98,6 +117,7 @@ export async function renderDashboards(main) {
   });
   async function load() {
     clear(grid);
+    await loadChartJs();
     const { dashboards } = await get(PATHS.dashboards);
     const panels = await Promise.all(dashboards.map(panel));
     grid.append(...panels);

@@ -32,7 +32,8 @@ const CONTACT_FIELDS = [
   ['landline', '座机'],
   ['address', '地址'],
 ];
-const CORRECTABLE = [...CONTACT_FIELDS, ['email', '邮箱']];
+// What a correction may carry (pipelines/stewardship/actions.ts CORRECTABLE_FIELDS).
+const CORRECTABLE = CONTACT_FIELDS;
 
 /** datetime-local (read as Shanghai time) → ISO instant with offset. */
 function shanghaiInstant(local) {
@@ -52,23 +53,31 @@ function keyValues(object, testid) {
   );
 }
 
-/** The finding's evidence; a pattern's other members (masked, tokenised) as a table. */
+/**
+ * The finding's evidence (api-schemas.ts FindingEvidence: tokens and masks only): the reasons, for
+ * a pattern the other holders of the shared value, an agent's reused contact, mobile changes.
+ */
 function evidenceView(evidence) {
-  if (evidence == null) return h('p', { class: 'muted', 'data-testid': 'evidence' }, 'No evidence recorded. 无证据记录。');
-  const members = Array.isArray(evidence?.members) ? evidence.members : Array.isArray(evidence?.others) ? evidence.others : null;
-  const rest = members ? Object.fromEntries(Object.entries(evidence).filter(([k]) => k !== 'members' && k !== 'others')) : evidence;
+  if (evidence == null) return h('p', { class: 'muted', 'data-testid': 'evidence' }, 'No active finding evidence. 无有效证据。');
+  const holders = Array.isArray(evidence.holders) ? evidence.holders : [];
+  const matches = evidence.agent?.matches ?? [];
   return h(
     'div',
     { 'data-testid': 'evidence' },
-    keyValues(rest, 'evidence-fields'),
-    members
+    evidence.reasons?.length ? h('ul', { 'data-testid': 'evidence-reasons' }, evidence.reasons.map((r) => h('li', {}, r))) : null,
+    holders.length
       ? h(
           'table',
           { class: 'members', 'data-testid': 'evidence-members' },
-          h('caption', {}, t('Other members of the group (masked)', '同组其他客户（已脱敏）')),
-          h('tbody', {}, members.map((m) => h('tr', {}, typeof m === 'object' ? Object.entries(m).map(([k, v]) => h('td', { class: 'mono', title: k }, String(v))) : h('td', {}, String(m))))),
+          h('caption', {}, t('Customers sharing the value (masked)', '共用该值的客户（已脱敏）')),
+          h('thead', {}, h('tr', {}, ['Customer 客户', 'Masked 脱敏值', 'Since 起', 'Source 来源', 'Channel 渠道', 'Agent 代理人'].map((c) => h('th', {}, c)))),
+          h('tbody', {}, holders.map((m) => h('tr', { 'data-testid': 'evidence-member' }, [m.customerToken, m.masked, formatInstant(m.since), m.source, m.channel, m.agentToken].map((v) => h('td', { class: 'mono' }, v || '—'))))),
         )
       : null,
+    matches.length
+      ? h('p', { 'data-testid': 'evidence-agent' }, `Agent ${evidence.agent.agentToken}: `, matches.map((m) => `${m.field} (${m.who}) ${m.masked}`).join('; '))
+      : null,
+    evidence.changes?.length ? h('p', { 'data-testid': 'evidence-changes' }, `Mobile changes 手机变更: ${evidence.changes.map(formatInstant).join(', ')}`) : null,
   );
 }
 
@@ -113,6 +122,12 @@ export async function renderIssue(main, issueId) {
       return;
     }
     draw(detail);
+  }
+
+  /** Asks for the note an action requires; nothing is sent without one. */
+  function withNote(question, then) {
+    const note = (prompt(question) ?? '').trim();
+    if (note) void then(note);
   }
 
   /** Sends one action based on the version shown; reloads either way. */
@@ -161,20 +176,20 @@ export async function renderIssue(main, issueId) {
     const actions = h('section', { class: 'card actions', 'data-testid': 'actions' }, h('h2', {}, t('Actions', '操作')));
 
     if (active && issue.status === 'open' && !issue.assignee && can('issues:act')) {
-      actions.append(h('button', { 'data-testid': 'action-claim', onclick: () => act(issue, { kind: 'claim' }, 'Claimed. 已认领。') }, t('Claim', '认领')));
+      actions.append(h('button', { 'data-testid': 'action-claim', onclick: () => act(issue, { type: 'claim' }, 'Claimed. 已认领。') }, t('Claim', '认领')));
     }
     if (mayWork) {
       const row = h('div', { class: 'buttons' });
-      if (issue.status === 'claimed') row.append(h('button', { class: 'secondary', 'data-testid': 'action-start-verification', onclick: () => act(issue, { kind: 'start-verification' }, 'Verification started. 开始核实。') }, t('Start verification', '开始核实')));
-      if (holder) row.append(h('button', { class: 'secondary', 'data-testid': 'action-release', onclick: () => act(issue, { kind: 'release' }, 'Released to the queue. 已释放。') }, t('Release', '释放')));
-      if (!issue.escalated) row.append(h('button', { class: 'secondary', 'data-testid': 'action-escalate', onclick: () => act(issue, { kind: 'escalate', note: prompt('Why escalate? 升级原因') || undefined }, 'Escalated. 已升级。') }, t('Escalate', '升级')));
-      if (issue.pausedSince) row.append(h('button', { class: 'secondary', 'data-testid': 'action-resume', onclick: () => act(issue, { kind: 'resume' }, 'Clock resumed. 计时恢复。') }, t('Resume clock', '恢复计时')));
+      if (issue.status === 'claimed') row.append(h('button', { class: 'secondary', 'data-testid': 'action-start-verification', onclick: () => act(issue, { type: 'start-verification' }, 'Verification started. 开始核实。') }, t('Start verification', '开始核实')));
+      if (holder) row.append(h('button', { class: 'secondary', 'data-testid': 'action-release', onclick: () => act(issue, { type: 'release' }, 'Released to the queue. 已释放。') }, t('Release', '释放')));
+      if (!issue.escalated) row.append(h('button', { class: 'secondary', 'data-testid': 'action-escalate', onclick: () => withNote('Why escalate? 升级原因', (note) => act(issue, { type: 'escalate', note }, 'Escalated. 已升级。')) }, t('Escalate', '升级')));
+      if (issue.pausedSince) row.append(h('button', { class: 'secondary', 'data-testid': 'action-resume', onclick: () => act(issue, { type: 'resume' }, 'Clock resumed. 计时恢复。') }, t('Resume clock', '恢复计时')));
       actions.append(row);
       actions.append(callbackForm(issue), issue.pausedSince ? null : pauseForm(issue), resolveForm(issue));
     }
     if (active && supervisor) {
       const row = h('div', { class: 'buttons' });
-      if (issue.escalated && can('issues:return')) row.append(h('button', { class: 'secondary', 'data-testid': 'action-return', onclick: () => act(issue, { kind: 'return' }, 'Returned to the queue. 已退回队列。') }, t('Return to queue', '退回队列')));
+      if (issue.escalated && can('issues:return')) row.append(h('button', { class: 'secondary', 'data-testid': 'action-return', onclick: () => withNote('Why return it? 退回原因', (note) => act(issue, { type: 'return', note }, 'Returned to the queue. 已退回队列。')) }, t('Return to queue', '退回队列')));
       if (issue.tier === 'core' && !revealApproved && can('reveals:approve')) row.append(h('button', { 'data-testid': 'action-approve-reveal', onclick: () => approveReveal(issue) }, t('Approve reveal', '批准查看')));
       actions.append(row);
     }
@@ -198,8 +213,7 @@ export async function renderIssue(main, issueId) {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const d = new FormData(form);
-      const action = { kind: 'record-callback', channel: d.get('channel'), result: d.get('result') };
-      if (d.get('note')) action.note = String(d.get('note'));
+      const action = { type: 'record-callback', channel: d.get('channel'), result: d.get('result'), note: String(d.get('note') ?? '').trim() };
       const next = shanghaiInstant(String(d.get('next') || ''));
       if (next) action.nextAttemptAt = next;
       void act(issue, action, `Callback recorded: ${action.result}. 回访已记录。`);
@@ -217,7 +231,7 @@ export async function renderIssue(main, issueId) {
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      void act(issue, { kind: 'pause', reason: String(new FormData(form).get('reason')).trim() }, 'Clock paused. 已暂停计时。');
+      void act(issue, { type: 'pause', reason: String(new FormData(form).get('reason')).trim() }, 'Clock paused. 已暂停计时。');
     });
     return form;
   }
@@ -230,14 +244,15 @@ export async function renderIssue(main, issueId) {
       h('h3', {}, t('Resolve', '结案')),
       h('label', {}, t('Outcome', '结果'), h('select', { name: 'outcome', 'data-testid': 'resolve-outcome' }, options(OUTCOMES))),
       h('label', { class: 'wide' }, t('Note', '备注'), h('input', { name: 'note', maxlength: '2000', 'data-testid': 'resolve-note' })),
+      h('label', { class: 'wide' }, t('Reason (for "legitimate")', '合理原因'), h('input', { name: 'reason', maxlength: '2000', placeholder: 'family members sharing a phone 家人共用号码', 'data-testid': 'resolve-reason' })),
       h('fieldset', { class: 'corrected' }, h('legend', {}, t('Corrected values (for "corrected")', '更正后的值')), corrected),
       h('button', { type: 'submit', 'data-testid': 'resolve-submit' }, t('Resolve', '结案')),
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const d = new FormData(form);
-      const action = { kind: 'resolve', outcome: String(d.get('outcome')) };
-      if (d.get('note')) action.note = String(d.get('note'));
+      const action = { type: 'resolve', outcome: String(d.get('outcome')), note: String(d.get('note') ?? '').trim() };
+      if (action.outcome === 'legitimate') action.reason = String(d.get('reason') ?? '').trim();
       if (action.outcome === 'corrected') {
         const values = {};
         for (const [field] of CORRECTABLE) {

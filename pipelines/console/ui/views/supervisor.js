@@ -17,8 +17,9 @@ export async function renderBulkAssign(main) {
     clear(status);
     if (selected.size === 0) return status.append(notice('error', 'Select issues first. 请先选择问题。'));
     try {
-      const { issues } = await post(PATHS.assign, { issueIds: [...selected], assignee: assignee.value.trim() });
-      status.append(notice('ok', `Assigned ${issues.length} issue(s) to ${assignee.value.trim()}. 已分派。`, 'assign-ok'));
+      const { assigned, refused } = await post(PATHS.assign, { issueIds: [...selected], assignee: assignee.value.trim() });
+      status.append(notice('ok', `Assigned ${assigned.length} issue(s) to ${assignee.value.trim()}. 已分派。`, 'assign-ok'));
+      for (const r of refused) status.append(notice('error', `${r.issueId}: ${r.message}`, 'assign-refused'));
       selected.clear();
       await draw();
     } catch (error) {
