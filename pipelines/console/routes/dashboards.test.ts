@@ -13,7 +13,7 @@ import { AnalyticsStore } from '../../../connectors/clickhouse/analytics-store.t
 import { migrate } from '../../../connectors/clickhouse/migrations.ts';
 import { createStoreClient } from '../../../connectors/clickhouse/store-client.ts';
 import { can, type Role } from '../../stewardship/roles.ts';
-import { CHART_JS_PATH, DASHBOARDS, registerDashboardRoutes } from './dashboards.ts';
+import { CHART_JS_PATH, DASHBOARDS, mountDashboards } from './dashboards.ts';
 
 const DB = 'verity';
 const NOW = new Date('2026-03-04T04:00:00Z');
@@ -56,7 +56,7 @@ beforeAll(async () => {
     }
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
-  await registerDashboardRoutes(app, {
+  await mountDashboards(app, {
     analytics: new AnalyticsStore(client, DB, 2),
     now: () => NOW,
     // Stand-in for the console's session and role check.

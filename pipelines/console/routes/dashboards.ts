@@ -5,9 +5,9 @@
 // analysts must not see (issue 8 §4). Chart.js is served from node_modules by this process: the
 // console page loads no script from a CDN.
 //
-// Access: the console (server.ts, ConsoleOptions.dashboards) registers `dashboardRoutes` under /api
-// in a scope whose hook lets only roles with `dashboards:read` (roles.ts: analyst, supervisor)
-// through; registerDashboardRoutes does the same for any Fastify app given an `authorize` hook.
+// Access: the console (server.ts, ConsoleOptions.dashboards) registers the `registerDashboardRoutes`
+// plugin under /api in a scope whose hook lets only roles with `dashboards:read` (roles.ts:
+// analyst, supervisor) through; mountDashboards does the same for any app given an `authorize` hook.
 // The chart library is served inside that scope too: only the dashboards page loads it.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,6 +15,10 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AnalyticsStore } from '../../../connectors/clickhouse/analytics-store.ts';
+import { createStoreClient } from '../../../connectors/clickhouse/store-client.ts';
+import { DEFAULTS } from '../../config/defaults.ts';
+import type { StoreTarget } from '../../config/targets.ts';
 import { ErrorBody } from '../api-schemas.ts';
 import { assertParameters, dueSoonParams, loadDashboardQueries, sqlFor, type DashboardQuery, type QueryParameterValues } from '../../../dashboards/queries.ts';
 
@@ -25,7 +29,12 @@ export interface DashboardAnalytics {
 }
 
 export interface DashboardPluginOptions {
-  readonly analytics: DashboardAnalytics;
+  /** The analytics store to read; or, instead, where it is: */
+  readonly analytics?: DashboardAnalytics;
+  /** The analytics store's target (config.store), opened on the first dashboard request, closed with the app. */
+  readonly store?: StoreTarget;
+  /** With `store`: the database (config.database). */
+  readonly database?: string;
   /** The clock for default windows (tests). */
   readonly now?: () => Date;
 }
@@ -140,8 +149,9 @@ export const CHART_JS_PATH = '/api/dashboards/chart.umd.min.js';
  * GET /dashboards, GET /dashboards/<id> (one per DASHBOARDS entry) and the chart library, relative
  * to the prefix it is registered with (/api). Access is the registering scope's business.
  */
-export const dashboardRoutes: FastifyPluginAsync<DashboardPluginOptions> = async (app, options) => {
+export const registerDashboardRoutes: FastifyPluginAsync<DashboardPluginOptions> = async (app, options) => {
   const queries = loadDashboardQueries();
+  const analytics = analyticsOf(app, options);
   const now = options.now ?? (() => new Date());
   const api = app.withTypeProvider<ZodTypeProvider>();
   const metas = DASHBOARDS.map((spec) => {
@@ -199,7 +209,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardPluginOptions> = async
           params = { due_by: window.due_by };
         }
         assertParameters(query, params);
-        const rows = await options.analytics.queryRows(sqlFor(query, options.analytics.database), params);
+        const store = await analytics();
+        const rows = await store.queryRows(sqlFor(query, store.database), params);
         return {
           dashboard: meta,
           from: from?.toISOString() ?? null,
@@ -220,18 +231,38 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardPluginOptions> = async
   });
 };
 
-/** The value for the console's ConsoleOptions.dashboards (server.ts registers it under /api behind dashboards:read). */
-export function consoleDashboards(options: DashboardPluginOptions): { plugin: FastifyPluginAsync<never>; options: unknown } {
-  return { plugin: dashboardRoutes as unknown as FastifyPluginAsync<never>, options };
+/**
+ * The store to read: the one given, or one opened on first use from `store` (not at start: a
+ * console that no analyst opens never touches ClickHouse, and an embedded chDB folder is opened
+ * only while someone looks at dashboards' data), closed when the app closes.
+ */
+function analyticsOf(app: FastifyInstance, options: DashboardPluginOptions): () => Promise<DashboardAnalytics> {
+  if (options.analytics) {
+    const given = options.analytics;
+    return async () => given;
+  }
+  const target = options.store;
+  if (!target) throw new Error('dashboards: give `analytics` or `store`');
+  let opened: { client: ReturnType<typeof createStoreClient>; store: AnalyticsStore } | undefined;
+  app.addHook('onClose', async () => {
+    await opened?.client.close();
+  });
+  return async () => {
+    if (!opened) {
+      const client = createStoreClient(target);
+      opened = { client, store: new AnalyticsStore(client, options.database ?? DEFAULTS.database, 2) };
+    }
+    return opened.store;
+  };
 }
 
 /** Registers the dashboard routes under /api on any app, every request first through `authorize`. */
-export async function registerDashboardRoutes(app: FastifyInstance, options: DashboardRouteOptions): Promise<void> {
+export async function mountDashboards(app: FastifyInstance, options: DashboardRouteOptions): Promise<void> {
   const { authorize, ...pluginOptions } = options;
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', authorize);
-      await scope.register(dashboardRoutes, pluginOptions);
+      await scope.register(registerDashboardRoutes, pluginOptions);
     },
     { prefix: '/api' },
   );
