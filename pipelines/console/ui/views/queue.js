@@ -91,7 +91,7 @@ export function filterForm(values, onApply, { extraFields = [] } = {}) {
   const form = h(
     'form',
     { class: 'filters', 'data-testid': 'queue-filters' },
-    h('label', {}, t('Queue', '队列'), select('queue', QUEUES, values.queue)),
+    h('label', {}, t('Queue', '队列'), h('input', { name: 'queue', value: values.queue, list: 'known-queues', placeholder: 'contact-verification', 'data-testid': 'filter-queue' }), h('datalist', { id: 'known-queues' }, QUEUES.map((q) => h('option', { value: q })))),
     h('label', {}, t('Rule', '规则'), text('ruleId', 'mobile-format')),
     h('label', {}, t('Channel', '渠道'), text('channel', 'bancassurance')),
     h('label', {}, t('Source', '来源'), text('source', 'core-banking')),

@@ -1,0 +1,305 @@
+// Issue 8 §7 "Browser tests": the stewards' console clicked through in a real headless Chromium
+// (Debian's chromium, tests/support/browser/), over the real pipeline's output: `verity generate`,
+// `verity run` into a real PostgreSQL server, `verity users add`, `verity console`, and a real
+// Kafka broker on which the correction must arrive. The flow: a steward signs in, filters the
+// queue, claims an issue, records an unreachable callback then a reached one, reveals the
+// customer's contact with a purpose, and resolves as corrected. Then: the correction event is on
+// `customer.corrections` (key = the customer's id), and the auditor's access log shows the reveal.
+// Screenshots of the queue, the issue and an analyst dashboard go to out/test-artifacts/ (CI keeps
+// them); VERITY_UPDATE_SCREENSHOTS=1 also refreshes the README's dashboards/screenshots/console-queue.png.
+//
+// No browser here: skipped loudly, or a failure in CI (VERITY_REQUIRE_BROWSER=1 / VERITY_REQUIRE_ALL=1).
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSqlClient, type SqlClient } from '../../connectors/postgres/sql-client.ts';
+import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
+import { launchChromium, type LaunchedBrowser } from '../support/browser/launch.ts';
+import { describeBrowser, probeBrowser } from '../support/browser/use-browser.ts';
+import { describeKafka, kafkaClient, useKafka } from '../support/kafka/use-kafka.ts';
+import { createDatabase, describePostgres, usePostgres } from '../support/postgres/use-postgres.ts';
+import { PROJECT_ROOT, spawnVerity, verity, type Child } from '../e2e/support.ts';
+
+const TOKEN_KEY = '3e'.repeat(32);
+const VAULT_KEY = 'c4'.repeat(32);
+const ARTIFACTS = join(PROJECT_ROOT, 'out', 'test-artifacts');
+const README_SCREENSHOT = join(PROJECT_ROOT, 'dashboards', 'screenshots', 'console-queue.png');
+const CORRECTIONS_TOPIC = 'customer.corrections';
+/** A synthetic mobile (generated data only): the corrected value the steward types in. */
+const CORRECTED_MOBILE = '13912345678';
+
+interface Picked {
+  issueId: string;
+  ruleId: string;
+  queue: string;
+  customerToken: string;
+  customerId: string;
+}
+
+const browser = await probeBrowser();
+
+describeBrowser("the stewards' console in a real Chromium", browser, () => {
+  describePostgres('over the real pipeline and PostgreSQL', () => {
+    describeKafka('with corrections to a real Kafka broker', () => {
+      const { url: serverUrl } = usePostgres();
+      const { brokers } = useKafka();
+      const dir = mkdtempSync(join(tmpdir(), 'verity-browser-'));
+      const env = { VERITY_TOKEN_KEY: TOKEN_KEY, VERITY_VAULT_KEY: VAULT_KEY };
+      const passwords = new Map<string, string>();
+      let state: string;
+      let sql: SqlClient;
+      let console_: Child | undefined;
+      let consoleUrl: string;
+      let chromium: LaunchedBrowser | undefined;
+      let page: Page;
+      let picked: Picked;
+
+      beforeAll(async () => {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        const stream = join(dir, 'stream.jsonl');
+        const generated = verity(['generate', '--customers', '300', '--seed', '8808', '--out', stream]);
+        expect(generated.status, generated.stderr).toBe(0);
+        state = await createDatabase(serverUrl);
+        sql = await createSqlClient({ kind: 'server', url: state });
+        const common = ['--data-dir', join(dir, 'data'), '--state', state, '--log-level', 'warn'];
+        const run = verity(['run', '--input', stream, '--once', '--no-progress', ...common], env);
+        expect(run.status, run.stderr.slice(-3000)).toBe(0);
+
+        for (const [username, role] of [
+          ['wang.steward', 'steward'],
+          ['li.auditor', 'auditor'],
+          ['chen.analyst', 'analyst'],
+        ] as const) {
+          const added = verity(['users', 'add', username, '--role', role, '--state', state, '--data-dir', join(dir, 'data')], env);
+          expect(added.status, added.stderr).toBe(0);
+          const password = /one-time password: (\S+)/.exec(added.stdout)?.[1];
+          expect(password, added.stdout).toBeTruthy();
+          passwords.set(username, password!);
+        }
+
+        picked = await pickIssue(sql, stream);
+
+        // The console's relay sends corrections to the run's Kafka brokers (VERITY_KAFKA_BROKERS).
+        console_ = spawnVerity(['console', '--port', '0', '--host', '127.0.0.1', ...common], { ...env, VERITY_KAFKA_BROKERS: brokers.join(',') });
+        consoleUrl = await consoleAddress(console_);
+        chromium = await launchChromium({ locale: 'zh-CN' });
+        page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
+        page.setDefaultTimeout(20_000);
+      }, 600_000);
+
+      afterAll(async () => {
+        await chromium?.close();
+        if (console_ && console_.process.exitCode === null) {
+          console_.process.kill('SIGTERM');
+          const stopped = await Promise.race([console_.exited, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]);
+          if (stopped === 'timeout') console_.process.kill('SIGKILL');
+        }
+        await sql?.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('a steward signs in, filters the queue, claims, calls back twice, reveals with a purpose and resolves as corrected', { timeout: 180_000 }, async () => {
+        await signIn(page, consoleUrl, 'wang.steward', passwords.get('wang.steward')!);
+        await page.getByTestId('queue-table').waitFor();
+
+        // Filter the queue down to the picked issue's queue and rule.
+        await page.getByTestId('filter-queue').fill(picked.queue);
+        await page.getByTestId('filter-ruleId').fill(picked.ruleId);
+        await page.getByTestId('filter-status').selectOption('open');
+        await page.getByTestId('filter-apply').click();
+        await page.getByTestId('queue-summary').waitFor();
+        const rows = page.getByTestId('queue-row');
+        await expect.poll(() => rows.count()).toBeGreaterThan(0);
+        const ruleCells = await page.locator('[data-testid=queue-row] td:nth-child(5)').allTextContents();
+        expect(new Set(ruleCells)).toEqual(new Set([picked.ruleId]));
+        // Soonest due first, each with a time-left badge.
+        const badges = await page.locator('[data-testid=queue-row] [data-testid^=badge-]').count();
+        expect(badges).toBe(await rows.count());
+        await page.screenshot({ path: join(ARTIFACTS, 'console-queue.png'), fullPage: false });
+        if (process.env['VERITY_UPDATE_SCREENSHOTS'] === '1') {
+          mkdirSync(join(PROJECT_ROOT, 'dashboards', 'screenshots'), { recursive: true });
+          copyFileSync(join(ARTIFACTS, 'console-queue.png'), README_SCREENSHOT);
+        }
+
+        // Open and claim it.
+        await page.locator(`[data-testid=queue-row][data-issue-id="${picked.issueId}"] [data-testid=open-issue]`).click();
+        const detail = page.getByTestId('issue-detail');
+        await detail.waitFor();
+        expect(await detail.getAttribute('data-status')).toBe('open');
+        await page.getByTestId('masked-record').waitFor();
+        await page.getByTestId('action-claim').click();
+        await expect.poll(() => detail.getAttribute('data-status')).toBe('claimed');
+        expect(await page.getByTestId('issue-assignee').textContent()).toBe('wang.steward');
+
+        // An unreachable callback: the issue stays active and the next attempt is scheduled.
+        await page.getByTestId('callback-channel').selectOption('phone');
+        await page.getByTestId('callback-result').selectOption('unreachable');
+        await page.getByTestId('callback-note').fill('no answer, try tomorrow 无人接听');
+        await page.getByTestId('callback-submit').click();
+        await expect.poll(async () => page.getByTestId('issue-callbacks').textContent()).toMatch(/^1/);
+        expect(['claimed', 'in-verification']).toContain(await detail.getAttribute('data-status'));
+
+        // Reveal the contact data to make the call: the purpose is required and logged.
+        await page.getByTestId('reveal-purpose').fill('callback to verify the mobile number 回访核实手机号');
+        await page.getByTestId('reveal-submit').click();
+        await page.getByTestId('reveal-values').waitFor();
+        const revealedMobile = (await page.getByTestId('revealed-mobile').textContent()) ?? '';
+        expect(revealedMobile).not.toMatch(/\*/); // the raw value, not a mask
+
+        // Then a reached one.
+        await page.getByTestId('callback-result').selectOption('reached');
+        await page.getByTestId('callback-note').fill('customer gave the new mobile 客户提供新号码');
+        await page.getByTestId('callback-submit').click();
+        await expect.poll(async () => page.getByTestId('issue-callbacks').textContent()).toMatch(/^2/);
+        // The reveal is not kept across a reload of the issue.
+        expect(await page.getByTestId('reveal-values').count()).toBe(0);
+        await page.screenshot({ path: join(ARTIFACTS, 'console-issue.png'), fullPage: true });
+
+        // Resolve as corrected, with the corrected mobile.
+        await page.getByTestId('resolve-outcome').selectOption('corrected');
+        await page.getByTestId('resolve-note').fill('mobile corrected after callback 回访后更正');
+        await page.getByTestId('corrected-mobile').fill(CORRECTED_MOBILE);
+        await page.getByTestId('resolve-submit').click();
+        await expect.poll(() => detail.getAttribute('data-status')).toBe('resolved');
+        expect(await page.getByTestId('issue-outcome').textContent()).toBe('corrected');
+        const actions = await page.locator('[data-testid=history-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
+        expect(actions).toEqual(expect.arrayContaining(['opened', 'claim', 'record-callback', 'resolve']));
+        expect(actions.filter((a) => a === 'record-callback')).toHaveLength(2);
+        await page.getByTestId('sign-out').click();
+      });
+
+      it(`puts the correction event on ${CORRECTIONS_TOPIC}, keyed by the customer's id`, { timeout: 90_000 }, async () => {
+        const found = await findCorrection(brokers, picked, 60_000);
+        expect(found.key).toBe(picked.customerId);
+        const event = JSON.parse(found.value) as Record<string, unknown>;
+        expect(JSON.stringify(event)).toContain(picked.issueId);
+        expect(JSON.stringify(event)).toContain(CORRECTED_MOBILE);
+        expect(JSON.stringify(event)).toContain('wang.steward');
+      });
+
+      it("shows the reveal in the auditor's access log", { timeout: 60_000 }, async () => {
+        await signIn(page, consoleUrl, 'li.auditor', passwords.get('li.auditor')!);
+        await page.getByTestId('access-log-filters').waitFor();
+        await page.getByTestId('log-filter-issueId').fill(picked.issueId);
+        await page.getByTestId('log-filter-apply').click();
+        const reveal = page.locator(`[data-testid=access-log-row][data-action=reveal][data-issue-id="${picked.issueId}"]`);
+        await reveal.waitFor();
+        const text = (await reveal.textContent()) ?? '';
+        expect(text).toContain('wang.steward');
+        expect(text).toContain('回访核实手机号');
+        expect(await page.getByTestId('access-log-csv').getAttribute('href')).toContain(`issueId=${encodeURIComponent(picked.issueId)}`);
+        // The auditor sees no queue.
+        expect(await page.getByTestId('nav-queue').count()).toBe(0);
+        await page.getByTestId('sign-out').click();
+      });
+
+      it('draws the analyst dashboards from the local chart library', { timeout: 60_000 }, async () => {
+        const scripts: string[] = [];
+        page.on('request', (request) => {
+          if (request.resourceType() === 'script') scripts.push(request.url());
+        });
+        await signIn(page, consoleUrl, 'chen.analyst', passwords.get('chen.analyst')!);
+        await page.locator('[data-testid=dashboards][data-loaded=true]').waitFor();
+        await page.getByTestId('chart-backlog-age').waitFor();
+        await page.getByTestId('chart-findings-by-rule').waitFor();
+        // Drawn: the canvas has pixels.
+        const painted = await page.getByTestId('chart-backlog-age').evaluate((c) => {
+          const canvas = c as unknown as { width: number; toDataURL(): string };
+          return canvas.width > 0 && canvas.toDataURL().length > 2000;
+        });
+        expect(painted).toBe(true);
+        expect(scripts.every((u) => u.startsWith(consoleUrl))).toBe(true);
+        expect(scripts.some((u) => u.endsWith('/api/dashboards/chart.umd.min.js'))).toBe(true);
+        await page.screenshot({ path: join(ARTIFACTS, 'console-dashboards.png'), fullPage: true });
+        // Analysts see no issue details.
+        expect(await page.getByTestId('nav-queue').count()).toBe(0);
+        const response = await page.request.get(`${consoleUrl}/api/issues/${encodeURIComponent(picked.issueId)}`);
+        expect(response.status()).toBe(403);
+      });
+    });
+  });
+});
+
+async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByTestId('signin-form').waitFor();
+  await page.getByTestId('signin-username').fill(username);
+  await page.getByTestId('signin-password').fill(password);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('who-user').waitFor();
+  expect(await page.getByTestId('who-user').textContent()).toContain(username);
+}
+
+/** `Verity console: http://…` on the console's stdout. */
+async function consoleAddress(child: Child): Promise<string> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const url = /Verity console: (http:\/\/\S+)/.exec(child.stdout)?.[1];
+    if (url) return url.replace(/\/$/, '');
+    if (child.process.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`verity console did not print its address:\n${child.stdout}\n${child.stderr.slice(-3000)}`);
+}
+
+/**
+ * An open, non-core issue on a contact rule whose customer the vault holds (so the reveal has
+ * something to show), and the customer's id from the generated stream (the correction's key).
+ */
+async function pickIssue(sql: SqlClient, stream: string): Promise<Picked> {
+  const rows = await sql.query<{ issue_id: string; rule_id: string; customer_token: string; queue: string }>(
+    `SELECT i.issue_id, i.rule_id, i.customer_token, i.state->>'queue' AS queue
+       FROM verity.issues i JOIN verity.vault v ON v.customer_token = i.customer_token
+      WHERE i.status = 'open' AND v.tier <> 'core' AND i.rule_id IN ('mobile-format', 'placeholder-value', 'landline-format')
+      ORDER BY i.rule_id, i.issue_id LIMIT 1`,
+  );
+  expect(rows, 'no open contact issue with a vault entry: the generated stream changed?').toHaveLength(1);
+  const row = rows[0]!;
+  const tokenizer = createTokenizer(Buffer.from(TOKEN_KEY, 'hex'));
+  let customerId = '';
+  for (const text of readFileSync(stream, 'utf8').split('\n')) {
+    try {
+      const line = JSON.parse(text) as { customerId?: unknown };
+      if (typeof line.customerId === 'string' && tokenizer.token('customer', line.customerId) === row.customer_token) {
+        customerId = line.customerId;
+        break;
+      }
+    } catch {
+      // the generator's deliberately malformed lines
+    }
+  }
+  expect(customerId).not.toBe('');
+  return { issueId: row.issue_id, ruleId: row.rule_id, queue: row.queue, customerToken: row.customer_token, customerId };
+}
+
+/** The first message on the corrections topic naming the issue, read from the beginning. */
+async function findCorrection(brokers: string[], picked: Picked, timeoutMs: number): Promise<{ key: string; value: string }> {
+  const consumer = kafkaClient(brokers).consumer({ groupId: `browser-corrections-${Date.now()}` });
+  await consumer.connect();
+  try {
+    let found: { key: string; value: string } | undefined;
+    const deadline = Date.now() + timeoutMs;
+    // The topic exists once the relay sent something; until then, subscribing fails: retry.
+    while (Date.now() < deadline) {
+      try {
+        await consumer.subscribe({ topic: CORRECTIONS_TOPIC, fromBeginning: true });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const value = message.value?.toString('utf8') ?? '';
+        if (value.includes(picked.issueId)) found ??= { key: message.key?.toString('utf8') ?? '', value };
+      },
+    });
+    while (!found && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    if (!found) throw new Error(`no correction for ${picked.issueId} on ${CORRECTIONS_TOPIC} within ${timeoutMs} ms`);
+    return found;
+  } finally {
+    await consumer.disconnect();
+  }
+}
