@@ -38,8 +38,18 @@ function renderNav() {
   }
   who.append(
     h('span', { 'data-testid': 'who-user' }, `${session.username} · ${session.role}`),
-    h('button', { type: 'button', class: 'link', 'data-testid': 'sign-out', onclick: async () => { await signOut(); location.hash = '#/'; route(); } }, t('Sign out', '退出')),
+    h('button', { type: 'button', class: 'link', 'data-testid': 'sign-out', onclick: signOutAndReload }, t('Sign out', '退出')),
   );
+}
+
+/** Signs out and reloads the page: no filter, issue or revealed value of this session survives in memory. */
+async function signOutAndReload() {
+  try {
+    await signOut();
+  } finally {
+    location.hash = '#/';
+    location.reload();
+  }
 }
 
 function renderSignIn(message) {

@@ -81,6 +81,15 @@ function evidenceView(evidence) {
   );
 }
 
+/** What an entry's action carried besides its type and note: channel/result, outcome, corrected fields (sealed). */
+function actionSummary(action) {
+  if (!action || typeof action !== 'object') return '';
+  return Object.entries(action)
+    .filter(([k]) => k !== 'type' && k !== 'note')
+    .map(([k, v]) => (v && typeof v === 'object' ? `${k}: ${Object.keys(v).join(', ')}` : `${k}: ${v}`))
+    .join(', ');
+}
+
 function historyView(history) {
   return h(
     'table',
@@ -98,7 +107,7 @@ function historyView(history) {
           h('td', {}, `${e.actor} (${e.actorRole})`),
           h('td', {}, e.action),
           h('td', {}, e.fromStatus === e.toStatus ? e.toStatus : `${e.fromStatus || '∅'} → ${e.toStatus}`),
-          h('td', {}, e.note || (e.evidence && typeof e.evidence === 'object' && Object.keys(e.evidence).length ? JSON.stringify(e.evidence) : '')),
+          h('td', {}, [e.note, actionSummary(e.evidence?.action)].filter(Boolean).join(' · ')),
         ),
       ),
     ),
@@ -171,7 +180,9 @@ export async function renderIssue(main, issueId) {
       ),
     );
 
-    const record = h('section', { class: 'card' }, h('h2', {}, t('Record (masked)', '客户记录（已脱敏）')), keyValues(masked, 'masked-record'));
+    // Field names without the "Masked" suffix: every value on this card is masked.
+    const shown = masked ? Object.fromEntries(Object.entries(masked).map(([k, v]) => [k.replace(/Masked$/, ''), v || '—'])) : null;
+    const record = h('section', { class: 'card' }, h('h2', {}, t('Record (masked)', '客户记录（已脱敏）')), keyValues(shown, 'masked-record'));
     const evidenceCard = h('section', { class: 'card' }, h('h2', {}, t('Evidence', '证据')), evidenceView(evidence));
     const actions = h('section', { class: 'card actions', 'data-testid': 'actions' }, h('h2', {}, t('Actions', '操作')));
 
