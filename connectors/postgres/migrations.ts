@@ -130,6 +130,81 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'issue lifecycle: active statuses, immutable history, outbox, corrections, suppressions',
+    sql: `
+      -- At most one ACTIVE issue (open, claimed, in verification) per (rule, customer): a claimed
+      -- issue is still the one the pipeline updates, and no second one opens beside it.
+      DROP INDEX ${SCHEMA}.issues_one_open;
+      DROP INDEX ${SCHEMA}.issues_open_by_customer;
+      CREATE UNIQUE INDEX issues_one_active ON ${SCHEMA}.issues (rule_id, customer_token) WHERE status IN ('open', 'claimed', 'in-verification');
+      CREATE INDEX issues_active_by_customer ON ${SCHEMA}.issues (customer_token) WHERE status IN ('open', 'claimed', 'in-verification');
+      CREATE INDEX issues_by_customer ON ${SCHEMA}.issues (customer_token);
+      -- Every transition of every issue, as it happened: the audit trail. The current state
+      -- (issues.state) is the fold of these rows (pipelines/stewardship/lifecycle.ts). seq equals
+      -- the version the transition produced, so two writers of one version collide on the key.
+      CREATE TABLE ${SCHEMA}.issue_history (
+        issue_id text NOT NULL,
+        seq integer NOT NULL,
+        at text NOT NULL,
+        actor text NOT NULL,
+        actor_role text NOT NULL,
+        action text NOT NULL,
+        from_status text NOT NULL,
+        to_status text NOT NULL,
+        note text NOT NULL DEFAULT '',
+        evidence jsonb NOT NULL DEFAULT '{}',
+        version_after integer NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (issue_id, seq)
+      );
+      -- Append-only, whoever asks: the trigger refuses every UPDATE, DELETE and TRUNCATE.
+      CREATE FUNCTION ${SCHEMA}.refuse_history_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'verity.issue_history is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+      END $$;
+      CREATE TRIGGER issue_history_append_only BEFORE UPDATE OR DELETE ON ${SCHEMA}.issue_history
+        FOR EACH ROW EXECUTE FUNCTION ${SCHEMA}.refuse_history_change();
+      CREATE TRIGGER issue_history_no_truncate BEFORE TRUNCATE ON ${SCHEMA}.issue_history
+        FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.refuse_history_change();
+      -- What stewards, the clock and the relay changed, for the mirrors (analytics store, issue
+      -- topic) and upstream (corrections), written in the same transaction as the change and
+      -- drained by the outbox relay. A correction's payload is sealed: it carries raw values.
+      CREATE TABLE ${SCHEMA}.outbox (
+        id bigserial PRIMARY KEY,
+        kind text NOT NULL,
+        payload text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        sent_at timestamptz
+      );
+      CREATE INDEX outbox_unsent ON ${SCHEMA}.outbox (id) WHERE sent_at IS NULL;
+      -- Corrected fields per issue, as keyed tokens, until the upstream system carries them.
+      CREATE TABLE ${SCHEMA}.corrections (
+        issue_id text NOT NULL,
+        customer_token text NOT NULL,
+        field text NOT NULL,
+        value_token text NOT NULL,
+        corrected_at text NOT NULL,
+        sent_at timestamptz,
+        confirmed_at text,
+        confirmed_by_event_id text,
+        PRIMARY KEY (issue_id, field)
+      );
+      CREATE INDEX corrections_pending ON ${SCHEMA}.corrections (customer_token) WHERE confirmed_at IS NULL;
+      -- A pattern judged legitimate for a group (002 art. 12(3)): no issue opens for it while the
+      -- group keeps the members it had (their fingerprint).
+      CREATE TABLE ${SCHEMA}.suppressions (
+        rule_id text NOT NULL,
+        group_token text NOT NULL,
+        membership text NOT NULL,
+        issue_id text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (rule_id, group_token)
+      );
+      -- Issues opened before this migration have no history: they start one at their current version.
+    `,
+  },
+  {
     version: 4,
     name: 'the reveal vault: sealed raw contact data of customers with an active issue',
     sql: vaultMigrationSql(SCHEMA),

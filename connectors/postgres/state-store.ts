@@ -10,10 +10,11 @@
 // they never deadlock. Every row a batch writes is reachable only through keys it holds.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IssueState } from '../../pipelines/contract/issue.ts';
+import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueState } from '../../pipelines/contract/issue.ts';
+import { PIPELINE_ACTOR, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
 import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
-import { emptySnapshot, findingKey, type ActiveFinding, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
+import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type CorrectableField, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
 import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
 import { migrateState, SCHEMA } from './migrations.ts';
 import { applyVaultChanges } from './vault-store.ts';
@@ -29,7 +30,7 @@ const CONFLICT_ATTEMPTS = 8;
 const CONFLICT_BACKOFF_MS = 25;
 
 /** A 64-bit advisory-lock key for a string, the same in every process. */
-function lockKey(name: string): bigint {
+export function lockKey(name: string): bigint {
   return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`));
 }
 
@@ -42,7 +43,7 @@ function lockKey(name: string): bigint {
  * transaction holds it shared): big batches then run one at a time, small ones side by side.
  */
 const MAX_KEY_LOCKS = 1000;
-const STORE_LOCK = lockKey('verity:store');
+export const STORE_LOCK = lockKey('verity:store');
 
 /** A transaction reached more keys than MAX_KEY_LOCKS: it is run again holding the store alone. */
 class TooManyKeys extends Error {}
@@ -132,6 +133,26 @@ const findingOf = (r: FindingRow): ActiveFinding => ({
 
 const json = (value: unknown) => JSON.stringify(value);
 
+/** The active statuses as an SQL list (constants, not input). */
+export const ACTIVE_SQL = `(${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
+/** A history entry as a row of verity.issue_history. */
+export function historyRow(e: HistoryEntry) {
+  return {
+    issue_id: e.issueId,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    actor_role: e.actorRole,
+    action: e.action,
+    from_status: e.fromStatus,
+    to_status: e.toStatus,
+    note: e.note,
+    evidence: e.evidence,
+    version_after: e.versionAfter,
+  };
+}
+
 class PostgresTransaction implements StateTransaction {
   readonly #sql: SqlRunner;
   readonly #scope: string;
@@ -140,6 +161,8 @@ class PostgresTransaction implements StateTransaction {
   /** Keys reached while holding the store alone: counted, never locked. */
   readonly #reached = new Set<string>();
   readonly #locking: Locking;
+  /** Each issue the batch loaded, as loaded: what its first change of the batch follows in history. */
+  readonly #issuesBefore = new Map<string, IssueState>();
 
   constructor(sql: SqlRunner, scope: string, locking: Locking) {
     this.#sql = sql;
@@ -209,10 +232,39 @@ class PostgresTransaction implements StateTransaction {
       for (const f of await sql.query<FindingRow>(`SELECT * FROM ${S}.active_findings WHERE customer_token = ANY($1::text[])`, [tokens])) {
         snapshot.findings.set(findingKey(f.rule_id, f.customer_token), findingOf(f));
       }
-      for (const { state } of await sql.query<{ state: IssueState }>(`SELECT state FROM ${S}.issues WHERE status = 'open' AND customer_token = ANY($1::text[])`, [tokens])) {
+      for (const row of await sql.query<{ state: IssueState }>(`SELECT state FROM ${S}.issues WHERE status IN ${ACTIVE_SQL} AND customer_token = ANY($1::text[])`, [tokens])) {
+        const state = withLifecycle(row.state);
         let byRule = snapshot.openIssues.get(state.customerToken);
         if (!byRule) snapshot.openIssues.set(state.customerToken, (byRule = new Map()));
         byRule.set(state.ruleId, state);
+        this.#issuesBefore.set(state.issueId, state);
+      }
+    }
+    // Legitimate patterns, for every group the batch may open an issue in: a shared value's
+    // token, or an agent's. Few rows, and only where a steward judged one.
+    const groups = [...[...values].map((key) => key.slice(key.indexOf(':') + 1)), ...agents];
+    if (groups.length > 0) {
+      for (const s of await sql.query<{ rule_id: string; group_token: string; membership: string }>(
+        `SELECT rule_id, group_token, membership FROM ${S}.suppressions WHERE group_token = ANY($1::text[])`,
+        [groups],
+      )) {
+        snapshot.suppressions.set(suppressionKey(s.rule_id, s.group_token), s.membership);
+      }
+    }
+    // Corrections the batch's customers are waiting to see upstream, with their (closed) issues.
+    if (request.customers.length > 0) {
+      const pending = await sql.query<{ issue_id: string; customer_token: string; field: CorrectableField; value_token: string; state: IssueState }>(
+        `SELECT c.issue_id, c.customer_token, c.field, c.value_token, i.state FROM ${S}.corrections c JOIN ${S}.issues i USING (issue_id)
+         WHERE c.customer_token = ANY($1::text[]) AND c.confirmed_at IS NULL ORDER BY c.issue_id, c.field`,
+        [request.customers],
+      );
+      for (const p of pending) {
+        let list = snapshot.pendingCorrections.get(p.customer_token);
+        if (!list) snapshot.pendingCorrections.set(p.customer_token, (list = []));
+        list.push({ issueId: p.issue_id, field: p.field, valueToken: p.value_token });
+        const state = withLifecycle(p.state);
+        snapshot.correctionIssues.set(p.issue_id, state);
+        this.#issuesBefore.set(p.issue_id, state);
       }
     }
     if (request.customers.length > 0) {
@@ -331,8 +383,9 @@ class PostgresTransaction implements StateTransaction {
     if (changes.issues.size > 0) {
       const rows = [...changes.issues.values()].map((i) => ({ issue_id: i.issueId, rule_id: i.ruleId, customer_token: i.customerToken, status: i.status, version: i.version, state: i }));
       // Closed issues first: an issue re-opened in the same batch must not meet its closed
-      // predecessor still open under the one-open-issue index.
-      for (const group of [rows.filter((r) => r.status !== 'open'), rows.filter((r) => r.status === 'open')]) {
+      // predecessor still active under the one-active-issue index. A row a steward changed since
+      // (a newer version) is never overwritten.
+      for (const group of [rows.filter((r) => !isActive(r.status)), rows.filter((r) => isActive(r.status))]) {
         if (group.length === 0) continue;
         await sql.query(
           `INSERT INTO ${S}.issues AS i SELECT * FROM jsonb_populate_recordset(NULL::${S}.issues, $1::jsonb)
@@ -341,6 +394,15 @@ class PostgresTransaction implements StateTransaction {
           [json(group)],
         );
       }
+    }
+    await this.#history(derived.issueChanges, changes.correctionsConfirmed);
+    if (changes.correctionsConfirmed.length > 0) {
+      await sql.query(
+        `UPDATE ${S}.corrections c SET confirmed_at = x.at, confirmed_by_event_id = x.event_id
+         FROM jsonb_to_recordset($1::jsonb) AS x(issue_id text, field text, event_id text, at text)
+         WHERE c.issue_id = x.issue_id AND c.field = x.field AND c.confirmed_at IS NULL`,
+        [json(changes.correctionsConfirmed.map((c) => ({ issue_id: c.issueId, field: c.field, event_id: c.eventId, at: c.at })))],
+      );
     }
     // After the issues: a customer whose last active issue closed in this batch leaves the vault.
     if (changes.vault) await applyVaultChanges(sql, changes.vault);
@@ -363,6 +425,32 @@ class PostgresTransaction implements StateTransaction {
       json(output),
     ]);
     return { id: String(row!.id), output };
+  }
+
+  /**
+   * One history row per issue change of the batch, in order (each follows the issue's previous
+   * state: as loaded, or as the batch's previous change left it), in one statement.
+   */
+  async #history(issueChanges: readonly IssueChange[], confirmed: StateChanges['correctionsConfirmed']): Promise<void> {
+    if (issueChanges.length === 0) return;
+    const last = this.#issuesBefore;
+    const rows = issueChanges.map((change) => {
+      const note =
+        change.change === 'correction-confirmed'
+          ? `confirmed upstream: ${confirmed.filter((c) => c.issueId === change.issue.issueId && c.eventId === change.eventId).map((c) => c.field).join(', ')}`
+          : '';
+      const before = last.get(change.issue.issueId);
+      last.set(change.issue.issueId, change.issue);
+      // An issue opened before the history existed starts its history here, with its whole state.
+      if (before && before.version + 1 !== change.issue.version) return { ...systemEntry(undefined, { ...change, issue: { ...change.issue, version: 1 } }, PIPELINE_ACTOR, note), seq: change.issue.version, fromStatus: before.status, versionAfter: change.issue.version };
+      return systemEntry(before, change, PIPELINE_ACTOR, note);
+    });
+    await this.#sql.query(
+      `INSERT INTO ${S}.issue_history (issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after)
+       SELECT issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after
+       FROM jsonb_populate_recordset(NULL::${S}.issue_history, $1::jsonb) ON CONFLICT DO NOTHING`,
+      [json(rows.map(historyRow))],
+    );
   }
 
   async holdsPending(outputId: string): Promise<boolean> {
@@ -445,6 +533,11 @@ export class PostgresStateStore implements StateStore {
   }
 
 
+  /** The store's connections, for the stewards' desk and the outbox relay in the same process. */
+  get client(): SqlClient {
+    return this.#client;
+  }
+
   async confirm(outputId: string): Promise<void> {
     await this.#client.query(`DELETE FROM ${S}.pending_outputs WHERE id = $1`, [outputId]);
   }
@@ -455,7 +548,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async openIssueCount(): Promise<number> {
-    const [row] = await this.#client.query<{ n: string }>(`SELECT count(*) AS n FROM ${S}.issues WHERE status = 'open'`);
+    const [row] = await this.#client.query<{ n: string }>(`SELECT count(*) AS n FROM ${S}.issues WHERE status IN ${ACTIVE_SQL}`);
     return Number(row?.n ?? 0);
   }
 

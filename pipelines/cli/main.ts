@@ -1,11 +1,13 @@
 // The `verity` command.
 import { Command, CommanderError } from 'commander';
 import { describeCause, isUsageError, VerityError } from '../errors.ts';
+import { registerConsole } from './commands/console.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerRules } from './commands/rules.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStore } from './commands/store.ts';
+import { registerUsers } from './commands/users.ts';
 import { exitIfStillAlive } from './exit-watchdog.ts';
 import { rerunWithStdinMoved } from './stdin-input.ts';
 
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerProduce(program);
   registerRules(program);
   registerStore(program);
+  registerConsole(program);
+  registerUsers(program);
   return program;
 }
 

@@ -12,7 +12,7 @@ import { DEFAULTS } from './defaults.ts';
  * sees (`--batch-size: a whole number from 1 to 100000`). Numbers arrive as strings from flags and
  * env vars and as numbers from the config file; booleans only from env vars and the file.
  */
-function wholeNumber(min: number, max: number) {
+export function wholeNumber(min: number, max: number) {
   const allowed = `a whole number from ${min} to ${max}`;
   return z.preprocess(
     (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
@@ -20,14 +20,14 @@ function wholeNumber(min: number, max: number) {
   );
 }
 const EARLIEST = `a date (YYYY-MM-DD) or an ISO-8601 instant with an offset, not before ${DATE_DOMAIN.first}`;
-const trueOrFalse = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'true or false' });
-const text = z.string({ error: 'a text value' }).min(1, { error: 'must not be empty' });
+export const trueOrFalse = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'true or false' });
+export const text = z.string({ error: 'a text value' }).min(1, { error: 'must not be empty' });
 const secret = z.string({ error: 'a text value' });
 
 /** pino's levels, and `silent`. */
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-interface Setting<S extends z.ZodType> {
+export interface Setting<S extends z.ZodType> {
   readonly schema: S;
   /** The environment variable; absent when the setting cannot come from the environment. */
   readonly env?: string;
@@ -42,7 +42,7 @@ interface Setting<S extends z.ZodType> {
 }
 
 /** Keeps each entry's own types (its schema's, and whether it has an env variable). */
-const setting = <const T extends Setting<z.ZodType>>(s: T): T => s;
+export const setting = <const T extends Setting<z.ZodType>>(s: T): T => s;
 
 export const RUN_SETTINGS = {
   input: setting({ schema: text, flag: '-i, --input <file>', help: 'JSON Lines input file, or - for standard input' }),

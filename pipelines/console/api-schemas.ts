@@ -111,7 +111,7 @@ export const RevealResponse = z.object({
   values: z.partialRecord(ContactField, z.string()),
   loggedAt: instant,
 });
-export const RevealApprovalBody = z.strictObject({ note: z.string().max(500).default('') });
+export const RevealApprovalBody = z.strictObject({ note: z.string().trim().max(2000).default(''), expectedVersion: z.int().min(1).optional() });
 export const RevealApproval = z.object({ issueId: z.string(), approvedBy: z.string(), at: instant, note: z.string() });
 
 // ---- access log ----

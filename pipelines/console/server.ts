@@ -60,6 +60,12 @@ export interface ConsoleOptions {
   readonly uiDir?: string;
   /** Analysts' dashboards (helper C's registerDashboardRoutes), registered under /api behind dashboards:read. */
   readonly dashboards?: { readonly plugin: FastifyPluginAsync<never>; readonly options: unknown };
+  /**
+   * Called after every issue change the console made (an action, an assignment, an approval): the
+   * outbox relay's cue to mirror it (ClickHouse, the issue topic, corrections upstream) now rather
+   * than on its next round. Never awaited by the request; its failures are the relay's to log.
+   */
+  readonly onIssueChanged?: () => void;
   /** What the admin sees of the configuration: descriptions only, never secrets. */
   readonly configView?: Readonly<Record<string, string>>;
 }
@@ -169,6 +175,14 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
   });
 
   const actorOf = (request: FastifyRequest): Session => request.actor!;
+  const toActor = (s: Session) => ({ username: s.username, role: s.role });
+  const changed = (): void => {
+    try {
+      options.onIssueChanged?.();
+    } catch {
+      // The relay catches up on its next round.
+    }
+  };
   const secure = (request: FastifyRequest): boolean => (options.secureCookies === undefined || options.secureCookies === 'auto' ? request.protocol === 'https' : options.secureCookies);
   const sessionInfo = (s: Session): S.SessionInfo => ({ username: s.username, role: s.role, csrfToken: s.csrfToken, expiresAt: s.expiresAt, permissions: permissionsOf(s.role) });
 
@@ -243,7 +257,8 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
       const { issueIds, assignee } = request.body;
       const [user] = await sql.query<{ role: string; disabled: boolean }>(`SELECT role, disabled FROM verity.users WHERE username = $1`, [assignee]);
       if (!user || user.disabled || !can(user.role as never, 'issues:act')) throw new ApiError(400, 'bad-request', 'assignee: no enabled steward of that name', 'assignee');
-      const result = await desk.assign(issueIds, assignee, { username: actorOf(request).username, role: actorOf(request).role });
+      const result = await desk.assign(issueIds, assignee, toActor(actorOf(request)));
+      if (result.assigned.length > 0) changed();
       return { assigned: [...result.assigned], refused: [...result.refused] };
     },
   });
@@ -258,7 +273,9 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
       if (!mayAct(actor, action.type, found.issue.assignee)) {
         throw new ApiError(403, 'forbidden', `${action.type}: only the steward holding the issue, or a supervisor, may do this`);
       }
-      const issue = await desk.act(request.params.id, expectedVersion, { username: actor.username, role: actor.role }, action);
+      const issue = await desk.act(request.params.id, expectedVersion, toActor(actor), action);
+      if (action.type === 'approve-reveal') await recordApproval(issue.issueId, issue.customerToken, actor, action.note ?? '');
+      changed();
       return { issue };
     },
   });
@@ -313,26 +330,37 @@ export async function createConsoleServer(options: ConsoleOptions): Promise<Fast
   });
   app.post('/api/issues/:id/reveal-approval', {
     config: { permission: 'reveals:approve' },
-    schema: { summary: 'Approve reveals for an issue (supervisor; needed for core-tier customers)', tags: ['reveal'], params: S.IssueIdParams, body: S.RevealApprovalBody, response: { 200: S.RevealApproval, ...ERRORS } },
+    schema: {
+      summary: "Approve reveals for a core-tier issue (supervisor): an approve-reveal action in the issue's history, at its current version unless expectedVersion is given",
+      tags: ['reveal'],
+      params: S.IssueIdParams,
+      body: S.RevealApprovalBody,
+      response: { 200: S.RevealApproval, ...ERRORS },
+    },
     handler: async (request) => {
-      const actor = actorOf(request);
-      const issueId = request.params.id;
-      return sql.transaction(async (tx) => {
-        const [row] = await tx.query<{ status: string; customer_token: string }>(`SELECT status, customer_token FROM verity.issues WHERE issue_id = $1`, [issueId]);
-        if (!row) throw new ApiError(404, 'not-found', 'no such issue');
-        if (!ACTIVE.has(row.status)) throw new ApiError(409, 'conflict', `the issue is ${row.status}: nothing to reveal for`);
-        const [approval] = await tx.query<{ at: Date | string }>(
-          `INSERT INTO verity.reveal_approvals (issue_id, approved_by, note) VALUES ($1, $2, $3) RETURNING at`,
-          [issueId, actor.username, request.body.note],
-        );
-        await tx.query(
-          `INSERT INTO verity.access_log (username, role, action, issue_id, customer_token, purpose) VALUES ($1, $2, 'approve-reveal', $3, $4, $5)`,
-          [actor.username, actor.role, issueId, row.customer_token, request.body.note],
-        );
-        return { issueId, approvedBy: actor.username, at: new Date(approval!.at).toISOString(), note: request.body.note };
-      });
+      const found = await desk.get(request.params.id);
+      if (!found) throw new ApiError(404, 'not-found', 'no such issue');
+      const { note, expectedVersion } = request.body;
+      const action = { type: 'approve-reveal' as const, ...(note ? { note } : {}) };
+      const issue = await desk.act(request.params.id, expectedVersion ?? found.issue.version, toActor(actorOf(request)), action);
+      changed();
+      return recordApproval(issue.issueId, issue.customerToken, actorOf(request), note);
     },
   });
+  /** After the desk recorded an approve-reveal: the approval row the reveal checks, and its access-log line. */
+  async function recordApproval(issueId: string, customerToken: string, actor: Session, note: string): Promise<z.infer<typeof S.RevealApproval>> {
+    return sql.transaction(async (tx) => {
+      const [approval] = await tx.query<{ at: Date | string }>(
+        `INSERT INTO verity.reveal_approvals (issue_id, approved_by, note) VALUES ($1, $2, $3) RETURNING at`,
+        [issueId, actor.username, note],
+      );
+      await tx.query(
+        `INSERT INTO verity.access_log (username, role, action, issue_id, customer_token, purpose) VALUES ($1, $2, 'approve-reveal', $3, $4, $5)`,
+        [actor.username, actor.role, issueId, customerToken, note],
+      );
+      return { issueId, approvedBy: actor.username, at: new Date(approval!.at).toISOString(), note };
+    });
+  }
 
   // ---- access log (auditor) ----
   async function accessLog(q: S.AccessLogQuery): Promise<{ entries: S.AccessLogEntry[]; total: number }> {

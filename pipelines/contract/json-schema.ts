@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { DATE_DOMAIN, DEFAULT_EVENT_TIME, DEFAULT_INPUT_LIMITS } from './bounds.ts';
 import { AgentChange, CustomerChange } from './customer-change.ts';
 import { IssueEvent } from './issue-event.ts';
+import { CustomerCorrection } from './correction.ts';
 
 export type JsonSchema = { [keyword: string]: unknown };
 
-export type ContractName = 'customer-change/v1' | 'agent-change/v1' | 'dq-issue-event/v1';
+export type ContractName = 'customer-change/v1' | 'agent-change/v1' | 'dq-issue-event/v1' | 'customer-correction/v1';
 
 export interface PublishedSchema {
   readonly name: ContractName;
@@ -63,6 +64,17 @@ const DEFINITIONS: readonly Definition[] = [
     description:
       'One change of a data-quality issue, published by Verity on dq.issues with key = issueId. ' +
       'Carries tokens and metadata only, never raw customer data. Consumers de-duplicate on eventId.',
+  },
+  {
+    name: 'customer-correction/v1',
+    slug: 'customer-correction-v1',
+    zod: CustomerCorrection,
+    title: 'Customer record correction (customer-correction/v1)',
+    description:
+      'A correction a data steward verified with the customer, published by Verity on customer.corrections with key = customerId ' +
+      '(or appended to data/outbox/corrections.jsonl in embedded mode). Carries the corrected raw values: `fields` holds only ' +
+      'the fields corrected, at least one. Consumers de-duplicate on eventId. When the upstream system applies it, its next ' +
+      'customer-change/v1 carries the value and Verity records the correction as confirmed.',
   },
 ];
 

@@ -5,7 +5,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import type { AgentChange, ChangeEvent, CustomerChange } from '../contract/customer-change.ts';
-import { ProcessingError } from '../errors.ts';
+import { inStage, ProcessingError } from '../errors.ts';
 import type { Tokenizer } from '../privacy/tokens.ts';
 import type { VaultCipher } from '../privacy/vault-crypto.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
@@ -13,7 +13,7 @@ import { IssueTracker } from './issue-tracker.ts';
 import type { Finding, IssueChange, RecordRow } from './model.ts';
 import { agentFactsOf, customerFactsOf, heldValues, type AgentFacts, type CustomerFacts } from './patterns/facts.ts';
 import { PatternEngine } from './patterns/pattern-engine.ts';
-import { PatternWorkspace, workspaceIssues, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from './patterns/pattern-state.ts';
+import { CORRECTABLE_FIELDS, correctionToken, PatternWorkspace, workspaceIssues, type BatchLoadRequest, type CorrectableField, type PatternSnapshot, type StateChanges } from './patterns/pattern-state.ts';
 import { processEvent } from './process-event.ts';
 import { vaultChangesOf, type VaultCandidate } from './vault-changes.ts';
 
@@ -64,6 +64,20 @@ export class EventFailed extends Error {
     this.index = index;
     this.error = error;
   }
+}
+
+/**
+ * A customer with corrections sent upstream: the fields this event carries, as correction tokens,
+ * confirm the ones whose values match (compared as keyed tokens: no raw value is kept to compare).
+ */
+function confirmCorrections(ws: PatternWorkspace, event: CustomerChange, facts: CustomerFacts, tokenizer: Tokenizer): IssueChange[] {
+  if (!ws.state.pendingCorrections.get(facts.customerToken)?.length || !event.customer) return [];
+  const tokens: Partial<Record<CorrectableField, string>> = {};
+  for (const field of CORRECTABLE_FIELDS) {
+    const value = event.customer[field];
+    if (typeof value === 'string' && value.trim() !== '') tokens[field] = correctionToken(tokenizer, field, value);
+  }
+  return inStage('corrections', () => ws.confirmCorrections(facts.customerToken, tokens, event.eventId, event.occurredAt));
 }
 
 export interface BatchEvaluationDeps {
@@ -117,6 +131,7 @@ export async function evaluateBatch(candidates: readonly Candidate[], snapshot: 
       if (deps.vault && event.schema === 'customer-change/v1') vaultCandidates.push({ event: event as CustomerChange, customerToken: (facts as CustomerFacts).customerToken, record: out.record });
       findings.push(...out.findings, ...patterns.findings);
       issueChanges.push(...out.issueChanges, ...patterns.issueChanges);
+      if (event.schema === 'customer-change/v1' && snapshot.pendingCorrections.size > 0) issueChanges.push(...confirmCorrections(ws, event as CustomerChange, facts as CustomerFacts, deps.tokenizer));
     } catch (error) {
       throw new EventFailed(index, error instanceof ProcessingError ? error : new ProcessingError('process', error));
     }

@@ -25,9 +25,8 @@ export const CallbackChannel = z.enum(CALLBACK_CHANNELS);
 export const CALLBACK_RESULTS = ['reached', 'unreachable', 'wrong-number', 'refused'] as const;
 export const CallbackResult = z.enum(CALLBACK_RESULTS);
 
-/** The fields a correction may carry: raw values, sealed before they are stored or sent. */
-export const CORRECTABLE_FIELDS = ['name', 'mobile', 'landline', 'address'] as const;
-export type CorrectableField = (typeof CORRECTABLE_FIELDS)[number];
+/** The fields a correction may carry (CORRECTABLE_FIELDS): raw values, sealed before they are stored or sent. */
+export { CORRECTABLE_FIELDS, type CorrectableField } from '../quality/patterns/pattern-state.ts';
 export const CorrectedValues = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),

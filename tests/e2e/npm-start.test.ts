@@ -12,8 +12,9 @@ import { PROJECT_ROOT } from './support.ts';
 
 const START = ['bin/run-node.mjs', 'pipelines/cli/start.ts'];
 
+/** `npm start -- --no-console`: processes and prints, without serving the console afterwards. */
 function npmStart(dataDir: string) {
-  const result = spawnSync(process.execPath, START, {
+  const result = spawnSync(process.execPath, [...START, '--no-console'], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, VERITY_DATA_DIR: dataDir },

@@ -111,6 +111,7 @@ const emptyChanges = (): StateChanges => ({
   findingsDeleted: new Set(),
   issues: new Map(),
   findingMirror: [],
+  correctionsConfirmed: [],
 });
 
 /** One batch the way the pipeline runs it: applied ids, lock and load, evaluate, write back. */

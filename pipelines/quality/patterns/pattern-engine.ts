@@ -21,7 +21,7 @@ import type { PatternParams } from '../../../rules/patterns/index.ts';
 import type { RuleOutcome } from '../evaluate-rules.ts';
 import type { Finding } from '../model.ts';
 import { heldValues, valueKey, type AgentFacts, type CustomerFacts } from './facts.ts';
-import type { FindingEvidence, PatternWorkspace } from './pattern-state.ts';
+import { membershipFingerprint, suppressionKey, type FindingEvidence, type PatternWorkspace } from './pattern-state.ts';
 
 const DAY_MS = 86_400_000;
 /** Other holders a finding's evidence names at most (see #others). */
@@ -188,7 +188,7 @@ export class PatternEngine {
     if (existing) return;
     // Activated: a finding row, and an issue if the rule opens one and none is open.
     let issueId = ws.openIssue(ruleId, customerToken)?.issueId ?? '';
-    if (!issueId && rule.definition.issue) {
+    if (!issueId && rule.definition.issue && !this.#suppressed(ws, rule, verdict.groupToken)) {
       const opened = inStage('deadline', () => this.#open(rule, customerToken, trigger, ws.state.customers.get(customerToken)));
       if (opened) {
         out.issue(ws, { change: 'opened', issue: opened, eventId: trigger.eventId, occurredAt: trigger.occurredAt });
@@ -211,6 +211,15 @@ export class PatternEngine {
       detectedAt: this.#now(),
       issueId,
     });
+  }
+
+  /**
+   * Whether a steward judged this pattern legitimate for this group as it stands (002 art.
+   * 12(3)): then the finding is kept, but no issue opens until the membership changes.
+   */
+  #suppressed(ws: PatternWorkspace, rule: PatternRule, groupToken: string): boolean {
+    if (groupToken === '' || !ws.state.suppressions.has(suppressionKey(rule.definition.id, groupToken))) return false;
+    return ws.suppressed(rule.definition.id, groupToken, membershipFingerprint(groupMembers(ws, rule.pattern, groupToken)));
   }
 
   #open(rule: PatternRule, customerToken: string, trigger: Trigger, facts: CustomerFacts | undefined): IssueState | undefined {
@@ -357,6 +366,23 @@ export class PatternEngine {
       const c = ws.state.customers.get(token);
       return { customerToken: token, masked: c ? masked(c) : '', since, source: c?.source ?? '', channel: c?.channel ?? '', agentToken: c?.agentToken ?? '' };
     });
+  }
+}
+
+/**
+ * The customers a pattern's group is made of: the holders of the shared value, or the agent's
+ * customers. The stewards' desk computes the same from the store (connectors/postgres/steward-desk.ts).
+ */
+export function groupMembers(ws: PatternWorkspace, pattern: PatternRule['pattern'], groupToken: string): string[] {
+  switch (pattern) {
+    case 'shared-mobile':
+      return [...ws.holdersOf(valueKey('mobile', groupToken)).keys()];
+    case 'shared-bank-account':
+      return [...ws.holdersOf(valueKey('account', groupToken)).keys()];
+    case 'agent-contact-reuse':
+      return [...(ws.state.agentCustomers.get(groupToken) ?? [])];
+    default:
+      return [];
   }
 }
 

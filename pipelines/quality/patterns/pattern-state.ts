@@ -2,7 +2,9 @@
 // make it safe to change), changed in memory event by event, and handed back as a set of changes
 // that the store writes in the batch's transaction. Nothing here outlives the batch, so a process
 // holds no per-customer state between batches, and nothing it once read can override the store.
-import { isActive, type IssueState } from '../../contract/issue.ts';
+import { createHash } from 'node:crypto';
+import { isActive, type IssueChange, type IssueState } from '../../contract/issue.ts';
+import type { Tokenizer, TokenKind } from '../../privacy/tokens.ts';
 import type { IssueStateStore } from '../issue-tracker.ts';
 import type { VaultChanges } from '../vault-changes.ts';
 import type { AgentFacts, CustomerFacts, MobileChange } from './facts.ts';
@@ -65,10 +67,66 @@ export interface PatternSnapshot {
   readonly findings: Map<string, ActiveFinding>;
   /** Active issues (open, claimed, in verification) of every customer loaded: customer token → rule id → issue. */
   readonly openIssues: Map<string, Map<string, IssueState>>;
+  /**
+   * Patterns a steward judged legitimate for a group (002 art. 12(3)): suppressionKey(rule, group)
+   * → the group's membership fingerprint then. Complete for every value and agent the batch touches.
+   */
+  readonly suppressions: Map<string, string>;
+  /** Corrections sent upstream and not yet confirmed, per customer of the batch's customer events. */
+  readonly pendingCorrections: Map<string, PendingCorrection[]>;
+  /** The (closed) issues those corrections belong to, by id. */
+  readonly correctionIssues: Map<string, IssueState>;
+}
+
+/**
+ * A group's membership as one value: the sorted member tokens, hashed. A suppression holds while
+ * the group still has exactly the members it had when the steward judged it legitimate.
+ */
+export function membershipFingerprint(memberTokens: Iterable<string>): string {
+  return createHash('sha256').update([...new Set(memberTokens)].sort().join('\n')).digest('hex').slice(0, 32);
+}
+
+export const suppressionKey = (ruleId: string, groupToken: string) => `${ruleId}\u0000${groupToken}`;
+
+/** A corrected field waiting for the upstream system to carry the value: its keyed token only. */
+export interface PendingCorrection {
+  readonly issueId: string;
+  readonly field: CorrectableField;
+  readonly valueToken: string;
+}
+
+/** The fields a steward may correct, and the token kind their values are compared by. */
+export const CORRECTABLE_FIELDS = ['name', 'mobile', 'landline', 'address'] as const;
+export type CorrectableField = (typeof CORRECTABLE_FIELDS)[number];
+/** Landlines are normalised like mobiles (separators and the country prefix go); compared field by field. */
+export const CORRECTION_TOKEN_KIND = { name: 'name', mobile: 'mobile', landline: 'mobile', address: 'address' } as const satisfies Record<CorrectableField, TokenKind>;
+
+/** The keyed token a corrected value is compared by: the same for the steward's value and the upstream event's. */
+export function correctionToken(tokenizer: Tokenizer, field: CorrectableField, value: string): string {
+  return tokenizer.token(CORRECTION_TOKEN_KIND[field], value);
+}
+
+/** One corrected field the upstream system now carries. */
+export interface CorrectionConfirmed {
+  readonly issueId: string;
+  readonly field: CorrectableField;
+  readonly eventId: string;
+  readonly at: string;
 }
 
 export function emptySnapshot(): PatternSnapshot {
-  return { customers: new Map(), holders: new Map(), agents: new Map(), agentCustomers: new Map(), mobileChanges: new Map(), findings: new Map(), openIssues: new Map() };
+  return {
+    customers: new Map(),
+    holders: new Map(),
+    agents: new Map(),
+    agentCustomers: new Map(),
+    mobileChanges: new Map(),
+    findings: new Map(),
+    openIssues: new Map(),
+    suppressions: new Map(),
+    pendingCorrections: new Map(),
+    correctionIssues: new Map(),
+  };
 }
 
 /** What a batch changed: what the store writes in the batch's transaction. */
@@ -87,6 +145,8 @@ export interface StateChanges {
   readonly findingMirror: readonly FindingMirrorChange[];
   /** The reveal vault's changes (vault-changes.ts), when the run fills a vault. */
   readonly vault?: VaultChanges;
+  /** Corrected fields the batch's events confirmed. */
+  readonly correctionsConfirmed: readonly CorrectionConfirmed[];
 }
 
 /**
@@ -125,6 +185,7 @@ export class PatternWorkspace {
   readonly #upserted = new Map<string, ActiveFinding>();
   readonly #deleted = new Set<string>();
   readonly #issues = new Map<string, IssueState>();
+  readonly #confirmed: CorrectionConfirmed[] = [];
   /** Each finding and customer the batch changed, as it was before the batch (undefined: absent). */
   readonly #findingsBefore = new Map<string, ActiveFinding | undefined>();
   readonly #customersBefore = new Map<string, CustomerFacts | undefined>();
@@ -233,11 +294,42 @@ export class PatternWorkspace {
     if (isActive(issue.status)) {
       if (!byRule) this.state.openIssues.set(issue.customerToken, (byRule = new Map()));
       byRule.set(issue.ruleId, issue);
-    } else if (byRule) {
+    } else if (byRule?.get(issue.ruleId)?.issueId === issue.issueId) {
+      // Only this issue leaves the view: a closed one changed again (a correction confirmed) must
+      // not take a newer active issue of its rule with it.
       byRule.delete(issue.ruleId);
       if (byRule.size === 0) this.state.openIssues.delete(issue.customerToken);
     }
+    if (this.state.correctionIssues.has(issue.issueId)) this.state.correctionIssues.set(issue.issueId, issue);
     this.#issues.set(issue.issueId, issue);
+  }
+
+  /** Whether a steward judged this pattern legitimate for this group with exactly these members. */
+  suppressed(ruleId: string, groupToken: string, fingerprint: string): boolean {
+    return groupToken !== '' && this.state.suppressions.get(suppressionKey(ruleId, groupToken)) === fingerprint;
+  }
+
+  /**
+   * The customer's pending corrections the event's values confirm (`tokens`: correction tokens of
+   * the fields the event carries): each confirmed field leaves the pending list; per issue with a
+   * field confirmed, a `correction-confirmed` change (returned, and put as the issue's state).
+   */
+  confirmCorrections(customerToken: string, tokens: Partial<Record<CorrectableField, string>>, eventId: string, at: string): IssueChange[] {
+    const pending = this.state.pendingCorrections.get(customerToken);
+    if (!pending || pending.length === 0) return [];
+    const confirmed = pending.filter((p) => tokens[p.field] !== undefined && tokens[p.field] === p.valueToken);
+    if (confirmed.length === 0) return [];
+    this.state.pendingCorrections.set(customerToken, pending.filter((p) => !confirmed.includes(p)));
+    const changes: IssueChange[] = [];
+    for (const issueId of new Set(confirmed.map((c) => c.issueId))) {
+      for (const c of confirmed) if (c.issueId === issueId) this.#confirmed.push({ issueId, field: c.field, eventId, at });
+      const issue = this.state.correctionIssues.get(issueId);
+      if (!issue) continue;
+      const change: IssueChange = { change: 'correction-confirmed', eventId, occurredAt: at, issue: { ...issue, updatedAt: at, version: issue.version + 1 } };
+      this.putIssue(change.issue);
+      changes.push(change);
+    }
+    return changes;
   }
 
   changes(): StateChanges {
@@ -251,6 +343,7 @@ export class PatternWorkspace {
       findingsDeleted: this.#deleted,
       issues: this.#issues,
       findingMirror: this.#findingMirror(),
+      correctionsConfirmed: this.#confirmed,
     };
   }
 
