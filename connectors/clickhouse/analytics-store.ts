@@ -213,12 +213,12 @@ export class AnalyticsStore implements SlaStore {
   }
 
   /**
-   * Open issues whose due time has passed before `nowMs` or whose due date is at most `dueSoonBy`,
+   * Active issues (open, claimed, in verification) whose due time has passed before `nowMs` or whose due date is at most `dueSoonBy`,
    * and which have not had a `breached` notice yet: the SLA clock's candidates.
    */
   slaCandidates(nowMs: number, dueSoonBy: string): Promise<IssueState[]> {
     return this.#issues(
-      `i.status = 'open' AND (toUnixTimestamp64Milli(i.due_at) < {now:Int64} OR i.due_date <= {by:Date})
+      `i.status IN ('open', 'claimed', 'in-verification') AND (toUnixTimestamp64Milli(i.due_at) < {now:Int64} OR i.due_date <= {by:Date})
        AND i.issue_id NOT IN (SELECT issue_id FROM ${this.#db}.issue_sla_events WHERE kind = 'breached')`,
       { now: nowMs, by: dueSoonBy },
     );

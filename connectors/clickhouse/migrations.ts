@@ -226,6 +226,28 @@ export const MIGRATIONS: readonly Migration[] = [
       SETTINGS ${DEDUP}`,
     ],
   },
+  {
+    version: 8,
+    name: 'issues: lifecycle statuses (claimed, in-verification) and the stewards\' fields',
+    // Stewards move issues through claimed and in-verification; the mirror keeps who holds each,
+    // whether it is escalated, its tier (core first), pause, callbacks and outcome, and the
+    // source/channel/agent the queues filter by. Instants a steward may leave unset are strings ('').
+    statements: (db) => [
+      `ALTER TABLE ${db}.issues MODIFY COLUMN status Enum8('open' = 1, 'resolved' = 2, 'withdrawn' = 3, 'claimed' = 4, 'in-verification' = 5)`,
+      `ALTER TABLE ${db}.issues
+        ADD COLUMN IF NOT EXISTS assignee String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS escalated Bool DEFAULT false,
+        ADD COLUMN IF NOT EXISTS tier LowCardinality(String) DEFAULT 'general',
+        ADD COLUMN IF NOT EXISTS paused_since String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS pause_reason String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS callback_attempts UInt32 DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS next_attempt_at String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS outcome LowCardinality(String) DEFAULT '',
+        ADD COLUMN IF NOT EXISTS source LowCardinality(String) DEFAULT '',
+        ADD COLUMN IF NOT EXISTS channel LowCardinality(String) DEFAULT '',
+        ADD COLUMN IF NOT EXISTS agent_token String DEFAULT ''`,
+    ],
+  },
 ];
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -7,10 +7,13 @@ import { failpointFromEnv } from '../../pipelines/runtime/failpoints.ts';
 import { createKafka, ensureTopics } from './kafka-client.ts';
 import { KafkaSource } from './kafka-source.ts';
 import { TopicPublisher } from './topic-publisher.ts';
+import { DEFAULT_CORRECTIONS_TOPIC, KafkaCorrectionSink } from './correction-publisher.ts';
 
 export interface KafkaRun {
   readonly source: KafkaSource;
   readonly publisher: TopicPublisher;
+  /** Corrections upstream: `customer.corrections`, key = customerId. */
+  readonly corrections: KafkaCorrectionSink;
   close(): Promise<void>;
 }
 
@@ -26,8 +29,9 @@ export interface KafkaRunOptions {
 export async function openKafkaRun(config: RunConfig, kafkaConfig: KafkaRunConfig, logger: Logger, options: KafkaRunOptions = {}): Promise<KafkaRun> {
   const kafka = createKafka(kafkaConfig, logger);
   const { topics } = kafkaConfig;
-  await ensureTopics(kafka, [topics.customers, topics.agents, topics.deadLetters, topics.issues], options.partitions ?? DEFAULTS.topicPartitions, logger);
+  await ensureTopics(kafka, [topics.customers, topics.agents, topics.deadLetters, topics.issues, DEFAULT_CORRECTIONS_TOPIC], options.partitions ?? DEFAULTS.topicPartitions, logger);
   const publisher = await TopicPublisher.connect(kafka, { deadLetterTopic: topics.deadLetters, issueTopic: topics.issues });
+  const corrections = await KafkaCorrectionSink.connect(kafka, DEFAULT_CORRECTIONS_TOPIC);
   const source = new KafkaSource({
     kafka,
     groupId: kafkaConfig.groupId,
@@ -42,5 +46,12 @@ export async function openKafkaRun(config: RunConfig, kafkaConfig: KafkaRunConfi
     ...(options.onLag ? { onLag: options.onLag } : {}),
     ...(options.onPartitionRevoked ? { onPartitionRevoked: options.onPartitionRevoked } : {}),
   });
-  return { source, publisher, close: () => publisher.disconnect() };
+  return {
+    source,
+    publisher,
+    corrections,
+    close: async () => {
+      await Promise.all([publisher.disconnect(), corrections.disconnect()]);
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { brokerCall } from './kafka-errors.ts';
 import { IssueEvent, issueEventOf, issueEventOfNotice } from '../../pipelines/contract/issue-event.ts';
 import type { IssueChange, RejectedMessage } from '../../pipelines/quality/model.ts';
 import type { BatchOutput, Sink } from '../../pipelines/runtime/sink.ts';
+import type { IssueMirror } from '../../pipelines/runtime/outbox-relay.ts';
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import type { SourceBatch } from '../../pipelines/runtime/source.ts';
 
@@ -125,6 +126,12 @@ export class TopicPublisher implements Sink {
     for (const request of inRequests(topicMessages)) {
       await brokerCall('publishing to the dead-letter and issue topics', () => this.#producer.sendBatch({ topicMessages: request, acks: -1, compression: CompressionTypes.None }));
     }
+  };
+
+  /** The outbox relay's issue changes (stewards', the clock's), on the issue topic like the pipeline's. */
+  readonly issueMirror: IssueMirror = {
+    name: 'issue topic',
+    writeIssueChanges: (_batchId, issueChanges) => this.publish(undefined as never, { issueChanges, deadLetters: [] }),
   };
 
   /** The SLA clock's notices, on the issue topic like every other issue change. */

@@ -17,28 +17,12 @@ import type { AssignResult, IssueDetail, IssueQuery, StewardDesk } from '../../p
 import { IssueQuery as IssueQuerySchema } from '../../pipelines/runtime/steward-desk.ts';
 import { StewardAction, type Actor } from '../../pipelines/stewardship/actions.ts';
 import { applyStewardAction, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, type CorrectionSealer, type SealedCorrection } from '../../pipelines/runtime/outbox-relay.ts';
 import { SCHEMA } from './migrations.ts';
 import type { SqlClient, SqlRunner } from './sql-client.ts';
 import { ACTIVE_SQL, historyRow, lockKey, STORE_LOCK } from './state-store.ts';
 
 const S = SCHEMA;
-
-/** Outbox kinds: an issue change for the mirrors, a sealed correction for upstream. */
-export const OUTBOX_ISSUE_CHANGE = 'issue-change';
-export const OUTBOX_CORRECTION = 'correction';
-
-/** A correction in the outbox: who it is about (a token) and the sealed CustomerCorrection. */
-export interface SealedCorrection {
-  readonly issueId: string;
-  readonly customerToken: string;
-  readonly sealed: string;
-}
-
-/** Seals and opens a correction (raw values) for the outbox; the vault's cipher does it in production. */
-export interface CorrectionSealer {
-  seal(correction: CustomerCorrection, customerToken: string): string;
-  open(sealed: string, customerToken: string): CustomerCorrection;
-}
 
 /** What the desk needs from the vault, which the coordinator's vault store provides. */
 export interface DeskVaultHooks {

@@ -9,6 +9,7 @@ import { EXAMPLE_MAPPINGS_DIR, loadMappings } from '../../connectors/debezium/lo
 import { DeadLetterArchive } from '../../connectors/file/dead-letter-archive.ts';
 import { stateOpenFailure } from '../../connectors/postgres/sql-client.ts';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
+import { PostgresOutboxStore } from '../../connectors/postgres/outbox-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
 import type { RunConnectors } from '../runtime/run-connectors.ts';
 
@@ -22,12 +23,17 @@ export function runConnectors(config: RunConfig): RunConnectors {
         migrate: () => migrate(client, config.database),
         sink: analyticsSink(store),
         sla: store,
+        issueMirror: {
+          name: 'analytics store',
+          writeIssueChanges: (batchId, issueChanges) => store.write({ id: batchId, scope: 'outbox' }, { records: [], findings: [], issueChanges, deadLetters: [] }, new Date().toISOString()),
+        },
         close: () => client.close(),
       };
     },
     openState: () => PostgresStateStore.open(config.state),
     explainStateOpenFailure: (error) => stateOpenFailure(config.state, error),
     openDeadLetters: () => DeadLetterArchive.open(config.deadLetterDir),
+    openOutbox: (state) => (state instanceof PostgresStateStore ? new PostgresOutboxStore(state.client) : undefined),
     loadAdapters: async () => [debeziumAdapter(await loadMappings(config.mappingsPath ?? EXAMPLE_MAPPINGS_DIR))],
   };
 }

@@ -7,6 +7,7 @@ import type { Failpoint } from './failpoints.ts';
 import type { Sink } from './sink.ts';
 import type { SlaStore } from './sla-clock.ts';
 import type { StateStore } from './state-store.ts';
+import type { IssueMirror, OutboxStore } from './outbox-relay.ts';
 
 export interface AnalyticsConnection {
   /** For logs and the report (never with credentials). */
@@ -17,6 +18,8 @@ export interface AnalyticsConnection {
   readonly sink: Sink;
   /** What the SLA clock reads and writes. */
   readonly sla: SlaStore;
+  /** Where the outbox relay mirrors stewards' (and the clock's) issue changes: `issues`, `issue_events`. */
+  readonly issueMirror?: IssueMirror;
   close(): Promise<void>;
 }
 
@@ -39,4 +42,6 @@ export interface RunConnectors {
   openDeadLetters(): Promise<DeadLetterArchiveSink>;
   /** Envelopes besides Verity's own contract (Debezium change events, with their mappings). */
   loadAdapters(): Promise<readonly EnvelopeAdapter[]>;
+  /** The outbox of the operational store `openState` opened (the relay drains it); none: no relay. */
+  openOutbox?(state: StateStore): OutboxStore | undefined;
 }

@@ -14,6 +14,10 @@ import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
 import { systemClock } from './clock.ts';
 import { SlaClock, type SlaClockDeps } from './sla-clock.ts';
+import { OutboxRelay, type CorrectionSealer, type CorrectionSink, type IssueMirror } from './outbox-relay.ts';
+
+/** How often the outbox relay looks for stewards' changes and corrections to send. */
+const OUTBOX_RELAY_MS = 2_000;
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { Health, type Readiness } from './health.ts';
 import { MemoryGuard } from './memory-guard.ts';
@@ -64,6 +68,12 @@ export interface RunHooks {
   readonly sinks?: readonly Sink[];
   /** Publishes the SLA clock's due-soon and breached notices (Kafka issue topic). */
   readonly publishNotices?: SlaClockDeps['publish'];
+  /** Where the outbox relay mirrors stewards' issue changes besides the analytics store (the Kafka issue topic). */
+  readonly issueMirrors?: readonly IssueMirror[];
+  /** Where corrections go upstream (the Kafka topic, or the file outbox). */
+  readonly corrections?: CorrectionSink;
+  /** Opens sealed corrections for sending (the vault's cipher); without it they stay in the outbox. */
+  readonly correctionSealer?: CorrectionSealer;
   /** Metrics to feed (e.g. shared with a Kafka source that calls `setLag`); default: a new one. */
   readonly metrics?: PipelineMetrics;
   /**
@@ -127,6 +137,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
   let metricsServer: MetricsServer | undefined;
   let state: StateStore | undefined;
   let stopClock = async () => {};
+  let stopRelay = async () => {};
   try {
     if (metrics && metricsWanted) {
       metricsServer = await startMetricsServer({
@@ -214,6 +225,19 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
       ...(hooks.publishNotices ? { publish: hooks.publishNotices } : {}),
     });
     if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);
+    // The outbox relay too: stewards' changes reach the mirrors, corrections go upstream.
+    const outbox = connectors.openOutbox?.(stateStore);
+    const relay = outbox
+      ? new OutboxRelay({
+          store: outbox,
+          mirrors: [...(analytics.issueMirror ? [analytics.issueMirror] : []), ...(hooks.issueMirrors ?? [])],
+          corrections: hooks.corrections,
+          sealer: hooks.correctionSealer,
+          logger,
+          clock: systemClock,
+        })
+      : undefined;
+    if (relay) stopRelay = relay.every(OUTBOX_RELAY_MS, leads);
     // A process that owns the store alone writes what an interrupted earlier run committed but
     // did not finish writing to the analytics store; in a group, each member does so per scope.
     if (exclusive) await pipeline.flushPending(await withState('reading pending outputs', () => stateStore.takeOver('all')));
@@ -230,6 +254,9 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     await stopClock();
     // One last look, so a run that ends reports the notices as of its end.
     if (leads()) await withStore('the final SLA sweep', () => slaClock.sweep());
+    await stopRelay();
+    // What is left in the outbox stays there for the next relay (this run's next start, or a console).
+    if (relay && leads()) await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox relay: the final drain failed; the rows stay in the outbox'));
 
     const report: RunReport = {
       events: stats.read,
@@ -270,6 +297,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     return report;
   } finally {
     await stopClock();
+    await stopRelay();
     await metricsServer?.close();
     await deadLetters.close();
     await analytics.close();

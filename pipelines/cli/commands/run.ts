@@ -1,3 +1,4 @@
+import { FileCorrectionSink } from '../../../connectors/file/correction-outbox.ts';
 import type { Command } from 'commander';
 import { createFileSource } from '../../../connectors/file/file-source.ts';
 import { openKafkaRun, type KafkaRun } from '../../../connectors/kafka/kafka-run.ts';
@@ -85,7 +86,11 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       signal: controller.signal,
       ...(config.metricsHost ? { metricsServer: { host: config.metricsHost } } : {}),
       ...(metrics ? { metrics } : {}),
-      ...(kafkaRun ? { sinks: [kafkaRun.publisher], publishNotices: kafkaRun.publisher.publishNotices } : {}),
+      ...(kafkaRun
+        ? { sinks: [kafkaRun.publisher], publishNotices: kafkaRun.publisher.publishNotices, issueMirrors: [kafkaRun.publisher.issueMirror], corrections: kafkaRun.corrections }
+        : { corrections: FileCorrectionSink.inDataDir(config.dataDir) }),
+      // TODO(coordinator): correctionSealer over the vault's cipher (pipelines/privacy/vault-crypto.ts);
+      // until then corrections wait in the outbox, and the relay says so once.
     });
     return { report, config };
   } finally {

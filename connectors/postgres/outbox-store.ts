@@ -1,0 +1,55 @@
+// The outbox relay's store over PostgreSQL (pipelines/runtime/outbox-relay.ts): pages of unsent
+// rows locked FOR UPDATE SKIP LOCKED, marked sent in the transaction that handed them over. A
+// correction sent is a transition of its issue (`correction-sent`), recorded in the same
+// transaction under the locks a steward's action takes (steward-desk.ts `lockIssue`).
+import type { IssueChange } from '../../pipelines/contract/issue.ts';
+import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, type OutboxKind, type OutboxPage, type OutboxStore, type SealedCorrection } from '../../pipelines/runtime/outbox-relay.ts';
+import { RELAY_ACTOR, recordOnly, systemEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { SCHEMA } from './migrations.ts';
+import type { SqlClient, SqlRunner } from './sql-client.ts';
+import { lockIssue, writeHistory, writeOutbox } from './steward-desk.ts';
+
+const S = SCHEMA;
+
+export class PostgresOutboxStore implements OutboxStore {
+  readonly #client: SqlClient;
+  readonly #now: () => string;
+
+  constructor(client: SqlClient, now: () => string = () => new Date().toISOString()) {
+    this.#client = client;
+    this.#now = now;
+  }
+
+  drain(limit: number, kind: OutboxKind, send: (page: OutboxPage) => Promise<void>): Promise<number> {
+    return this.#client.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string; payload: string }>(
+        `SELECT id, payload FROM ${S}.outbox WHERE sent_at IS NULL AND kind = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [kind, limit],
+      );
+      if (rows.length === 0) return 0;
+      const page: OutboxPage =
+        kind === OUTBOX_ISSUE_CHANGE
+          ? { issueChanges: rows.map((r) => ({ id: String(r.id), change: JSON.parse(r.payload) as IssueChange })), corrections: [] }
+          : { issueChanges: [], corrections: rows.map((r) => ({ id: String(r.id), correction: JSON.parse(r.payload) as SealedCorrection })) };
+      await send(page);
+      await tx.query(`UPDATE ${S}.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => String(r.id))]);
+      if (kind === OUTBOX_CORRECTION) for (const { correction } of page.corrections) await this.#sent(tx, correction);
+      return rows.length;
+    });
+  }
+
+  /** The issue's `correction-sent` transition: its history row, its state, its mirror's outbox row. */
+  async #sent(tx: SqlRunner, correction: SealedCorrection): Promise<void> {
+    const issue = await lockIssue(tx, correction.issueId);
+    const fields = await tx.query<{ field: string }>(`UPDATE ${S}.corrections SET sent_at = now() WHERE issue_id = $1 RETURNING field`, [correction.issueId]);
+    const change: IssueChange = recordOnly(issue, 'correction-sent', issue.lastEventId, this.#now());
+    await tx.query(`UPDATE ${S}.issues SET version = $2, state = $3::jsonb WHERE issue_id = $1`, [issue.issueId, change.issue.version, JSON.stringify(change.issue)]);
+    await writeHistory(tx, [systemEntry(issue, change, RELAY_ACTOR, `sent upstream: ${fields.map((f) => f.field).sort().join(', ')}`)]);
+    await writeOutbox(tx, OUTBOX_ISSUE_CHANGE, [change]);
+  }
+
+  async unsent(kind: OutboxKind): Promise<number> {
+    const [row] = await this.#client.query<{ n: string }>(`SELECT count(*) AS n FROM ${S}.outbox WHERE sent_at IS NULL AND kind = $1`, [kind]);
+    return Number(row?.n ?? 0);
+  }
+}
