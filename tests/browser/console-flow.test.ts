@@ -1,7 +1,9 @@
 // Issue 8 §7 "Browser tests": the stewards' console clicked through in a real headless Chromium
 // (Debian's chromium, tests/support/browser/), over the real pipeline's output: `verity generate`,
-// `verity run` into a real PostgreSQL server, `verity users add`, `verity console`, and a real
-// Kafka broker on which the correction must arrive. The flow: a steward signs in, filters the
+// `verity produce` onto fresh topics of a real Kafka broker, `verity run` from them into a real
+// PostgreSQL server, `verity users add`, `verity console`. The correction leaves through the
+// operational store's outbox, which the run's relay drains to `customer.corrections`: a second
+// `verity run --once` (caught up at once) drains it, as the next run of a deployment would. The flow: a steward signs in, filters the
 // queue, claims an issue, records an unreachable callback then a reached one, reveals the
 // customer's contact with a purpose, and resolves as corrected. Then: the correction event is on
 // `customer.corrections` (key = the customer's id), and the auditor's access log shows the reveal.
@@ -18,7 +20,7 @@ import { createSqlClient, type SqlClient } from '../../connectors/postgres/sql-c
 import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import { launchChromium, type LaunchedBrowser } from '../support/browser/launch.ts';
 import { describeBrowser, probeBrowser } from '../support/browser/use-browser.ts';
-import { describeKafka, kafkaClient, useKafka } from '../support/kafka/use-kafka.ts';
+import { describeKafka, kafkaClient, uniqueTopic, useKafka } from '../support/kafka/use-kafka.ts';
 import { createDatabase, describePostgres, usePostgres } from '../support/postgres/use-postgres.ts';
 import { PROJECT_ROOT, spawnVerity, verity, type Child } from '../e2e/support.ts';
 
@@ -55,6 +57,7 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
       let chromium: LaunchedBrowser | undefined;
       let page: Page;
       let picked: Picked;
+      let runKafka: () => void;
 
       beforeAll(async () => {
         mkdirSync(ARTIFACTS, { recursive: true });
@@ -64,8 +67,23 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
         state = await createDatabase(serverUrl);
         sql = await createSqlClient({ kind: 'server', url: state });
         const common = ['--data-dir', join(dir, 'data'), '--state', state, '--log-level', 'warn'];
-        const run = verity(['run', '--input', stream, '--once', '--no-progress', ...common], env);
-        expect(run.status, run.stderr.slice(-3000)).toBe(0);
+        const brokerList = brokers.join(',');
+        const topics = { customers: uniqueTopic('console-customers'), agents: uniqueTopic('console-agents'), dlq: uniqueTopic('console-dlq'), issues: uniqueTopic('console-issues') };
+        const produced = verity(['produce', '--input', stream, '--kafka-brokers', brokerList, '--topic', topics.customers, '--agent-topic', topics.agents]);
+        expect(produced.status, produced.stderr.slice(-3000)).toBe(0);
+        const group = uniqueTopic('console-group');
+        runKafka = () => {
+          const run = verity(
+            [
+              'run', '--kafka-brokers', brokerList, '--group-id', group,
+              '--customer-topic', topics.customers, '--agent-topic', topics.agents, '--dead-letter-topic', topics.dlq, '--issue-topic', topics.issues,
+              '--once', '--no-progress', '--metrics-port', '0', ...common,
+            ],
+            env,
+          );
+          expect(run.status, run.stderr.slice(-3000)).toBe(0);
+        };
+        runKafka();
 
         for (const [username, role] of [
           ['wang.steward', 'steward'],
@@ -81,8 +99,7 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
 
         picked = await pickIssue(sql, stream);
 
-        // The console's relay sends corrections to the run's Kafka brokers (VERITY_KAFKA_BROKERS).
-        console_ = spawnVerity(['console', '--port', '0', '--host', '127.0.0.1', ...common], { ...env, VERITY_KAFKA_BROKERS: brokers.join(',') });
+        console_ = spawnVerity(['console', '--port', '0', '--host', '127.0.0.1', ...common], env);
         consoleUrl = await consoleAddress(console_);
         chromium = await launchChromium({ locale: 'zh-CN' });
         page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
@@ -170,7 +187,9 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
         await page.getByTestId('sign-out').click();
       });
 
-      it(`puts the correction event on ${CORRECTIONS_TOPIC}, keyed by the customer's id`, { timeout: 90_000 }, async () => {
+      it(`puts the correction event on ${CORRECTIONS_TOPIC}, keyed by the customer's id`, { timeout: 300_000 }, async () => {
+        // The next run drains the outbox (if the console's own relay has not sent it already).
+        runKafka();
         const found = await findCorrection(brokers, picked, 60_000);
         expect(found.key).toBe(picked.customerId);
         const event = JSON.parse(found.value) as Record<string, unknown>;
