@@ -29,10 +29,16 @@ const VAULT_KEY = 'c4'.repeat(32);
 const ARTIFACTS = join(PROJECT_ROOT, 'out', 'test-artifacts');
 const README_SCREENSHOT = join(PROJECT_ROOT, 'dashboards', 'screenshots', 'console-queue.png');
 const CORRECTIONS_TOPIC = 'customer.corrections';
-/** A synthetic mobile (generated data only): the corrected value the steward types in. */
-const CORRECTED_MOBILE = '13912345678';
+/** Synthetic values (generated data only): what the steward types in as corrected, per rule. */
+const CORRECTIONS: Readonly<Record<string, { field: 'mobile' | 'landline'; value: string }>> = {
+  'mobile-format': { field: 'mobile', value: '13912345678' },
+  'placeholder-value': { field: 'mobile', value: '13912345678' },
+  'landline-format': { field: 'landline', value: '010-65529999' },
+};
 
 interface Picked {
+  /** The stream's first and last Shanghai days (the dashboards' window). */
+  days: { first: string; last: string };
   issueId: string;
   ruleId: string;
   queue: string;
@@ -62,7 +68,10 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
       beforeAll(async () => {
         mkdirSync(ARTIFACTS, { recursive: true });
         const stream = join(dir, 'stream.jsonl');
-        const generated = verity(['generate', '--customers', '300', '--seed', '8808', '--out', stream]);
+        // The stream (about 72 days of events) ends a day before now, so the queue holds issues
+        // breached, due soon and not yet due, as a live one would.
+        const start = new Date(Date.now() - 73 * 86_400_000).toISOString();
+        const generated = verity(['generate', '--customers', '300', '--seed', '8808', '--start', start, '--out', stream]);
         expect(generated.status, generated.stderr).toBe(0);
         state = await createDatabase(serverUrl);
         sql = await createSqlClient({ kind: 'server', url: state });
@@ -162,8 +171,8 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
         await page.getByTestId('reveal-purpose').fill('callback to verify the mobile number 回访核实手机号');
         await page.getByTestId('reveal-submit').click();
         await page.getByTestId('reveal-values').waitFor();
-        const revealedMobile = (await page.getByTestId('revealed-mobile').textContent()) ?? '';
-        expect(revealedMobile).not.toMatch(/\*/); // the raw value, not a mask
+        const revealed = (await page.getByTestId('reveal-values').textContent()) ?? '';
+        expect(revealed).not.toMatch(/\*{2}/); // raw values, not masks
 
         // Then a reached one.
         await page.getByTestId('callback-result').selectOption('reached');
@@ -177,24 +186,32 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
         // Resolve as corrected, with the corrected mobile.
         await page.getByTestId('resolve-outcome').selectOption('corrected');
         await page.getByTestId('resolve-note').fill('mobile corrected after callback 回访后更正');
-        await page.getByTestId('corrected-mobile').fill(CORRECTED_MOBILE);
+        const correction = CORRECTIONS[picked.ruleId]!;
+        await page.getByTestId(`corrected-${correction.field}`).fill(correction.value);
         await page.getByTestId('resolve-submit').click();
         await expect.poll(() => detail.getAttribute('data-status')).toBe('resolved');
         expect(await page.getByTestId('issue-outcome').textContent()).toBe('corrected');
         const actions = await page.locator('[data-testid=history-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
         expect(actions).toEqual(expect.arrayContaining(['opened', 'claim', 'record-callback', 'resolve']));
         expect(actions.filter((a) => a === 'record-callback')).toHaveLength(2);
-        await page.getByTestId('sign-out').click();
+        await signOut(page);
       });
 
       it(`puts the correction event on ${CORRECTIONS_TOPIC}, keyed by the customer's id`, { timeout: 300_000 }, async () => {
         // The next run drains the outbox (if the console's own relay has not sent it already).
         runKafka();
-        const found = await findCorrection(brokers, picked, 60_000);
+        const found = await findCorrection(brokers, picked, 60_000).catch(async (error: unknown) => {
+          // Say where the correction stopped: still in the outbox (no relay sent it), or sent elsewhere.
+          const outbox = await sql.query<{ kind: string; unsent: string; sent: string }>(
+            `SELECT kind, count(*) FILTER (WHERE sent_at IS NULL) AS unsent, count(*) FILTER (WHERE sent_at IS NOT NULL) AS sent FROM verity.outbox GROUP BY kind`,
+          );
+          const corrections = await sql.query<{ field: string; sent_at: string | null }>(`SELECT field, sent_at FROM verity.corrections WHERE issue_id = $1`, [picked.issueId]);
+          throw new Error(`${(error as Error).message}; outbox ${JSON.stringify(outbox)}; corrections of the issue ${JSON.stringify(corrections)}`);
+        });
         expect(found.key).toBe(picked.customerId);
         const event = JSON.parse(found.value) as Record<string, unknown>;
         expect(JSON.stringify(event)).toContain(picked.issueId);
-        expect(JSON.stringify(event)).toContain(CORRECTED_MOBILE);
+        expect(JSON.stringify(event)).toContain(CORRECTIONS[picked.ruleId]!.value);
         expect(JSON.stringify(event)).toContain('wang.steward');
       });
 
@@ -211,7 +228,7 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
         expect(await page.getByTestId('access-log-csv').getAttribute('href')).toContain(`issueId=${encodeURIComponent(picked.issueId)}`);
         // The auditor sees no queue.
         expect(await page.getByTestId('nav-queue').count()).toBe(0);
-        await page.getByTestId('sign-out').click();
+        await signOut(page);
       });
 
       it('draws the analyst dashboards from the local chart library', { timeout: 60_000 }, async () => {
@@ -222,7 +239,14 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
         await signIn(page, consoleUrl, 'chen.analyst', passwords.get('chen.analyst')!);
         await page.locator('[data-testid=dashboards][data-loaded=true]').waitFor();
         await page.getByTestId('chart-backlog-age').waitFor();
-        await page.getByTestId('chart-findings-by-rule').waitFor();
+        // The generated stream's event times: the windowed charts over those days.
+        await page.getByTestId('dashboards-from').fill(picked.days.first);
+        await page.getByTestId('dashboards-to').fill(picked.days.last);
+        await page.getByTestId('dashboards-apply').click();
+        await page.locator('[data-testid=dashboards][data-loaded=true]').waitFor();
+        for (const id of ['pass-rate', 'findings-by-rule', 'findings-by-province', 'findings-by-source', 'findings-by-channel', 'backlog-age']) {
+          await page.getByTestId(`chart-${id}`).waitFor();
+        }
         // Drawn: the canvas has pixels.
         const painted = await page.getByTestId('chart-backlog-age').evaluate((c) => {
           const canvas = c as unknown as { width: number; toDataURL(): string };
@@ -241,7 +265,15 @@ describeBrowser("the stewards' console in a real Chromium", browser, () => {
   });
 });
 
+/** Signs out; the page reloads itself (nothing of the session stays in memory). */
+async function signOut(page: Page): Promise<void> {
+  await page.getByTestId('sign-out').click();
+  await page.getByTestId('signin-form').waitFor();
+}
+
 async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  // Whatever an earlier (failed) test left, start signed out.
+  await page.context().clearCookies();
   await page.goto(`${base}/`);
   await page.getByTestId('signin-form').waitFor();
   await page.getByTestId('signin-username').fill(username);
@@ -272,25 +304,26 @@ async function pickIssue(sql: SqlClient, stream: string): Promise<Picked> {
     `SELECT i.issue_id, i.rule_id, i.customer_token, i.state->>'queue' AS queue
        FROM verity.issues i JOIN verity.vault v ON v.customer_token = i.customer_token
       WHERE i.status = 'open' AND v.tier <> 'core' AND i.rule_id IN ('mobile-format', 'placeholder-value', 'landline-format')
-      ORDER BY i.rule_id, i.issue_id LIMIT 1`,
+      ORDER BY i.rule_id = 'mobile-format' DESC, i.rule_id, i.issue_id LIMIT 1`,
   );
   expect(rows, 'no open contact issue with a vault entry: the generated stream changed?').toHaveLength(1);
   const row = rows[0]!;
   const tokenizer = createTokenizer(Buffer.from(TOKEN_KEY, 'hex'));
   let customerId = '';
+  const times: number[] = [];
   for (const text of readFileSync(stream, 'utf8').split('\n')) {
     try {
-      const line = JSON.parse(text) as { customerId?: unknown };
-      if (typeof line.customerId === 'string' && tokenizer.token('customer', line.customerId) === row.customer_token) {
-        customerId = line.customerId;
-        break;
-      }
+      const line = JSON.parse(text) as { customerId?: unknown; occurredAt?: unknown };
+      if (typeof line.occurredAt === 'string' && !Number.isNaN(Date.parse(line.occurredAt))) times.push(Date.parse(line.occurredAt));
+      if (!customerId && typeof line.customerId === 'string' && tokenizer.token('customer', line.customerId) === row.customer_token) customerId = line.customerId;
     } catch {
       // the generator's deliberately malformed lines
     }
   }
   expect(customerId).not.toBe('');
-  return { issueId: row.issue_id, ruleId: row.rule_id, queue: row.queue, customerToken: row.customer_token, customerId };
+  const day = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+  const days = { first: day(Math.min(...times)), last: day(Math.max(...times) + 24 * 3_600_000) };
+  return { days, issueId: row.issue_id, ruleId: row.rule_id, queue: row.queue, customerToken: row.customer_token, customerId };
 }
 
 /** The first message on the corrections topic naming the issue, read from the beginning. */

@@ -5,7 +5,7 @@
 // a reload, the supervisor's bulk assignment, breach board and reveal approval, the admin's
 // one-time password, the analyst's charts from the local chart library. The flow over the real
 // pipeline, Kafka and vault is tests/browser/console-flow.test.ts.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -75,10 +75,6 @@ describeBrowser("the stewards' console pages, role by role", browser, () => {
     expect(await page.locator('[data-testid=queue-row] [data-testid=badge-breached]').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=queue-row] [data-testid=badge-due-soon]').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'console-queue-harness.png') });
-    if (process.env['VERITY_UPDATE_SCREENSHOTS'] === '1') {
-      mkdirSync(join(PROJECT_ROOT, 'dashboards', 'screenshots'), { recursive: true });
-      copyFileSync(join(ARTIFACTS, 'console-queue-harness.png'), join(PROJECT_ROOT, 'dashboards', 'screenshots', 'console-queue.png'));
-    }
 
     await page.getByTestId('filter-ruleId').fill('mobile-format');
     await page.getByTestId('filter-channel').fill('bancassurance');

@@ -108,7 +108,7 @@ export async function renderDashboards(main) {
   const grid = h('div', { class: 'charts', 'data-testid': 'dashboards' });
   const from = h('input', { type: 'date', name: 'from', value: range.from, 'data-testid': 'dashboards-from' });
   const to = h('input', { type: 'date', name: 'to', value: range.to, 'data-testid': 'dashboards-to' });
-  const form = h('form', { class: 'filters' }, h('label', {}, t('From', '起'), from), h('label', {}, t('To', '止'), to), h('button', { type: 'submit' }, t('Apply', '应用')), h('span', { class: 'muted small' }, 'Default: the last 30 days (Shanghai days). 默认最近30天。'));
+  const form = h('form', { class: 'filters' }, h('label', {}, t('From', '起'), from), h('label', {}, t('To', '止'), to), h('button', { type: 'submit', 'data-testid': 'dashboards-apply' }, t('Apply', '应用')), h('span', { class: 'muted small' }, 'Default: the last 30 days (Shanghai days). 默认最近30天。'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     range.from = from.value;
@@ -116,6 +116,7 @@ export async function renderDashboards(main) {
     void load();
   });
   async function load() {
+    grid.dataset.loaded = 'false';
     clear(grid);
     await loadChartJs();
     const { dashboards } = await get(PATHS.dashboards);
