@@ -267,6 +267,23 @@ describe('AnalyticsStore', () => {
     expectSameIssue(loaded!, issue);
   });
 
+  it("mirrors the SLA clock's reminders and breaches, one row per issue and kind", async () => {
+    const issue = out.issueChanges[0]!.issue;
+    const at = '2026-10-09T01:00:00.000Z';
+    for (const kind of ['reminder-50', 'reminder-80'] as const) {
+      await store.writeSlaNotices([{ kind, issue, at }]);
+      await store.writeSlaNotices([{ kind, issue, at }]); // relayed again after a crash: deduplicated
+    }
+    // As the outbox relay mirrors the clock's breach: an issue change, and its notice.
+    const breach = { change: 'breached' as const, issue: { ...issue, escalated: true, version: issue.version + 1 }, eventId: issue.lastEventId, occurredAt: at };
+    await store.mirrorIssueChanges('outbox:1-1', [breach]);
+    await store.mirrorIssueChanges('outbox:1-1', [breach]);
+    const rows = await (
+      await client.query({ query: `SELECT toString(kind) AS kind, count() AS n FROM ${DB}.issue_sla_events WHERE issue_id = {id:String} GROUP BY kind ORDER BY kind`, query_params: { id: issue.issueId }, format: 'JSONEachRow' })
+    ).json<{ kind: string; n: string }>();
+    expect(rows.map((r) => `${r.kind}:${r.n}`)).toEqual(['breached:1', 'reminder-50:1', 'reminder-80:1']);
+  });
+
   it('deduplicates by batch id: the same rows under another batch id are a new insert', async () => {
     // The control for the re-delivery test above: with merges stopped, only the token kept the
     // second write out. Query results (FINAL) still show each row once.

@@ -9,12 +9,11 @@ import pLimit from 'p-limit';
 import { storeError } from './store-errors.ts';
 import type { Failpoint } from '../../pipelines/runtime/failpoints.ts';
 import { sha256Hex } from '../../pipelines/contract/ids.ts';
-import type { DeadLetter, Finding, IssueChange, IssueState, RecordRow } from '../../pipelines/quality/model.ts';
+import type { DeadLetter, Finding, IssueChange, RecordRow } from '../../pipelines/quality/model.ts';
 import type { FindingMirrorChange } from '../../pipelines/quality/patterns/pattern-state.ts';
-import type { SlaNotice } from '../../pipelines/quality/sla.ts';
-import type { SlaStore } from '../../pipelines/runtime/sla-clock.ts';
+import { slaNoticeOfChange, type SlaNotice } from '../../pipelines/quality/sla.ts';
 import { formatCoordinates } from '../../pipelines/runtime/source.ts';
-import { camelCase, fromColumns } from './columns.ts';
+import { camelCase } from './columns.ts';
 import { assertDatabaseName } from './migrations.ts';
 
 /** Which source batch a write belongs to: its deterministic id and its scope (see SourceBatch). */
@@ -78,7 +77,7 @@ function issueEventRow(c: IssueChange, recordedAt: string): Record<string, unkno
   };
 }
 
-export class AnalyticsStore implements SlaStore {
+export class AnalyticsStore {
   readonly #client: ClickHouseClient;
   readonly #db: string;
   readonly #limit: ReturnType<typeof pLimit>;
@@ -201,39 +200,18 @@ export class AnalyticsStore implements SlaStore {
   }
 
   /** Current issue states (FINAL) matching `where`, a condition on the issues table aliased `i`. */
-  async #issues(where: string, params: Record<string, unknown> = {}): Promise<IssueState[]> {
-    const rows = await this.#select<Record<string, unknown>>(
-      `SELECT * EXCEPT (due_date), toString(due_date) AS due_date FROM ${this.#db}.issues AS i FINAL WHERE ${where}`,
-      params,
-    );
-    return rows.map((row) => {
-      const issue = fromColumns<IssueState>(row);
-      return { ...issue, version: Number(issue.version), occurrences: Number(issue.occurrences), ruleVersion: Number(issue.ruleVersion) };
-    });
-  }
-
   /**
-   * Active issues (open, claimed, in verification) whose due time has passed before `nowMs` or whose due date is at most `dueSoonBy`,
-   * and which have not had a `breached` notice yet: the SLA clock's candidates.
+   * Issue changes relayed from the operational store's outbox (stewards', the SLA clock's): to
+   * `issues` and `issue_events`, and the clock's reminders and breaches to `issue_sla_events` too.
+   * A re-sent page (same `batchId`, same notices) is recognised and written once.
    */
-  slaCandidates(nowMs: number, dueSoonBy: string): Promise<IssueState[]> {
-    return this.#issues(
-      `i.status IN ('open', 'claimed', 'in-verification') AND (toUnixTimestamp64Milli(i.due_at) < {now:Int64} OR i.due_date <= {by:Date})
-       AND i.issue_id NOT IN (SELECT issue_id FROM ${this.#db}.issue_sla_events WHERE kind = 'breached')`,
-      { now: nowMs, by: dueSoonBy },
-    );
+  async mirrorIssueChanges(batchId: string, issueChanges: readonly IssueChange[]): Promise<void> {
+    await this.write({ id: batchId, scope: 'outbox' }, { records: [], findings: [], issueChanges: [...issueChanges], deadLetters: [] }, new Date().toISOString());
+    const notices = issueChanges.flatMap((change) => slaNoticeOfChange(change) ?? []);
+    if (notices.length > 0) await this.writeSlaNotices(notices);
   }
 
-  /** Which notices these issues have had already, as `issueId/kind`. */
-  async slaNoticesOf(issueIds: readonly string[]): Promise<Set<string>> {
-    if (issueIds.length === 0) return new Set();
-    const rows = await this.#select<{ issue_id: string; kind: string }>(
-      `SELECT DISTINCT issue_id, kind FROM ${this.#db}.issue_sla_events WHERE issue_id IN {ids:Array(String)}`,
-      { ids: issueIds },
-    );
-    return new Set(rows.map((r) => `${r.issue_id}/${r.kind}`));
-  }
-
+  /** The SLA clock's notices, mirrored (the outbox relay writes them; one row per issue and kind). */
   async writeSlaNotices(notices: readonly SlaNotice[]): Promise<void> {
     const rows = notices.map(({ kind, issue, at }) => ({
       issueId: issue.issueId,

@@ -225,6 +225,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY (rule_id, customer_token)
       SETTINGS ${DEDUP}`,
     ],
+  },  {
+    version: 9,
+    name: 'issue_sla_events.kind: the reminders at 50 % and 80 % of the allowed time',
+    // The clock now reminds at 50 % and 80 % of an issue's allowed PRC working time instead of
+    // one `due-soon` notice. Adding enum values changes metadata only; `due-soon` stays for the
+    // rows written before.
+    statements: (db) => [
+      `ALTER TABLE ${db}.issue_sla_events MODIFY COLUMN kind Enum8('due-soon' = 1, 'breached' = 2, 'reminder-50' = 3, 'reminder-80' = 4)`,
+    ],
   },
   {
     version: 8,

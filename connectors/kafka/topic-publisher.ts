@@ -4,11 +4,10 @@
 // the issue event id, and on verity-source-topic/partition/offset for dead letters).
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { brokerCall } from './kafka-errors.ts';
-import { IssueEvent, issueEventOf, issueEventOfNotice } from '../../pipelines/contract/issue-event.ts';
+import { IssueEvent, issueEventOf } from '../../pipelines/contract/issue-event.ts';
 import type { IssueChange, RejectedMessage } from '../../pipelines/quality/model.ts';
 import type { BatchOutput, Sink } from '../../pipelines/runtime/sink.ts';
 import type { IssueMirror } from '../../pipelines/runtime/outbox-relay.ts';
-import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import type { SourceBatch } from '../../pipelines/runtime/source.ts';
 
 export interface PublishOutput {
@@ -132,18 +131,6 @@ export class TopicPublisher implements Sink {
   readonly issueMirror: IssueMirror = {
     name: 'issue topic',
     writeIssueChanges: (_batchId, issueChanges) => this.publish(undefined as never, { issueChanges, deadLetters: [] }),
-  };
-
-  /** The SLA clock's notices, on the issue topic like every other issue change. */
-  readonly publishNotices = async (notices: readonly SlaNotice[]): Promise<void> => {
-    if (notices.length === 0) return;
-    const messages = notices.map((n) => {
-      const event = IssueEvent.parse(issueEventOfNotice(n));
-      return { key: event.issueId, value: JSON.stringify(event) };
-    });
-    for (const request of inRequests([{ topic: this.#options.issueTopic, messages }])) {
-      await brokerCall('publishing SLA notices', () => this.#producer.sendBatch({ topicMessages: request, acks: -1, compression: CompressionTypes.None }));
-    }
   };
 
   async disconnect(): Promise<void> {

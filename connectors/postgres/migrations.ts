@@ -140,6 +140,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX issues_one_active ON ${SCHEMA}.issues (rule_id, customer_token) WHERE status IN ('open', 'claimed', 'in-verification');
       CREATE INDEX issues_active_by_customer ON ${SCHEMA}.issues (customer_token) WHERE status IN ('open', 'claimed', 'in-verification');
       CREATE INDEX issues_by_customer ON ${SCHEMA}.issues (customer_token);
+      -- The customer's tier, for the priority of pattern issues raised by another customer's event.
+      ALTER TABLE ${SCHEMA}.customers ADD COLUMN tier text;
       -- Every transition of every issue, as it happened: the audit trail. The current state
       -- (issues.state) is the fold of these rows (pipelines/stewardship/lifecycle.ts). seq equals
       -- the version the transition produced, so two writers of one version collide on the key.
@@ -276,6 +278,26 @@ export const MIGRATIONS: readonly Migration[] = [
         note text NOT NULL DEFAULT ''
       );
       CREATE INDEX reveal_approvals_by_issue ON ${SCHEMA}.reveal_approvals (issue_id);
+    `,
+  },
+  {
+    version: 6,
+    name: "SLA clock: the notices raised, one per issue, episode and kind",
+    sql: `
+      -- The SLA clock's notices. The key makes each (issue, kind) happen once, however many clocks
+      -- (processes, restarts) decide it at once: the one whose insert wins raises it, in the same
+      -- transaction as the issue's history entry, its new state and its outbox row. An issue that
+      -- reopens starts a new episode (the seq of its opened/reopened history entry), whose
+      -- deadline is watched afresh.
+      CREATE TABLE ${SCHEMA}.sla_notices (
+        issue_id text NOT NULL,
+        episode integer NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('reminder-50', 'reminder-80', 'breached')),
+        noticed_at timestamptz NOT NULL,
+        issue_version integer NOT NULL,
+        queue text NOT NULL,
+        PRIMARY KEY (issue_id, episode, kind)
+      );
     `,
   },
 ];

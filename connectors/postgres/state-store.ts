@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueState } from '../../pipelines/contract/issue.ts';
 import { PIPELINE_ACTOR, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
 import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
 import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type CorrectableField, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
@@ -62,6 +63,7 @@ interface CustomerRow {
   agent_token: string;
   source: string;
   channel: string;
+  tier: string | null;
   frequent_since: string | null;
   updated_at: string;
   last_event_id: string;
@@ -79,6 +81,7 @@ function customerOf(row: CustomerRow): CustomerFacts {
     agentToken: row.agent_token,
     source: row.source,
     channel: row.channel,
+    ...(row.tier ? { tier: row.tier as CustomerFacts['tier'] } : {}),
     updatedAt: row.updated_at,
     lastEventId: row.last_event_id,
     frequentSince: row.frequent_since ?? undefined,
@@ -97,6 +100,7 @@ function rowOf(c: CustomerFacts): CustomerRow {
     agent_token: c.agentToken,
     source: c.source,
     channel: c.channel,
+    tier: c.tier ?? null,
     frequent_since: c.frequentSince ?? null,
     updated_at: c.updatedAt,
     last_event_id: c.lastEventId,
@@ -240,6 +244,28 @@ class PostgresTransaction implements StateTransaction {
         this.#issuesBefore.set(state.issueId, state);
       }
     }
+    // Per (rule, customer) without an active issue, the last issue if a steward closed it as
+    // correct or corrected (its correction confirmed): new evidence reopens it.
+    if (tokens.length > 0) {
+      const last = await sql.query<{ state: IssueState }>(
+        `SELECT DISTINCT ON (i.rule_id, i.customer_token) i.state FROM ${S}.issues i
+         WHERE i.customer_token = ANY($1::text[])
+           AND NOT EXISTS (SELECT 1 FROM ${S}.issues a WHERE a.rule_id = i.rule_id AND a.customer_token = i.customer_token AND a.status IN ${ACTIVE_SQL})
+         ORDER BY i.rule_id, i.customer_token, i.version DESC, (i.state->>'updatedAt')::timestamptz DESC`,
+        [tokens],
+      );
+      const candidates = last.map((r) => withLifecycle(r.state)).filter((s) => s.status === 'resolved' && REOPENABLE_OUTCOMES.includes(s.outcome));
+      const unconfirmed = candidates.length === 0 ? new Set<string>() : new Set(
+        (await sql.query<{ issue_id: string }>(`SELECT DISTINCT issue_id FROM ${S}.corrections WHERE issue_id = ANY($1::text[]) AND confirmed_at IS NULL`, [candidates.map((c) => c.issueId)])).map((r) => r.issue_id),
+      );
+      for (const state of candidates) {
+        if (unconfirmed.has(state.issueId)) continue;
+        let byRule = snapshot.reopenable.get(state.customerToken);
+        if (!byRule) snapshot.reopenable.set(state.customerToken, (byRule = new Map()));
+        byRule.set(state.ruleId, state);
+        this.#issuesBefore.set(state.issueId, state);
+      }
+    }
     // Legitimate patterns, for every group the batch may open an issue in: a shared value's
     // token, or an agent's. Few rows, and only where a steward judged one.
     const groups = [...[...values].map((key) => key.slice(key.indexOf(':') + 1)), ...agents];
@@ -311,7 +337,7 @@ class PostgresTransaction implements StateTransaction {
          ON CONFLICT (customer_token) DO UPDATE SET
            deleted = excluded.deleted, mobile_token = excluded.mobile_token, mobile_masked = excluded.mobile_masked,
            address_token = excluded.address_token, address_masked = excluded.address_masked, accounts = excluded.accounts,
-           agent_token = excluded.agent_token, source = excluded.source, channel = excluded.channel,
+           agent_token = excluded.agent_token, source = excluded.source, channel = excluded.channel, tier = excluded.tier,
            frequent_since = excluded.frequent_since, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
         [json([...changes.customers.values()].map(rowOf))],
       );

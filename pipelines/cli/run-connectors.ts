@@ -8,6 +8,7 @@ import { debeziumAdapter } from '../../connectors/debezium/debezium-event.ts';
 import { EXAMPLE_MAPPINGS_DIR, loadMappings } from '../../connectors/debezium/load-mappings.ts';
 import { DeadLetterArchive } from '../../connectors/file/dead-letter-archive.ts';
 import { stateOpenFailure } from '../../connectors/postgres/sql-client.ts';
+import { PostgresSlaStore } from '../../connectors/postgres/sla-store.ts';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
 import { PostgresOutboxStore } from '../../connectors/postgres/outbox-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
@@ -22,15 +23,18 @@ export function runConnectors(config: RunConfig): RunConnectors {
         description: describeStoreTarget(config.store),
         migrate: () => migrate(client, config.database),
         sink: analyticsSink(store),
-        sla: store,
         issueMirror: {
           name: 'analytics store',
-          writeIssueChanges: (batchId, issueChanges) => store.write({ id: batchId, scope: 'outbox' }, { records: [], findings: [], issueChanges, deadLetters: [] }, new Date().toISOString()),
+          writeIssueChanges: (batchId, issueChanges) => store.mirrorIssueChanges(batchId, issueChanges),
         },
         close: () => client.close(),
       };
     },
-    openState: () => PostgresStateStore.open(config.state),
+    openState: async () => {
+      const opened = await PostgresStateStore.open(config.state);
+      // The SLA clock raises its notices in the operational store, over the same connection.
+      return { ...opened, sla: new PostgresSlaStore(opened.store.client) };
+    },
     explainStateOpenFailure: (error) => stateOpenFailure(config.state, error),
     openDeadLetters: () => DeadLetterArchive.open(config.deadLetterDir),
     openOutbox: (state) => (state instanceof PostgresStateStore ? new PostgresOutboxStore(state.client) : undefined),

@@ -1,6 +1,7 @@
 // The settings of `verity console` that `verity run` does not have, declared once like
 // RUN_SETTINGS (flag, env, schema, help, default shown). The console shares the run's own
-// settings (state, store, database, data folder, vault key, log level) from RUN_SETTINGS, so both
+// settings (state, store, database, data folder, token and vault keys, SLA sweep, log level) from
+// RUN_SETTINGS, so both
 // processes open the same stores with the same keys.
 import { z } from 'zod';
 import { text, setting, wholeNumber, type SettingKey } from './run-settings.ts';
@@ -27,4 +28,4 @@ export const CONSOLE_SETTINGS = {
 export type ConsoleSettingKey = keyof typeof CONSOLE_SETTINGS;
 
 /** The run's settings the console takes as well (flags and env as `verity run` has them). */
-export const SHARED_WITH_RUN: readonly SettingKey[] = ['state', 'store', 'database', 'dataDir', 'logLevel', 'vaultKey', 'vaultKeyFile', 'clickhouseUser', 'clickhousePassword', 'clickhousePasswordFile'];
+export const SHARED_WITH_RUN: readonly SettingKey[] = ['state', 'store', 'database', 'dataDir', 'logLevel', 'vaultKey', 'vaultKeyFile', 'tokenKey', 'tokenKeyFile', 'slaSweepSeconds', 'clickhouseUser', 'clickhousePassword', 'clickhousePasswordFile'];

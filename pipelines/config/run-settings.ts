@@ -150,7 +150,7 @@ export const RUN_SETTINGS = {
     schema: wholeNumber(0, 86_400),
     env: 'VERITY_SLA_SWEEP_SECONDS',
     flag: '--sla-sweep-seconds <s>',
-    help: 'how often the SLA clock raises due-soon and breached notices; 0 = only at the end of a run',
+    help: 'how often the SLA clock raises its reminders and breaches; 0 = only at the start and the end of a run',
     shown: String(DEFAULTS.slaSweepSeconds),
   }),
   // Input bounds (contract/bounds.ts): a message beyond them is dead-lettered, never truncated.

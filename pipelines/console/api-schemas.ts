@@ -38,6 +38,11 @@ export const SessionInfo = z.object({
 export type SessionInfo = z.infer<typeof SessionInfo>;
 export const Me = z.object({ username: z.string(), role: Role, permissions: z.array(Permission) });
 export const Ok = z.object({ ok: z.literal(true) });
+/** A user replaces the one-time password they were given (their other sessions end). */
+export const ChangePasswordBody = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: z.string().min(12, 'at least 12 characters').max(256),
+});
 
 // ---- issues ----
 /** The queue's filters: the desk's own schema (helper A), from the query string. */

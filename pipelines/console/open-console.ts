@@ -6,14 +6,19 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { migrateState } from '../../connectors/postgres/migrations.ts';
 import { createSqlClient, stateOpenFailure, type SqlClient } from '../../connectors/postgres/sql-client.ts';
+import { PostgresSlaStore } from '../../connectors/postgres/sla-store.ts';
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
+import { prcCalendar } from '../calendar/prc-calendar.ts';
 import { loadTokenKey } from '../privacy/token-key.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
 import { loadVaultCipher } from '../privacy/vault-key.ts';
+import { systemClock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { SlaClock } from '../runtime/sla-clock.ts';
 import type { ThrottlePolicy } from './auth/throttle.ts';
-import { createConsoleDesk } from './desk-wiring.ts';
+import { startConsoleRelay } from './console-relay.ts';
+import { createConsoleDesk, vaultHooks } from './desk-wiring.ts';
 import { createConsoleServer } from './server.ts';
 
 export interface OpenConsoleOptions {
@@ -51,17 +56,27 @@ export async function openConsole(options: OpenConsoleOptions): Promise<OpenCons
   } catch (error) {
     throw stateOpenFailure(config.state, error);
   }
+  const closers: (() => Promise<unknown> | undefined)[] = [];
   try {
     // The same keys as the runs': the vault opens, and corrected values tokenise alike.
     const [cipher, tokenKey] = await Promise.all([loadVaultCipher(config.vaultKey), loadTokenKey(config.tokenKey)]);
     const desk = createConsoleDesk(sql, { cipher, tokenizer: createTokenizer(tokenKey) });
     const board = await dashboards(config);
+    const relay = startConsoleRelay(sql, config, vaultHooks(cipher).sealer, logger);
+    closers.push(() => relay?.close());
+    // The SLA clock too: a console serving for days (after npm start, say) raises reminders and
+    // breaches while no run does. Each notice is raised once however many clocks run (its key in
+    // verity.sla_notices), and reaches the mirrors through the outbox.
+    const clock = new SlaClock({ store: new PostgresSlaStore(sql), calendar: prcCalendar, logger, clock: systemClock });
+    const stopClock = await clock.start(config.slaSweepSeconds * 1000, () => true);
+    closers.unshift(stopClock);
     const app = await createConsoleServer({
       sql,
       desk,
       vault: (runner) => new PgVaultReader(runner, cipher),
       logger,
       secureCookies: options.secureCookies,
+      ...(relay ? { onIssueChanged: () => relay.nudge() } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(board ? { dashboards: board } : {}),
       configView: {
@@ -76,16 +91,16 @@ export async function openConsole(options: OpenConsoleOptions): Promise<OpenCons
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
     logger.info({ url }, `console listening on ${url}`);
-    return {
-      url,
-      sql,
-      app,
-      async close() {
-        await app.close();
-        await sql.close();
-      },
+    // Once, however often it is asked (a signal and a test's cleanup, say).
+    let closing: Promise<void> | undefined;
+    const close = async (): Promise<void> => {
+      await app.close();
+      for (const closer of closers) await closer();
+      await sql.close();
     };
+    return { url, sql, app, close: () => (closing ??= close()) };
   } catch (error) {
+    for (const close of closers) await close();
     await sql.close();
     throw error;
   }

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { stableId } from './ids.ts';
 import { CustomerTier } from './customer-change.ts';
-import { ISSUE_CHANGE_KINDS, IssueStatus, Outcome, Severity, SLA_NOTICE_KINDS, type IssueChange, type SlaNotice } from './issue.ts';
+import { ISSUE_CHANGE_KINDS, IssueStatus, Outcome, Severity, SLA_NOTICE_KINDS, type IssueChange } from './issue.ts';
 
 export const ISSUE_EVENT_SCHEMA = 'dq-issue-event/v1' as const;
 
@@ -46,25 +46,13 @@ export const IssueEvent = z.strictObject({
   occurrences: z.int().positive(),
   /**
    * The upstream change event that caused this change (an id, not data). For the clock's
-   * `due-soon` and `breached`: the last event that changed the issue.
+   * `reminder-50`, `reminder-80` and `breached`: the last event that changed the issue.
    */
   triggeringEventId: z.string().min(1),
-  /** Event time of the triggering change; for `due-soon` and `breached`, when the clock noticed. */
+  /** Event time of the triggering change; for the clock's notices, when the clock noticed. */
   occurredAt: isoDateTime,
 });
 export type IssueEvent = z.infer<typeof IssueEvent>;
-
-/**
- * A clock notice as an issue event. Its id depends on the issue and the kind only: each is sent
- * once per issue, and a re-sent one after a crash carries the same id.
- */
-export function issueEventOfNotice(notice: SlaNotice): IssueEvent {
-  return {
-    ...issueEventOf({ change: 'updated', issue: notice.issue, eventId: notice.issue.lastEventId, occurredAt: notice.at }),
-    eventId: stableId('issue-event', notice.issue.issueId, notice.kind),
-    change: notice.kind,
-  };
-}
 
 export function issueEventOf(change: IssueChange): IssueEvent {
   const i = change.issue;

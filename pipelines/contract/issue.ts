@@ -145,11 +145,15 @@ export const IssueChange = z.strictObject({
 });
 export type IssueChange = z.infer<typeof IssueChange>;
 
-export const SLA_NOTICE_KINDS = ['due-soon', 'breached'] as const;
+/**
+ * The SLA clock's notices, in the order an issue reaches them: reminders at 50 % and 80 % of the
+ * allowed PRC working time, then the breach (which escalates the issue to the supervisor queue).
+ */
+export const SLA_NOTICE_KINDS = ['reminder-50', 'reminder-80', 'breached'] as const;
 export const SlaNoticeKind = z.enum(SLA_NOTICE_KINDS);
 export type SlaNoticeKind = z.infer<typeof SlaNoticeKind>;
 
-/** One notice per issue and kind, sent once: the issue topic's `due-soon` and `breached` changes. */
+/** One notice per issue and kind, sent once: the issue topic's `reminder-50`, `reminder-80` and `breached` changes. */
 export interface SlaNotice {
   readonly kind: SlaNoticeKind;
   /** The issue as it stood when the clock reached the notice. */

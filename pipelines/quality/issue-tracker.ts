@@ -23,6 +23,47 @@ export interface IssueStateStore {
   /** Whether this customer has any open issue (most have none: a cheap first question). */
   hasOpen(customerToken: string): boolean;
   put(state: IssueState): void;
+  /**
+   * The customer's last issue of this rule when a steward closed it as correct or corrected (and
+   * any correction was confirmed): new evidence reopens it rather than opening another.
+   */
+  reopenable?(ruleId: string, customerToken: string): IssueState | undefined;
+}
+
+/** Steward outcomes after which a new violation is new evidence about the same question. */
+export const REOPENABLE_OUTCOMES: readonly string[] = ['confirmed-correct', 'corrected'];
+
+/**
+ * A resolved issue back in the queue: nobody holds it, its outcome is cleared, and it gets the
+ * deadline and severity of the evidence that reopened it (else the old, passed deadline).
+ */
+export function reopenIssue(
+  issue: IssueState,
+  event: { eventId: string; occurredAt: string },
+  fresh: Partial<Pick<IssueState, 'severity' | 'dueAt' | 'dueDate' | 'deadlineBasis' | 'deadlineProvisional' | 'tier' | 'source' | 'channel' | 'agentToken'>> = {},
+): IssueChange {
+  return {
+    change: 'reopened',
+    eventId: event.eventId,
+    occurredAt: event.occurredAt,
+    issue: {
+      ...issue,
+      ...fresh,
+      status: 'open',
+      resolution: '',
+      outcome: '',
+      assignee: '',
+      escalated: false,
+      nextAttemptAt: '',
+      pausedSince: '',
+      pauseReason: '',
+      occurrences: issue.occurrences + 1,
+      lastEventId: event.eventId,
+      lastSeenAt: event.occurredAt,
+      updatedAt: event.occurredAt,
+      version: issue.version + 1,
+    },
+  };
 }
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
@@ -111,6 +152,20 @@ export class IssueTracker {
       }
       const deadline = inStage('deadline', () => computeDeadline(policy.deadline, event, this.#calendar));
       if (!deadline) continue; // the pack schema requires an unconditional deadline; kept for types
+      const closed = this.#store.reopenable?.(rule.definition.id, customerToken);
+      if (closed) {
+        const change = reopenIssue(closed, event, {
+          ...seen,
+          severity,
+          dueAt: deadline.dueAt,
+          dueDate: deadline.dueDate,
+          deadlineBasis: deadline.basis,
+          deadlineProvisional: deadline.provisional,
+        });
+        record(change);
+        issueIdByRule.set(rule.definition.id, change.issue.issueId);
+        continue;
+      }
       const opened: IssueState = {
         issueId: stableId('issue', rule.definition.id, customerToken, event.eventId),
         queue: policy.queue,

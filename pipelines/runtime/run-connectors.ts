@@ -1,4 +1,5 @@
-// What a run is wired to, as the runtime needs it: the analytics store, the operational store, the
+// What a run is wired to, as the runtime needs it: the analytics store, the operational store (and
+// the SLA clock's view of it), the
 // dead-letter archive and the envelope adapters. Declared here and implemented in connectors/; the
 // CLI picks the implementations from the config (pipelines/cli/run-connectors.ts), so the runtime
 // never names a concrete store.
@@ -16,8 +17,6 @@ export interface AnalyticsConnection {
   migrate(): Promise<number[]>;
   /** Writes batches' outputs. */
   readonly sink: Sink;
-  /** What the SLA clock reads and writes. */
-  readonly sla: SlaStore;
   /** Where the outbox relay mirrors stewards' (and the clock's) issue changes: `issues`, `issue_events`. */
   readonly issueMirror?: IssueMirror;
   close(): Promise<void>;
@@ -35,8 +34,11 @@ export interface RunConnectors {
    * crash tests kill the process between a batch's inserts.
    */
   analytics(failpoint: Failpoint): AnalyticsConnection;
-  /** Opens the operational store and brings its schema up to date. */
-  openState(): Promise<{ readonly store: StateStore; readonly migrations: readonly number[] }>;
+  /**
+   * Opens the operational store and brings its schema up to date; `sla` is what the SLA clock
+   * reads and raises its notices in (the same store: notices change issues).
+   */
+  openState(): Promise<{ readonly store: StateStore; readonly migrations: readonly number[]; readonly sla: SlaStore }>;
   /** The error to stop with when `openState` failed for good: which store, and what to fix. */
   explainStateOpenFailure(error: unknown): unknown;
   openDeadLetters(): Promise<DeadLetterArchiveSink>;

@@ -13,7 +13,7 @@ import type { Logger } from './logger.ts';
 import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
 import { systemClock } from './clock.ts';
-import { SlaClock, type SlaClockDeps } from './sla-clock.ts';
+import { SlaClock, type SlaCounts } from './sla-clock.ts';
 import { OutboxRelay, type CorrectionSealer, type CorrectionSink, type IssueMirror } from './outbox-relay.ts';
 
 /** How often the outbox relay looks for stewards' changes and corrections to send. */
@@ -41,8 +41,8 @@ export interface RunReport {
   readonly findingCount: number;
   readonly issues: { readonly updated: number; readonly resolved: number; readonly withdrawn: number; readonly open: number };
   readonly provisionalDeadlines: number;
-  /** Due-soon and breached notices this run raised (SLA clock; see README "Issues and deadlines"). */
-  readonly slaNotices: { readonly dueSoon: number; readonly breached: number };
+  /** Reminders (50 %, 80 % of the allowed time) and breaches this run raised (SLA clock; see README "Issues and deadlines"). */
+  readonly slaNotices: Readonly<SlaCounts>;
   readonly deadLettersByReason: Record<string, number>;
   /**
    * Distinct customers with an active finding, per rule, as the state store holds them after the
@@ -66,8 +66,6 @@ export interface RunHooks {
    * Kafka topics), before the source commits.
    */
   readonly sinks?: readonly Sink[];
-  /** Publishes the SLA clock's due-soon and breached notices (Kafka issue topic). */
-  readonly publishNotices?: SlaClockDeps['publish'];
   /** Where the outbox relay mirrors stewards' issue changes besides the analytics store (the Kafka issue topic). */
   readonly issueMirrors?: readonly IssueMirror[];
   /** Where corrections go upstream (the Kafka topic, or the file outbox). */
@@ -217,13 +215,14 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     // The SLA clock runs where the group-wide chores run: an exclusive run, or the group leader.
     const leads = () => source.isGroupLeader?.() ?? true;
     const slaClock = new SlaClock({
-      store: analytics.sla,
+      store: opened.sla,
       calendar: prcCalendar,
       logger,
       // The pinned clock (hooks.now) for the time, real timers for the sweeps.
       clock: { ...systemClock, now: () => new Date(clock()).toISOString() },
-      ...(hooks.publishNotices ? { publish: hooks.publishNotices } : {}),
     });
+    // A sweep at start catches up on whatever fell due while no clock ran (a restart, an outage).
+    if (leads()) await withState('the first SLA sweep', () => slaClock.sweep());
     if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);
     // The outbox relay too: stewards' changes reach the mirrors, corrections go upstream.
     const outbox = connectors.openOutbox?.(stateStore);
@@ -253,7 +252,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     health.set('stopped', 'stopping: the source has ended');
     await stopClock();
     // One last look, so a run that ends reports the notices as of its end.
-    if (leads()) await withStore('the final SLA sweep', () => slaClock.sweep());
+    if (leads()) await withState('the final SLA sweep', () => slaClock.sweep());
     await stopRelay();
     // What is left in the outbox stays there for the next relay (this run's next start, or a console).
     if (relay && leads()) await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox relay: the final drain failed; the rows stay in the outbox'));

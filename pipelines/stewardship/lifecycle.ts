@@ -14,6 +14,7 @@ import { addWorkingDays, shanghaiDate } from '../calendar/deadlines.ts';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import { IssueChangeKind, IssueState, IssueStatus, isActive, STEWARD_ACTIONS, type IssueChange } from '../contract/issue.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
+import { reopenIssue } from '../quality/issue-tracker.ts';
 import { Actor, ActorRole, StewardAction, withoutRawValues } from './actions.ts';
 
 /** Who made a change: a console user, or one of Verity's own processes. */
@@ -237,23 +238,7 @@ export function systemEntry(before: IssueState | undefined, change: IssueChange,
 /** A resolved issue the pipeline sees new evidence for: back in the queue, nobody holding it. */
 export function reopen(issue: IssueState, eventId: string, at: string): IssueChange {
   if (issue.status !== 'resolved') throw new ConflictError(`issue ${issue.issueId} is ${issue.status}: only a resolved issue reopens`);
-  const next: IssueState = {
-    ...issue,
-    status: 'open',
-    resolution: '',
-    outcome: '',
-    assignee: '',
-    escalated: false,
-    nextAttemptAt: '',
-    pausedSince: '',
-    pauseReason: '',
-    occurrences: issue.occurrences + 1,
-    lastEventId: eventId,
-    lastSeenAt: at,
-    updatedAt: at,
-    version: issue.version + 1,
-  };
-  return { change: 'reopened', issue: next, eventId, occurredAt: at };
+  return reopenIssue(issue, { eventId, occurredAt: at });
 }
 
 /** A change that records something without changing the issue's fields (a correction confirmed or sent). */

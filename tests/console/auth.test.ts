@@ -2,7 +2,11 @@
 // every state change, throttled failed sign-ins (429 + Retry-After, per name and per address,
 // across processes since they are counted in PostgreSQL), user administration by the admin only,
 // 400 naming the field, OpenAPI from the same schemas. Against a real PostgreSQL server.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateState } from '../../connectors/postgres/migrations.ts';
@@ -10,16 +14,25 @@ import { createSqlClient, type SqlClient } from '../../connectors/postgres/sql-c
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import { hashPassword, verifyPassword } from '../../pipelines/console/auth/passwords.ts';
 import { createConsoleDesk } from '../../pipelines/console/desk-wiring.ts';
+import { createSession, findSession } from '../../pipelines/console/auth/sessions.ts';
 import { createConsoleServer } from '../../pipelines/console/server.ts';
 import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import { VaultCipher } from '../../pipelines/privacy/vault-crypto.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 import { addUsers, ApiClient, memoryLogger, PASSWORD, signedIn, TOKEN_KEY, VAULT_KEY } from './support.ts';
 
-async function consoleOn(sql: SqlClient, throttle = { perUser: 5, perAddress: 20, windowSeconds: 900 }): Promise<{ app: FastifyInstance; base: string; logs: () => string }> {
+async function consoleOn(sql: SqlClient, throttle = { perUser: 5, perAddress: 20, windowSeconds: 900 }, uiDir?: string, secureCookies?: boolean): Promise<{ app: FastifyInstance; base: string; logs: () => string }> {
   const { logger, text } = memoryLogger();
   const cipher = new VaultCipher(Buffer.from(VAULT_KEY, 'hex'));
-  const app = await createConsoleServer({ sql, desk: createConsoleDesk(sql, { cipher, tokenizer: createTokenizer(Buffer.from(TOKEN_KEY, 'hex')) }), vault: (r) => new PgVaultReader(r, cipher), logger, throttle });
+  const app = await createConsoleServer({
+    sql,
+    desk: createConsoleDesk(sql, { cipher, tokenizer: createTokenizer(Buffer.from(TOKEN_KEY, 'hex')) }),
+    vault: (r) => new PgVaultReader(r, cipher),
+    logger,
+    throttle,
+    ...(uiDir ? { uiDir } : {}),
+    ...(secureCookies !== undefined ? { secureCookies } : {}),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, logs: text };
 }
@@ -190,10 +203,74 @@ describePostgres('console sign-in, sessions and CSRF', () => {
     expect(config.text).not.toContain(VAULT_KEY);
   });
 
+  it('lets a user replace their one-time password: the current one is needed, other sessions end', async () => {
+    const admin = await signedIn(server.base, users.admin);
+    const { oneTimePassword } = (await admin.post('/api/users', { username: 'changer', role: 'analyst' })).json as { oneTimePassword: string };
+    const here = new ApiClient(server.base);
+    const elsewhere = new ApiClient(server.base);
+    expect((await here.signIn('changer', oneTimePassword)).status).toBe(200);
+    expect((await elsewhere.signIn('changer', oneTimePassword)).status).toBe(200);
+    expect((await here.post('/api/me/password', { currentPassword: 'wrong', newPassword: 'a new long password' })).status).toBe(403);
+    const short = await here.post('/api/me/password', { currentPassword: oneTimePassword, newPassword: 'short' });
+    expect(short.json).toMatchObject({ error: 'bad-request', field: 'newPassword' });
+    expect((await here.post('/api/me/password', { currentPassword: oneTimePassword, newPassword: 'a new long password' })).status).toBe(200);
+    expect((await here.get('/api/me')).status).toBe(200);
+    expect((await elsewhere.get('/api/me')).status).toBe(401);
+    expect((await new ApiClient(server.base).signIn('changer', oneTimePassword)).status).toBe(401);
+    expect((await new ApiClient(server.base).signIn('changer', 'a new long password')).status).toBe(200);
+  });
+
+  it('serves the UI folder: the index at /, its files, no dotfiles, nothing outside it', async () => {
+    const ui = mkdtempSync(join(tmpdir(), 'verity-ui-'));
+    writeFileSync(join(ui, 'index.html'), '<!doctype html><title>Verity</title>');
+    writeFileSync(join(ui, 'app.js'), 'export {};');
+    writeFileSync(join(ui, '.env'), 'SECRET=1');
+    const withUi = await consoleOn(sql, undefined, ui);
+    try {
+      const index = await fetch(`${withUi.base}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await index.text()).toContain('<title>Verity</title>');
+      expect((await fetch(`${withUi.base}/app.js`)).status).toBe(200);
+      expect((await fetch(`${withUi.base}/.env`)).status).toBe(404);
+      const { status } = await new Promise<{ status: number }>((resolve, reject) => {
+        const request = httpRequest(`${withUi.base}/..%2f..%2fpackage.json`, (response) => {
+          response.resume();
+          resolve({ status: response.statusCode ?? 0 });
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      expect(status).toBeGreaterThanOrEqual(400);
+    } finally {
+      await withUi.app.close();
+    }
+  });
+
+  it('marks the cookie Secure when told the console is behind TLS', async () => {
+    const behindTls = await consoleOn(sql, undefined, undefined, true);
+    try {
+      const reply = await new ApiClient(behindTls.base).signIn(users.auditor);
+      expect(reply.headers.get('set-cookie')).toMatch(/; Secure/i);
+    } finally {
+      await behindTls.app.close();
+    }
+  });
+
+  it('ends a session at its expiry, and when its user is disabled or changes role', async () => {
+    const short = await createSession(sql, users.analyst, 'analyst', 1);
+    expect(await findSession(sql, short.token)).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await findSession(sql, short.token)).toBeUndefined();
+    const stale = await createSession(sql, users.analyst, 'supervisor');
+    expect(await findSession(sql, stale.token)).toBeUndefined();
+    expect(await findSession(sql, 'not-a-token-of-anyone-at-all')).toBeUndefined();
+  });
+
   it('publishes OpenAPI generated from the zod schemas', async () => {
     const doc = (await new ApiClient(server.base).get('/api/openapi.json')).json;
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/api/session', '/api/issues', '/api/issues/{id}', '/api/issues/{id}/actions', '/api/issues/assign', '/api/issues/{id}/reveal', '/api/issues/{id}/reveal-approval', '/api/breaches', '/api/access-log', '/api/access-log.csv', '/api/users', '/api/me']) {
+    for (const path of ['/api/session', '/api/me/password', '/api/issues', '/api/issues/{id}', '/api/issues/{id}/actions', '/api/issues/assign', '/api/issues/{id}/reveal', '/api/issues/{id}/reveal-approval', '/api/breaches', '/api/access-log', '/api/access-log.csv', '/api/users', '/api/me']) {
       expect(doc.paths[path], path).toBeDefined();
     }
     const reveal = doc.paths['/api/issues/{id}/reveal'].post;

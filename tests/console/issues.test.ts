@@ -202,6 +202,54 @@ describePostgres('the console over real issues', () => {
     expect(Array.isArray(board.json.issues)).toBe(true);
   });
 
+  it('carries a steward through the whole work: verify, callbacks, resolve as corrected; the correction leaves sealed, the vault row goes, reveals end', async () => {
+    const issue = await freshIssue('not-core');
+    let v = (await detail(as.steward!, issue.issueId)).json.issue.version as number;
+    const step = async (action: Record<string, unknown>, status: string) => {
+      const reply = await act(as.steward!, issue.issueId, v, action);
+      expect(reply.status, `${String(action.type)}: ${reply.text}`).toBe(200);
+      expect(reply.json.issue.status).toBe(status);
+      v = reply.json.issue.version as number;
+      return reply.json.issue as IssueState;
+    };
+    await step({ type: 'claim' }, 'claimed');
+    await step({ type: 'start-verification' }, 'in-verification');
+    const unreachable = await step({ type: 'record-callback', channel: 'phone', result: 'unreachable', note: 'no answer' }, 'in-verification');
+    expect(unreachable.callbackAttempts).toBe(1);
+    expect(unreachable.nextAttemptAt).not.toBe('');
+    await step({ type: 'record-callback', channel: 'phone', result: 'reached', note: 'customer gave the new number' }, 'in-verification');
+    const resolved = await step({ type: 'resolve', outcome: 'corrected', note: 'new number confirmed', corrected: { mobile: '13800001111' } }, 'resolved');
+    expect(resolved.outcome).toBe('corrected');
+
+    const history = (await detail(as.supervisor!, issue.issueId)).json.history as { action: string }[];
+    expect(history.map((h) => h.action).slice(-5)).toEqual(['claim', 'start-verification', 'record-callback', 'record-callback', 'resolve']);
+    expect(JSON.stringify(history)).not.toContain('13800001111');
+    expect((await reveal(as.steward!, issue.issueId)).status).toBe(403);
+    const others = await db.sql.query(`SELECT 1 FROM verity.issues WHERE customer_token = $1 AND status IN ('open', 'claimed', 'in-verification')`, [issue.customerToken]);
+    const vault = await db.sql.query(`SELECT 1 FROM verity.vault WHERE customer_token = $1`, [issue.customerToken]);
+    expect(vault.length).toBe(others.length > 0 ? 1 : 0);
+    const outbox = await db.sql.query<{ payload: string }>(`SELECT payload FROM verity.outbox WHERE kind = 'correction'`);
+    expect(outbox.length).toBeGreaterThan(0);
+    expect(outbox.map((o) => o.payload).join('\n')).not.toContain('13800001111');
+  });
+
+  it('sends an escalated issue to the supervisors, who alone return it to the queue', async () => {
+    const issue = await freshIssue('not-core');
+    let v = (await detail(as.steward!, issue.issueId)).json.issue.version as number;
+    expect((await act(as.steward!, issue.issueId, v++, { type: 'claim' })).status).toBe(200);
+    const escalated = await act(as.steward!, issue.issueId, v++, { type: 'escalate', note: 'customer disputes the finding' });
+    expect(escalated.status, escalated.text).toBe(200);
+    expect(escalated.json.issue.escalated).toBe(true);
+    expect((await act(as.steward!, issue.issueId, v, { type: 'return', note: 'back' })).status).toBe(403);
+    const board = await as.supervisor!.get('/api/issues?escalated=true&limit=500');
+    expect(board.json.issues.map((i: IssueState) => i.issueId)).toContain(issue.issueId);
+    const returned = await act(as.supervisor!, issue.issueId, v, { type: 'return', note: 'finding stands; call again' });
+    expect(returned.status, returned.text).toBe(200);
+    expect(returned.json.issue.escalated).toBe(false);
+    const missingNote = await act(as.supervisor!, issue.issueId, v + 1, { type: 'escalate' });
+    expect(missingNote.json).toMatchObject({ error: 'bad-request', field: 'action.note' });
+  });
+
   it('filters the queue', async () => {
     const all = await as.steward!.get('/api/issues?limit=500');
     expect(all.status).toBe(200);

@@ -92,7 +92,7 @@ export async function dumpStore(store: string): Promise<StoreDump> {
       deadLetterRows: Number((await col('SELECT count() FROM verity.dead_letters'))[0]),
       slaNotices: (await col("SELECT issue_id, toString(kind) FROM verity.issue_sla_events FINAL ORDER BY issue_id, kind")).map((r) => r.replace('|', '/')),
       overdueAtLastNotice: await col(
-        `SELECT issue_id FROM verity.issues FINAL WHERE status = 'open' AND due_at < (SELECT max(noticed_at) FROM verity.issue_sla_events) ORDER BY issue_id`,
+        `SELECT issue_id FROM verity.issues FINAL WHERE status IN ('open', 'claimed', 'in-verification') AND due_at < (SELECT max(noticed_at) FROM verity.issue_sla_events) ORDER BY issue_id`,
       ),
       findingCustomers: await pairs('SELECT DISTINCT rule_id AS key, customer_token AS value FROM verity.findings'),
       findingEvents: await pairs('SELECT DISTINCT rule_id AS key, event_id AS value FROM verity.findings'),

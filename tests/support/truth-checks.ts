@@ -43,8 +43,13 @@ export function expectStoreMatchesTruth(store: StoreDump, truth: GroundTruth, to
   expect(perRule((rule) => difference(tokens(truth.customersByRule[rule]), store.findingCustomers[rule])), 'customers with findings').toEqual(NO_DIFFERENCE);
   expect(perRule((rule) => difference(truth.eventsByRule[rule], store.findingEvents[rule])), 'events with findings').toEqual(NO_DIFFERENCE);
   expect(perRule((rule) => difference(tokens(truth.openIssuesByRule[rule]), store.openIssueCustomers[rule])), 'customers with an open issue').toEqual(NO_DIFFERENCE);
+  // The pipeline's changes; the SLA clock's reminders and breaches (relayed later) are checked on their own.
+  const pipelineChanges = (changes: Record<string, number> | undefined) => {
+    const { opened = 0, updated = 0, resolved = 0, withdrawn = 0 } = changes ?? {};
+    return { opened, updated, resolved, withdrawn };
+  };
   expect(
-    perRule((rule) => ({ opened: 0, updated: 0, resolved: 0, withdrawn: 0, ...store.issueChanges[rule] })),
+    perRule((rule) => pipelineChanges(store.issueChanges[rule])),
     'issue changes stored per rule',
   ).toEqual(perRule((rule) => {
     const { opened, updated, resolved, withdrawn } = truth.issuesByRule[rule];

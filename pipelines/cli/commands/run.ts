@@ -87,7 +87,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       ...(config.metricsHost ? { metricsServer: { host: config.metricsHost } } : {}),
       ...(metrics ? { metrics } : {}),
       ...(kafkaRun
-        ? { sinks: [kafkaRun.publisher], publishNotices: kafkaRun.publisher.publishNotices, issueMirrors: [kafkaRun.publisher.issueMirror], corrections: kafkaRun.corrections }
+        ? { sinks: [kafkaRun.publisher], issueMirrors: [kafkaRun.publisher.issueMirror], corrections: kafkaRun.corrections }
         : { corrections: FileCorrectionSink.inDataDir(config.dataDir) }),
       // TODO(coordinator): correctionSealer over the vault's cipher (pipelines/privacy/vault-crypto.ts);
       // until then corrections wait in the outbox, and the relay says so once.

@@ -73,6 +73,18 @@ export async function resetPassword(sql: SqlRunner, username: string, password =
   return { user: toRow(rows[0]!), password };
 }
 
+/** A user's own new password: their sessions end but the one (by token hash) they changed it in. */
+export async function setPassword(sql: SqlRunner, username: string, password: string, keepSession: string): Promise<void> {
+  const h = await hashPassword(password);
+  await sql.query(`UPDATE verity.users SET password_hash = $2, password_salt = $3, password_params = $4, updated_at = now() WHERE username = $1`, [
+    username,
+    h.hash,
+    h.salt,
+    JSON.stringify(h.params),
+  ]);
+  await sql.query(`DELETE FROM verity.sessions WHERE username = $1 AND token_hash <> $2`, [username, keepSession]);
+}
+
 export async function listUsers(sql: SqlRunner): Promise<UserRow[]> {
   return (await sql.query<DbUser>(`SELECT * FROM verity.users ORDER BY username`)).map(toRow);
 }

@@ -1,7 +1,7 @@
 // What the pattern rules know about a customer or an agent: keyed tokens of normalised values
 // (never the values) and their masks for the evidence a steward reads. Derived from one change
 // event's after-image; the pattern state keeps the latest per customer and per agent.
-import type { AgentChange, CustomerChange } from '../../contract/customer-change.ts';
+import type { AgentChange, CustomerChange, CustomerTier } from '../../contract/customer-change.ts';
 import { maskAddress, maskBankAccount, maskMobile } from '../../privacy/masking.ts';
 import type { Tokenizer } from '../../privacy/tokens.ts';
 import type { EventMemo } from '../../cn/event-memo.ts';
@@ -24,6 +24,8 @@ export interface CustomerFacts {
   readonly agentToken: string;
   readonly source: string;
   readonly channel: string;
+  /** The customer's tier: a pattern issue of a core-tier customer comes first, whoever's event raised it. */
+  readonly tier?: CustomerTier | undefined;
   /** Event time and id of the latest event applied. */
   readonly updatedAt: string;
   readonly lastEventId: string;
@@ -75,6 +77,7 @@ export function customerFactsOf(event: CustomerChange, customerToken: string, to
     agentToken: agentId ? tokenizer.token('agent', agentId) : '',
     source: event.source,
     channel: event.policy?.channel ?? '',
+    tier: customer?.tier ?? 'general',
     updatedAt: event.occurredAt,
     lastEventId: event.eventId,
     frequentSince: customer === undefined ? undefined : frequentSince,

@@ -15,6 +15,7 @@ import { computeDeadline } from '../../calendar/deadlines.ts';
 import type { AgentChange, CustomerChange, CustomerTier } from '../../contract/customer-change.ts';
 import { stableId } from '../../contract/ids.ts';
 import { lifecycleDefaults, type IssueChange, type IssueState } from '../../contract/issue.ts';
+import { reopenIssue } from '../issue-tracker.ts';
 import { inStage } from '../../errors.ts';
 import type { CompiledRule, PatternRule } from '../../../rules/engine/load-rule-pack.ts';
 import type { PatternParams } from '../../../rules/patterns/index.ts';
@@ -190,7 +191,14 @@ export class PatternEngine {
     let issueId = ws.openIssue(ruleId, customerToken)?.issueId ?? '';
     if (!issueId && rule.definition.issue && !this.#suppressed(ws, rule, verdict.groupToken)) {
       const opened = inStage('deadline', () => this.#open(rule, customerToken, trigger, ws.state.customers.get(customerToken)));
-      if (opened) {
+      const closed = ws.reopenable(ruleId, customerToken);
+      if (opened && closed) {
+        // New evidence about a question a steward closed: the same issue, back in the queue.
+        const { severity, dueAt, dueDate, deadlineBasis, deadlineProvisional, tier, source, channel, agentToken } = opened;
+        const change = reopenIssue(closed, trigger, { severity, dueAt, dueDate, deadlineBasis, deadlineProvisional, tier, source, channel, agentToken });
+        out.issue(ws, change);
+        issueId = change.issue.issueId;
+      } else if (opened) {
         out.issue(ws, { change: 'opened', issue: opened, eventId: trigger.eventId, occurredAt: trigger.occurredAt });
         issueId = opened.issueId;
       }
@@ -248,7 +256,7 @@ export class PatternEngine {
       lastSeenAt: trigger.occurredAt,
       updatedAt: trigger.occurredAt,
       version: 1,
-      ...lifecycleDefaults({ tier: trigger.customerToken === customerToken ? trigger.tier : undefined, source: facts?.source, channel: facts?.channel, agentToken: facts?.agentToken }),
+      ...lifecycleDefaults({ tier: facts?.tier ?? (trigger.customerToken === customerToken ? trigger.tier : undefined), source: facts?.source, channel: facts?.channel, agentToken: facts?.agentToken }),
     };
   }
 

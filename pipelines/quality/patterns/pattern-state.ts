@@ -76,6 +76,11 @@ export interface PatternSnapshot {
   readonly pendingCorrections: Map<string, PendingCorrection[]>;
   /** The (closed) issues those corrections belong to, by id. */
   readonly correctionIssues: Map<string, IssueState>;
+  /**
+   * Per customer loaded and rule without an active issue: its last issue, when a steward closed it
+   * as correct or corrected (correction confirmed). New evidence reopens it.
+   */
+  readonly reopenable: Map<string, Map<string, IssueState>>;
 }
 
 /**
@@ -126,6 +131,7 @@ export function emptySnapshot(): PatternSnapshot {
     suppressions: new Map(),
     pendingCorrections: new Map(),
     correctionIssues: new Map(),
+    reopenable: new Map(),
   };
 }
 
@@ -294,6 +300,8 @@ export class PatternWorkspace {
     if (isActive(issue.status)) {
       if (!byRule) this.state.openIssues.set(issue.customerToken, (byRule = new Map()));
       byRule.set(issue.ruleId, issue);
+      const closed = this.state.reopenable.get(issue.customerToken);
+      if (closed?.get(issue.ruleId)?.issueId === issue.issueId) closed.delete(issue.ruleId);
     } else if (byRule?.get(issue.ruleId)?.issueId === issue.issueId) {
       // Only this issue leaves the view: a closed one changed again (a correction confirmed) must
       // not take a newer active issue of its rule with it.
@@ -302,6 +310,11 @@ export class PatternWorkspace {
     }
     if (this.state.correctionIssues.has(issue.issueId)) this.state.correctionIssues.set(issue.issueId, issue);
     this.#issues.set(issue.issueId, issue);
+  }
+
+  /** The customer's last issue of the rule if new evidence reopens it (see PatternSnapshot.reopenable). */
+  reopenable(ruleId: string, customerToken: string): IssueState | undefined {
+    return this.state.reopenable.get(customerToken)?.get(ruleId);
   }
 
   /** Whether a steward judged this pattern legitimate for this group with exactly these members. */
@@ -399,5 +412,6 @@ export function workspaceIssues(ws: PatternWorkspace): IssueStateStore {
     openRulesOf: (customerToken) => [...(ws.state.openIssues.get(customerToken)?.keys() ?? [])],
     hasOpen: (customerToken) => ws.state.openIssues.has(customerToken),
     put: (state) => ws.putIssue(state),
+    reopenable: (ruleId, customerToken) => ws.reopenable(ruleId, customerToken),
   };
 }
