@@ -4,10 +4,10 @@
 // transaction under the locks a steward's action takes (steward-desk.ts `lockIssue`).
 import type { IssueChange } from '../../pipelines/contract/issue.ts';
 import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, type OutboxKind, type OutboxPage, type OutboxStore, type SealedCorrection } from '../../pipelines/runtime/outbox-relay.ts';
-import { RELAY_ACTOR, recordOnly, systemEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { RELAY_ACTOR, recordOnly } from '../../pipelines/stewardship/lifecycle.ts';
 import { SCHEMA } from './migrations.ts';
 import type { SqlClient, SqlRunner } from './sql-client.ts';
-import { lockIssue, writeHistory, writeOutbox } from './steward-desk.ts';
+import { lockIssue, recordSystemTransition } from './steward-desk.ts';
 
 const S = SCHEMA;
 
@@ -40,12 +40,12 @@ export class PostgresOutboxStore implements OutboxStore {
 
   /** The issue's `correction-sent` transition: its history row, its state, its mirror's outbox row. */
   async #sent(tx: SqlRunner, correction: SealedCorrection): Promise<void> {
-    const issue = await lockIssue(tx, correction.issueId);
+    const at = this.#now();
+    // Locks first (the customer's key, as a steward's action), then the correction rows.
+    await lockIssue(tx, correction.issueId);
     const fields = await tx.query<{ field: string }>(`UPDATE ${S}.corrections SET sent_at = now() WHERE issue_id = $1 RETURNING field`, [correction.issueId]);
-    const change: IssueChange = recordOnly(issue, 'correction-sent', issue.lastEventId, this.#now());
-    await tx.query(`UPDATE ${S}.issues SET version = $2, state = $3::jsonb WHERE issue_id = $1`, [issue.issueId, change.issue.version, JSON.stringify(change.issue)]);
-    await writeHistory(tx, [systemEntry(issue, change, RELAY_ACTOR, `sent upstream: ${fields.map((f) => f.field).sort().join(', ')}`)]);
-    await writeOutbox(tx, OUTBOX_ISSUE_CHANGE, [change]);
+    const note = `sent upstream: ${fields.map((f) => f.field).sort().join(', ')}`;
+    await recordSystemTransition(tx, correction.issueId, RELAY_ACTOR, (issue) => recordOnly(issue, 'correction-sent', issue.lastEventId, at), note);
   }
 
   async unsent(kind: OutboxKind): Promise<number> {

@@ -16,10 +16,10 @@ import { correctionToken, membershipFingerprint, type CorrectableField, type Fin
 import type { AssignResult, IssueDetail, IssueQuery, StewardDesk } from '../../pipelines/runtime/steward-desk.ts';
 import { IssueQuery as IssueQuerySchema } from '../../pipelines/runtime/steward-desk.ts';
 import { StewardAction, type Actor } from '../../pipelines/stewardship/actions.ts';
-import { applyStewardAction, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
+import { applyStewardAction, systemEntry, type HistoryEntry, type SystemActor } from '../../pipelines/stewardship/lifecycle.ts';
 import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, type CorrectionSealer, type SealedCorrection } from '../../pipelines/runtime/outbox-relay.ts';
-import { SCHEMA } from './migrations.ts';
-import type { SqlClient, SqlRunner } from './sql-client.ts';
+import { migrateState, SCHEMA } from './migrations.ts';
+import { createSqlClient, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
 import { ACTIVE_SQL, historyRow, lockKey, STORE_LOCK } from './state-store.ts';
 
 const S = SCHEMA;
@@ -43,7 +43,13 @@ export interface DeskVaultHooks {
 /**
  * TODO(coordinator): the desk's vault hooks until they are wired to connectors/postgres/vault-store.ts
  * and pipelines/privacy/vault-crypto.ts. Resolving as `corrected` is refused (409) without them:
- * a correction can neither be addressed nor sealed.
+ * a correction can neither be addressed nor sealed. The wiring, with the vault's `cipher`:
+ *
+ *   const vault: DeskVaultHooks = {
+ *     deleteVaultIfNoActive: (tx, token) => deleteVaultIfNoActive(tx, [token]),
+ *     customerIdOf: async (tx, token) => (await new PgVaultReader(tx, cipher).reveal(token))?.customerId,
+ *     sealer: sealerOver(cipher), // pipelines/runtime/outbox-relay.ts
+ *   };
  */
 export const UNWIRED_VAULT_HOOKS: DeskVaultHooks = {
   deleteVaultIfNoActive: async () => 0,
@@ -116,6 +122,21 @@ export class PostgresStewardDesk implements StewardDesk {
     this.#options = options;
     this.#vault = options.vault ?? UNWIRED_VAULT_HOOKS;
     this.#now = options.now ?? (() => new Date().toISOString());
+  }
+
+  /**
+   * Opens the operational store (migrated) for a process of its own, e.g. `verity console`: the
+   * desk, and the client to build the outbox relay on and to close at the end.
+   */
+  static async open(target: StateTarget, options: PostgresStewardDeskOptions): Promise<{ desk: PostgresStewardDesk; client: SqlClient }> {
+    const client = await createSqlClient(target);
+    try {
+      await migrateState(client);
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+    return { desk: new PostgresStewardDesk(client, options), client };
   }
 
   async list(input: IssueQuery): Promise<{ issues: IssueState[]; total: number }> {
@@ -256,6 +277,33 @@ export async function lockIssue(tx: SqlRunner, issueId: string): Promise<IssueSt
   const [row] = await tx.query<{ state: IssueState }>(`SELECT state FROM ${S}.issues WHERE issue_id = $1 FOR UPDATE`, [issueId]);
   if (!row) throw new NotFoundError(`no issue ${issueId}`);
   return withLifecycle(row.state);
+}
+
+/**
+ * A transition made by one of Verity's own processes (the SLA clock's reminders and breaches, the
+ * relay's `correction-sent`): under the same locks as a steward's action, `build` turns the issue
+ * as it stands into its change (or nothing); the state, the history row and the mirror's outbox
+ * row are written in the caller's transaction. Returns the change, if any.
+ */
+export async function recordSystemTransition(
+  tx: SqlRunner,
+  issueId: string,
+  by: SystemActor,
+  build: (issue: IssueState) => IssueChange | undefined,
+  note = '',
+): Promise<IssueChange | undefined> {
+  const issue = await lockIssue(tx, issueId);
+  const change = build(issue);
+  if (!change) return undefined;
+  await tx.query(`UPDATE ${S}.issues SET status = $2, version = $3, state = $4::jsonb WHERE issue_id = $1`, [
+    issueId,
+    change.issue.status,
+    change.issue.version,
+    JSON.stringify(change.issue),
+  ]);
+  await writeHistory(tx, [systemEntry(issue, change, by, note, change.occurredAt)]);
+  await writeOutbox(tx, OUTBOX_ISSUE_CHANGE, [change]);
+  return change;
 }
 
 export async function writeHistory(tx: SqlRunner, entries: readonly HistoryEntry[]): Promise<void> {

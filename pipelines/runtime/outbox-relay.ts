@@ -6,7 +6,7 @@
 // stays unsent and is tried again: delivery is at least once, and every consumer de-duplicates
 // (issue events on their event id, the analytics store on (issue, version), corrections on eventId).
 import type { Logger } from 'pino';
-import type { CustomerCorrection } from '../contract/correction.ts';
+import { CustomerCorrection } from '../contract/correction.ts';
 import type { IssueChange } from '../contract/issue.ts';
 import type { Clock } from './clock.ts';
 
@@ -26,6 +26,20 @@ export interface SealedCorrection {
 export interface CorrectionSealer {
   seal(correction: CustomerCorrection, customerToken: string): string;
   open(sealed: string, customerToken: string): CustomerCorrection;
+}
+
+/** What a sealer needs of a cipher: the vault's VaultCipher (pipelines/privacy/vault-crypto.ts) has both. */
+export interface JsonCipher {
+  sealJson(value: unknown, context: string): string;
+  openJson(sealed: string, context: string): unknown;
+}
+
+/** Corrections sealed with the vault's cipher, bound to the customer's token (a copy onto another customer does not open). */
+export function sealerOver(cipher: JsonCipher): CorrectionSealer {
+  return {
+    seal: (correction, customerToken) => cipher.sealJson(CustomerCorrection.parse(correction), customerToken),
+    open: (sealed, customerToken) => CustomerCorrection.parse(cipher.openJson(sealed, customerToken)),
+  };
 }
 
 export interface OutboxPage {

@@ -10,9 +10,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import fc from 'fast-check';
 import { Client } from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsStore } from '../../connectors/clickhouse/analytics-store.ts';
 import { migrate } from '../../connectors/clickhouse/migrations.ts';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
@@ -25,7 +26,7 @@ import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
 import { CustomerCorrection } from '../../pipelines/contract/correction.ts';
 import { CustomerChange, type ChangeEvent } from '../../pipelines/contract/customer-change.ts';
 import type { IssueChange, IssueState } from '../../pipelines/contract/issue.ts';
-import { ConflictError, ForbiddenError, StaleVersionError } from '../../pipelines/errors.ts';
+import { ConflictError, ForbiddenError, IssueRequestError, StaleVersionError } from '../../pipelines/errors.ts';
 import { createTokenizer, type Tokenizer } from '../../pipelines/privacy/tokens.ts';
 import { candidateOf, evaluateBatch, loadRequestOf } from '../../pipelines/quality/evaluate-batch.ts';
 import { PatternEngine } from '../../pipelines/quality/patterns/pattern-engine.ts';
@@ -33,7 +34,7 @@ import { correctionToken } from '../../pipelines/quality/patterns/pattern-state.
 import { systemClock } from '../../pipelines/runtime/clock.ts';
 import { OutboxRelay, type CorrectionSealer, type IssueMirror } from '../../pipelines/runtime/outbox-relay.ts';
 import type { AnalyticsOutput } from '../../pipelines/runtime/state-store.ts';
-import type { Actor } from '../../pipelines/stewardship/actions.ts';
+import type { Actor, StewardAction } from '../../pipelines/stewardship/actions.ts';
 import { fold } from '../../pipelines/stewardship/lifecycle.ts';
 import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { createDatabase, describePostgres, usePostgres } from '../support/postgres/use-postgres.ts';
@@ -379,6 +380,49 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
     expect((await active('O1', 'mobile-format'))!.issueId).not.toBe(issue.issueId);
   });
 
+  it('random actions by random actors, on current or stale versions: typed refusals change nothing, the rest add one version each', { timeout: 120_000 }, async () => {
+    const actors = fc.constantFrom<Actor>(li, wang, boss, { username: 'qian', role: 'analyst' }, { username: 'sun', role: 'admin' });
+    const actions = fc.constantFrom<StewardAction>(
+      { type: 'claim' },
+      { type: 'release' },
+      { type: 'start-verification' },
+      { type: 'record-callback', channel: 'sms', result: 'unreachable', note: '' },
+      { type: 'record-callback', channel: 'phone', result: 'reached', note: 'ok' },
+      { type: 'pause', reason: 'waiting for documents' },
+      { type: 'resume' },
+      { type: 'escalate', note: 'help' },
+      { type: 'return', note: 'back' },
+      { type: 'assign', assignee: 'li' },
+      { type: 'resolve', outcome: 'false-positive', note: 'x' },
+      { type: 'approve-reveal' },
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(actors, actions, fc.boolean()), { minLength: 1, maxLength: 12 }), async (steps) => {
+        const id = `P${++n}`;
+        await applyBatch(store, SCOPE, [event(id, { mobile: '1' }, '2026-11-02T09:00:00+08:00')]);
+        const issue = (await active(id, 'mobile-format'))!;
+        let version = issue.version;
+        for (const [actor, action, stale] of steps) {
+          try {
+            const next = await desk.act(issue.issueId, stale ? version - 1 : version, actor, action);
+            expect(stale).toBe(false);
+            expect(next.version).toBe(version + 1);
+            version = next.version;
+          } catch (error) {
+            expect(error).toBeInstanceOf(IssueRequestError);
+            if (stale) expect(error).toBeInstanceOf(StaleVersionError);
+            expect((await desk.get(issue.issueId))!.issue.version).toBe(version);
+          }
+        }
+        const { issue: after, history } = (await desk.get(issue.issueId))!;
+        expect(history.map((h) => h.seq)).toEqual(Array.from({ length: after.version }, (_, i) => i + 1));
+        expect(fold(history)).toEqual(after);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('every stored history folds to its stored state', async () => {
     const { rows } = await pg.query<{ issue_id: string }>('SELECT issue_id FROM verity.issues ORDER BY issue_id');
     expect(rows.length).toBeGreaterThan(5);
@@ -418,6 +462,34 @@ describePostgres('the stewards\' desk on a PostgreSQL server', () => {
       expect(events.map((e) => e.change)).toEqual(['claim', 'start-verification']);
     } finally {
       await client?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The default `npm start` store: the same SQL on PGlite, embedded.
+describe('the stewards\' desk on PGlite (embedded)', () => {
+  it('claims and resolves, keeps the history append-only, and relays the changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verity-desk-pglite-'));
+    const { store } = await PostgresStateStore.open({ kind: 'embedded', path: join(dir, 'pg') });
+    try {
+      await store.takeOver('embedded.jsonl');
+      await applyBatch(store, 'embedded.jsonl', [event('E1', { mobile: '321' }, '2026-10-08T09:00:00+08:00')]);
+      const desk = new PostgresStewardDesk(store.client, { calendar: prcCalendar, tokenizer });
+      const [issue] = (await desk.list({ ruleId: 'mobile-format' })).issues;
+      const held = await desk.act(issue!.issueId, issue!.version, li, { type: 'claim' });
+      await expect(desk.act(issue!.issueId, issue!.version, wang, { type: 'claim' })).rejects.toBeInstanceOf(StaleVersionError);
+      const done = await desk.act(issue!.issueId, held.version, li, { type: 'resolve', outcome: 'false-positive', note: 'test record' });
+      const { history } = (await desk.get(issue!.issueId))!;
+      expect(fold(history)).toEqual(done);
+      // The client reports the SQLSTATE only (messages may quote values): insufficient_privilege.
+      await expect(store.client.query(`DELETE FROM verity.issue_history`)).rejects.toThrow(/42501/);
+      const mirrored: string[] = [];
+      const relay = new OutboxRelay({ store: new PostgresOutboxStore(store.client), mirrors: [{ name: 'm', writeIssueChanges: async (_id, cs) => void mirrored.push(...cs.map((c) => c.change)) }], logger, clock: systemClock });
+      expect(await relay.drain()).toBe(2);
+      expect(mirrored).toEqual(['claim', 'resolve']);
+    } finally {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

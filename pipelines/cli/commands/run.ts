@@ -89,7 +89,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
       ...(kafkaRun
         ? { sinks: [kafkaRun.publisher], issueMirrors: [kafkaRun.publisher.issueMirror], corrections: kafkaRun.corrections }
         : { corrections: FileCorrectionSink.inDataDir(config.dataDir) }),
-      // TODO(coordinator): correctionSealer over the vault's cipher (pipelines/privacy/vault-crypto.ts);
+      // TODO(coordinator): `correctionSealer: sealerOver(vaultCipher)` (pipelines/runtime/outbox-relay.ts);
       // until then corrections wait in the outbox, and the relay says so once.
     });
     return { report, config };
