@@ -158,7 +158,8 @@ const FINDING_REDELIVERED = [{ ...FINDINGS[0], detected_at: '2026-03-04T01:00:00
 
 // Issues relative to now. Later versions of the same issue go in a second insert, as in production.
 const ISSUES_V1 = [
-  issue({ issue_id: 'i1', queue: 'contact-verification', rule_id: 'mobile-format', customer_token: 'ct_B', status: 'open', priority: 'P2', opened_at: ago(50 * HOUR), ...dueIn(0) }),
+  // Claimed and in-verification issues are as active as open ones: every "open" panel counts them.
+  issue({ issue_id: 'i1', queue: 'contact-verification', rule_id: 'mobile-format', customer_token: 'ct_B', status: 'claimed', assignee: 'steward-1', priority: 'P2', opened_at: ago(50 * HOUR), ...dueIn(0) }),
   issue({ issue_id: 'i2', queue: 'identity-verification', rule_id: 'id-number-format', customer_token: 'ct_D', status: 'open', priority: 'P1', opened_at: ago(10 * DAY), ...dueIn(-1) }),
   issue({ issue_id: 'i3', queue: 'identity-verification', rule_id: 'id-gender-mismatch', customer_token: 'ct_J', status: 'open', priority: 'P1', opened_at: ago(40 * DAY), ...dueIn(-20), deadline_provisional: true }),
   issue({ issue_id: 'i4', queue: 'contact-verification', rule_id: 'mobile-format', customer_token: 'ct_K', status: 'open', priority: 'P2', opened_at: ago(5 * DAY), ...dueIn(-1) }),
@@ -171,7 +172,7 @@ const ISSUES_V2 = [
   // i4 was corrected upstream three days ago, before its deadline (yesterday): on time, not overdue.
   issue({ ...ISSUES_V1[3], status: 'resolved', resolution: 'corrected-upstream', updated_at: ago(3 * DAY), version: 2 }),
   // i8's deadline was recomputed once the calendar data arrived: no longer provisional.
-  issue({ ...ISSUES_V1[7], deadline_provisional: false, updated_at: ago(HOUR), version: 2 }),
+  issue({ ...ISSUES_V1[7], deadline_provisional: false, status: 'in-verification', updated_at: ago(HOUR), version: 2 }),
 ];
 
 const ISSUE_EVENTS = [
