@@ -1,8 +1,7 @@
 // The settings of `verity console` that `verity run` does not have, declared once like
 // RUN_SETTINGS (flag, env, schema, help, default shown). The console shares the run's own
 // settings (state, store, database, data folder, token and vault keys, SLA sweep, log level) from
-// RUN_SETTINGS, so both
-// processes open the same stores with the same keys.
+// RUN_SETTINGS, so both processes open the same stores with the same keys.
 import { z } from 'zod';
 import { text, setting, wholeNumber, type SettingKey } from './run-settings.ts';
 

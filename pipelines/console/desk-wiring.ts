@@ -6,18 +6,15 @@ import type { SqlClient } from '../../connectors/postgres/sql-client.ts';
 import { PostgresStewardDesk, type DeskVaultHooks } from '../../connectors/postgres/steward-desk.ts';
 import { deleteVaultIfNoActive, PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
-import { CustomerCorrection } from '../contract/correction.ts';
 import type { Tokenizer } from '../privacy/tokens.ts';
+import { sealerOver } from '../runtime/outbox-relay.ts';
 import type { VaultCipher } from '../privacy/vault-crypto.ts';
 
 export function vaultHooks(cipher: VaultCipher): DeskVaultHooks {
   return {
     deleteVaultIfNoActive: (tx, customerToken) => deleteVaultIfNoActive(tx, [customerToken]),
     customerIdOf: async (tx, customerToken) => (await new PgVaultReader(tx, cipher).reveal(customerToken))?.customerId,
-    sealer: {
-      seal: (correction, customerToken) => cipher.sealJson(correction, customerToken),
-      open: (sealed, customerToken) => CustomerCorrection.parse(cipher.openJson(sealed, customerToken)),
-    },
+    sealer: sealerOver(cipher),
   };
 }
 

@@ -56,8 +56,8 @@ describePostgres('two console processes on one PostgreSQL server', () => {
   beforeAll(async () => {
     db = await pipelineDatabase(url, 300, 9117);
     // The operator's way: `verity users add` prints a generated one-time password.
-    for (const name of ['anna', 'bo']) {
-      const added = verity(['users', 'add', name, '--role', 'steward', '--state', db.stateUrl], KEYS_ENV);
+    for (const [name, role] of [['anna', 'steward'], ['bo', 'steward'], ['boss', 'supervisor']] as const) {
+      const added = verity(['users', 'add', name, '--role', role, '--state', db.stateUrl], KEYS_ENV);
       expect(added.status, added.stderr).toBe(0);
       passwords[name] = /one-time password: (\S+)/.exec(added.stdout)![1]!;
     }
@@ -98,8 +98,19 @@ describePostgres('two console processes on one PostgreSQL server', () => {
     const bo = new ApiClient(two!.url);
     expect((await anna.signIn('anna', passwords.anna)).status).toBe(200);
     expect((await bo.signIn('bo', passwords.bo)).status).toBe(200);
-    const queue = await anna.get('/api/issues?status=open&limit=20');
+    const boss = new ApiClient(one!.url);
+    expect((await boss.signIn('boss', passwords.boss)).status).toBe(200);
+    let queue = await anna.get('/api/issues?status=open&limit=20');
     expect(queue.status, queue.text).toBe(200);
+    // Months-old generated events: the SLA clock escalated them; the supervisor returns them to the queue.
+    for (const issue of queue.json.issues.slice(0, 5) as { issueId: string; version: number; escalated: boolean }[]) {
+      if (!issue.escalated) continue;
+      const path = `/api/issues/${encodeURIComponent(issue.issueId)}/actions`;
+      const returned = await boss.post(path, { expectedVersion: issue.version, action: { type: 'return', note: 'back to the queue' } });
+      expect(returned.status, returned.text).toBe(200);
+    }
+    queue = await anna.get('/api/issues?status=open&escalated=false&limit=20');
+    expect(queue.json.issues.length).toBeGreaterThanOrEqual(5);
     let rounds = 0;
     let revealed = false;
     for (const issue of queue.json.issues.slice(0, 5) as { issueId: string; version: number; tier: string }[]) {
