@@ -130,7 +130,7 @@ const RECORDS = [
   record({ event_id: 'ev-1', source: 'core-banking', occurred_at: '2026-03-02T01:00:00Z', customer_token: 'ct_A' }),
   record({ event_id: 'ev-2', source: 'core-banking', occurred_at: '2026-03-02T02:00:00Z', customer_token: 'ct_B', tier: 'important', secrecy_level: '机密', province: '广东省', failed_rules: ['mobile-format'] }),
   record({ event_id: 'ev-3', source: 'policy-admin', occurred_at: '2026-03-02T03:00:00Z', customer_token: 'ct_C', province: '上海市' }),
-  record({ event_id: 'ev-4', source: 'policy-admin', occurred_at: '2026-03-02T04:00:00Z', customer_token: 'ct_D', tier: 'core', secrecy_level: '绝密', province: '', failed_rules: ['id-number-format', 'required-fields'] }),
+  record({ event_id: 'ev-4', source: 'policy-admin', channel: 'agency', occurred_at: '2026-03-02T04:00:00Z', customer_token: 'ct_D', tier: 'core', secrecy_level: '绝密', province: '', failed_rules: ['id-number-format', 'required-fields'] }),
   record({ event_id: 'ev-11', source: 'policy-admin', occurred_at: '2026-03-02T06:00:00Z', customer_token: 'ct_I', province: '四川省' }),
   // 17:30Z is 01:30 on 2026-03-03 in Shanghai: the day boundary is Shanghai's, not UTC's.
   record({ event_id: 'ev-5', source: 'core-banking', occurred_at: '2026-03-02T17:30:00Z', customer_token: 'ct_E', province: '浙江省' }),
@@ -158,7 +158,8 @@ const FINDING_REDELIVERED = [{ ...FINDINGS[0], detected_at: '2026-03-04T01:00:00
 
 // Issues relative to now. Later versions of the same issue go in a second insert, as in production.
 const ISSUES_V1 = [
-  issue({ issue_id: 'i1', queue: 'contact-verification', rule_id: 'mobile-format', customer_token: 'ct_B', status: 'open', priority: 'P2', opened_at: ago(50 * HOUR), ...dueIn(0) }),
+  // Claimed and in-verification issues are as active as open ones: every "open" panel counts them.
+  issue({ issue_id: 'i1', queue: 'contact-verification', rule_id: 'mobile-format', customer_token: 'ct_B', status: 'claimed', assignee: 'steward-1', priority: 'P2', opened_at: ago(50 * HOUR), ...dueIn(0) }),
   issue({ issue_id: 'i2', queue: 'identity-verification', rule_id: 'id-number-format', customer_token: 'ct_D', status: 'open', priority: 'P1', opened_at: ago(10 * DAY), ...dueIn(-1) }),
   issue({ issue_id: 'i3', queue: 'identity-verification', rule_id: 'id-gender-mismatch', customer_token: 'ct_J', status: 'open', priority: 'P1', opened_at: ago(40 * DAY), ...dueIn(-20), deadline_provisional: true }),
   issue({ issue_id: 'i4', queue: 'contact-verification', rule_id: 'mobile-format', customer_token: 'ct_K', status: 'open', priority: 'P2', opened_at: ago(5 * DAY), ...dueIn(-1) }),
@@ -171,7 +172,7 @@ const ISSUES_V2 = [
   // i4 was corrected upstream three days ago, before its deadline (yesterday): on time, not overdue.
   issue({ ...ISSUES_V1[3], status: 'resolved', resolution: 'corrected-upstream', updated_at: ago(3 * DAY), version: 2 }),
   // i8's deadline was recomputed once the calendar data arrived: no longer provisional.
-  issue({ ...ISSUES_V1[7], deadline_provisional: false, updated_at: ago(HOUR), version: 2 }),
+  issue({ ...ISSUES_V1[7], deadline_provisional: false, status: 'in-verification', updated_at: ago(HOUR), version: 2 }),
 ];
 
 const ISSUE_EVENTS = [
@@ -280,8 +281,10 @@ describe('dashboard query files', () => {
     expect([...QUERIES.keys()]).toEqual([
       'dead-letters-daily',
       'deadline-provisional',
+      'findings-by-channel',
       'findings-by-province-rule',
       'findings-by-rule-severity',
+      'findings-by-source',
       'issue-backlog-age',
       'issue-flow-daily',
       'issues-due-soon',
@@ -376,6 +379,24 @@ describe('dashboard queries on the analyst schema', () => {
       '(unknown)/id-number-format': 1,
       '(unknown)/required-fields': 1,
     });
+  });
+
+  it('findings-by-source: distinct customers per upstream source and rule', async () => {
+    expect(await run('findings-by-source', WINDOW)).toEqual([
+      { source: 'core-banking', rule_id: 'mobile-format', customers: 2, findings: 2 },
+      { source: 'core-banking', rule_id: 'bank-account-format', customers: 1, findings: 1 },
+      { source: 'policy-admin', rule_id: 'id-number-format', customers: 1, findings: 1 },
+      { source: 'policy-admin', rule_id: 'required-fields', customers: 1, findings: 1 },
+    ]);
+  });
+
+  it('findings-by-channel: each finding takes the channel of the record version that produced it', async () => {
+    expect(await run('findings-by-channel', WINDOW)).toEqual([
+      { channel_name: 'agency', rule_id: 'id-number-format', customers: 1 },
+      { channel_name: 'agency', rule_id: 'required-fields', customers: 1 },
+      { channel_name: 'bancassurance', rule_id: 'mobile-format', customers: 2 },
+      { channel_name: 'bancassurance', rule_id: 'bank-account-format', customers: 1 },
+    ]);
   });
 
   it('issue-backlog-age: open issues by queue, priority and age, with the overdue ones', async () => {

@@ -87,6 +87,20 @@ export function sqlFor(query: DashboardQuery, database: string = DEFAULTS.databa
 
 export type QueryParameterValues = Readonly<Record<string, Date | string | number | boolean>>;
 
+/** Throws unless `params` has exactly the query's parameters: a typo must not turn into an empty panel. */
+export function assertParameters(query: DashboardQuery, params: QueryParameterValues): void {
+  const expected = new Set(query.parameters.map((p) => p.name));
+  const missing = [...expected].filter((name) => !(name in params));
+  const unknown = Object.keys(params).filter((name) => !expected.has(name));
+  if (missing.length > 0 || unknown.length > 0) {
+    const parts = [
+      missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+      unknown.length > 0 ? `unknown ${unknown.join(', ')}` : '',
+    ].filter(Boolean);
+    throw new Error(`dashboard query ${query.name}: ${parts.join('; ')} (expects ${[...expected].join(', ') || 'none'})`);
+  }
+}
+
 /**
  * Runs a dashboard query and returns its rows. Pass instants as `Date` (sent as Unix time, so no
  * time-zone guessing) and `Date` parameters as `YYYY-MM-DD`. Missing or unknown parameters fail
@@ -98,16 +112,7 @@ export async function runDashboardQuery<T = Record<string, unknown>>(
   params: QueryParameterValues = {},
   options: { readonly database?: string } = {},
 ): Promise<T[]> {
-  const expected = new Set(query.parameters.map((p) => p.name));
-  const missing = [...expected].filter((name) => !(name in params));
-  const unknown = Object.keys(params).filter((name) => !expected.has(name));
-  if (missing.length > 0 || unknown.length > 0) {
-    const parts = [
-      missing.length > 0 ? `missing ${missing.join(', ')}` : '',
-      unknown.length > 0 ? `unknown ${unknown.join(', ')}` : '',
-    ].filter(Boolean);
-    throw new Error(`dashboard query ${query.name}: ${parts.join('; ')} (expects ${[...expected].join(', ') || 'none'})`);
-  }
+  assertParameters(query, params);
   const result = await client.query({
     query: sqlFor(query, options.database),
     query_params: params,

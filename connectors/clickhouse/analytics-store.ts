@@ -175,6 +175,30 @@ export class AnalyticsStore {
     }
   }
 
+  /** The database the store writes to (dashboard SQL is qualified with it, dashboards/queries.ts sqlFor). */
+  get database(): string {
+    return this.#db;
+  }
+
+  /**
+   * Rows of a read-only analyst query: the console's dashboards (pipelines/console/routes/
+   * dashboards.ts) run the SQL files of dashboards/sql through here, over masked and tokenised
+   * columns only. Counts come back as numbers, not quoted 64-bit strings, as in runDashboardQuery.
+   */
+  async queryRows<T = Record<string, unknown>>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    try {
+      const result = await this.#client.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0, readonly: '2' },
+      });
+      return await result.json<T>();
+    } catch (cause) {
+      throw storeError('query', cause, 'STORE_UNAVAILABLE');
+    }
+  }
+
   /** Current issue states (FINAL) matching `where`, a condition on the issues table aliased `i`. */
   /**
    * Issue changes relayed from the operational store's outbox (stewards', the SLA clock's): to

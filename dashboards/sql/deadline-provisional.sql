@@ -8,11 +8,11 @@
 -- and the regulator's T+3, so this query always returns exactly one row (an aggregate without
 -- GROUP BY): a stat panel shows 0, never "No data" that could be mistaken for all clear.
 SELECT
-    countIf(status = 'open') AS open_provisional,
+    countIf(status NOT IN ('resolved', 'withdrawn')) AS open_provisional,
     countIf(status = 'resolved') AS resolved_provisional,
-    minIfOrNull(due_date, status = 'open') AS earliest_due,
-    maxIfOrNull(due_date, status = 'open') AS latest_due,
-    arraySort(groupUniqArrayIf(queue, status = 'open')) AS queues,
+    minIfOrNull(due_date, status NOT IN ('resolved', 'withdrawn')) AS earliest_due,
+    maxIfOrNull(due_date, status NOT IN ('resolved', 'withdrawn')) AS latest_due,
+    arraySort(groupUniqArrayIf(queue, status NOT IN ('resolved', 'withdrawn'))) AS queues,
     if(
         open_provisional = 0,
         'OK: every open deadline is counted on the published PRC holiday calendar',

@@ -22,7 +22,7 @@ FROM
 (
     SELECT queue, priority, customer_token, due_at, dateDiff('hour', opened_at, now()) AS age_hours
     FROM verity.issues FINAL
-    WHERE status = 'open'
+    WHERE status NOT IN ('resolved', 'withdrawn')
 )
 GROUP BY queue, priority, age_bucket
 ORDER BY queue, priority, age_bucket

@@ -15,7 +15,7 @@ SELECT
     uniqExact(customer_token) AS customers,
     countIf(deadline_provisional) AS provisional_deadlines
 FROM verity.issues FINAL
-WHERE status = 'open'
+WHERE status NOT IN ('resolved', 'withdrawn')
   AND due_at >= now()
   AND due_date <= {due_by:Date}
 GROUP BY due_date, queue, priority

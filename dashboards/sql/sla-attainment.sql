@@ -13,8 +13,8 @@ SELECT
     if(grouping(queue) = 1, '(all queues)', queue) AS queue_name,
     countIf(status = 'resolved' AND updated_at <= due_at) AS closed_on_time,
     countIf(status = 'resolved' AND updated_at > due_at) AS closed_late,
-    countIf(status = 'open' AND due_at < now()) AS open_overdue,
-    countIf(status = 'open' AND due_at >= now()) AS open_not_yet_due,
+    countIf(status NOT IN ('resolved', 'withdrawn') AND due_at < now()) AS open_overdue,
+    countIf(status NOT IN ('resolved', 'withdrawn') AND due_at >= now()) AS open_not_yet_due,
     closed_on_time + closed_late + open_overdue AS judged,
     if(judged = 0, NULL, round(closed_on_time / judged, 4)) AS attainment,
     countIf(deadline_provisional) AS provisional_deadlines
