@@ -253,8 +253,9 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     // One last look, so a run that ends reports the notices as of its end.
     if (leads()) await withState('the final SLA sweep', () => slaClock.sweep());
     await stopRelay();
-    // What is left in the outbox stays there for the next relay (this run's next start, or a console).
-    if (relay && leads()) await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox relay: the final drain failed; the rows stay in the outbox'));
+    // Whoever stops drains once more, leader or not (a stopped consumer no longer knows whether it
+    // led, and relays skip each other's rows): what is still left stays for the next relay.
+    if (relay) await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'outbox relay: the final drain failed; the rows stay in the outbox'));
 
     const report: RunReport = {
       events: stats.read,

@@ -365,7 +365,7 @@ describe('docker-compose.yml streaming stack', () => {
     const pgEnv = environment(postgres);
     expect(pgEnv.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
     expect(pgEnv.POSTGRES_INITDB_ARGS).toContain('scram-sha-256');
-    expect(postgres.healthcheck?.test?.join(' ')).toContain('pg_isready');
+    expect(([] as string[]).concat(postgres.healthcheck?.test ?? []).join(' ')).toContain('pg_isready');
     for (const name of ['verity', 'verity-console']) {
       const env = environment(service(name));
       const url = new URL(env.VERITY_STATE_URL!);
