@@ -17,7 +17,13 @@
 //   one (VERITY_REQUIRE_CLICKHOUSE=1 fails them instead). A container is stopped in teardown.
 // - PostgreSQL: only when a selected file uses tests/support/postgres/use-postgres.ts (or
 //   VERITY_POSTGRES_START=always); started alongside Kafka, see tests/support/postgres/global.ts.
+// - The browser: when a selected file uses tests/support/browser/use-browser.ts, Debian's chromium
+//   and a CJK font are installed first if missing (tests/support/browser/install-chromium.sh), so
+//   that `npm test` on a fresh machine needs nothing else. Without root it says what to install,
+//   and the browser tests skip loudly (or fail in CI).
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { acquireClickHouse, type AcquiredClickHouse } from './clickhouse/acquire.ts';
 import './clickhouse/context.ts';
@@ -29,8 +35,16 @@ import { setupPostgres } from './postgres/global.ts';
 const USES_KAFKA = /use-kafka(?:\.ts)?['"]|inject\(\s*['"]kafka/;
 const USES_CLICKHOUSE = /use-clickhouse(?:\.ts)?['"]|inject\(\s*['"]clickhouse/;
 const USES_POSTGRES = /use-postgres(?:\.ts)?['"]|inject\(\s*['"]postgres/;
+const USES_BROWSER = /use-browser(?:\.ts)?['"]/;
+const INSTALL_BROWSER = fileURLToPath(new URL('./browser/install-chromium.sh', import.meta.url));
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Before the services: apt-get and a JVM starting at once would only slow each other down.
+  const [needsBrowser] = await selectedFilesUse(project, [USES_BROWSER], [process.env['VERITY_BROWSER_INSTALL']]);
+  if (needsBrowser) {
+    const installed = spawnSync('bash', [INSTALL_BROWSER], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (installed.status !== 0) process.stderr.write(loud(`browser: ${INSTALL_BROWSER} did not complete (status ${installed.status}); the browser tests will say what is missing`) + '\n');
+  }
   // Comes up while Kafka and ClickHouse do; whichever fails, the others are stopped.
   const postgres = selectedFilesUse(project, [USES_POSTGRES], [process.env['VERITY_POSTGRES_START']])
     .then(([needed]) => setupPostgres(project, needed!))

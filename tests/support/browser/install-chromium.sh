@@ -2,7 +2,8 @@
 # Installs what the browser tests (tests/browser/) need on a Debian/Ubuntu machine: the Debian
 # `chromium` package (driven by playwright-core through executablePath, so no browser download from
 # a CDN) and `fonts-noto-cjk`, without which Chinese labels, names and addresses render as empty
-# boxes in the screenshots. `.ci/run` calls it before the tests; run it by hand on a dev machine.
+# boxes in the screenshots. The tests' global setup runs it when a browser test is selected (so `npm test`
+# needs nothing else); run it by hand on a dev machine without root to see what to install.
 #
 # Does nothing when both are there already. Needs root (or passwordless sudo) and apt-get; without
 # them it says what to install and exits 1, and the browser tests then skip loudly, or fail in CI

@@ -1,5 +1,5 @@
 // Starts the real headless Chromium for the browser tests: Debian's `chromium` package (installed
-// by tests/support/browser/install-chromium.sh, which .ci/run calls), driven by playwright-core
+// by tests/support/browser/install-chromium.sh, which the tests' global setup runs), driven by playwright-core
 // through executablePath, so nothing is downloaded from a browser CDN at test time.
 //
 // Every launch gets a fresh profile directory (deleted on close): no cookie, cache or service
