@@ -1,7 +1,7 @@
 // The operational store's schema, in versioned migrations applied once each, in order, in a
 // transaction that also records them; several processes starting at once take turns (an
 // advisory lock), so exactly one applies each. Tables hold keyed tokens and masks, never values.
-import type { SqlClient } from './sql-client.ts';
+import { createSqlClient, type SqlClient, type StateTarget } from './sql-client.ts';
 import { vaultMigrationSql } from './vault-migration.ts';
 
 export interface Migration {
@@ -319,4 +319,15 @@ export async function migrateState(client: SqlClient): Promise<number[]> {
     }
     return now;
   });
+}
+
+/** A client of the operational store with its schema up to date; closed again if migrating fails. */
+export async function openMigrated(target: StateTarget): Promise<{ client: SqlClient; migrations: number[] }> {
+  const client = await createSqlClient(target);
+  try {
+    return { client, migrations: await migrateState(client) };
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw error;
+  }
 }

@@ -17,9 +17,9 @@ import { ScopeLostError } from '../../pipelines/errors.ts';
 import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
 import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type CorrectableField, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
 import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
-import { migrateState, SCHEMA } from './migrations.ts';
+import { openMigrated, SCHEMA } from './migrations.ts';
 import { applyVaultChanges } from './vault-store.ts';
-import { createSqlClient, describeStateTarget, isTransactionConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
+import { describeStateTarget, isTransactionConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
 
 const S = SCHEMA;
 
@@ -500,14 +500,8 @@ export class PostgresStateStore implements StateStore {
 
   /** Opens the store and brings its schema up to date; `migrations` says which versions it applied now. */
   static async open(target: StateTarget): Promise<{ store: PostgresStateStore; migrations: number[] }> {
-    const client = await createSqlClient(target);
-    try {
-      const migrations = await migrateState(client);
-      return { store: new PostgresStateStore(client, describeStateTarget(target)), migrations };
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw error;
-    }
+    const { client, migrations } = await openMigrated(target);
+    return { store: new PostgresStateStore(client, describeStateTarget(target)), migrations };
   }
 
   async takeOver(scope: string | 'all'): Promise<PendingOutput[]> {

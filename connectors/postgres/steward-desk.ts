@@ -18,8 +18,8 @@ import { IssueQuery as IssueQuerySchema } from '../../pipelines/runtime/steward-
 import { StewardAction, type Actor } from '../../pipelines/stewardship/actions.ts';
 import { applyStewardAction, systemEntry, type HistoryEntry, type SystemActor } from '../../pipelines/stewardship/lifecycle.ts';
 import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, type CorrectionSealer, type SealedCorrection } from '../../pipelines/runtime/outbox-relay.ts';
-import { migrateState, SCHEMA } from './migrations.ts';
-import { createSqlClient, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
+import { SCHEMA } from './migrations.ts';
+import type { SqlClient, SqlRunner } from './sql-client.ts';
 import { ACTIVE_SQL, historyRow, lockKey, STORE_LOCK } from './state-store.ts';
 
 const S = SCHEMA;
@@ -100,20 +100,6 @@ export class PostgresStewardDesk implements StewardDesk {
     this.#now = options.now ?? (() => new Date().toISOString());
   }
 
-  /**
-   * Opens the operational store (migrated) for a process of its own, e.g. `verity console`: the
-   * desk, and the client to build the outbox relay on and to close at the end.
-   */
-  static async open(target: StateTarget, options: PostgresStewardDeskOptions): Promise<{ desk: PostgresStewardDesk; client: SqlClient }> {
-    const client = await createSqlClient(target);
-    try {
-      await migrateState(client);
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw error;
-    }
-    return { desk: new PostgresStewardDesk(client, options), client };
-  }
 
   async list(input: IssueQuery): Promise<{ issues: IssueState[]; total: number }> {
     const query = IssueQuerySchema.parse(input);

@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { migrateState } from '../../connectors/postgres/migrations.ts';
-import { createSqlClient, stateOpenFailure, type SqlClient } from '../../connectors/postgres/sql-client.ts';
+import { openMigrated } from '../../connectors/postgres/migrations.ts';
+import { stateOpenFailure, type SqlClient } from '../../connectors/postgres/sql-client.ts';
 import { PostgresSlaStore } from '../../connectors/postgres/sla-store.ts';
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
@@ -51,8 +51,7 @@ export async function openConsole(options: OpenConsoleOptions): Promise<OpenCons
   const { config, logger } = options;
   let sql: SqlClient;
   try {
-    sql = await createSqlClient(config.state);
-    await migrateState(sql);
+    sql = (await openMigrated(config.state)).client;
   } catch (error) {
     throw stateOpenFailure(config.state, error);
   }

@@ -7,41 +7,15 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../tests/support/manual-clock.ts';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
-import { computeDeadline } from '../calendar/deadlines.ts';
-import { lifecycleDefaults, type IssueState } from '../contract/issue.ts';
+import type { IssueState } from '../contract/issue.ts';
 import type { SlaNotice, SlaNoticeKind } from '../quality/sla.ts';
 import { SlaClock, type SlaCandidate, type SlaDecision, type SlaStore } from './sla-clock.ts';
+import { slaIssue } from '../../tests/support/sla-issues.ts';
 
 const HOUR = 3_600_000;
 
 /** An issue opened at `openedAt` (Shanghai time) due `workingDays` PRC working days later. */
-function issue(issueId: string, openedAt: string, workingDays: number, extra: Partial<IssueState> = {}): IssueState {
-  const deadline = computeDeadline([{ workingDays }], { occurredAt: openedAt }, prcCalendar)!;
-  return {
-    issueId,
-    queue: 'callback-verification',
-    ruleId: 'mobile-format',
-    ruleVersion: 1,
-    customerToken: `ct_${issueId}`,
-    status: 'open',
-    resolution: '',
-    priority: 'P2',
-    severity: 'medium',
-    openedAt,
-    openedByEventId: `ev-${issueId}`,
-    dueAt: deadline.dueAt,
-    dueDate: deadline.dueDate,
-    deadlineBasis: deadline.basis,
-    deadlineProvisional: false,
-    occurrences: 1,
-    lastEventId: `ev-${issueId}`,
-    lastSeenAt: openedAt,
-    updatedAt: openedAt,
-    version: 1,
-    ...lifecycleDefaults(),
-    ...extra,
-  };
-}
+const issue = slaIssue;
 
 /** The SlaStore contract in memory: notices unique per issue and kind, a breach escalates. */
 class MemorySlaStore implements SlaStore {

@@ -17,45 +17,20 @@ import type { SqlClient } from '../../connectors/postgres/sql-client.ts';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
 import { PostgresStewardDesk } from '../../connectors/postgres/steward-desk.ts';
 import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
-import { computeDeadline } from '../../pipelines/calendar/deadlines.ts';
 import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
-import { IssueState, lifecycleDefaults } from '../../pipelines/contract/issue.ts';
+import { IssueState } from '../../pipelines/contract/issue.ts';
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import { SlaClock } from '../../pipelines/runtime/sla-clock.ts';
 import type { Actor, StewardAction } from '../../pipelines/stewardship/actions.ts';
 import { fold, PIPELINE_ACTOR, reopen, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
+import { slaIssue } from '../support/sla-issues.ts';
 
 const HOUR = 3_600_000;
 const silent = pino({ level: 'silent' });
 
-function issue(issueId: string, openedAt: string, workingDays: number, queue = 'callback-verification'): IssueState {
-  const deadline = computeDeadline([{ workingDays }], { occurredAt: openedAt }, prcCalendar)!;
-  return {
-    issueId,
-    queue,
-    ruleId: 'mobile-format',
-    ruleVersion: 1,
-    customerToken: `ct_${issueId}`,
-    status: 'open',
-    resolution: '',
-    priority: 'P2',
-    severity: 'medium',
-    openedAt,
-    openedByEventId: `ev-${issueId}`,
-    dueAt: deadline.dueAt,
-    dueDate: deadline.dueDate,
-    deadlineBasis: deadline.basis,
-    deadlineProvisional: false,
-    occurrences: 1,
-    lastEventId: `ev-${issueId}`,
-    lastSeenAt: openedAt,
-    updatedAt: openedAt,
-    version: 1,
-    ...lifecycleDefaults(),
-  };
-}
+const issue = (issueId: string, openedAt: string, workingDays: number, queue = 'callback-verification'): IssueState => slaIssue(issueId, openedAt, workingDays, { queue });
 
 // The same issues as the in-memory test (pipelines/runtime/sla-clock.test.ts), with their maths.
 const ISSUES = [

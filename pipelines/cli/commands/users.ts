@@ -2,8 +2,8 @@
 // locked-out one). A password is generated and printed once, or read from standard input
 // (--password-stdin); there is never a default password.
 import type { Command } from 'commander';
-import { migrateState } from '../../../connectors/postgres/migrations.ts';
-import { createSqlClient, stateOpenFailure, type SqlClient } from '../../../connectors/postgres/sql-client.ts';
+import { openMigrated } from '../../../connectors/postgres/migrations.ts';
+import { stateOpenFailure, type SqlClient } from '../../../connectors/postgres/sql-client.ts';
 import { Username } from '../../console/api-schemas.ts';
 import { addUser, disableUser, resetPassword, UnknownUserError, UserExistsError } from '../../console/auth/users.ts';
 import { resolveRunConfig } from '../../config/run-config.ts';
@@ -23,8 +23,7 @@ async function withState<T>(given: Record<string, unknown>, work: (sql: SqlClien
   const config = await resolveRunConfig({ flags, env: process.env, configFile: typeof given['config'] === 'string' ? given['config'] : undefined, cwd: process.cwd() });
   let sql: SqlClient;
   try {
-    sql = await createSqlClient(config.state);
-    await migrateState(sql);
+    sql = (await openMigrated(config.state)).client;
   } catch (error) {
     throw stateOpenFailure(config.state, error);
   }
