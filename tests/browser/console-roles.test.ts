@@ -1,6 +1,7 @@
 // The console's pages per role in a real headless Chromium, against the real console server
-// (sessions, CSRF, roles, access log and approvals in embedded PostgreSQL) over an in-memory desk
-// that applies the real lifecycle reducer (tests/support/browser/console-harness.ts): what each
+// (sessions, CSRF, roles, access log and approvals) over the real stewards' desk and reveal vault in
+// PostgreSQL, its issues opened by the real pipeline path from crafted synthetic events
+// (tests/support/browser/console-harness.ts): what each
 // role sees and may do, the queue's badges and filters, a stale claim answered by a clear 409 and
 // a reload, the supervisor's bulk assignment, breach board and reveal approval, the admin's
 // one-time password, the analyst's charts from the local chart library. The flow over the real
@@ -14,11 +15,13 @@ import { startHarnessConsole, type HarnessConsole } from '../support/browser/con
 import { launchChromium, type LaunchedBrowser } from '../support/browser/launch.ts';
 import { describeBrowser, probeBrowser } from '../support/browser/use-browser.ts';
 import { PROJECT_ROOT } from '../e2e/support.ts';
+import { usePostgres } from '../support/postgres/use-postgres.ts';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'out', 'test-artifacts');
 const browser = await probeBrowser();
 
 describeBrowser("the stewards' console pages, role by role", browser, () => {
+  const postgres = usePostgres();
   const dir = mkdtempSync(join(tmpdir(), 'verity-console-ui-'));
   let harness: HarnessConsole;
   let chromium: LaunchedBrowser | undefined;
@@ -27,7 +30,7 @@ describeBrowser("the stewards' console pages, role by role", browser, () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    harness = await startHarnessConsole(dir);
+    harness = await startHarnessConsole(dir, postgres);
     chromium = await launchChromium({ locale: 'zh-CN' });
     page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
     page.setDefaultTimeout(15_000);
@@ -82,10 +85,10 @@ describeBrowser("the stewards' console pages, role by role", browser, () => {
     await expect.poll(() => rows.count()).toBe(2);
     expect(new Set(await page.locator('[data-testid=queue-row] td:nth-child(5)').allTextContents())).toEqual(new Set(['mobile-format']));
 
-    // Someone else claims iss-002 while it is on the screen: the click answers 409 and reloads.
-    await page.locator('[data-testid=queue-row][data-issue-id="iss-002"] [data-testid=open-issue]').click();
+    // Someone else claims it while it is on the screen: the click answers 409 and reloads.
+    await page.locator(`[data-testid=queue-row][data-issue-id="${harness.issues.stale}"] [data-testid=open-issue]`).click();
     await page.getByTestId('issue-detail').waitFor();
-    await harness.desk.act('iss-002', 1, { username: 'qian.steward', role: 'steward' }, { type: 'claim' });
+    await harness.desk.act(harness.issues.stale, 1, { username: 'qian.steward', role: 'steward' }, { type: 'claim' });
     await page.getByTestId('action-claim').click();
     expect(await page.getByTestId('action-error').textContent()).toMatch(/changed this issue first/);
     expect(await page.getByTestId('issue-assignee').textContent()).toBe('qian.steward');
@@ -97,7 +100,7 @@ describeBrowser("the stewards' console pages, role by role", browser, () => {
 
   it('steward: pause with a reason, escalate; a state change without the CSRF header is refused', { timeout: 60_000 }, async () => {
     await signIn('zhao.steward');
-    await page.goto(`${harness.url}/#/issue/iss-006`);
+    await page.goto(`${harness.url}/#/issue/${harness.issues.placeholder}`);
     await page.getByTestId('action-claim').click();
     await expect.poll(() => page.getByTestId('issue-detail').getAttribute('data-status')).toBe('claimed');
     await page.getByTestId('pause-reason').fill('waiting for the customer’s documents 等待客户提供材料');
@@ -108,7 +111,7 @@ describeBrowser("the stewards' console pages, role by role", browser, () => {
     await page.getByTestId('action-escalate').click();
     await page.locator('[data-testid=history-row][data-action=escalate]').waitFor();
 
-    const forged = await page.request.post(`${harness.url}/api/issues/iss-006/actions`, { data: { expectedVersion: 4, action: { type: 'release' } } });
+    const forged = await page.request.post(`${harness.url}/api/issues/${harness.issues.placeholder}/actions`, { data: { expectedVersion: 4, action: { type: 'release' } } });
     expect(forged.status()).toBe(403);
     expect((await forged.json()).error).toBe('csrf');
     await signOut();
@@ -118,18 +121,18 @@ describeBrowser("the stewards' console pages, role by role", browser, () => {
     await signIn('sun.supervisor');
     await page.getByTestId('nav-assign').click();
     await page.getByTestId('assign-form').waitFor();
-    for (const id of ['iss-001', 'iss-005']) await page.locator(`[data-testid=queue-row][data-issue-id="${id}"] [data-testid=select-issue]`).check();
+    for (const id of [harness.issues.landline, harness.issues.address]) await page.locator(`[data-testid=queue-row][data-issue-id="${id}"] [data-testid=select-issue]`).check();
     await page.getByTestId('assign-to').fill('zhao.steward');
     await page.getByTestId('assign-submit').click();
     expect(await page.getByTestId('assign-ok').textContent()).toMatch(/Assigned 2 issue/);
-    expect(harness.desk.issues.get('iss-001')!.assignee).toBe('zhao.steward');
-    expect(harness.desk.issues.get('iss-005')!.assignee).toBe('zhao.steward');
+    expect((await harness.desk.get(harness.issues.landline))!.issue.assignee).toBe('zhao.steward');
+    expect((await harness.desk.get(harness.issues.address))!.issue.assignee).toBe('zhao.steward');
 
     await page.getByTestId('nav-breaches').click();
-    const breached = [...harness.desk.issues.values()].filter((i) => ['open', 'claimed', 'in-verification'].includes(i.status) && i.dueAt < new Date().toISOString());
+    const breached = (await harness.desk.list({ limit: 200 })).issues.filter((i) => new Date(i.dueAt).getTime() < Date.now());
     expect(await page.getByTestId('breach-total').textContent()).toBe(String(breached.length));
 
-    await page.goto(`${harness.url}/#/issue/iss-003`);
+    await page.goto(`${harness.url}/#/issue/${harness.issues.core}`);
     await page.getByTestId('action-approve-reveal').click();
     // Approved: the detail reloads without the button (revealApproved).
     await page.getByTestId('action-ok').waitFor();
@@ -139,13 +142,13 @@ describeBrowser("the stewards' console pages, role by role", browser, () => {
 
   it('auditor: the approval is in the access log, with a CSV export of the same filter', { timeout: 30_000 }, async () => {
     await signIn('wu.auditor');
-    await page.getByTestId('log-filter-issueId').fill('iss-003');
+    await page.getByTestId('log-filter-issueId').fill(harness.issues.core);
     await page.getByTestId('log-filter-apply').click();
     await page.locator('[data-testid=access-log-row][data-action=approve-reveal]').waitFor();
     const href = await page.getByTestId('access-log-csv').getAttribute('href');
     const csv = await page.request.get(`${harness.url}${href}`);
     expect(csv.status()).toBe(200);
-    expect(await csv.text()).toContain('iss-003');
+    expect(await csv.text()).toContain(harness.issues.core);
     expect(await page.getByTestId('nav-queue').count()).toBe(0);
     await signOut();
   });
@@ -178,7 +181,7 @@ describeBrowser("the stewards' console pages, role by role", browser, () => {
     expect(scripts.filter((u) => !u.startsWith(harness.url))).toEqual([]);
     expect(scripts.some((u) => u.endsWith('/api/dashboards/chart.umd.min.js'))).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'console-dashboards-harness.png'), fullPage: true });
-    expect((await page.request.get(`${harness.url}/api/issues/iss-001`)).status()).toBe(403);
+    expect((await page.request.get(`${harness.url}/api/issues/${harness.issues.landline}`)).status()).toBe(403);
     page.off('request', onRequest);
   });
 });
