@@ -6,9 +6,23 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import { createSqlClient } from '../../connectors/postgres/sql-client.ts';
+import { ACTIVE_STATUSES, PIPELINE_ACTIONS } from '../../pipelines/contract/issue.ts';
 import { PATTERN_RULE_IDS } from '../../pipelines/generate/index.ts';
+import { PIPELINE_ACTOR } from '../../pipelines/stewardship/lifecycle.ts';
 
 const DATABASE = 'verity';
+
+// The SLA clock acts on the wall clock: a run interrupted and restarted sweeps at other moments than
+// a clean run, so its reminders and breaches (each a new version of an issue, a history entry, an
+// issue event) land between other changes. What must match is what the events did: issues are
+// compared by their status and by how many of their changes the pipeline made.
+const PIPELINE_KINDS = `(${PIPELINE_ACTIONS.map((k) => `'${k}'`).join(', ')})`;
+const ACTIVE = `(${ACTIVE_STATUSES.map((k) => `'${k}'`).join(', ')})`;
+/** `issue_id|status|pipeline changes` of the issues `where` selects, sorted. */
+const issuesByPipelineChanges = (where: string) => `
+  SELECT i.issue_id, i.status, e.n FROM (SELECT issue_id, status FROM verity.issues FINAL WHERE ${where}) AS i
+  LEFT JOIN (SELECT issue_id, uniqExact(version) AS n FROM verity.issue_events WHERE change IN ${PIPELINE_KINDS} GROUP BY issue_id) AS e USING issue_id
+  ORDER BY i.issue_id`;
 
 export interface StoreDump {
   readonly eventIds: string[];
@@ -21,7 +35,9 @@ export interface StoreDump {
   readonly recordRows: number;
   readonly findingIds: string[];
   readonly findingRows: number;
+  /** `issueId|status|changes the pipeline made`, sorted (the clock's are left out: see above). */
   readonly issues: string[];
+  /** The pipeline's issue events: distinct (issue, version), and rows (equal unless doubled). */
   readonly issueEvents: number;
   readonly issueEventRows: number;
   readonly deadLetterIds: string[];
@@ -75,9 +91,9 @@ export async function dumpStore(store: string): Promise<StoreDump> {
     return {
       eventIds: await col('SELECT DISTINCT event_id FROM verity.records ORDER BY event_id'),
       recordRuleFindingIds: await col(`SELECT DISTINCT finding_id FROM verity.findings WHERE rule_id NOT IN ${patternRules} ORDER BY finding_id`),
-      recordRuleIssues: await col(`SELECT issue_id, status, version FROM verity.issues FINAL WHERE rule_id NOT IN ${patternRules} ORDER BY issue_id`),
+      recordRuleIssues: await col(issuesByPipelineChanges(`rule_id NOT IN ${patternRules}`)),
       recordRuleIssueEvents: Number(
-        (await col(`SELECT count() FROM (SELECT DISTINCT issue_id, version FROM verity.issue_events WHERE rule_id NOT IN ${patternRules})`))[0],
+        (await col(`SELECT count() FROM (SELECT DISTINCT issue_id, version FROM verity.issue_events WHERE rule_id NOT IN ${patternRules} AND change IN ${PIPELINE_KINDS})`))[0],
       ),
       patternOpenIssues: await col(
         `SELECT rule_id, customer_token FROM verity.issues FINAL WHERE status = 'open' AND rule_id IN ${patternRules} ORDER BY rule_id, customer_token`,
@@ -85,9 +101,9 @@ export async function dumpStore(store: string): Promise<StoreDump> {
       recordRows: Number((await col('SELECT count() FROM verity.records'))[0]),
       findingIds: await col('SELECT DISTINCT finding_id FROM verity.findings ORDER BY finding_id'),
       findingRows: Number((await col('SELECT count() FROM verity.findings'))[0]),
-      issues: await col('SELECT issue_id, status, version FROM verity.issues FINAL ORDER BY issue_id'),
-      issueEvents: Number((await col('SELECT count() FROM (SELECT DISTINCT issue_id, version FROM verity.issue_events)'))[0]),
-      issueEventRows: Number((await col('SELECT count() FROM verity.issue_events'))[0]),
+      issues: await col(issuesByPipelineChanges('1')),
+      issueEvents: Number((await col(`SELECT count() FROM (SELECT DISTINCT issue_id, version FROM verity.issue_events WHERE change IN ${PIPELINE_KINDS})`))[0]),
+      issueEventRows: Number((await col(`SELECT count() FROM verity.issue_events WHERE change IN ${PIPELINE_KINDS}`))[0]),
       deadLetterIds: await col('SELECT DISTINCT dead_letter_id FROM verity.dead_letters ORDER BY dead_letter_id'),
       deadLetterRows: Number((await col('SELECT count() FROM verity.dead_letters'))[0]),
       slaNotices: (await col("SELECT issue_id, toString(kind) FROM verity.issue_sla_events FINAL ORDER BY issue_id, kind")).map((r) => r.replace('|', '/')),
@@ -166,9 +182,14 @@ export function expectSameTables(dump: StoreDump, clean: StoreDump, order: 'same
 export interface StateDump {
   /** Per rule: customer tokens with an active finding, sorted. */
   readonly activeFindings: Record<string, string[]>;
-  /** Open issues as `issueId|ruleId|customerToken|version`, sorted. */
+  /** Active issues as `issueId|ruleId|customerToken|changes the pipeline made`, sorted. */
   readonly openIssues: string[];
-  /** Every table of the state schema with its row count. */
+  /** Active issues as `issueId|ruleId|customerToken|version` (every change counted), for comparing with the mirror. */
+  readonly activeIssueVersions: string[];
+  /**
+   * Every table of the state schema with its row count; the history counts the pipeline's entries
+   * only, and the clock's notices and the outbox (clock changes) are left out: see above.
+   */
   readonly tableRows: Record<string, number>;
   /** Every row of every state table, as text, for the PII scan. */
   readonly tables: string;
@@ -182,17 +203,26 @@ export async function dumpState(state: string): Promise<StateDump> {
     const tableRows: Record<string, number> = {};
     const dumps: string[] = [];
     for (const name of names) {
-      const rows = await client.query(`SELECT * FROM verity.${name}`);
-      tableRows[name] = rows.length;
+      const rows = await client.query<Record<string, unknown>>(`SELECT * FROM verity.${name}`);
+      if (name === 'issue_history') tableRows[name] = rows.filter((r) => r['actor_role'] === PIPELINE_ACTOR.actorRole).length;
+      else if (name !== 'sla_notices' && name !== 'outbox') tableRows[name] = rows.length;
       dumps.push(rows.map((r) => JSON.stringify(r)).join('\n'));
     }
     const activeFindings = groupSorted(await client.query<{ key: string; value: string }>('SELECT rule_id AS key, customer_token AS value FROM verity.active_findings'));
     const openIssues = (
+      await client.query<{ issue_id: string; rule_id: string; customer_token: string; n: string }>(
+        `SELECT i.issue_id, i.rule_id, i.customer_token,
+           (SELECT count(*) FROM verity.issue_history h WHERE h.issue_id = i.issue_id AND h.actor_role = $1) AS n
+         FROM verity.issues i WHERE i.status IN ${ACTIVE} ORDER BY i.issue_id`,
+        [PIPELINE_ACTOR.actorRole],
+      )
+    ).map((r) => `${r.issue_id}|${r.rule_id}|${r.customer_token}|${r.n}`);
+    const activeIssueVersions = (
       await client.query<{ issue_id: string; rule_id: string; customer_token: string; version: number }>(
-        `SELECT issue_id, rule_id, customer_token, version FROM verity.issues WHERE status = 'open' ORDER BY issue_id`,
+        `SELECT issue_id, rule_id, customer_token, version FROM verity.issues WHERE status IN ${ACTIVE} ORDER BY issue_id`,
       )
     ).map((r) => `${r.issue_id}|${r.rule_id}|${r.customer_token}|${r.version}`);
-    return { activeFindings, openIssues, tableRows, tables: dumps.join('\n') };
+    return { activeFindings, openIssues, activeIssueVersions, tableRows, tables: dumps.join('\n') };
   } finally {
     await client.close();
   }
