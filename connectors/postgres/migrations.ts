@@ -1,7 +1,7 @@
 // The operational store's schema, in versioned migrations applied once each, in order, in a
 // transaction that also records them; several processes starting at once take turns (an
 // advisory lock), so exactly one applies each. Tables hold keyed tokens and masks, never values.
-import { createSqlClient, type SqlClient, type StateTarget } from './sql-client.ts';
+import { createSqlClient, stateOpenFailure, type SqlClient, type StateTarget } from './sql-client.ts';
 import { vaultMigrationSql } from './vault-migration.ts';
 
 export interface Migration {
@@ -329,5 +329,17 @@ export async function openMigrated(target: StateTarget): Promise<{ client: SqlCl
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * openMigrated for a command of its own (`verity console`, `verity users`): a store that cannot be
+ * reached fails with what to fix (stateOpenFailure), as `verity run` says it.
+ */
+export async function openStateClient(target: StateTarget): Promise<SqlClient> {
+  try {
+    return (await openMigrated(target)).client;
+  } catch (error) {
+    throw stateOpenFailure(target, error);
   }
 }

@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { openMigrated } from '../../connectors/postgres/migrations.ts';
-import { stateOpenFailure, type SqlClient } from '../../connectors/postgres/sql-client.ts';
+import { openStateClient } from '../../connectors/postgres/migrations.ts';
+import type { SqlClient } from '../../connectors/postgres/sql-client.ts';
 import { PostgresSlaStore } from '../../connectors/postgres/sla-store.ts';
 import { PgVaultReader } from '../../connectors/postgres/vault-store.ts';
 import type { RunConfig } from '../config/run-config.ts';
@@ -49,12 +49,7 @@ async function dashboards(config: RunConfig): Promise<{ plugin: FastifyPluginAsy
 
 export async function openConsole(options: OpenConsoleOptions): Promise<OpenConsole> {
   const { config, logger } = options;
-  let sql: SqlClient;
-  try {
-    sql = (await openMigrated(config.state)).client;
-  } catch (error) {
-    throw stateOpenFailure(config.state, error);
-  }
+  const sql = await openStateClient(config.state);
   const closers: (() => Promise<unknown> | undefined)[] = [];
   try {
     // The same keys as the runs': the vault opens, and corrected values tokenise alike.

@@ -2,8 +2,8 @@
 // locked-out one). A password is generated and printed once, or read from standard input
 // (--password-stdin); there is never a default password.
 import type { Command } from 'commander';
-import { openMigrated } from '../../../connectors/postgres/migrations.ts';
-import { stateOpenFailure, type SqlClient } from '../../../connectors/postgres/sql-client.ts';
+import { openStateClient } from '../../../connectors/postgres/migrations.ts';
+import type { SqlClient } from '../../../connectors/postgres/sql-client.ts';
 import { Username } from '../../console/api-schemas.ts';
 import { addUser, disableUser, resetPassword, UnknownUserError, UserExistsError } from '../../console/auth/users.ts';
 import { resolveRunConfig } from '../../config/run-config.ts';
@@ -21,12 +21,7 @@ async function withState<T>(given: Record<string, unknown>, work: (sql: SqlClien
     if (typeof value === 'string') flags[key] = value;
   }
   const config = await resolveRunConfig({ flags, env: process.env, configFile: typeof given['config'] === 'string' ? given['config'] : undefined, cwd: process.cwd() });
-  let sql: SqlClient;
-  try {
-    sql = (await openMigrated(config.state)).client;
-  } catch (error) {
-    throw stateOpenFailure(config.state, error);
-  }
+  const sql = await openStateClient(config.state);
   try {
     return await work(sql);
   } catch (error) {
