@@ -300,6 +300,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'pending outputs deflated by the pipeline, stored uncompressed by PostgreSQL',
+    sql: `
+      -- A batch's pending output is megabytes of JSON, written once, read back only after a
+      -- crash, and deleted when the analytics store has it. PostgreSQL compressed it (pglz) inside
+      -- the batch's transaction: in PGlite that was the dearest statement of the batch, on the
+      -- pipeline's one thread. The pipeline now deflates it beforehand on libuv's thread pool, and
+      -- the column keeps it as it comes (EXTERNAL: out of line, not compressed again). Base64 text
+      -- rather than bytea: PGlite encodes a bytea parameter byte by byte in JavaScript, which cost
+      -- more than the compression saved; Node encodes base64 natively. Rows written before stay in
+      -- 'output' and are read from there.
+      ALTER TABLE ${SCHEMA}.pending_outputs ALTER COLUMN output DROP NOT NULL;
+      ALTER TABLE ${SCHEMA}.pending_outputs ADD COLUMN output_deflated text;
+      ALTER TABLE ${SCHEMA}.pending_outputs ALTER COLUMN output_deflated SET STORAGE EXTERNAL;
+      ALTER TABLE ${SCHEMA}.pending_outputs ADD CONSTRAINT pending_outputs_one_form CHECK ((output IS NULL) <> (output_deflated IS NULL));
+    `,
+  },
 ];
 
 /** Creates the schema and applies the missing migrations; returns the versions applied now. */

@@ -10,6 +10,8 @@
 // they never deadlock. Every row a batch writes is reachable only through keys it holds.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { constants, deflateRaw, inflateRaw } from 'node:zlib';
 import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueState } from '../../pipelines/contract/issue.ts';
 import { PIPELINE_ACTOR, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
@@ -19,6 +21,7 @@ import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type Cor
 import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
 import { openMigrated, SCHEMA } from './migrations.ts';
 import { applyVaultChanges } from './vault-store.ts';
+import { selectRows } from './json-rows.ts';
 import { describeStateTarget, isTransactionConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
 
 const S = SCHEMA;
@@ -137,6 +140,22 @@ const findingOf = (r: FindingRow): ActiveFinding => ({
 
 const json = (value: unknown) => JSON.stringify(value);
 
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+
+/**
+ * A pending output as stored (see migration 7): deflated off the event loop, at the cheapest
+ * level — it lives until the analytics store confirms the batch, so size matters less than time.
+ */
+async function deflateOutput(output: AnalyticsOutput): Promise<string> {
+  return (await deflate(json(output), { level: constants.Z_BEST_SPEED })).toString('base64');
+}
+
+async function inflateOutput(row: { output: string | null; output_deflated: string | null }): Promise<AnalyticsOutput> {
+  const text = row.output_deflated ? (await inflate(Buffer.from(row.output_deflated, 'base64'))).toString('utf8') : row.output!;
+  return JSON.parse(text) as AnalyticsOutput;
+}
+
 /** The active statuses as an SQL list (constants, not input). */
 export const ACTIVE_SQL = `(${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
@@ -181,7 +200,7 @@ class PostgresTransaction implements StateTransaction {
 
   async applied(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.#sql.query<{ id: string }>(`SELECT id FROM ${S}.applied WHERE id = ANY($1::text[])`, [ids]);
+    const rows = await selectRows<{ id: string }>(this.#sql, `SELECT id FROM ${S}.applied WHERE id = ANY($1::text[])`, [ids]);
     return new Set(rows.map((r) => r.id));
   }
 
@@ -206,16 +225,17 @@ class PostgresTransaction implements StateTransaction {
     }
 
     // Everything the keys reach, read under the locks.
-    const holders = values.size === 0 ? [] : await sql.query<{ value_key: string; customer_token: string; since: string }>(`SELECT value_key, customer_token, since FROM ${S}.holders WHERE value_key = ANY($1::text[])`, [[...values]]);
+    const holders = values.size === 0 ? [] : await selectRows<{ value_key: string; customer_token: string; since: string }>(sql, `SELECT value_key, customer_token, since FROM ${S}.holders WHERE value_key = ANY($1::text[])`, [[...values]]);
     for (const key of values) snapshot.holders.set(key, new Map());
     for (const h of holders) snapshot.holders.get(h.value_key)!.set(h.customer_token, h.since);
     for (const agent of agents) snapshot.agentCustomers.set(agent, new Set());
     if (agents.size > 0) {
-      for (const a of await sql.query<AgentRow>(`SELECT * FROM ${S}.agents WHERE agent_token = ANY($1::text[])`, [[...agents]])) {
+      for (const a of await selectRows<AgentRow>(sql, `SELECT * FROM ${S}.agents WHERE agent_token = ANY($1::text[])`, [[...agents]])) {
         const facts: AgentFacts = { agentToken: a.agent_token, deleted: a.deleted, mobiles: a.mobiles, addresses: a.addresses, updatedAt: a.updated_at };
         snapshot.agents.set(a.agent_token, facts);
       }
-      const linked = await sql.query<{ agent_token: string; customer_token: string }>(
+      const linked = await selectRows<{ agent_token: string; customer_token: string }>(
+        sql,
         `SELECT agent_token, customer_token FROM ${S}.customers WHERE agent_token = ANY($1::text[]) AND NOT deleted`,
         [[...agents]],
       );
@@ -233,10 +253,10 @@ class PostgresTransaction implements StateTransaction {
 
     const tokens = [...related];
     if (tokens.length > 0) {
-      for (const f of await sql.query<FindingRow>(`SELECT * FROM ${S}.active_findings WHERE customer_token = ANY($1::text[])`, [tokens])) {
+      for (const f of await selectRows<FindingRow>(sql, `SELECT * FROM ${S}.active_findings WHERE customer_token = ANY($1::text[])`, [tokens])) {
         snapshot.findings.set(findingKey(f.rule_id, f.customer_token), findingOf(f));
       }
-      for (const row of await sql.query<{ state: IssueState }>(`SELECT state FROM ${S}.issues WHERE status IN ${ACTIVE_SQL} AND customer_token = ANY($1::text[])`, [tokens])) {
+      for (const row of await selectRows<{ state: IssueState }>(sql, `SELECT state FROM ${S}.issues WHERE status IN ${ACTIVE_SQL} AND customer_token = ANY($1::text[])`, [tokens])) {
         const state = withLifecycle(row.state);
         let byRule = snapshot.openIssues.get(state.customerToken);
         if (!byRule) snapshot.openIssues.set(state.customerToken, (byRule = new Map()));
@@ -247,7 +267,8 @@ class PostgresTransaction implements StateTransaction {
     // Per (rule, customer) without an active issue, the last issue if a steward closed it as
     // correct or corrected (its correction confirmed): new evidence reopens it.
     if (tokens.length > 0) {
-      const last = await sql.query<{ state: IssueState }>(
+      const last = await selectRows<{ state: IssueState }>(
+        sql,
         `SELECT DISTINCT ON (i.rule_id, i.customer_token) i.state FROM ${S}.issues i
          WHERE i.customer_token = ANY($1::text[])
            AND NOT EXISTS (SELECT 1 FROM ${S}.issues a WHERE a.rule_id = i.rule_id AND a.customer_token = i.customer_token AND a.status IN ${ACTIVE_SQL})
@@ -279,10 +300,12 @@ class PostgresTransaction implements StateTransaction {
     }
     // Corrections the batch's customers are waiting to see upstream, with their (closed) issues.
     if (request.customers.length > 0) {
-      const pending = await sql.query<{ issue_id: string; customer_token: string; field: CorrectableField; value_token: string; state: IssueState }>(
+      const pending = await selectRows<{ issue_id: string; customer_token: string; field: CorrectableField; value_token: string; state: IssueState }>(
+        sql,
         `SELECT c.issue_id, c.customer_token, c.field, c.value_token, i.state FROM ${S}.corrections c JOIN ${S}.issues i USING (issue_id)
-         WHERE c.customer_token = ANY($1::text[]) AND c.confirmed_at IS NULL ORDER BY c.issue_id, c.field`,
+         WHERE c.customer_token = ANY($1::text[]) AND c.confirmed_at IS NULL`,
         [request.customers],
+        'x.issue_id, x.field',
       );
       for (const p of pending) {
         let list = snapshot.pendingCorrections.get(p.customer_token);
@@ -294,9 +317,11 @@ class PostgresTransaction implements StateTransaction {
       }
     }
     if (request.customers.length > 0) {
-      const changes = await sql.query<{ customer_token: string; event_id: string; changed_at: string }>(
-        `SELECT customer_token, event_id, changed_at FROM ${S}.mobile_changes WHERE customer_token = ANY($1::text[]) ORDER BY changed_at, event_id`,
+      const changes = await selectRows<{ customer_token: string; event_id: string; changed_at: string }>(
+        sql,
+        `SELECT customer_token, event_id, changed_at FROM ${S}.mobile_changes WHERE customer_token = ANY($1::text[])`,
         [request.customers],
+        'x.changed_at, x.event_id',
       );
       for (const c of changes) {
         let list = snapshot.mobileChanges.get(c.customer_token);
@@ -325,7 +350,7 @@ class PostgresTransaction implements StateTransaction {
 
   async #customers(tokens: readonly string[]): Promise<CustomerFacts[]> {
     if (tokens.length === 0) return [];
-    return (await this.#sql.query<CustomerRow>(`SELECT * FROM ${S}.customers WHERE customer_token = ANY($1::text[])`, [tokens])).map(customerOf);
+    return (await selectRows<CustomerRow>(this.#sql, `SELECT * FROM ${S}.customers WHERE customer_token = ANY($1::text[])`, [tokens])).map(customerOf);
   }
 
   async apply(changes: StateChanges, applied: readonly string[], derived: AnalyticsOutput): Promise<PendingOutput> {
@@ -445,10 +470,10 @@ class PostgresTransaction implements StateTransaction {
       output.batchId,
       output.position,
     ]);
-    const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output) VALUES ($1, $2, $3) RETURNING id`, [
+    const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output_deflated) VALUES ($1, $2, $3) RETURNING id`, [
       this.#scope,
       output.batchId,
-      json(output),
+      await deflateOutput(output),
     ]);
     return { id: String(row!.id), output };
   }
@@ -513,11 +538,13 @@ export class PostgresStateStore implements StateStore {
       );
       this.#epochs.set(scope, Number(row!.epoch));
     }
-    const rows = await this.#client.query<{ id: string; output: string }>(
-      scope === 'all' ? `SELECT id, output FROM ${S}.pending_outputs ORDER BY id` : `SELECT id, output FROM ${S}.pending_outputs WHERE scope = $1 ORDER BY id`,
+    const rows = await this.#client.query<{ id: string; output: string | null; output_deflated: string | null }>(
+      `SELECT id, output, output_deflated FROM ${S}.pending_outputs ${scope === 'all' ? '' : 'WHERE scope = $1'} ORDER BY id`,
       scope === 'all' ? [] : [scope],
     );
-    return rows.map((r) => ({ id: String(r.id), output: JSON.parse(r.output) as AnalyticsOutput }));
+    const pending: PendingOutput[] = [];
+    for (const r of rows) pending.push({ id: String(r.id), output: await inflateOutput(r) });
+    return pending;
   }
 
   async transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {

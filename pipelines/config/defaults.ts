@@ -20,6 +20,11 @@ export const DEFAULTS = {
   clickhouseHttpPort: 8123,
   metricsPort: 9464,
   slaSweepSeconds: 60,
+  /**
+   * Customers the run report counts exactly per rule. The only memory a run keeps per customer:
+   * past this many a rule's count is a lower bound, so a run of any length stays in bounded memory.
+   */
+  reportCustomersPerRule: 100_000,
   topics: {
     customers: 'customer.changes',
     agents: 'agent.changes',

@@ -62,6 +62,8 @@ export interface RunConfig {
   readonly metricsHost: string | undefined;
   /** SLA clock period; 0 = one sweep at the end of the run only. */
   readonly slaSweepSeconds: number;
+  /** Distinct customers per rule the report counts exactly (the run's only per-customer memory). */
+  readonly reportCustomersPerRule: number;
   /** What every message must stay within (contract/bounds.ts). */
   readonly limits: InputLimits;
   /** `occurredAt` from this instant to `eventTimeAheadHours` after the processing time. */
@@ -196,6 +198,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     metricsPort: o.metricsPort ?? (o.kafkaBrokers ? DEFAULTS.metricsPort : 0),
     metricsHost: o.metricsHost,
     slaSweepSeconds: o.slaSweepSeconds ?? DEFAULTS.slaSweepSeconds,
+    reportCustomersPerRule: o.reportCustomersPerRule ?? DEFAULTS.reportCustomersPerRule,
     limits: {
       maxMessageBytes: o.maxMessageBytes ?? DEFAULTS.limits.maxMessageBytes,
       maxStringLength: o.maxStringLength ?? DEFAULTS.limits.maxStringLength,

@@ -155,6 +155,13 @@ export const RUN_SETTINGS = {
     help: 'how often the SLA clock raises its reminders and breaches; 0 = only at the start and the end of a run',
     shown: String(DEFAULTS.slaSweepSeconds),
   }),
+  reportCustomersPerRule: setting({
+    schema: wholeNumber(0, 10_000_000),
+    env: 'VERITY_REPORT_CUSTOMERS_PER_RULE',
+    flag: '--report-customers-per-rule <n>',
+    help: "distinct customers per rule the run report counts exactly (about 100 bytes each); past it the report's count is a lower bound, so memory stays flat on an endless run",
+    shown: String(DEFAULTS.reportCustomersPerRule),
+  }),
   // Input bounds (contract/bounds.ts): a message beyond them is dead-lettered, never truncated.
   maxMessageBytes: setting({
     schema: wholeNumber(1024, 64 * 1024 * 1024),

@@ -33,7 +33,10 @@ export interface RunReport {
   readonly events: number;
   readonly accepted: number;
   readonly deadLettered: number;
+  /** Distinct customers with a finding this run, per rule; a lower bound for the rules in `findingsCapped`. */
   readonly findings: Record<string, number>;
+  /** Rules with more distinct customers than `reportCustomersPerRule`: their `findings` count stopped there. */
+  readonly findingsCapped: readonly string[];
   readonly issuesOpened: number;
   readonly durationMs: number;
   readonly eventsPerSecond: number;
@@ -189,7 +192,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
       'verity run starting',
     );
 
-    const stats = new RunStats(pack.rules.map((r) => r.definition.id));
+    const stats = new RunStats(pack.rules.map((r) => r.definition.id), config.reportCustomersPerRule);
     const pipeline = new QualityPipeline({
       rules: pack.rules,
       tokenizer: createTokenizer(key),
@@ -262,6 +265,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
       accepted: stats.accepted,
       deadLettered: stats.deadLettered,
       findings: stats.customersByRule(),
+      findingsCapped: stats.cappedRules(),
       issuesOpened: stats.issuesOpened,
       durationMs: Math.round(stats.elapsedMs),
       eventsPerSecond: Math.round(stats.eventsPerSecond),

@@ -1,5 +1,9 @@
 // Counters for one run: what the report and the progress display show. Distinct customers per rule
-// are kept as token sets because the report promises distinct customers, not finding counts.
+// are kept as token sets because the report promises distinct customers, not finding counts; each
+// set stops growing at a configured size, so a run of any length keeps bounded memory (its count
+// is then a lower bound, and the report says so).
+
+import { DEFAULTS } from '../config/defaults.ts';
 
 /** What one durably written batch adds to the run's counters. */
 export interface BatchTally {
@@ -24,10 +28,14 @@ export class RunStats {
   provisionalDeadlines = 0;
   readonly startedAt = performance.now();
   readonly #customersByRule = new Map<string, Set<string>>();
+  readonly #capped = new Set<string>();
+  readonly #customersPerRule: number;
   readonly deadLettersByReason = new Map<string, number>();
 
-  constructor(ruleIds: readonly string[]) {
+  /** `customersPerRule`: distinct customers counted exactly per rule (see DEFAULTS.reportCustomersPerRule). */
+  constructor(ruleIds: readonly string[], customersPerRule: number = DEFAULTS.reportCustomersPerRule) {
     for (const id of ruleIds) this.#customersByRule.set(id, new Set());
+    this.#customersPerRule = customersPerRule;
   }
 
   /**
@@ -51,7 +59,13 @@ export class RunStats {
     this.findings += 1;
     let set = this.#customersByRule.get(ruleId);
     if (!set) this.#customersByRule.set(ruleId, (set = new Set()));
-    set.add(customerToken);
+    if (set.size < this.#customersPerRule) set.add(customerToken);
+    else if (!set.has(customerToken)) this.#capped.add(ruleId);
+  }
+
+  /** Rules whose distinct-customer count reached the limit: a lower bound. */
+  cappedRules(): string[] {
+    return [...this.#capped].sort();
   }
 
   noteDeadLetter(code: string): void {

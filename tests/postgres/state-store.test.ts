@@ -251,6 +251,25 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
     expect(await holds()).toEqual({ committed: false, rolledBack: false });
   });
 
+  it('gives back a pending output whole: deflated as written now, and as text as stores before migration 7 wrote it', async () => {
+    const scope = `pending-${Date.now().toString(36)}`;
+    const tokenizer = createTokenizer(Buffer.alloc(32, 0x53));
+    await store.takeOver(scope);
+    const events = eventsOf([{ kind: 'customer', id: 'C1', gap: 0, mobile: MOBILES[0] }], scope);
+    const written = await applyBatch(store, scope, `${scope}-1`, events, tokenizer);
+    // A row as a store before migration 7 wrote it: the JSON as text.
+    const old = { batchId: `${scope}-0`, scope, position: '', records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [], derivedAt: NOW };
+    await (store as PostgresStateStore).client.query(`INSERT INTO verity.pending_outputs (scope, batch_id, output) VALUES ($1, $2, $3)`, [scope, old.batchId, JSON.stringify(old)]);
+    const pending = await store.takeOver(scope);
+    expect(pending.map((p) => p.id)[0]).toBe(written);
+    const [now, before] = pending.map((p) => p.output);
+    expect(now?.batchId).toBe(`${scope}-1`);
+    expect(now?.records.map((r) => r.eventId)).toEqual(events.map((e) => e.eventId));
+    expect(before).toEqual(old);
+    for (const p of pending) await store.confirm(p.id);
+    expect(await store.takeOver(scope)).toEqual([]);
+  });
+
   if (processes === 'several') it('refuses a transaction of an earlier tenure once another process took the scope over', { timeout: 120_000 }, async () => {
     const other = await openStore();
     try {
