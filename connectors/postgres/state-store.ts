@@ -46,7 +46,7 @@ export function lockKey(name: string): bigint {
  * that would need more takes the whole store instead (STORE_LOCK exclusively, where every other
  * transaction holds it shared): big batches then run one at a time, small ones side by side.
  */
-const MAX_KEY_LOCKS = 1000;
+export const MAX_KEY_LOCKS = 1000;
 export const STORE_LOCK = lockKey('verity:store');
 
 /** A transaction reached more keys than MAX_KEY_LOCKS: it is run again holding the store alone. */

@@ -9,7 +9,8 @@ import { ManualClock } from '../../tests/support/manual-clock.ts';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import type { IssueState } from '../contract/issue.ts';
 import type { SlaNotice, SlaNoticeKind } from '../quality/sla.ts';
-import { SlaClock, type SlaCandidate, type SlaDecision, type SlaStore } from './sla-clock.ts';
+import fc from 'fast-check';
+import { chunked, SLA_CHUNK, SlaClock, type SlaCandidate, type SlaDecision, type SlaStore } from './sla-clock.ts';
 import { slaIssue } from '../../tests/support/sla-issues.ts';
 
 const HOUR = 3_600_000;
@@ -33,13 +34,21 @@ class MemorySlaStore implements SlaStore {
       .map(({ issue, had }) => ({ issue, had: [...had], pauses: [] }));
   }
 
-  async raiseSlaNotice(issueId: string, at: string, decide: SlaDecision): Promise<SlaNotice | undefined> {
-    const entry = this.issues.get(issueId)!;
-    const kind = decide({ issue: entry.issue, had: [...entry.had], pauses: [] });
-    if (!kind || entry.had.has(kind)) return undefined;
-    entry.had.add(kind);
-    entry.issue = { ...entry.issue, escalated: entry.issue.escalated || kind === 'breached', version: entry.issue.version + 1, updatedAt: at };
-    return { kind, issue: entry.issue, at };
+  /** The issue ids of each raiseSlaNotices call, in call order. */
+  readonly chunks: string[][] = [];
+
+  async raiseSlaNotices(issueIds: readonly string[], at: string, decide: SlaDecision): Promise<SlaNotice[]> {
+    this.chunks.push([...issueIds]);
+    const notices: SlaNotice[] = [];
+    for (const issueId of issueIds) {
+      const entry = this.issues.get(issueId)!;
+      const kind = decide({ issue: entry.issue, had: [...entry.had], pauses: [] });
+      if (!kind || entry.had.has(kind)) continue;
+      entry.had.add(kind);
+      entry.issue = { ...entry.issue, escalated: entry.issue.escalated || kind === 'breached', version: entry.issue.version + 1, updatedAt: at };
+      notices.push({ kind, issue: entry.issue, at });
+    }
+    return notices;
   }
 }
 
@@ -164,5 +173,41 @@ describe('SlaClock', () => {
     await advancing;
     await clock.advanceTo('2026-10-12T01:00:00.000Z');
     expect(sla.raised).toEqual({ reminder50: 1, reminder80: 0, breached: 1 });
+  });
+
+  it('raises the due issues in chunks of at most the chunk size, only those due, each once', async () => {
+    const store = new MemorySlaStore(ISSUES);
+    const clock = new ManualClock('2026-10-13T01:00:00.000Z'); // every active, unpaused issue is past due
+    const sla = new SlaClock({ store, calendar: prcCalendar, logger: silent, clock, chunkSize: 3 });
+    expect(log(await sla.sweep()).map((n) => n.split(' ')[1])).toEqual(['holiday/breached', 'past/breached', 'saturday/breached', 'short/breached']);
+    // Paused and closed issues are not candidates; the four due ones go in chunks of 3 and 1.
+    expect(store.chunks.map((c) => c.length)).toEqual([3, 1]);
+    expect(store.chunks.flat().sort()).toEqual(['holiday', 'past', 'saturday', 'short']);
+    expect(sla.raised).toEqual({ reminder50: 0, reminder80: 0, breached: 4 });
+    // Nothing due any more: no transaction at all.
+    expect(await sla.sweep()).toEqual([]);
+    expect(store.chunks).toHaveLength(2);
+  });
+});
+
+describe('chunked', () => {
+  it('keeps every item once, in order, in chunks of at most the size, only the last one shorter', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat()), fc.integer({ min: 1, max: 40 }), (items, size) => {
+        const chunks = chunked(items, size);
+        expect(chunks.flat()).toEqual(items);
+        expect(chunks.every((c) => c.length >= 1 && c.length <= size)).toBe(true);
+        expect(chunks.slice(0, -1).every((c) => c.length === size)).toBe(true);
+        expect(chunks.length).toBe(Math.ceil(items.length / size));
+      }),
+    );
+  });
+
+  it('refuses a size that would never end or drop items', () => {
+    for (const size of [0, -1, 1.5, Number.NaN]) expect(() => chunked([1], size)).toThrow(RangeError);
+  });
+
+  it('fits a chunk under the store\'s cap on key locks per transaction', () => {
+    expect(SLA_CHUNK).toBeLessThanOrEqual(1000);
   });
 });

@@ -5,11 +5,14 @@
 // customer's partition; in a consumer group only the group leader sweeps, and a sweep at start
 // catches up on whatever fell due while nothing ran.
 //
-// Exactly once per issue and kind, across processes and crashes: the store raises a notice in one
-// transaction that records it (unique per issue and kind), appends it to the issue's history,
-// changes the issue and queues its mirrors (outbox); a second clock that decided the same finds
-// it raised and does nothing. The store re-decides inside that transaction on the issue as it is
-// then (a steward may have paused or resolved it since the sweep read it).
+// Exactly once per issue and kind, across processes and crashes: the store raises notices in one
+// transaction per chunk of due issues that records each (unique per issue and kind), appends it to
+// the issue's history, changes the issue and queues its mirrors (outbox); a second clock that
+// decided the same finds it raised and does nothing. The store re-decides inside that transaction
+// on each issue as it is then (a steward may have paused or resolved it since the sweep read it).
+// Chunks, not one transaction per issue: a backfill of old records (or a first run over a past
+// stream) makes thousands of issues due at once, and per-issue transactions cost ~9 statements
+// each; one transaction for all of them would hold thousands of customers' locks at once.
 //
 // Its store and its clock are interfaces so that it can be tested on a real store with fixed
 // instants; run-job passes the system clock.
@@ -35,12 +38,28 @@ export interface SlaStore {
   /** Active issues, not paused, that have not had their `breached` notice (nothing follows it). */
   slaCandidates(): Promise<readonly SlaCandidate[]>;
   /**
-   * In one transaction on the issue: decides again on its current state and, if a notice is due
-   * that it has not had, records the notice, appends the history entry (actor `sla-clock`),
-   * changes the issue (a breach escalates it) and queues the change for the mirrors. Returns the
-   * notice raised, or undefined when none was due any more (or another clock raised it).
+   * In one transaction on the issues (the clock passes a chunk of them): decides again on each one's
+   * current state and, for each that is due a notice it has not had, records the notice, appends
+   * the history entry (actor `sla-clock`), changes the issue (a breach escalates it) and queues
+   * the change for the mirrors. Returns the notices raised, in issue order; an issue that was due
+   * none any more (or whose notice another clock raised) has none.
    */
-  raiseSlaNotice(issueId: string, at: string, decide: SlaDecision): Promise<SlaNotice | undefined>;
+  raiseSlaNotices(issueIds: readonly string[], at: string, decide: SlaDecision): Promise<readonly SlaNotice[]>;
+}
+
+/**
+ * Issues per transaction of a sweep. Each holds its customers' key locks until it commits, so it
+ * must stay well under the store's cap on key locks per transaction (1,000: state-store.ts
+ * MAX_KEY_LOCKS) and short enough not to keep the pipeline's batches waiting long.
+ */
+export const SLA_CHUNK = 500;
+
+/** `items` in consecutive chunks of at most `size`, every item once, in order. */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size ${size}: a positive integer is needed`);
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }
 
 export interface SlaClockDeps {
@@ -48,6 +67,8 @@ export interface SlaClockDeps {
   readonly calendar: WorkingDayCalendar;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Issues per transaction (SLA_CHUNK unless a test wants several chunks from a few issues). */
+  readonly chunkSize?: number;
 }
 
 /** Notices raised, by kind. */
@@ -81,12 +102,13 @@ export class SlaClock {
     const now = this.#deps.clock.now();
     const decide: SlaDecision = (c) => slaNoticeToRaise(c.issue, { had: c.had, pauses: c.pauses }, now, calendar);
     const notices: SlaNotice[] = [];
-    for (const candidate of await store.slaCandidates()) {
-      if (!decide(candidate)) continue;
-      const notice = await store.raiseSlaNotice(candidate.issue.issueId, now, decide);
-      if (!notice) continue;
-      notices.push(notice);
-      this.raised[COUNTER[notice.kind]] += 1;
+    const due = (await store.slaCandidates()).filter((c) => decide(c) !== undefined).map((c) => c.issue.issueId);
+    for (const chunk of chunked(due, this.#deps.chunkSize ?? SLA_CHUNK)) {
+      // Counted per chunk as it commits: a later chunk's failure does not undo this one's notices.
+      for (const notice of await store.raiseSlaNotices(chunk, now, decide)) {
+        notices.push(notice);
+        this.raised[COUNTER[notice.kind]] += 1;
+      }
     }
     if (notices.length > 0) {
       const count = (kind: SlaNoticeKind) => notices.filter((n) => n.kind === kind).length;

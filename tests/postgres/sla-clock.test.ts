@@ -85,6 +85,23 @@ async function act(sql: SqlClient, issueId: string, action: StewardAction, at: s
 
 const log = (notices: readonly SlaNotice[]) => notices.map((n) => `${n.at} ${n.issue.issueId}/${n.kind}`).sort();
 
+/** `client` with each transaction's statements recorded (their first words), to count them. */
+function recorded(client: SqlClient): { client: SqlClient; transactions: string[][] } {
+  const transactions: string[][] = [];
+  const wrapped: SqlClient = {
+    query: (sql, params) => client.query(sql, params),
+    exec: (sql) => client.exec(sql),
+    close: () => client.close(),
+    transaction: (work) =>
+      client.transaction((tx) => {
+        const statements: string[] = [];
+        transactions.push(statements);
+        return work({ query: (sql, params) => (statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40)), tx.query(sql, params)), exec: (sql) => tx.exec(sql) });
+      }),
+  };
+  return { client: wrapped, transactions };
+}
+
 describePostgres('the SLA clock on PostgreSQL', () => {
   const { url } = usePostgres();
   const databases: string[] = [];
@@ -305,6 +322,82 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     deskNow = '2026-10-12T09:00:00.000+08:00';
     const resumed = await desk.act('holiday', 3, STEWARD, { type: 'resume' });
     expect(resumed.dueAt).toBe('2026-10-14T23:59:59.999+08:00');
+  });
+
+  /** `count` issues already past due, three to a customer (each customer's on three rules). */
+  const pastDue = (count: number, prefix: string): IssueState[] =>
+    Array.from({ length: count }, (_, n) =>
+      slaIssue(`${prefix}-${String(n).padStart(4, '0')}`, '2026-09-21T09:00:00.000+08:00', 3, {
+        customerToken: `ct_${prefix}-${Math.floor(n / 3)}`,
+        ruleId: ['mobile-format', 'email-format', 'landline-format'][n % 3]!,
+      }),
+    );
+
+  /** Each issue's notices, clock history rows and outbox rows: one each, for every issue. */
+  async function expectOncePerIssue(sql: SqlClient, ids: readonly string[]): Promise<void> {
+    const per = async (query: string) => (await rows(sql, query)).map((r) => `${r.issue_id} ${r.n}`);
+    const once = ids.map((id) => `${id} 1`);
+    expect(await per(`SELECT issue_id, count(*)::int AS n FROM verity.sla_notices GROUP BY 1 ORDER BY 1`)).toEqual(once);
+    expect(await per(`SELECT issue_id, count(*)::int AS n FROM verity.issue_history WHERE actor = 'sla-clock' GROUP BY 1 ORDER BY 1`)).toEqual(once);
+    expect(await per(`SELECT payload::jsonb->'issue'->>'issueId' AS issue_id, count(*)::int AS n FROM verity.outbox GROUP BY 1 ORDER BY 1`)).toEqual(once);
+    // The state, its history and its notice agree: version 2, escalated, the notice at version 2.
+    const [bad] = await rows(
+      sql,
+      `SELECT count(*)::int AS n FROM verity.issues i JOIN verity.sla_notices n USING (issue_id)
+        WHERE i.version <> 2 OR n.issue_version <> 2 OR NOT (i.state->>'escalated')::boolean`,
+    );
+    expect(bad).toEqual({ n: 0 });
+  }
+
+  it('raises a sweep over more issues than one chunk once each, also with two processes sweeping at once', { timeout: 120_000 }, async () => {
+    const [a, b] = await fresh(2);
+    const issues = pastDue(40, 'bulk');
+    const ids = issues.map((i) => i.issueId).sort();
+    await openIssues(a!.client, issues);
+    const clock = new ManualClock('2026-10-13T01:00:00.000Z');
+    const chunkSize = 7; // 6 chunks, customers split across them
+    const spied = recorded(a!.client);
+    const one = new SlaClock({ store: new PostgresSlaStore(spied.client), calendar: prcCalendar, logger: silent, clock, chunkSize });
+    const two = new SlaClock({ store: new PostgresSlaStore(b!.client), calendar: prcCalendar, logger: silent, clock, chunkSize });
+    const [x, y] = await Promise.all([one.sweep(), two.sweep()]);
+    // Between them, every issue's breach once, whichever clock's chunk claimed it.
+    expect([...log(x), ...log(y)].sort()).toEqual(ids.map((id) => `2026-10-13T01:00:00.000Z ${id}/breached`));
+    expect(one.raised.breached + two.raised.breached).toBe(40);
+    await expectOncePerIssue(a!.client, ids);
+    // One transaction per chunk, each the store shared, then one call for its customers' key
+    // locks, then a fixed number of statements, however many issues it holds.
+    expect(spied.transactions).toHaveLength(6);
+    for (const statements of spied.transactions) {
+      expect(statements[0]).toBe('SELECT pg_advisory_xact_lock_shared($1)');
+      expect(statements[1]).toMatch(/^SELECT DISTINCT customer_token /);
+      expect(statements[2]).toBe('SELECT verity.lock_keys($1::bigint[])');
+      expect(statements.length).toBeLessThanOrEqual(8);
+    }
+    // A second sweep of each, and a clock in chunks of the default size: nothing left to raise.
+    expect([...(await one.sweep()), ...(await two.sweep())]).toEqual([]);
+    expect(await new SlaClock({ store: new PostgresSlaStore(b!.client), calendar: prcCalendar, logger: silent, clock }).sweep()).toEqual([]);
+    await expectOncePerIssue(a!.client, ids);
+  });
+
+  it('a chunk naming more customers than key locks allow takes the store alone, and raises each once', { timeout: 120_000 }, async () => {
+    const [a, b] = await fresh(2);
+    // 3,003 issues of 1,001 customers: one chunk of them all would need 1,001 key locks.
+    const issues = pastDue(3003, 'wide');
+    const ids = issues.map((i) => i.issueId).sort();
+    await openIssues(a!.client, issues);
+    const clock = new ManualClock('2026-10-13T01:00:00.000Z');
+    const spied = recorded(a!.client);
+    const wide = new SlaClock({ store: new PostgresSlaStore(spied.client), calendar: prcCalendar, logger: silent, clock, chunkSize: ids.length });
+    const chunked = new SlaClock({ store: new PostgresSlaStore(b!.client), calendar: prcCalendar, logger: silent, clock });
+    const [x, y] = await Promise.all([wide.sweep(), chunked.sweep()]);
+    expect(x.length + y.length).toBe(3003);
+    await expectOncePerIssue(a!.client, ids);
+    // The wide chunk held the store exclusively and took no key lock; it ran a handful of statements, not thousands.
+    const [statements] = spied.transactions;
+    expect(statements![0]).toBe('SELECT pg_advisory_xact_lock($1)');
+    expect(statements!.some((q) => q.includes('lock_keys') || q.includes('lock_shared'))).toBe(false);
+    expect(statements!.length).toBeLessThanOrEqual(6);
+    expect([...(await wide.sweep()), ...(await chunked.sweep())]).toEqual([]);
   });
 
   it('a supervisor acting on the issue while the clock raises a notice: neither change is lost', { timeout: 120_000 }, async () => {
