@@ -4,10 +4,11 @@
 // interface; only the connection differs.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { ConfigError, StoreError, VerityError } from '../../pipelines/errors.ts';
 import type { StateTarget } from '../../pipelines/config/targets.ts';
+import type { ThreadData, ThreadError, ThreadReply, ThreadRequest } from './pglite-thread.ts';
 
 export type { StateTarget };
 
@@ -27,8 +28,6 @@ export interface SqlClient extends SqlRunner {
  * SQLSTATE classes and codes of a server's condition rather than the request's: the same
  * transaction may succeed when tried again (PostgreSQL Appendix A).
  */
-const NO_ERROR = Symbol('no error');
-
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '53300', '55P03', '57P01', '57P02', '57P03']);
 const TRANSIENT_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
@@ -129,48 +128,122 @@ class InFlight {
   }
 }
 
-class PgliteClient implements SqlClient {
-  readonly #db: PGlite;
+/** The thread's reply to one request. */
+type Reply = { rows?: unknown[] };
+
+/**
+ * PGlite on a thread of its own (pglite-thread.ts): the same SQL, and the same errors (with their
+ * SQLSTATE), as PGlite in this thread, without its work on the event loop. The thread holds the
+ * process open only while a request is outstanding, as a socket to a server would.
+ */
+class PgliteThreadClient implements SqlClient {
+  readonly #worker: Worker;
   readonly #unlock: () => void;
   readonly #inFlight = new InFlight();
-  constructor(db: PGlite, unlock: () => void) {
-    this.#db = db;
+  readonly #pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: unknown) => void }>();
+  #nextId = 1;
+  #gone: Error | undefined;
+
+  private constructor(worker: Worker, unlock: () => void) {
+    this.#worker = worker;
     this.#unlock = unlock;
+    worker.on('message', (reply: ThreadReply) => this.#settle(reply));
+    // The thread died (out of memory, a WASM abort): every call waiting on it fails, and so does every later one.
+    const fail = (error: Error) => {
+      this.#gone ??= error;
+      for (const { reject } of this.#pending.values()) reject(error);
+      this.#pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the embedded store's thread exited (code ${code})`)));
   }
+
+  static async open(path: string, unlock: () => void): Promise<PgliteThreadClient> {
+    const worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: { path } satisfies ThreadData });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (reply: ThreadReply) => {
+        if (reply.id !== 0) return;
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        if (reply.ok) resolve();
+        else reject(errorOf(reply.error));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+    try {
+      await ready;
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
+    worker.unref();
+    return new PgliteThreadClient(worker, unlock);
+  }
+
+  #settle(reply: ThreadReply): void {
+    const waiting = this.#pending.get(reply.id);
+    if (!waiting) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if (reply.ok) waiting.resolve(reply);
+    else waiting.reject(errorOf(reply.error));
+  }
+
+  #request(request: DistributiveOmit<ThreadRequest, 'id'>): Promise<Reply> {
+    if (this.#gone) return Promise.reject(this.#gone);
+    const id = this.#nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...request, id });
+    });
+  }
+
   query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.#inFlight.track(labelled('query', async () => (await this.#db.query<T>(sql, [...params])).rows));
+    return this.#inFlight.track(labelled('query', async () => (await this.#request({ op: 'query', sql, params: [...params] })).rows as T[]));
   }
   exec(sql: string): Promise<void> {
-    return this.#inFlight.track(labelled('statements', async () => void (await this.#db.exec(sql))));
+    return this.#inFlight.track(labelled('statements', async () => void (await this.#request({ op: 'exec', sql }))));
   }
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.#inFlight.track(this.#transaction(work));
   }
   async #transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    let thrown: unknown = NO_ERROR;
+    // The transaction is known by its begin request's id, under which the thread opened it.
+    const tx = this.#nextId;
+    await labelled('begin', () => this.#request({ op: 'begin' }));
+    let result: T;
     try {
-      return await this.#db.transaction((tx) =>
-        work({
-          query: (sql, params) => labelled('query', async () => (await tx.query(sql, [...(params ?? [])])).rows as never),
-          exec: (sql) => labelled('statements', async () => void (await tx.exec(sql))),
-        }).catch((error: unknown) => {
-          thrown = error;
-          throw error;
-        }),
-      );
-    } catch (cause) {
-      throw cause === thrown ? cause : stateError('transaction', cause);
+      result = await work({
+        query: (sql, params) => labelled('query', async () => (await this.#request({ op: 'query', sql, params: [...(params ?? [])], tx })).rows as never),
+        exec: (sql) => labelled('statements', async () => void (await this.#request({ op: 'exec', sql, tx }))),
+      });
+    } catch (error) {
+      // The work's own errors, and labelled database errors, as they are.
+      await this.#request({ op: 'rollback', tx }).catch(() => undefined);
+      throw error;
     }
+    await labelled('commit', () => this.#request({ op: 'commit', tx }));
+    return result;
   }
   async close(): Promise<void> {
     try {
       await this.#inFlight.drain();
-      await this.#db.close();
+      if (!this.#gone) await this.#request({ op: 'close' });
     } finally {
+      await this.#worker.terminate().catch(() => undefined);
       this.#unlock();
     }
   }
 }
+
+/** An error from the thread as PGlite threw it: its message, name and SQLSTATE. */
+function errorOf(error: ThreadError): Error {
+  return Object.assign(new Error(error.message), { name: error.name, ...(error.code ? { code: error.code } : {}) });
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 class PgClient implements SqlClient {
   readonly #pool: pg.Pool;
@@ -233,7 +306,7 @@ export async function createSqlClient(target: StateTarget): Promise<SqlClient> {
     mkdirSync(target.path, { recursive: true, mode: 0o700 });
     const unlock = lockEmbedded(target.path);
     try {
-      return new PgliteClient(await PGlite.create(target.path), unlock);
+      return await PgliteThreadClient.open(target.path, unlock);
     } catch (cause) {
       unlock();
       throw stateError(`opening the embedded store at ${target.path}`, cause);

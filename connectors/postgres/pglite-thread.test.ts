@@ -1,0 +1,62 @@
+// The embedded store's thread (pglite-thread.ts) behind the SqlClient interface: transactions
+// commit and roll back as PGlite's own, errors keep their SQLSTATE across the thread (it decides
+// retries), a query outside a transaction waits for it, and close frees the folder.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreError } from '../../pipelines/errors.ts';
+import { createSqlClient } from './sql-client.ts';
+
+describe('PGlite on its own thread', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verity-pglite-thread-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const target = { kind: 'embedded', path: join(dir, 'pg') } as const;
+
+  it('commits, rolls back, keeps SQLSTATEs, orders queries after the transaction they met, and frees the folder on close', { timeout: 180_000 }, async () => {
+    const sql = await createSqlClient(target);
+    try {
+      await sql.exec('CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL)');
+      await sql.transaction(async (tx) => {
+        await tx.query('INSERT INTO t VALUES ($1, $2)', [1, 'one']);
+      });
+      await expect(
+        sql.transaction(async (tx) => {
+          await tx.query('INSERT INTO t VALUES ($1, $2)', [2, 'two']);
+          throw new Error('the work failed');
+        }),
+      ).rejects.toThrow('the work failed');
+      expect(await sql.query('SELECT id, v FROM t ORDER BY id')).toEqual([{ id: 1, v: 'one' }]);
+
+      // A duplicate key: a StoreError labelled with the SQLSTATE, not retriable, the cause's code kept.
+      const duplicate = await sql.query('INSERT INTO t VALUES (1, $1)', ['again']).catch((e: unknown) => e);
+      expect(duplicate).toBeInstanceOf(StoreError);
+      expect((duplicate as StoreError).message).toContain('SQLSTATE 23505');
+      expect((duplicate as StoreError).retriable).toBe(false);
+      expect(((duplicate as StoreError).cause as { code?: string }).code).toBe('23505');
+
+      // A query sent while a transaction is open runs after it, and sees what it committed.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const inside = sql.transaction(async (tx) => {
+        await tx.query('INSERT INTO t VALUES ($1, $2)', [3, 'three']);
+        await held;
+        await tx.query('UPDATE t SET v = $1 WHERE id = 3', ['three, committed']);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const outside = sql.query<{ v: string }>('SELECT v FROM t WHERE id = 3');
+      release();
+      await inside;
+      expect(await outside).toEqual([{ v: 'three, committed' }]);
+    } finally {
+      await sql.close();
+    }
+    // Closed: the folder's lock is free, and the data is there.
+    const again = await createSqlClient(target);
+    try {
+      expect((await again.query<{ n: number }>('SELECT count(*)::int AS n FROM t'))[0]?.n).toBe(2);
+    } finally {
+      await again.close();
+    }
+  });
+});
