@@ -14,7 +14,7 @@ import type { Finding, IssueChange, RecordRow } from './model.ts';
 import { agentFactsOf, customerFactsOf, heldValues, type AgentFacts, type CustomerFacts } from './patterns/facts.ts';
 import { PatternEngine } from './patterns/pattern-engine.ts';
 import { CORRECTABLE_FIELDS, correctionToken, PatternWorkspace, workspaceIssues, type BatchLoadRequest, type CorrectableField, type PatternSnapshot, type StateChanges } from './patterns/pattern-state.ts';
-import { processEvent } from './process-event.ts';
+import { finishEvent, prepareEvent, type EventPreparerDeps, type PreparedEvent } from './process-event.ts';
 import { vaultChangesOf, type VaultCandidate } from './vault-changes.ts';
 
 /** An accepted event of the batch, new to the state store. */
@@ -26,15 +26,31 @@ export interface BatchEvent {
   readonly coordinates: string;
 }
 
-/** The event with what the pattern rules take from it. */
+/** The event with what the pattern rules take from it, and (prepared ahead) what needs no state. */
 export interface Candidate extends BatchEvent {
   readonly facts: CustomerFacts | AgentFacts;
+  /** Masks, row and record-rule verdicts, when prepared before the batch's transaction; else evaluateBatch prepares it. */
+  readonly prepared?: PreparedEvent;
 }
 
 export function candidateOf(batchEvent: BatchEvent, tokenizer: Tokenizer): Candidate {
   const { event } = batchEvent;
   const facts = event.schema === 'customer-change/v1' ? customerFactsOf(event, tokenizer.token('customer', event.customerId), tokenizer) : agentFactsOf(event, tokenizer);
   return { ...batchEvent, facts };
+}
+
+/**
+ * A candidate with everything that needs no state done: what the runtime computes for a batch
+ * while the one before it is in its state transaction. Throws a ProcessingError naming the stage.
+ */
+export function preparedCandidateOf(batchEvent: BatchEvent, deps: EventPreparerDeps): Candidate {
+  const prepared = prepareEvent(batchEvent.event, batchEvent.coordinates, deps);
+  // The customer's token, as the mask derived it: one keyed hash less per event.
+  const { event } = batchEvent;
+  const facts = inStage('patterns', () =>
+    event.schema === 'customer-change/v1' ? customerFactsOf(event, prepared.customerToken || deps.tokenizer.token('customer', event.customerId), deps.tokenizer) : agentFactsOf(event, deps.tokenizer),
+  );
+  return { ...batchEvent, facts, prepared };
 }
 
 /** The customers, agents and values the batch's events name now: what the store must lock and load. */
@@ -122,7 +138,7 @@ export async function evaluateBatch(candidates: readonly Candidate[], snapshot: 
     const { event, index, coordinates, facts } = candidate;
     try {
       deps.beforeEvent?.();
-      const out = processEvent(event, coordinates, processDeps);
+      const out = finishEvent(candidate.prepared ?? prepareEvent(event, coordinates, processDeps), issues);
       const patterns =
         event.schema === 'customer-change/v1'
           ? deps.engine.customerEvent(ws, event as CustomerChange, facts as CustomerFacts, out.outcomes)

@@ -67,14 +67,33 @@ function collapse<V extends Violation>(violations: readonly V[]): { readonly fir
   return [...groups.values()];
 }
 
-export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventProcessorDeps): ProcessedEvent {
+/**
+ * What an event yields before any state is read: its masks and analytics row, and the verdicts of
+ * the record rules. The runtime prepares a batch while the previous one is in its state
+ * transaction (on the store's own thread or server), so this work runs beside the store's.
+ */
+export interface PreparedEvent {
+  readonly event: ChangeEvent;
+  /** The row without its failed rules, which finishEvent fills in. */
+  readonly record: Omit<RecordRow, 'failedRules'>;
+  readonly customerToken: string;
+  readonly masked: ReturnType<typeof maskChangeEvent>;
+  readonly outcomes: readonly RuleOutcome[];
+  /** Values the masks and the rules derived, which the findings' evidence reuses. */
+  readonly memo: EventMemo;
+  readonly now: string;
+}
+
+export type EventPreparerDeps = Pick<EventProcessorDeps, 'rules' | 'tokenizer' | 'now'>;
+
+/** The stages that need no state: calendar, masks, record rules. A failure is a ProcessingError naming its stage. */
+export function prepareEvent(event: ChangeEvent, sourceRef: string, deps: EventPreparerDeps): PreparedEvent {
   const asOf = inStage('calendar', () => shanghaiDate(event.occurredAt));
   const now = deps.now();
   // Values the masks and the rules both derive (the address, the resident ID), once per event.
   const memo = new EventMemo();
   const masked = inStage('mask', () => maskChangeEvent(event, deps.tokenizer, asOf, memo));
-  const failedRules: string[] = [];
-  const record: RecordRow = {
+  const record = {
     ...masked,
     eventId: event.eventId,
     source: event.source,
@@ -82,12 +101,23 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
     occurredAt: event.occurredAt,
     ingestedAt: now,
     sourceRef,
-    failedRules,
   };
+  const outcomes = event.schema === 'customer-change/v1' ? evaluateRules(recordRules(deps.rules), event, asOf, memo) : [];
+  return { event, record, customerToken: masked.customerToken, masked, outcomes, memo, now };
+}
+
+/**
+ * The stages over issue state: the issue tracker's plan, the findings (which name their issues),
+ * and last the plan committed. May run more than once on one prepared event (a batch evaluated
+ * again without an event that failed): nothing of `prepared` is changed.
+ */
+export function finishEvent(prepared: PreparedEvent, issues: IssueTracker): ProcessedEvent {
+  const { event, masked, outcomes, memo, now } = prepared;
+  const failedRules: string[] = [];
+  const record: RecordRow = { ...prepared.record, failedRules };
   if (event.schema !== 'customer-change/v1') return { record, findings: [], issueChanges: [], outcomes: [] };
 
-  const outcomes = evaluateRules(recordRules(deps.rules), event, asOf, memo);
-  const update = inStage('issues', () => deps.issues.plan(event, masked.customerToken, outcomes, { tier: masked.tier || undefined, source: event.source, channel: masked.channel, agentToken: masked.agentToken }));
+  const update = inStage('issues', () => issues.plan(event, masked.customerToken, outcomes, { tier: masked.tier || undefined, source: event.source, channel: masked.channel, agentToken: masked.agentToken }));
   const findings: Finding[] = [];
   inStage('findings', () => {
     for (const { rule, violations } of outcomes) {
@@ -117,6 +147,10 @@ export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventP
     }
   });
   // Last, once nothing else can fail: the event's issue changes become state.
-  deps.issues.commit(update);
+  issues.commit(update);
   return { record, findings, issueChanges: update.changes, outcomes };
+}
+
+export function processEvent(event: ChangeEvent, sourceRef: string, deps: EventProcessorDeps): ProcessedEvent {
+  return finishEvent(prepareEvent(event, sourceRef, deps), deps.issues);
 }

@@ -23,7 +23,7 @@ import { ProcessingError, ScopeLostError } from '../errors.ts';
 import type { VaultCipher } from '../privacy/vault-crypto.ts';
 import { decodeMessage, type DeadLetterCode, type DecodeBounds, type EnvelopeAdapter } from '../quality/decode.ts';
 import type { DeadLetter, RejectedMessage } from '../quality/model.ts';
-import { candidateOf, evaluateBatch, EventFailed, loadRequestOf, type Candidate } from '../quality/evaluate-batch.ts';
+import { evaluateBatch, EventFailed, loadRequestOf, preparedCandidateOf, type Candidate } from '../quality/evaluate-batch.ts';
 import { PatternEngine } from '../quality/patterns/pattern-engine.ts';
 import type { EventProcessorDeps } from '../quality/process-event.ts';
 import type { Failpoint } from './failpoints.ts';
@@ -80,6 +80,26 @@ export interface QualityPipelineDeps extends Omit<EventProcessorDeps, 'issues'> 
  * prepared, and writing would no longer overlap preparing.
  */
 const MESSAGES_PER_TURN = 500;
+
+/** An accepted message of a batch, decoded. */
+interface DecodedMessage {
+  readonly event: ChangeEvent;
+  readonly message: RawMessage;
+  readonly index: number;
+}
+
+/** What a batch's preparation (no state) gives its transaction. */
+interface PreparedBatch {
+  /** The batch's processing time: dead letters' first sight, the event-time window, derivedAt. */
+  readonly now: string;
+  readonly decoded: readonly DecodedMessage[];
+  /** Dead-lettered while decoding. */
+  readonly rejected: readonly RejectedMessage[];
+  /** Each decoded event's candidate, by its index in the batch; none for those in failedEarly. */
+  readonly candidates: ReadonlyMap<number, Candidate>;
+  /** Events a stage failed on while preparing: dead-lettered as processing errors. */
+  readonly failedEarly: ReadonlyMap<number, ProcessingError>;
+}
 
 /** What one batch derived and committed, between its state transaction and the analytics store. */
 interface CommittedBatch {
@@ -159,7 +179,11 @@ export class QualityPipeline {
   readonly handle = (batch: SourceBatch): Promise<void> => {
     const endTimer = this.#deps.metrics?.startBatchTimer();
     const previousWrite = this.#written;
-    const transacted = this.#transacted.then(() => this.#transact(batch, previousWrite));
+    // Prepared at once, while earlier batches are still in their transactions: the work that
+    // needs no state runs beside the store's (its own thread, or a server).
+    const prepared = this.#prepare(batch);
+    prepared.catch(() => undefined); // awaited by the transaction below
+    const transacted = this.#transacted.then(() => this.#transact(batch, prepared, previousWrite));
     // Settles only once the batch's own transaction has: when an earlier write fails the run, the
     // caller tears the stores down after this rejects, and must not close one under a transaction.
     const written = transacted.then((committed) => previousWrite.then(() => this.#write(batch, committed)));
@@ -206,14 +230,13 @@ export class QualityPipeline {
   }
 
   /** `previousWrite`: the analytics write of the batch handed over before this one. */
-  async #transact(batch: SourceBatch, previousWrite: Promise<unknown>): Promise<CommittedBatch> {
+  async #transact(batch: SourceBatch, preparing: Promise<PreparedBatch>, previousWrite: Promise<unknown>): Promise<CommittedBatch> {
     this.#deps.memory?.check();
     if (this.#tenures.isNew(batch.scope, batch.tenure)) await this.#takeOver(batch, previousWrite);
-    const now = this.#deps.now();
-    const { decoded, rejected } = await this.#decode(batch, now);
+    const { now, decoded, rejected, candidates, failedEarly } = await preparing;
     // An event a stage fails on is dead-lettered, and the batch's transaction runs again without
     // it: the pattern state it half-changed in memory is thrown away with the transaction.
-    const failed = new Map<number, ProcessingError>();
+    const failed = new Map<number, ProcessingError>(failedEarly);
     // What the last attempt wrote before its commit: when the commit fails on the way back (the
     // connection cut after the server committed), the transaction is retried, finds the batch's
     // ids applied and would change nothing, leaving the committed output unwritten. So a retry
@@ -229,7 +252,7 @@ export class QualityPipeline {
               const earlier = lastAttempt;
               lastAttempt = undefined;
               if (earlier && earlier.outputId !== '' && (await tx.holdsPending(earlier.outputId))) return earlier;
-              lastAttempt = await this.#evaluate(batch, tx, now, decoded, rejected, failed);
+              lastAttempt = await this.#evaluate(batch, tx, now, decoded, candidates, rejected, failed);
               return lastAttempt;
             }),
           this.#signals(batch),
@@ -241,11 +264,20 @@ export class QualityPipeline {
     }
   }
 
-  async #decode(batch: SourceBatch, now: string): Promise<{ decoded: { event: ChangeEvent; message: RawMessage; index: number }[]; rejected: RejectedMessage[] }> {
+  /**
+   * Everything of a batch that needs no state: decoding, and per event its tokens, masks, row and
+   * record-rule verdicts. An event a stage fails on here is dead-lettered like one that fails in
+   * the transaction.
+   */
+  async #prepare(batch: SourceBatch): Promise<PreparedBatch> {
+    const now = this.#deps.now();
     const { limits, eventTimeEarliest, eventTimeAheadHours } = this.#deps.bounds;
     const bounds: DecodeBounds = { limits, eventTime: eventTimeWindow(eventTimeEarliest, eventTimeAheadHours, Date.parse(now)) };
-    const decoded: { event: ChangeEvent; message: RawMessage; index: number }[] = [];
+    const prepareDeps = { rules: this.#deps.rules, tokenizer: this.#deps.tokenizer, now: this.#deps.now };
+    const decoded: DecodedMessage[] = [];
     const rejected: RejectedMessage[] = [];
+    const candidates = new Map<number, Candidate>();
+    const failedEarly = new Map<number, ProcessingError>();
     for (const [index, message] of batch.messages.entries()) {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
       let result: ReturnType<typeof decodeMessage>;
@@ -256,10 +288,18 @@ export class QualityPipeline {
         rejected.push(this.#processingFailure(message, new ProcessingError('decode', error), now));
         continue;
       }
-      if (result.ok) decoded.push({ event: result.event, message, index });
-      else rejected.push(this.#deadLetter(message, result.code, result.reason, result.errorPath, now));
+      if (!result.ok) {
+        rejected.push(this.#deadLetter(message, result.code, result.reason, result.errorPath, now));
+        continue;
+      }
+      decoded.push({ event: result.event, message, index });
+      try {
+        candidates.set(index, preparedCandidateOf({ index, event: result.event, coordinates: formatCoordinates(message.coordinates) }, prepareDeps));
+      } catch (error) {
+        failedEarly.set(index, error instanceof ProcessingError ? error : new ProcessingError('process', error));
+      }
     }
-    return { decoded, rejected };
+    return { now, decoded, rejected, candidates, failedEarly };
   }
 
   /** The batch inside its state transaction; returns what it committed. */
@@ -267,7 +307,8 @@ export class QualityPipeline {
     batch: SourceBatch,
     tx: StateTransaction,
     now: string,
-    decoded: readonly { event: ChangeEvent; message: RawMessage; index: number }[],
+    decoded: readonly DecodedMessage[],
+    prepared: ReadonlyMap<number, Candidate>,
     decodeRejected: readonly RejectedMessage[],
     failed: ReadonlyMap<number, ProcessingError>,
   ): Promise<CommittedBatch> {
@@ -284,14 +325,14 @@ export class QualityPipeline {
     const seen = new Set<string>();
     const fresh: Candidate[] = [];
     let duplicates = 0;
-    for (const { event, message, index } of decoded) {
+    for (const { event, index } of decoded) {
       if (failed.has(index)) continue;
       if (applied.has(event.eventId) || seen.has(event.eventId)) {
         duplicates += 1;
         continue;
       }
       seen.add(event.eventId);
-      fresh.push(candidateOf({ index, event, coordinates: formatCoordinates(message.coordinates) }, tokenizer));
+      fresh.push(prepared.get(index)!);
     }
     const snapshot = await tx.load(loadRequestOf(fresh));
     const { records, findings, issueChanges, changes } = await evaluateBatch(fresh, snapshot, {
