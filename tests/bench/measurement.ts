@@ -14,8 +14,16 @@ export interface Measurement {
   readonly eventsPerSecond: number;
   /** Peak resident set size of the measuring process, chDB included. */
   readonly peakRssMb: number;
-  /** CPU time (user + system) of the measuring process, every thread (chDB's included). */
+  /** CPU time (user + system) of the measuring process, every thread (chDB's included), start to exit. */
   readonly cpuSeconds: number;
+  /**
+   * The same over the timed span only (`seconds`: the baseline's read-and-insert, or the whole
+   * `runWithFlags` call, store opening and closing included), without the process's start-up
+   * (loading the modules): the CPU cost per event is this / events.
+   */
+  readonly spanCpuSeconds: number;
+  /** Pipelines only: the run report's durationMs in seconds (the window the Kafka bench rates the pipeline over). */
+  readonly windowSeconds?: number;
   /** Pipelines only: distinct customers per rule during the run and active at its end, to check the run against the ground truth. */
   readonly findings?: Record<string, number>;
   readonly activeFindings?: Record<string, number>;
