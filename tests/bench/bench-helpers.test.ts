@@ -85,18 +85,20 @@ describe('ratesBetween and cpuMicrosPerEvent', () => {
     ]);
   });
 
-  it('workSpan brackets the work between the last idle sample and the first complete one', () => {
+  it('workSpan takes the CPU from the first batch done to all done, over the events in between', () => {
     const samples = [
       { seconds: 0, done: 0, cpuSeconds: 0.1 },
       { seconds: 1, done: 0, cpuSeconds: 2 },
-      { seconds: 2, done: 0, cpuSeconds: null },
+      { seconds: 2, done: 200, cpuSeconds: null },
       { seconds: 3, done: 400, cpuSeconds: 3 },
       { seconds: 4, done: 1000, cpuSeconds: 3.8 },
       { seconds: 5, done: 1000, cpuSeconds: 5 },
     ];
-    expect(workSpan(samples, 1000)).toEqual({ fromSeconds: 1, toSeconds: 4, cpuSeconds: 3.8 - 2, events: 1000 });
-    expect(workSpan(samples, 2000)).toBeUndefined();
-    expect(workSpan(samples.slice(3), 1000)).toBeUndefined(); // no idle sample before the work
+    const span = workSpan(samples, 1000)!;
+    expect(span).toMatchObject({ fromSeconds: 3, toSeconds: 4, events: 600 });
+    expect(span.cpuSeconds).toBeCloseTo(0.8);
+    expect(workSpan(samples, 2000)).toBeUndefined(); // never all done
+    expect(workSpan(samples.slice(4), 1000)).toBeUndefined(); // all done in the first batch seen
   });
 
   it('divides CPU seconds by events into microseconds', () => {

@@ -352,7 +352,7 @@ export function formatFreshnessResult(r: FreshnessResult) {
     [int.format(r.freshnessMs.length), ms(p[50]), ms(p[90]), ms(p[99]), ms(p[100])],
   ];
   const text =
-    `broker: ${r.brokerSource}; topics × ${r.partitions} partitions; ${availableParallelism()} CPUs shared by the broker, the pipeline and this producer\n` +
+    `broker: ${r.brokerSource}; 4 topics (customers, agents, dead letters, issues) × ${r.partitions} partitions; ${availableParallelism()} CPUs shared by the broker, the pipeline and this producer\n` +
     `offered load: ${int.format(r.rate)} events/s in batches every ${BATCH_EVERY_MS} ms; produced ${int.format(r.produced)} events in ${r.produceSeconds.toFixed(1)} s = ` +
     `${int.format(r.achievedRate)} events/s achieved (${r.lateBatches} of ${r.batches} batches sent over ${BATCH_EVERY_MS} ms late)\n` +
     `pipeline: ${r.drained ? `committed everything ${r.drainSeconds.toFixed(1)} s after the last produce` : `NOT caught up within ${r.drainSeconds.toFixed(0)} s: lag ${int.format(r.lagLeft)}`}; ` +

@@ -17,11 +17,12 @@
 //
 // CPU cost per event (µs/event), every thread of the process (chDB's and PGlite's too):
 //   raw consume    the bench process's CPU (process.resourceUsage()) from connect to disconnect
-//   pipeline       its CPU (/proc/PID/stat) from the last sample before it consumed anything to the
-//                  first sample with group lag 0, over the messages (start-up and the end-of-run
-//                  work left out; at most a sample interval of either is in); besides, the whole
-//                  process's CPU, spawn to exit (the preload), over the events
-//   file pipeline  measure.ts's CPU over its timed span (runWithFlags), and the whole process's
+//   pipeline       its CPU (/proc/PID/stat) from the first sample with events consumed or committed
+//                  to the first with everything committed, over the events in between (stats.ts
+//                  workSpan: start-up, the first chunks and the end-of-run work left out); besides,
+//                  the whole process's CPU, spawn to exit (the preload), over the events
+//   file pipeline  the same from measure.ts's own samples (first batch written to all written),
+//                  and the whole process's
 //
 // With `long` (`npm run bench -- --kafka --long`) only the pipeline runs, once, sampled every 5 s:
 // long-run.ts turns its samples into RSS growth, throughput and a plot.
@@ -417,9 +418,8 @@ export function formatKafkaResult(
   const spanMicros = spans.every((x) => x !== undefined) ? median(spans.map((x) => cpuMicrosPerEvent(x!.cpuSeconds, x!.events)!)) : undefined;
   const wholeMicros = cpuMicrosPerEvent(cpuSeconds, events);
   const rawMicros = cpuMicrosPerEvent(rawCpuSeconds, r.messages);
-  const fileSpanCpu = median(r.file.map((f) => f.spanCpuSeconds));
   const fileCpu = median(r.file.map((f) => f.cpuSeconds));
-  const fileMicros = cpuMicrosPerEvent(fileSpanCpu, fileEvents);
+  const fileMicros = r.file.every((f) => f.work) ? median(r.file.map((f) => cpuMicrosPerEvent(f.work!.cpuSeconds, f.work!.events)!)) : undefined;
   const fileWholeMicros = cpuMicrosPerEvent(fileCpu, fileEvents);
   const fileSeconds = median(r.file.map((f) => f.seconds));
   const filePeakRssMb = Math.max(...r.file.map((f) => f.peakRssMb));
@@ -478,8 +478,8 @@ export function formatKafkaResult(
     `file pipeline ${micros(fileMicros)} µs/event\n` +
     `seconds: the pipelines' report window (durationMs: connect, join, consume, write, commit, disconnect; the file's: open, read, write, close); the raw consume is timed from connect to disconnect.\n` +
     `CPU s: user + system, all threads (chDB's, PGlite's), whole process (raw: the bench process during the consume); ${availableParallelism()} CPUs, shared with the broker.\n` +
-    `CPU µs/event: raw = its CPU s / messages; Kafka pipeline = /proc CPU from the last sample before it had consumed anything to the first sample at group lag 0\n` +
-    `(start-up and end-of-run work left out), / messages; file pipeline = CPU over its timed runWithFlags span / events. whole µs/event = the whole process's CPU s / events.\n` +
+    `CPU µs/event: raw = its CPU s / messages; pipelines = CPU from the first sample with events done to the first with all done, / the events in between\n` +
+    `(start-up, first batch and end-of-run work left out; Kafka: /proc every ${r.sampleEveryMs / 1000} s, file: its own every 0.2 s). whole µs/event = the whole process's CPU s / events.\n` +
     `pipeline process: ${processSeconds.toFixed(2)} s from spawn to exit (${(processSeconds - windowSeconds).toFixed(2)} s start-up and shut-down outside the window); ` +
     `file pipeline: ${fileSeconds.toFixed(2)} s timed span\n` +
     `pipeline report: events ${int.format(report.events)} = accepted ${int.format(report.accepted)} + dead-lettered ${int.format(report.deadLettered)}; ` +

@@ -7,8 +7,43 @@ import { createInterface } from 'node:readline';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import { runWithFlags } from '../../pipelines/cli/commands/run.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
+import { freePort } from '../support/kafka/broker.ts';
 import { MODES, type Measurement, type Mode } from './measurement.ts';
 import { writePackWithoutPatterns } from './rule-packs.ts';
+import { workSpan, type ProgressSample } from './stats.ts';
+
+/** How often the work span's progress and CPU are sampled (see stats.ts workSpan). */
+const SAMPLE_EVERY_MS = 200;
+const cpuNow = () => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+};
+
+/**
+ * Samples this process's CPU and `done()` until stopped: the CPU of the work itself, without the
+ * stores' opening and closing, comes from these (stats.ts workSpan). Samples are taken between
+ * the pipeline's awaits, so a batch running synchronously delays one; that only moves the span's
+ * ends by a batch, whose events are counted accordingly.
+ */
+function sampleProgress(done: () => Promise<number | null> | number | null) {
+  const samples: ProgressSample[] = [];
+  const started = performance.now();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const value = await done();
+      samples.push({ seconds: (performance.now() - started) / 1000, done: value ?? 0, cpuSeconds: value === null ? null : cpuNow() });
+      await new Promise((r) => setTimeout(r, SAMPLE_EVERY_MS));
+    }
+  })();
+  return {
+    async stop(): Promise<ProgressSample[]> {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
 
 const BATCH_SIZE = DEFAULTS.batchSize;
 
@@ -16,7 +51,7 @@ const BATCH_SIZE = DEFAULTS.batchSize;
  * The ceiling: read the same file line by line, JSON.parse each line and insert the events
  * unprocessed, with the same client construction, batch size and insert format as the pipeline.
  */
-async function baseline(input: string, workDir: string): Promise<{ events: number; stored: number }> {
+async function baseline(input: string, workDir: string, progress: { stored: number }): Promise<{ events: number; stored: number }> {
   const client = createStoreClient({ kind: 'embedded', path: join(workDir, 'chdb') });
   try {
     await client.command({ query: 'CREATE DATABASE IF NOT EXISTS bench' });
@@ -30,6 +65,7 @@ async function baseline(input: string, workDir: string): Promise<{ events: numbe
       if (rows.length === 0) return;
       await client.insert({ table: 'bench.raw_events', values: rows, format: 'JSONEachRow' });
       stored += rows.length;
+      progress.stored = stored;
       rows = [];
     };
     for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
@@ -55,8 +91,17 @@ async function baseline(input: string, workDir: string): Promise<{ events: numbe
  * What `verity run --input FILE --once [--rules DIR]` runs (the command's own function), into a
  * fresh data dir; `rules` absent is the built-in pack.
  */
-async function pipeline(input: string, workDir: string, rules?: string) {
-  const { report } = await runWithFlags({ input, dataDir: workDir, once: true, logLevel: 'warn', progress: false, ...(rules ? { rules } : {}) });
+async function pipeline(input: string, workDir: string, metricsPort: number, rules?: string) {
+  const { report } = await runWithFlags({
+    input,
+    dataDir: workDir,
+    once: true,
+    logLevel: 'warn',
+    progress: false,
+    // Its consumed count, for the work span's CPU (not the measured work: one scrape per sample).
+    metricsPort: String(metricsPort),
+    ...(rules ? { rules } : {}),
+  });
   return {
     events: report.events,
     stored: report.accepted - report.duplicates,
@@ -70,11 +115,26 @@ async function measure(mode: Mode, input: string, workDir: string): Promise<Meas
   // Written before the clock starts: copying the pack is not the pipeline's work.
   const rules = mode === 'no-patterns' ? await writePackWithoutPatterns(join(workDir, 'rules-without-patterns')) : undefined;
   const cpuOf = (u: NodeJS.ResourceUsage) => (u.userCPUTime + u.systemCPUTime) / 1e6;
+  const metricsPort = await freePort();
+  const baselineProgress = { stored: 0 };
+  const consumed = async (): Promise<number | null> => {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(1000) })).text();
+      const line = text.split('\n').find((l) => l.startsWith('verity_events_consumed_total '));
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    } catch {
+      return null; // not listening yet (the store is being opened), or already closed
+    }
+  };
   const before = process.resourceUsage();
   const started = performance.now();
-  const result = mode === 'baseline' ? await baseline(input, workDir) : await pipeline(input, workDir, rules);
+  const sampler = sampleProgress(mode === 'baseline' ? () => baselineProgress.stored : consumed);
+  const result = await (mode === 'baseline' ? baseline(input, workDir, baselineProgress) : pipeline(input, workDir, metricsPort, rules));
   const seconds = (performance.now() - started) / 1000;
   const usage = process.resourceUsage();
+  const total = mode === 'baseline' ? result.stored : result.events;
+  // If no sample saw everything done (the endpoint closed first), the run's end closes the span.
+  const span = workSpan([...(await sampler.stop()), { seconds, done: total, cpuSeconds: cpuOf(usage) }], total);
   return {
     mode,
     ...result,
@@ -83,6 +143,7 @@ async function measure(mode: Mode, input: string, workDir: string): Promise<Meas
     peakRssMb: usage.maxRSS / 1024,
     cpuSeconds: cpuOf(usage),
     spanCpuSeconds: cpuOf(usage) - cpuOf(before),
+    ...(span === undefined ? {} : { work: span }),
   };
 }
 

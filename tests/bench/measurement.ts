@@ -19,9 +19,15 @@ export interface Measurement {
   /**
    * The same over the timed span only (`seconds`: the baseline's read-and-insert, or the whole
    * `runWithFlags` call, store opening and closing included), without the process's start-up
-   * (loading the modules): the CPU cost per event is this / events.
+   * (loading the modules).
    */
   readonly spanCpuSeconds: number;
+  /**
+   * The work itself (stats.ts workSpan, samples every 200 ms): CPU from the first sample with
+   * events done (the first batch written) to the first with all done, and the events in between;
+   * the stores' opening and closing and the first batch left out. The CPU cost per event.
+   */
+  readonly work?: { readonly fromSeconds: number; readonly toSeconds: number; readonly cpuSeconds: number; readonly events: number };
   /** Pipelines only: the run report's durationMs in seconds (the window the Kafka bench rates the pipeline over). */
   readonly windowSeconds?: number;
   /** Pipelines only: distinct customers per rule during the run and active at its end, to check the run against the ground truth. */

@@ -106,17 +106,16 @@ export interface ProgressSample {
 }
 
 /**
- * The CPU a process spent on its work, from periodic samples: from the last sample before any
- * event was done to the first sample with all `total` done (start-up before and the end-of-run
- * work after left out; up to one sample interval of either may be in, and the first events' work
- * may have begun before the start sample). Undefined when the samples do not bracket the work.
+ * The CPU a process spent on its work, from periodic samples: from the first sample with some
+ * events done to the first with all `total` done, over the events done in between. Start-up and
+ * the first batch (warm-up; its work may have begun long before any sample could see it) are left
+ * out, and so is the end-of-run work after the last batch but for at most one sample interval.
+ * Undefined when the samples do not bracket at least one batch after the first.
  */
 export function workSpan(samples: readonly ProgressSample[], total: number): { fromSeconds: number; toSeconds: number; cpuSeconds: number; events: number } | undefined {
-  const firstProgress = samples.findIndex((s) => s.done > 0);
-  if (firstProgress < 0) return undefined;
-  let start: ProgressSample | undefined;
-  for (let i = firstProgress - 1; i >= 0 && start === undefined; i -= 1) if (samples[i]!.cpuSeconds !== null) start = samples[i];
-  const end = samples.slice(firstProgress).find((s) => s.done >= total && s.cpuSeconds !== null);
-  if (!start || !end) return undefined;
+  const start = samples.find((s) => s.done > 0 && s.cpuSeconds !== null);
+  if (!start || start.done >= total) return undefined;
+  const end = samples.find((s) => s.seconds >= start.seconds && s.done >= total && s.cpuSeconds !== null);
+  if (!end) return undefined;
   return { fromSeconds: start.seconds, toSeconds: end.seconds, cpuSeconds: end.cpuSeconds! - start.cpuSeconds!, events: end.done - start.done };
 }
