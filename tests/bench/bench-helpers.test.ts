@@ -85,20 +85,20 @@ describe('ratesBetween and cpuMicrosPerEvent', () => {
     ]);
   });
 
-  it('workSpan takes the CPU from the first batch done to all done, over the events in between', () => {
+  it('workSpan takes the CPU from the first progress seen to the most progress seen, over the events in between', () => {
     const samples = [
       { seconds: 0, done: 0, cpuSeconds: 0.1 },
       { seconds: 1, done: 0, cpuSeconds: 2 },
       { seconds: 2, done: 200, cpuSeconds: null },
       { seconds: 3, done: 400, cpuSeconds: 3 },
       { seconds: 4, done: 1000, cpuSeconds: 3.8 },
-      { seconds: 5, done: 1000, cpuSeconds: 5 },
+      { seconds: 5, done: 1000, cpuSeconds: 5 }, // end-of-run work: left out
     ];
-    const span = workSpan(samples, 1000)!;
+    const span = workSpan(samples)!;
     expect(span).toMatchObject({ fromSeconds: 3, toSeconds: 4, events: 600 });
     expect(span.cpuSeconds).toBeCloseTo(0.8);
-    expect(workSpan(samples, 2000)).toBeUndefined(); // never all done
-    expect(workSpan(samples.slice(4), 1000)).toBeUndefined(); // all done in the first batch seen
+    expect(workSpan(samples.slice(0, 2))).toBeUndefined(); // no progress seen
+    expect(workSpan(samples.slice(4))).toBeUndefined(); // one step of progress only: no span after it
   });
 
   it('divides CPU seconds by events into microseconds', () => {

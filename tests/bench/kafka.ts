@@ -18,10 +18,10 @@
 // CPU cost per event (µs/event), every thread of the process (chDB's and PGlite's too):
 //   raw consume    the bench process's CPU (process.resourceUsage()) from connect to disconnect
 //   pipeline       its CPU (/proc/PID/stat) from the first sample with events consumed or committed
-//                  to the first with everything committed, over the events in between (stats.ts
-//                  workSpan: start-up, the first chunks and the end-of-run work left out); besides,
+//                  to the first with the most (everything committed), over the events in between
+//                  (stats.ts workSpan: start-up, the first chunks and the end-of-run work left out); besides,
 //                  the whole process's CPU, spawn to exit (the preload), over the events
-//   file pipeline  the same from measure.ts's own samples (first batch written to all written),
+//   file pipeline  the same from measure.ts's own samples (first batch written to the last seen),
 //                  and the whole process's
 //
 // With `long` (`npm run bench -- --kafka --long`) only the pipeline runs, once, sampled every 5 s:
@@ -376,10 +376,7 @@ export function spread<T>(items: readonly T[], count: number): T[] {
 
 /** The pipeline run's work span (see workSpan): done = what its group committed, or its metric consumed, whichever is more. */
 export function pipelineWorkSpan(run: PipelineRun, messages: number) {
-  return workSpan(
-    run.samples.map((s) => ({ seconds: s.seconds, done: Math.max(messages - s.groupLag, s.consumed ?? 0), cpuSeconds: s.cpuSeconds })),
-    messages,
-  );
+  return workSpan(run.samples.map((s) => ({ seconds: s.seconds, done: Math.max(messages - s.groupLag, s.consumed ?? 0), cpuSeconds: s.cpuSeconds })));
 }
 
 const micros = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
@@ -478,8 +475,8 @@ export function formatKafkaResult(
     `file pipeline ${micros(fileMicros)} µs/event\n` +
     `seconds: the pipelines' report window (durationMs: connect, join, consume, write, commit, disconnect; the file's: open, read, write, close); the raw consume is timed from connect to disconnect.\n` +
     `CPU s: user + system, all threads (chDB's, PGlite's), whole process (raw: the bench process during the consume); ${availableParallelism()} CPUs, shared with the broker.\n` +
-    `CPU µs/event: raw = its CPU s / messages; pipelines = CPU from the first sample with events done to the first with all done, / the events in between\n` +
-    `(start-up, first batch and end-of-run work left out; Kafka: /proc every ${r.sampleEveryMs / 1000} s, file: its own every 0.2 s). whole µs/event = the whole process's CPU s / events.\n` +
+    `CPU µs/event: raw = its CPU s / messages; pipelines = CPU from the first sample with events done to the first with the most done, / the events in between\n` +
+    `(start-up, first batch, a last batch no sample saw and end-of-run work left out; Kafka: /proc every ${r.sampleEveryMs / 1000} s, file: its own every 0.2 s). whole µs/event = the whole process's CPU s / events.\n` +
     `pipeline process: ${processSeconds.toFixed(2)} s from spawn to exit (${(processSeconds - windowSeconds).toFixed(2)} s start-up and shut-down outside the window); ` +
     `file pipeline: ${fileSeconds.toFixed(2)} s timed span\n` +
     `pipeline report: events ${int.format(report.events)} = accepted ${int.format(report.accepted)} + dead-lettered ${int.format(report.deadLettered)}; ` +

@@ -70,6 +70,9 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
         `RSS growth 25%→100%: ${(growth.growth * 100).toFixed(1)}% (target < ${RSS_GROWTH_TARGET * 100}%) ${growthVerdict}; ` +
         `highest sample after 25%: ${mb(growth.maxAfter25Mb)} (${(growth.maxAfter25Growth * 100).toFixed(1)}% over the 25% figure)\n`
       : 'RSS growth: not measured (no RSS samples)\n') +
+    (live.filter((x) => x.seconds <= runSeconds).length < 20
+      ? `WARNING: only ${live.filter((x) => x.seconds <= runSeconds).length} samples in the run: too short for a meaningful growth figure (start-up still ramps at 25%); use --events 1000000\n`
+      : '') +
     `peak RSS: ${mb(run.peakRssMb)} (maxRSS at exit)${growth ? `; highest sample ${mb(growth.peakMb)}` : ''}\n` +
     `throughput per ${r.sampleEveryMs / 1000} s interval while consuming: ` +
     (consuming.length > 0

@@ -107,15 +107,18 @@ export interface ProgressSample {
 
 /**
  * The CPU a process spent on its work, from periodic samples: from the first sample with some
- * events done to the first with all `total` done, over the events done in between. Start-up and
- * the first batch (warm-up; its work may have begun long before any sample could see it) are left
- * out, and so is the end-of-run work after the last batch but for at most one sample interval.
- * Undefined when the samples do not bracket at least one batch after the first.
+ * events done to the first sample with the most events done, over the events done in between.
+ * Left out: start-up, the first batch (warm-up; its work may have begun long before a sample could
+ * see it), and whatever follows the last progress seen: a last batch no sample saw finish and the
+ * end-of-run work (both hold the event loop of an in-process sampler, which then sees nothing more
+ * until the run is over). Undefined when no progress was seen after the first sample with some.
  */
-export function workSpan(samples: readonly ProgressSample[], total: number): { fromSeconds: number; toSeconds: number; cpuSeconds: number; events: number } | undefined {
-  const start = samples.find((s) => s.done > 0 && s.cpuSeconds !== null);
-  if (!start || start.done >= total) return undefined;
-  const end = samples.find((s) => s.seconds >= start.seconds && s.done >= total && s.cpuSeconds !== null);
-  if (!end) return undefined;
+export function workSpan(samples: readonly ProgressSample[]): { fromSeconds: number; toSeconds: number; cpuSeconds: number; events: number } | undefined {
+  const measured = samples.filter((s) => s.cpuSeconds !== null);
+  const start = measured.find((s) => s.done > 0);
+  if (!start) return undefined;
+  const most = Math.max(...measured.map((s) => s.done));
+  const end = measured.find((s) => s.done === most)!;
+  if (end.done <= start.done) return undefined;
   return { fromSeconds: start.seconds, toSeconds: end.seconds, cpuSeconds: end.cpuSeconds! - start.cpuSeconds!, events: end.done - start.done };
 }
