@@ -85,20 +85,19 @@ describe('ratesBetween and cpuMicrosPerEvent', () => {
     ]);
   });
 
-  it('workSpan takes the CPU from the first progress seen to the most progress seen, over the events in between', () => {
+  it('workSpan takes the CPU from the first progress seen to the end, over the events after it', () => {
     const samples = [
       { seconds: 0, done: 0, cpuSeconds: 0.1 },
       { seconds: 1, done: 0, cpuSeconds: 2 },
       { seconds: 2, done: 200, cpuSeconds: null },
       { seconds: 3, done: 400, cpuSeconds: 3 },
       { seconds: 4, done: 1000, cpuSeconds: 3.8 },
-      { seconds: 5, done: 1000, cpuSeconds: 5 }, // end-of-run work: left out
     ];
-    const span = workSpan(samples)!;
-    expect(span).toMatchObject({ fromSeconds: 3, toSeconds: 4, events: 600 });
-    expect(span.cpuSeconds).toBeCloseTo(0.8);
-    expect(workSpan(samples.slice(0, 2))).toBeUndefined(); // no progress seen
-    expect(workSpan(samples.slice(4))).toBeUndefined(); // one step of progress only: no span after it
+    const span = workSpan(samples, { seconds: 6, done: 1000, cpuSeconds: 5.5 })!;
+    expect(span).toMatchObject({ fromSeconds: 3, toSeconds: 6, events: 600 });
+    expect(span.cpuSeconds).toBeCloseTo(2.5);
+    expect(workSpan(samples.slice(0, 2), { seconds: 6, done: 1000, cpuSeconds: 5.5 })).toBeUndefined(); // no progress seen
+    expect(workSpan(samples.slice(4), { seconds: 6, done: 1000, cpuSeconds: 5.5 })).toBeUndefined(); // all done at the first sight
   });
 
   it('divides CPU seconds by events into microseconds', () => {

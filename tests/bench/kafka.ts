@@ -17,12 +17,13 @@
 //
 // CPU cost per event (µs/event), every thread of the process (chDB's and PGlite's too):
 //   raw consume    the bench process's CPU (process.resourceUsage()) from connect to disconnect
-//   pipeline       its CPU (/proc/PID/stat) from the first sample with events consumed or committed
-//                  to the first with the most (everything committed), over the events in between
-//                  (stats.ts workSpan: start-up, the first chunks and the end-of-run work left out); besides,
-//                  the whole process's CPU, spawn to exit (the preload), over the events
-//   file pipeline  the same from measure.ts's own samples (first batch written to the last seen),
-//                  and the whole process's
+//   pipeline       its CPU from the first sample (/proc/PID/stat) with events consumed or committed
+//                  to its exit (the preload), over the events after that sample (stats.ts workSpan:
+//                  start-up and the first chunks left out; the end-of-run work kept in: a Kafka run
+//                  keeps a CPU busy for a while after its last commit, growing with the events);
+//                  besides, the whole process's CPU, spawn to exit, over the events
+//   file pipeline  the same from measure.ts's own samples (first batch written to the end of
+//                  runWithFlags), and the whole process's
 //
 // With `long` (`npm run bench -- --kafka --long`) only the pipeline runs, once, sampled every 5 s:
 // long-run.ts turns its samples into RSS growth, throughput and a plot.
@@ -376,7 +377,10 @@ export function spread<T>(items: readonly T[], count: number): T[] {
 
 /** The pipeline run's work span (see workSpan): done = what its group committed, or its metric consumed, whichever is more. */
 export function pipelineWorkSpan(run: PipelineRun, messages: number) {
-  return workSpan(run.samples.map((s) => ({ seconds: s.seconds, done: Math.max(messages - s.groupLag, s.consumed ?? 0), cpuSeconds: s.cpuSeconds })));
+  return workSpan(
+    run.samples.map((s) => ({ seconds: s.seconds, done: Math.max(messages - s.groupLag, s.consumed ?? 0), cpuSeconds: s.cpuSeconds })),
+    { seconds: run.processSeconds, done: messages, cpuSeconds: run.cpuSeconds },
+  );
 }
 
 const micros = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
@@ -471,12 +475,12 @@ export function formatKafkaResult(
     `ratio Kafka pipeline/file pipeline: ${fileRatio.toFixed(2)} (target ≥ ${targets.fileRatio}) ${fileVerdict}\n` +
     `ratio Kafka pipeline/raw consume: ${ratio.toFixed(2)} (target ≥ ${targets.rawRatio}) ${verdict}\n` +
     `pipeline CPU cost: ${micros(spanMicros)} µs/event (target ≤ ${targets.cpuMicros}) ${cpuVerdict}` +
-    `${span ? ` (${span.cpuSeconds.toFixed(1)} s CPU from ${span.fromSeconds.toFixed(1)} s to ${span.toSeconds.toFixed(1)} s)` : ''}; ` +
+    `${span ? ` (${span.cpuSeconds.toFixed(1)} s CPU for ${int.format(span.events)} events from ${span.fromSeconds.toFixed(1)} s to exit at ${span.toSeconds.toFixed(1)} s)` : ''}; ` +
     `file pipeline ${micros(fileMicros)} µs/event\n` +
     `seconds: the pipelines' report window (durationMs: connect, join, consume, write, commit, disconnect; the file's: open, read, write, close); the raw consume is timed from connect to disconnect.\n` +
     `CPU s: user + system, all threads (chDB's, PGlite's), whole process (raw: the bench process during the consume); ${availableParallelism()} CPUs, shared with the broker.\n` +
-    `CPU µs/event: raw = its CPU s / messages; pipelines = CPU from the first sample with events done to the first with the most done, / the events in between\n` +
-    `(start-up, first batch, a last batch no sample saw and end-of-run work left out; Kafka: /proc every ${r.sampleEveryMs / 1000} s, file: its own every 0.2 s). whole µs/event = the whole process's CPU s / events.\n` +
+    `CPU µs/event: raw = its CPU s / messages; pipelines = CPU from the first sample with events done to the end (Kafka: exit; file: end of runWithFlags), / the events after that sample\n` +
+    `(start-up and the first batch left out, end-of-run work kept; Kafka: /proc every ${r.sampleEveryMs / 1000} s, file: its own every 0.2 s). whole µs/event = the whole process's CPU s / events.\n` +
     `pipeline process: ${processSeconds.toFixed(2)} s from spawn to exit (${(processSeconds - windowSeconds).toFixed(2)} s start-up and shut-down outside the window); ` +
     `file pipeline: ${fileSeconds.toFixed(2)} s timed span\n` +
     `pipeline report: events ${int.format(report.events)} = accepted ${int.format(report.accepted)} + dead-lettered ${int.format(report.deadLettered)}; ` +

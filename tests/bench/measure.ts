@@ -23,10 +23,10 @@ const cpuNow = () => {
 };
 
 /**
- * Samples this process's CPU and `done()` until stopped: the CPU of the work itself, without the
- * stores' opening and closing, comes from these (stats.ts workSpan). Samples are taken between
- * the pipeline's awaits, so a batch running synchronously delays one; that only moves the span's
- * ends by a batch, whose events are counted accordingly.
+ * Samples this process's CPU and `done()` until stopped: where the work itself begins, after the
+ * stores' opening and the first batch (stats.ts workSpan). Samples are taken between the
+ * pipeline's awaits, so a batch running synchronously delays one; that only moves the span's
+ * start by a batch, whose events are counted accordingly.
  */
 function sampleProgress(done: () => Promise<number | null> | number | null) {
   const samples: ProgressSample[] = [];
@@ -135,7 +135,7 @@ async function measure(mode: Mode, input: string, workDir: string): Promise<Meas
   const result = await (mode === 'baseline' ? baseline(input, workDir, baselineProgress) : pipeline(input, workDir, metricsPort, rules));
   const seconds = (performance.now() - started) / 1000;
   const usage = process.resourceUsage();
-  const span = workSpan(await sampler.stop());
+  const span = workSpan(await sampler.stop(), { seconds, done: mode === 'baseline' ? result.stored : result.events, cpuSeconds: cpuOf(usage) });
   return {
     mode,
     ...result,

@@ -24,8 +24,8 @@ export interface Measurement {
   readonly spanCpuSeconds: number;
   /**
    * The work itself (stats.ts workSpan, samples every 200 ms): CPU from the first sample with
-   * events done (the first batch written) to the first with the most done, and the events in
-   * between; the stores' opening, the first batch and the end-of-run work left out. The CPU cost per event.
+   * events done (the first batch written) to the end of the timed span, and the events in
+   * between; the stores' opening and the first batch left out. The CPU cost per event.
    */
   readonly work?: { readonly fromSeconds: number; readonly toSeconds: number; readonly cpuSeconds: number; readonly events: number };
   /** Pipelines only: the run report's durationMs in seconds (the window the Kafka bench rates the pipeline over). */

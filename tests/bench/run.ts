@@ -14,7 +14,7 @@
 // and prints events/s of each, pipeline/baseline (target ≥ 0.5), the pattern rules' cost
 // 1 − pipeline/no-patterns (target ≤ 25%), each child's CPU time and peak RSS, and the CPU cost
 // per event: µs/event = the child's user + system CPU (process.resourceUsage(), every thread:
-// chDB's and PGlite's too) from its first batch written to the last one its samples saw, over the events in between
+// chDB's and PGlite's too) from its first batch written to the end of the run, over the events after it
 // (measure.ts, stats.ts workSpan), target ≤ 60 µs for the pipeline; the whole process's, start-up
 // and the stores' opening and closing included, is in the JSON (wholeProcessCpuMicrosPerEvent). Results go to
 // out/bench/last.json. --profile also runs the pipeline once under --cpu-prof and prints the
@@ -245,8 +245,8 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
         : `pipeline CPU cost: ${pipeline.cpuMicrosPerEvent.toFixed(1)} µs/event (target ≤ ${CPU_MICROS_TARGET}) ${cpuVerdict}` +
           ` (whole process, start-up included: ${pipeline.wholeProcessCpuMicrosPerEvent.toFixed(1)} µs/event)\n`) +
       `CPU s: user + system time of each child, all threads (chDB's and PGlite's too), on ${availableParallelism()} CPUs; CPU s well below seconds means the child waited (I/O, or other processes on the CPUs).\n` +
-      `CPU µs/event: the child's CPU from the first sample (every 200 ms, in the child) that saw a batch written to the first that saw the most written, / the events in between:\n` +
-      `start-up, the stores' opening, the first batch, a last batch no sample saw and the end-of-run work left out (whole process: in last.json).\n` +
+      `CPU µs/event: the child's CPU from the first sample (every 200 ms, in the child) that saw a batch written to the end of the run, / the events after that sample:\n` +
+      `start-up, the stores' opening and the first batch left out, the end-of-run work kept (the whole process's figure is in last.json).\n` +
       (pipeline ? `pipeline findings and active findings = ground truth: ${findingsMatch('pipeline') ? 'yes' : 'NO'}\n` : '') +
       (noPatterns ? `no-patterns findings and active findings = ground truth without the pattern rules: ${findingsMatch('no-patterns') ? 'yes' : 'NO'}\n` : ''),
   );

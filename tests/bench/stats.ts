@@ -106,19 +106,18 @@ export interface ProgressSample {
 }
 
 /**
- * The CPU a process spent on its work, from periodic samples: from the first sample with some
- * events done to the first sample with the most events done, over the events done in between.
- * Left out: start-up, the first batch (warm-up; its work may have begun long before a sample could
- * see it), and whatever follows the last progress seen: a last batch no sample saw finish and the
- * end-of-run work (both hold the event loop of an in-process sampler, which then sees nothing more
- * until the run is over). Undefined when no progress was seen after the first sample with some.
+ * The CPU a process spent on its work: from the first sample that saw some events done to the
+ * process's end, over the events done after that sample. Left out: start-up (loading, opening the
+ * stores, joining the group) and the first batch (warm-up; its work may have begun long before a
+ * sample could see it). Kept in: the end-of-run work, since some of it grows with the events (a
+ * Kafka run keeps a CPU busy for a while after its last commit); a short fixed shut-down comes
+ * with it. Undefined when no sample saw progress short of the end.
  */
-export function workSpan(samples: readonly ProgressSample[]): { fromSeconds: number; toSeconds: number; cpuSeconds: number; events: number } | undefined {
-  const measured = samples.filter((s) => s.cpuSeconds !== null);
-  const start = measured.find((s) => s.done > 0);
-  if (!start) return undefined;
-  const most = Math.max(...measured.map((s) => s.done));
-  const end = measured.find((s) => s.done === most)!;
-  if (end.done <= start.done) return undefined;
-  return { fromSeconds: start.seconds, toSeconds: end.seconds, cpuSeconds: end.cpuSeconds! - start.cpuSeconds!, events: end.done - start.done };
+export function workSpan(
+  samples: readonly ProgressSample[],
+  end: { readonly seconds: number; readonly done: number; readonly cpuSeconds: number },
+): { fromSeconds: number; toSeconds: number; cpuSeconds: number; events: number } | undefined {
+  const start = samples.find((s) => s.done > 0 && s.cpuSeconds !== null);
+  if (!start || start.done >= end.done) return undefined;
+  return { fromSeconds: start.seconds, toSeconds: end.seconds, cpuSeconds: end.cpuSeconds - start.cpuSeconds!, events: end.done - start.done };
 }
