@@ -6,13 +6,30 @@
 //   3. raw: a consumer group that reads every message of both topics and does nothing else
 //      (the pipeline source's consumer options), timed from connect to disconnect
 //   4. pipeline: the real `verity run --kafka-brokers … --once` as a child process, with its own
-//      group and a fresh data dir; its lag (group offsets, and its own Prometheus gauge) and RSS
-//      are sampled every second, and its peak RSS and CPU time are reported by a preload at exit
+//      group and a fresh data dir; its lag (group offsets, and its own Prometheus gauge), RSS and
+//      CPU time (/proc) are sampled every second, and its peak RSS and CPU time are reported by a
+//      preload at exit
+//   5. file pipeline: measure.ts's pipeline mode (`verity run --input FILE --once`'s code) on the
+//      same generated file, for the ratio Kafka pipeline / file pipeline (what Kafka costs)
 // The rate compared is the pipeline's report window (connect, consume, write, disconnect), the
-// same span the raw consume is timed over; process start-up is shown separately.
+// same span the raw consume is timed over, and the file pipeline's report window; process
+// start-up is shown separately.
+//
+// CPU cost per event (µs/event), every thread of the process (chDB's and PGlite's too):
+//   raw consume    the bench process's CPU (process.resourceUsage()) from connect to disconnect
+//   pipeline       its CPU from the first sample (/proc/PID/stat) with events consumed or committed
+//                  to its exit (the preload), over the events after that sample (stats.ts workSpan:
+//                  start-up and the first chunks left out; the end-of-run work kept in: a Kafka run
+//                  keeps a CPU busy for a while after its last commit, growing with the events);
+//                  besides, the whole process's CPU, spawn to exit, over the events
+//   file pipeline  the same from measure.ts's own samples (first batch written to the end of
+//                  runWithFlags), and the whole process's
+//
+// With `long` (`npm run bench -- --kafka --long`) only the pipeline runs, once, sampled every 5 s:
+// long-run.ts turns its samples into RSS growth, throughput and a plot.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -23,6 +40,10 @@ import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import { createLogger } from '../../pipelines/runtime/logger.ts';
 import { acquireKafka } from '../support/kafka/acquire.ts';
 import { freePort } from '../support/kafka/broker.ts';
+import { runMeasureChild } from './measure-child.ts';
+import type { Measurement } from './measurement.ts';
+import { cpuSecondsOf, rssMbOf } from './proc.ts';
+import { cpuMicrosPerEvent, workSpan } from './stats.ts';
 import { childEnv, int, matchesTruth, median, table } from './support.ts';
 import type { UsageAtExit } from './usage-at-exit.ts';
 
@@ -30,7 +51,13 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'pipelines', 'cli', 'main.ts');
 const USAGE_AT_EXIT = join(import.meta.dirname, 'usage-at-exit.ts');
 const SAMPLE_EVERY_MS = 1000;
+/** The long run samples RSS every 5 s (issue 9). */
+export const LONG_SAMPLE_EVERY_MS = 5000;
 const MAX_MINUTES = 20;
+/** Issue 9: the pipeline's CPU cost per event, at most. */
+export const CPU_MICROS_TARGET = 60;
+/** Issue 9: the Kafka pipeline's rate against the same pipeline reading the same stream from a file. */
+export const KAFKA_FILE_TARGET_RATIO = 0.9;
 
 export interface KafkaBenchOptions {
   readonly input: string;
@@ -44,6 +71,8 @@ export interface KafkaBenchOptions {
   readonly workDir: string;
   /** Also run the pipeline once more under --cpu-prof (not measured) into this folder. */
   readonly profileDir?: string;
+  /** The long run: the pipeline only, once, sampled every LONG_SAMPLE_EVERY_MS; no raw consume, no file pipeline. */
+  readonly long?: boolean;
 }
 
 export interface LagSample {
@@ -55,6 +84,8 @@ export interface LagSample {
   readonly metricPartitions: number;
   readonly consumed: number | null;
   readonly rssMb: number | null;
+  /** User + system CPU seconds of the process so far, every thread (/proc). */
+  readonly cpuSeconds: number | null;
 }
 
 export interface PipelineRun {
@@ -74,8 +105,12 @@ export interface KafkaBenchResult {
   readonly produce: { readonly seconds: number; readonly customers: number; readonly agents: number };
   readonly partitionsConcurrency: number;
   readonly batchSize: number;
-  readonly raw: readonly { readonly messages: number; readonly seconds: number }[];
+  readonly raw: readonly { readonly messages: number; readonly seconds: number; readonly cpuSeconds: number }[];
   readonly pipeline: readonly PipelineRun[];
+  /** measure.ts's pipeline mode on the same file (none in the long run). */
+  readonly file: readonly Measurement[];
+  /** How often the pipeline was sampled. */
+  readonly sampleEveryMs: number;
 }
 
 const quietKafka = (brokers: string[]) => new Kafka({ clientId: 'verity-bench', brokers, logLevel: logLevel.NOTHING });
@@ -93,10 +128,10 @@ async function topicEnds(admin: Admin, topics: readonly string[]): Promise<Topic
   return ends;
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, what: string, minutes = MAX_MINUTES): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${MAX_MINUTES} minutes`)), MAX_MINUTES * 60_000);
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${minutes} minutes`)), minutes * 60_000);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -111,6 +146,8 @@ async function rawConsume(kafka: Kafka, topics: readonly string[], total: number
   let messages = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolvePromise) => (done = resolvePromise));
+  // This process does nothing else meanwhile: its CPU over the consume is the consume's.
+  const cpuBefore = process.resourceUsage();
   const started = performance.now();
   await consumer.connect();
   try {
@@ -126,7 +163,10 @@ async function rawConsume(kafka: Kafka, topics: readonly string[], total: number
   } finally {
     await consumer.disconnect();
   }
-  return { messages, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = process.resourceUsage();
+  const cpu = (u: NodeJS.ResourceUsage) => (u.userCPUTime + u.systemCPUTime) / 1e6;
+  return { messages, seconds, cpuSeconds: cpu(cpuAfter) - cpu(cpuBefore) };
 }
 
 /** Σ(high watermark − committed offset) of a group over the given partitions (uncommitted = from the start). */
@@ -157,15 +197,6 @@ function parseMetrics(text: string): { lag: number; partitions: number; consumed
   return { lag, partitions, consumed };
 }
 
-async function rssMbOf(pid: number): Promise<number | null> {
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? null : Number(kb) / 1024;
-  } catch {
-    return null; // not Linux, or already gone
-  }
-}
-
 async function runPipeline(
   brokers: string[],
   admin: Admin,
@@ -175,6 +206,10 @@ async function runPipeline(
   run: number | 'profile',
   nodeFlags: readonly string[] = [],
 ): Promise<PipelineRun> {
+  const sampleEveryMs = opts.long ? LONG_SAMPLE_EVERY_MS : SAMPLE_EVERY_MS;
+  const messages = [...ends.values()].reduce((sum, e) => sum + Number(e.high - e.low), 0);
+  // A long run may take long: bounded by at least 300 events/s, and never less than MAX_MINUTES.
+  const timeoutMinutes = Math.max(MAX_MINUTES, Math.ceil(messages / 300 / 60));
   const id = randomBytes(4).toString('hex');
   const dataDir = join(opts.workDir, `pipeline-${run}`);
   const reportFile = join(dataDir, 'report.json');
@@ -222,12 +257,13 @@ async function runPipeline(
   const sampler = (async () => {
     while (running) {
       const seconds = (performance.now() - started) / 1000;
-      const [groupLag, metrics, rssMb] = await Promise.all([
+      const [groupLag, metrics, rssMb, cpuSeconds] = await Promise.all([
         groupLagOf(admin, groupId, ends).catch(() => null),
         fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(500) })
           .then(async (r) => parseMetrics(await r.text()))
           .catch(() => null),
         child.pid === undefined ? null : rssMbOf(child.pid),
+        child.pid === undefined ? null : cpuSecondsOf(child.pid),
       ]);
       if (running && groupLag !== null) {
         samples.push({
@@ -237,18 +273,27 @@ async function runPipeline(
           metricPartitions: metrics?.partitions ?? 0,
           consumed: metrics?.consumed ?? null,
           rssMb,
+          cpuSeconds,
         });
       }
-      await new Promise((r) => setTimeout(r, SAMPLE_EVERY_MS));
+      await new Promise((r) => setTimeout(r, sampleEveryMs));
     }
   })();
 
-  const { code, signal } = await withTimeout(exited, 'verity run').finally(() => (running = false));
+  const { code, signal } = await withTimeout(exited, 'verity run', timeoutMinutes).finally(() => (running = false));
   const processSeconds = (performance.now() - started) / 1000;
   await sampler;
   if (code !== 0) throw new Error(`verity run failed (${signal ?? `exit ${code}`}):\n${stderrTail}`);
   // What the group left behind: 0 when every message was committed.
-  samples.push({ seconds: processSeconds, groupLag: await groupLagOf(admin, groupId, ends), metricLag: null, metricPartitions: 0, consumed: null, rssMb: null });
+  samples.push({
+    seconds: processSeconds,
+    groupLag: await groupLagOf(admin, groupId, ends),
+    metricLag: null,
+    metricPartitions: 0,
+    consumed: null,
+    rssMb: null,
+    cpuSeconds: null,
+  });
   const report = JSON.parse(await readFile(reportFile, 'utf8')) as RunReport;
   const { peakRssMb, cpuSeconds } = JSON.parse(await readFile(usageFile, 'utf8')) as UsageAtExit;
   return { report, processSeconds, peakRssMb, cpuSeconds, samples };
@@ -278,15 +323,25 @@ export async function runKafkaBench(opts: KafkaBenchOptions): Promise<KafkaBench
     const messages = [...ends.values()].reduce((sum, e) => sum + Number(e.high - e.low), 0);
     log(`produced ${messages} messages in ${produce.seconds.toFixed(1)} s`);
 
-    const raw: { messages: number; seconds: number }[] = [];
+    const raw: { messages: number; seconds: number; cpuSeconds: number }[] = [];
     const pipeline: PipelineRun[] = [];
-    for (let i = 1; i <= opts.repeat; i += 1) {
-      process.stderr.write(`run ${i}/${opts.repeat}: raw kafkajs consume …`);
-      raw.push(await rawConsume(kafka, [topics.customers, topics.agents], messages, partitionsConcurrency));
-      process.stderr.write(` ${raw[raw.length - 1]!.seconds.toFixed(2)} s\n`);
-      process.stderr.write(`run ${i}/${opts.repeat}: verity run --kafka-brokers … --once …`);
+    const file: Measurement[] = [];
+    const repeat = opts.long ? 1 : opts.repeat;
+    for (let i = 1; i <= repeat; i += 1) {
+      if (!opts.long) {
+        process.stderr.write(`run ${i}/${repeat}: raw kafkajs consume …`);
+        raw.push(await rawConsume(kafka, [topics.customers, topics.agents], messages, partitionsConcurrency));
+        process.stderr.write(` ${raw[raw.length - 1]!.seconds.toFixed(2)} s\n`);
+      }
+      process.stderr.write(`run ${i}/${repeat}: verity run --kafka-brokers … --once${opts.long ? ` (${int.format(messages)} messages, sampled every ${LONG_SAMPLE_EVERY_MS / 1000} s)` : ''} …`);
       pipeline.push(await runPipeline(broker.brokers, admin, topics, ends, opts, i));
       process.stderr.write(` ${pipeline[pipeline.length - 1]!.processSeconds.toFixed(2)} s\n`);
+      if (!opts.long) {
+        process.stderr.write(`run ${i}/${repeat}: file pipeline (measure.ts pipeline, same stream) …`);
+        file.push(await runMeasureChild('pipeline', opts.input, join(opts.workDir, `file-pipeline-${i}`)));
+        await rm(join(opts.workDir, `file-pipeline-${i}`), { recursive: true, force: true });
+        process.stderr.write(` ${file[file.length - 1]!.seconds.toFixed(2)} s\n`);
+      }
     }
     if (opts.profileDir) {
       process.stderr.write('profiling: verity run under --cpu-prof (not measured) …\n');
@@ -295,7 +350,18 @@ export async function runKafkaBench(opts: KafkaBenchOptions): Promise<KafkaBench
     await admin
       .deleteTopics({ topics: [topics.customers, topics.agents, `${topics.customers}.dlq`, `${topics.customers}.issues`] })
       .catch(() => undefined);
-    return { brokerSource: broker.source, topics, messages, produce, partitionsConcurrency, batchSize, raw, pipeline };
+    return {
+      brokerSource: broker.source,
+      topics,
+      messages,
+      produce,
+      partitionsConcurrency,
+      batchSize,
+      raw,
+      pipeline,
+      file,
+      sampleEveryMs: opts.long ? LONG_SAMPLE_EVERY_MS : SAMPLE_EVERY_MS,
+    };
   } finally {
     await admin.disconnect().catch(() => undefined);
     await broker.stop();
@@ -303,14 +369,30 @@ export async function runKafkaBench(opts: KafkaBenchOptions): Promise<KafkaBench
 }
 
 /** At most `count` samples, evenly spread, always with the last one. */
-function spread<T>(items: readonly T[], count: number): T[] {
+export function spread<T>(items: readonly T[], count: number): T[] {
   if (items.length <= count) return [...items];
   const step = (items.length - 1) / (count - 1);
   return Array.from({ length: count }, (_, i) => items[Math.round(i * step)]!);
 }
 
-export function formatKafkaResult(r: KafkaBenchResult, truth: Parameters<typeof matchesTruth>[1], target: number) {
+/** The pipeline run's work span (see workSpan): done = what its group committed, or its metric consumed, whichever is more. */
+export function pipelineWorkSpan(run: PipelineRun, messages: number) {
+  return workSpan(
+    run.samples.map((s) => ({ seconds: s.seconds, done: Math.max(messages - s.groupLag, s.consumed ?? 0), cpuSeconds: s.cpuSeconds })),
+    { seconds: run.processSeconds, done: messages, cpuSeconds: run.cpuSeconds },
+  );
+}
+
+const micros = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
+const passIf = (ok: boolean, below = 'BELOW TARGET') => (ok ? 'PASS' : below);
+
+export function formatKafkaResult(
+  r: KafkaBenchResult,
+  truth: Parameters<typeof matchesTruth>[1],
+  targets: { readonly rawRatio: number; readonly fileRatio: number; readonly cpuMicros: number },
+) {
   const rawSeconds = median(r.raw.map((x) => x.seconds));
+  const rawCpuSeconds = median(r.raw.map((x) => x.cpuSeconds));
   const windowSeconds = median(r.pipeline.map((p) => p.report.durationMs / 1000));
   const processSeconds = median(r.pipeline.map((p) => p.processSeconds));
   const cpuSeconds = median(r.pipeline.map((p) => p.cpuSeconds));
@@ -318,23 +400,61 @@ export function formatKafkaResult(r: KafkaBenchResult, truth: Parameters<typeof 
   const rawRate = r.messages / rawSeconds;
   const pipelineRate = events / windowSeconds;
   const ratio = pipelineRate / rawRate;
+  const fileWindowSeconds = median(r.file.map((f) => f.windowSeconds ?? f.seconds));
+  const fileEvents = r.file[0]?.events ?? 0;
+  const fileRate = fileEvents / fileWindowSeconds;
+  const fileRatio = pipelineRate / fileRate;
   const peakRssMb = Math.max(...r.pipeline.map((p) => p.peakRssMb));
   const findingsMatch = r.pipeline.every((p) => matchesTruth(p.report, truth));
+  const fileFindingsMatch = r.file.every((f) => matchesTruth({ findings: f.findings ?? {}, activeFindings: f.activeFindings ?? {} }, truth));
   const last = r.pipeline[r.pipeline.length - 1]!;
   const firstCommit = last.samples.find((s) => s.groupLag < r.messages);
   const atExit = last.samples[last.samples.length - 1]!;
   const drained = last.samples.find((s) => s.groupLag === 0);
   const maxLag = Math.max(...last.samples.map((s) => s.groupLag));
-  const verdict = ratio >= target ? 'PASS' : 'BELOW TARGET';
   const report = last.report;
 
+  // CPU µs per event (see the header): the pipeline's over its work span (median over the runs).
+  const spans = r.pipeline.map((p) => pipelineWorkSpan(p, r.messages));
+  const spanMicros = spans.every((x) => x !== undefined) ? median(spans.map((x) => cpuMicrosPerEvent(x!.cpuSeconds, x!.events)!)) : undefined;
+  const wholeMicros = cpuMicrosPerEvent(cpuSeconds, events);
+  const rawMicros = cpuMicrosPerEvent(rawCpuSeconds, r.messages);
+  const fileCpu = median(r.file.map((f) => f.cpuSeconds));
+  const fileMicros = r.file.every((f) => f.work) ? median(r.file.map((f) => cpuMicrosPerEvent(f.work!.cpuSeconds, f.work!.events)!)) : undefined;
+  const fileWholeMicros = cpuMicrosPerEvent(fileCpu, fileEvents);
+  const fileSeconds = median(r.file.map((f) => f.seconds));
+  const filePeakRssMb = Math.max(...r.file.map((f) => f.peakRssMb));
+
+  const verdict = passIf(ratio >= targets.rawRatio);
+  const fileVerdict = passIf(fileRatio >= targets.fileRatio);
+  const cpuVerdict = spanMicros === undefined ? 'NOT MEASURED' : passIf(spanMicros <= targets.cpuMicros, 'ABOVE TARGET');
+
   const rows = [
-    ['mode', 'messages', 'seconds', 'events/s', 'peak RSS'],
-    ['raw kafkajs consume', int.format(r.messages), rawSeconds.toFixed(2), int.format(rawRate), '—'],
-    ['pipeline: verity run --once', int.format(events), windowSeconds.toFixed(2), int.format(pipelineRate), `${int.format(peakRssMb)} MB`],
+    ['mode', 'messages', 'seconds', 'events/s', 'CPU s', 'CPU µs/event', 'whole µs/event', 'peak RSS'],
+    ['raw kafkajs consume', int.format(r.messages), rawSeconds.toFixed(2), int.format(rawRate), rawCpuSeconds.toFixed(1), micros(rawMicros), '—', '—'],
+    [
+      'pipeline: verity run --once',
+      int.format(events),
+      windowSeconds.toFixed(2),
+      int.format(pipelineRate),
+      cpuSeconds.toFixed(1),
+      micros(spanMicros),
+      micros(wholeMicros),
+      `${int.format(peakRssMb)} MB`,
+    ],
+    [
+      'file pipeline (same stream)',
+      int.format(fileEvents),
+      fileWindowSeconds.toFixed(2),
+      int.format(fileRate),
+      fileCpu.toFixed(1),
+      micros(fileMicros),
+      micros(fileWholeMicros),
+      `${int.format(filePeakRssMb)} MB`,
+    ],
   ];
   const lagRows = [
-    ['t (s)', 'group lag', 'metric lag', 'partitions', 'consumed', 'RSS MB'],
+    ['t (s)', 'group lag', 'metric lag', 'partitions', 'consumed', 'RSS MB', 'CPU s'],
     // The last sample is taken after the process exited (group offsets only).
     ...spread(last.samples, 16).map((s) => [
       s.seconds.toFixed(1),
@@ -343,35 +463,56 @@ export function formatKafkaResult(r: KafkaBenchResult, truth: Parameters<typeof 
       `${s.metricPartitions}/${r.topics.partitions * 2}`,
       s.consumed === null ? '—' : int.format(s.consumed),
       s.rssMb === null ? '—' : int.format(s.rssMb),
+      s.cpuSeconds === null ? '—' : s.cpuSeconds.toFixed(1),
     ]),
   ];
+  const span = spans[spans.length - 1];
   const text =
     `broker: ${r.brokerSource}; 2 topics × ${r.topics.partitions} partitions; partitions-concurrency ${r.partitionsConcurrency}, batch ${r.batchSize}\n` +
     `produce (verity produce's produceFile): ${int.format(r.messages)} messages in ${r.produce.seconds.toFixed(1)} s ` +
     `(${int.format(r.messages / r.produce.seconds)} msg/s)\n\n` +
     `${table(rows)}\n\n` +
-    `ratio pipeline/raw consume: ${ratio.toFixed(2)} (target ≥ ${target}) ${verdict}\n` +
-    `pipeline window = its report's durationMs (connect, join, consume, write, commit, disconnect); the raw consume is timed from connect to disconnect.\n` +
-    `pipeline process: ${processSeconds.toFixed(2)} s from spawn to exit (${(processSeconds - windowSeconds).toFixed(2)} s start-up and shut-down outside the window), ` +
-    `${cpuSeconds.toFixed(1)} s CPU (all threads; ${availableParallelism()} CPUs, shared with the broker)\n` +
+    `ratio Kafka pipeline/file pipeline: ${fileRatio.toFixed(2)} (target ≥ ${targets.fileRatio}) ${fileVerdict}\n` +
+    `ratio Kafka pipeline/raw consume: ${ratio.toFixed(2)} (target ≥ ${targets.rawRatio}) ${verdict}\n` +
+    `pipeline CPU cost: ${micros(spanMicros)} µs/event (target ≤ ${targets.cpuMicros}) ${cpuVerdict}` +
+    `${span ? ` (${span.cpuSeconds.toFixed(1)} s CPU for ${int.format(span.events)} events from ${span.fromSeconds.toFixed(1)} s to exit at ${span.toSeconds.toFixed(1)} s)` : ''}; ` +
+    `file pipeline ${micros(fileMicros)} µs/event\n` +
+    `seconds: the pipelines' report window (durationMs: connect, join, consume, write, commit, disconnect; the file's: open, read, write, close); the raw consume is timed from connect to disconnect.\n` +
+    `CPU s: user + system, all threads (chDB's, PGlite's), whole process (raw: the bench process during the consume); ${availableParallelism()} CPUs, shared with the broker.\n` +
+    `CPU µs/event: raw = its CPU s / messages; pipelines = CPU from the first sample with events done to the end (Kafka: exit; file: end of runWithFlags), / the events after that sample\n` +
+    `(start-up and the first batch left out, end-of-run work kept; Kafka: /proc every ${r.sampleEveryMs / 1000} s, file: its own every 0.2 s). whole µs/event = the whole process's CPU s / events.\n` +
+    `pipeline process: ${processSeconds.toFixed(2)} s from spawn to exit (${(processSeconds - windowSeconds).toFixed(2)} s start-up and shut-down outside the window); ` +
+    `file pipeline: ${fileSeconds.toFixed(2)} s timed span\n` +
     `pipeline report: events ${int.format(report.events)} = accepted ${int.format(report.accepted)} + dead-lettered ${int.format(report.deadLettered)}; ` +
     `duplicates ${int.format(report.duplicates)}; issues opened ${int.format(report.issuesOpened)}\n` +
-    `pipeline findings = ground truth: ${findingsMatch ? 'yes' : 'NO'}\n\n` +
+    `pipeline findings = ground truth: ${findingsMatch ? 'yes' : 'NO'}; file pipeline's: ${fileFindingsMatch ? 'yes' : 'NO'}\n\n` +
     `consumer lag of the pipeline's group, last run (group lag: high watermark − committed offset over all partitions, via admin;\n` +
-    `metric lag: Σ verity_consumer_lag from its /metrics, over the partitions that have reported; RSS: /proc VmRSS):\n` +
+    `metric lag: Σ verity_consumer_lag from its /metrics, over the partitions that have reported; RSS: /proc VmRSS; CPU s: /proc utime + stime):\n` +
     `${table(lagRows)}\n` +
     `first commit seen after ${firstCommit ? `${firstCommit.seconds.toFixed(1)} s` : '—'}; max lag ${int.format(maxLag)}; ` +
     `lag 0 first seen at ${drained ? `${drained.seconds.toFixed(1)} s` : '—'}; group lag after exit: ${int.format(atExit.groupLag)}\n`;
   const summary = {
     rawEventsPerSecond: rawRate,
     pipelineEventsPerSecond: pipelineRate,
+    fileEventsPerSecond: fileRate,
     ratio,
-    target,
+    target: targets.rawRatio,
     verdict,
+    fileRatio,
+    fileRatioTarget: targets.fileRatio,
+    fileRatioVerdict: fileVerdict,
+    rawCpuMicrosPerEvent: rawMicros,
+    pipelineCpuMicrosPerEvent: spanMicros,
+    pipelineWholeProcessCpuMicrosPerEvent: wholeMicros,
+    fileCpuMicrosPerEvent: fileMicros,
+    fileWholeProcessCpuMicrosPerEvent: fileWholeMicros,
+    cpuMicrosTarget: targets.cpuMicros,
+    cpuVerdict,
     pipelinePeakRssMb: peakRssMb,
     pipelineProcessSeconds: processSeconds,
     pipelineCpuSeconds: cpuSeconds,
     findingsMatchGroundTruth: findingsMatch,
+    fileFindingsMatchGroundTruth: fileFindingsMatch,
   };
   return { text, summary };
 }
