@@ -11,11 +11,13 @@ import { createSqlClient } from './sql-client.ts';
 describe('PGlite on its own thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'verity-pglite-thread-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const target = { kind: 'embedded', path: join(dir, 'pg') } as const;
+  const target = { kind: 'embedded', path: join(dir, 'pg'), bufferMb: 16 } as const;
 
   it('commits, rolls back, keeps SQLSTATEs, orders queries after the transaction they met, and frees the folder on close', { timeout: 180_000 }, async () => {
     const sql = await createSqlClient(target);
     try {
+      // The page cache is the configured one (stateBufferMb), not PostgreSQL's 128 MB.
+      expect(await sql.query("SELECT current_setting('shared_buffers') AS b")).toEqual([{ b: '16MB' }]);
       await sql.exec('CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL)');
       await sql.transaction(async (tx) => {
         await tx.query('INSERT INTO t VALUES ($1, $2)', [1, 'one']);

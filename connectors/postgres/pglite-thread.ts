@@ -29,6 +29,14 @@ export type ThreadReply = { readonly id: number; readonly ok: true; readonly row
 
 export interface ThreadData {
   readonly path: string;
+  /** shared_buffers, in MB. */
+  readonly bufferMb: number;
+  /**
+   * `create`: run initdb in a new folder, close and end. initdb's WASM instance keeps its memory
+   * until its thread ends (about 200 MB), so a new store is created on a thread of its own and
+   * then opened on the one that serves it.
+   */
+  readonly mode: 'create' | 'serve';
 }
 
 /** Messages for one open transaction, taken in order by the transaction's loop. */
@@ -59,12 +67,17 @@ function threadError(error: unknown): ThreadError {
 async function serve(port: NonNullable<typeof parentPort>, data: ThreadData): Promise<void> {
   let db: PGlite;
   try {
-    db = await PGlite.create(data.path);
+    db = await PGlite.create(data.path, { postgresqlconf: [`shared_buffers = ${data.bufferMb}MB`] });
+    if (data.mode === 'create') await db.close();
   } catch (error) {
     port.postMessage({ id: 0, ok: false, error: threadError(error) } satisfies ThreadReply);
     return;
   }
   port.postMessage({ id: 0, ok: true } satisfies ThreadReply);
+  if (data.mode === 'create') {
+    port.close();
+    return;
+  }
   const reply = (message: ThreadReply) => port.postMessage(message);
   const inboxes = new Map<number, Inbox>();
 

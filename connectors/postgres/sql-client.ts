@@ -2,12 +2,13 @@
 // WASM, in-process, under data/pg: the embedded default, no service to install) or a PostgreSQL
 // server through `pg` with a pool. Everything above this file runs the same SQL on the same
 // interface; only the connection differs.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { ConfigError, StoreError, VerityError } from '../../pipelines/errors.ts';
 import type { StateTarget } from '../../pipelines/config/targets.ts';
+import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import type { ThreadData, ThreadError, ThreadReply, ThreadRequest } from './pglite-thread.ts';
 
 export type { StateTarget };
@@ -158,8 +159,16 @@ class PgliteThreadClient implements SqlClient {
     worker.on('exit', (code) => fail(new Error(`the embedded store's thread exited (code ${code})`)));
   }
 
-  static async open(path: string, unlock: () => void): Promise<PgliteThreadClient> {
-    const worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: { path } satisfies ThreadData });
+  static async open(path: string, bufferMb: number, unlock: () => void): Promise<PgliteThreadClient> {
+    if (!existsSync(join(path, 'PG_VERSION'))) await (await PgliteThreadClient.#start({ path, bufferMb, mode: 'create' })).terminate();
+    const worker = await PgliteThreadClient.#start({ path, bufferMb, mode: 'serve' });
+    worker.unref();
+    return new PgliteThreadClient(worker, unlock);
+  }
+
+  /** A thread with PGlite open on `data.path` (or created there and closed again), once it says so. */
+  static async #start(data: ThreadData): Promise<Worker> {
+    const worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: data });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (reply: ThreadReply) => {
         if (reply.id !== 0) return;
@@ -177,8 +186,7 @@ class PgliteThreadClient implements SqlClient {
       await worker.terminate();
       throw error;
     }
-    worker.unref();
-    return new PgliteThreadClient(worker, unlock);
+    return worker;
   }
 
   #settle(reply: ThreadReply): void {
@@ -306,7 +314,7 @@ export async function createSqlClient(target: StateTarget): Promise<SqlClient> {
     mkdirSync(target.path, { recursive: true, mode: 0o700 });
     const unlock = lockEmbedded(target.path);
     try {
-      return await PgliteThreadClient.open(target.path, unlock);
+      return await PgliteThreadClient.open(target.path, target.bufferMb ?? DEFAULTS.stateBufferMb, unlock);
     } catch (cause) {
       unlock();
       throw stateError(`opening the embedded store at ${target.path}`, cause);

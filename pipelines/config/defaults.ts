@@ -25,6 +25,12 @@ export const DEFAULTS = {
    * past this many a rule's count is a lower bound, so a run of any length stays in bounded memory.
    */
   reportCustomersPerRule: 100_000,
+  /**
+   * The embedded state store's page cache (PGlite's shared_buffers), in MB. It lives in the
+   * process beside chDB; the tables' files stay in the OS page cache besides, so a miss costs a
+   * read call, not a disk seek. PostgreSQL's default, 128 MB, put the embedded run over 1 GB.
+   */
+  stateBufferMb: 32,
   topics: {
     customers: 'customer.changes',
     agents: 'agent.changes',

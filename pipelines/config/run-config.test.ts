@@ -70,6 +70,19 @@ describe('resolveRunConfig', () => {
     expect(withFlags).toMatchObject({ batchSize: 300, database: 'from_env', logLevel: 'debug', rulesPath: resolve(CWD, 'file-rules') });
   });
 
+  it('sizes the embedded state store\'s page cache and the report\'s distinct customers from config, and names the key when out of range', async () => {
+    const defaults = await resolveWith({});
+    expect(defaults.state).toMatchObject({ kind: 'embedded', bufferMb: DEFAULTS.stateBufferMb });
+    expect(defaults.reportCustomersPerRule).toBe(DEFAULTS.reportCustomersPerRule);
+    const set = await resolveWith({ env: { VERITY_STATE_BUFFER_MB: '64' }, flags: { reportCustomersPerRule: '10' } });
+    expect(set.state).toMatchObject({ kind: 'embedded', bufferMb: 64 });
+    expect(set.reportCustomersPerRule).toBe(10);
+    // A server sizes its own cache.
+    expect((await resolveWith({ flags: { state: 'postgres://u@db:5432/verity', stateBufferMb: '64' } })).state).toEqual({ kind: 'server', url: 'postgres://u@db:5432/verity' });
+    expect((await configError({ flags: { stateBufferMb: '0' } })).key).toBe('--state-buffer-mb');
+    expect((await configError({ env: { VERITY_REPORT_CUSTOMERS_PER_RULE: '-1' } })).key).toBe('VERITY_REPORT_CUSTOMERS_PER_RULE');
+  });
+
   it('ignores empty env vars and undefined flags', async () => {
     const config = await resolveWith({ env: { VERITY_BATCH_SIZE: '' }, flags: { batchSize: undefined, database: undefined } });
     expect(config.batchSize).toBe(DEFAULTS.batchSize);

@@ -110,6 +110,11 @@ function storeTarget(
   return { kind: 'embedded', path: resolve(cwd, value) };
 }
 
+/** The embedded store's page cache as configured; a server sizes its own. */
+function withStateBuffer(target: StateTarget, bufferMb: number | undefined): StateTarget {
+  return target.kind === 'embedded' ? { ...target, bufferMb: bufferMb ?? DEFAULTS.stateBufferMb } : target;
+}
+
 /** A postgres:// URL (a server) or a folder (embedded PGlite); anything else names the key and the fix. */
 function stateTarget(value: string, cwd: string, where: string): StateTarget {
   if (/^postgres(ql)?:\/\//i.test(value)) {
@@ -176,7 +181,10 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
           (o.storeTimeoutSeconds ?? DEFAULTS.storeTimeoutSeconds) * 1000,
         )
       : { kind: 'embedded', path: inData(DEFAULTS.storeDir) },
-    state: await withStatePassword(o.state ? stateTarget(o.state, sources.cwd, origin.state ?? flagOf('state')) : { kind: 'embedded', path: inData(DEFAULTS.stateDir) }, o, origin, sources.cwd),
+    state: withStateBuffer(
+      await withStatePassword(o.state ? stateTarget(o.state, sources.cwd, origin.state ?? flagOf('state')) : { kind: 'embedded', path: inData(DEFAULTS.stateDir) }, o, origin, sources.cwd),
+      o.stateBufferMb,
+    ),
     database: o.database ?? DEFAULTS.database,
     dataDir,
     tokenKey: {

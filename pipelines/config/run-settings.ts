@@ -62,6 +62,13 @@ export const RUN_SETTINGS = {
     help: 'issue and pattern state: an embedded PGlite folder, or postgres://… of a PostgreSQL server',
     shown: `${DEFAULTS.dataDir}/${DEFAULTS.stateDir}`,
   }),
+  stateBufferMb: setting({
+    schema: wholeNumber(1, 65_536),
+    env: 'VERITY_STATE_BUFFER_MB',
+    flag: '--state-buffer-mb <mb>',
+    help: "the embedded state store's page cache (PGlite shared_buffers), in the process's memory; a PostgreSQL server sizes its own",
+    shown: String(DEFAULTS.stateBufferMb),
+  }),
   statePasswordFile: setting({ schema: text, env: 'VERITY_STATE_PASSWORD_FILE', help: "file holding the PostgreSQL password of --state's user, e.g. a Compose secret, so it stays out of the URL and the environment (one trailing newline dropped)" }),
   clickhouseUser: setting({ schema: secret, env: 'VERITY_CLICKHOUSE_USER', help: 'ClickHouse user', shown: 'from the URL, else the server default' }),
   clickhousePassword: setting({ schema: secret, env: 'VERITY_CLICKHOUSE_PASSWORD', help: 'ClickHouse password' }),

@@ -15,4 +15,7 @@ export type StoreTarget =
     };
 
 /** The operational store: PGlite in a folder, or a PostgreSQL server. */
-export type StateTarget = { readonly kind: 'embedded'; readonly path: string } | { readonly kind: 'server'; readonly url: string };
+export type StateTarget =
+  /** `bufferMb`: PGlite's shared_buffers, its page cache inside the process (default DEFAULTS.stateBufferMb). */
+  | { readonly kind: 'embedded'; readonly path: string; readonly bufferMb?: number }
+  | { readonly kind: 'server'; readonly url: string };
