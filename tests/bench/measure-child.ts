@@ -9,12 +9,13 @@ import { childEnv } from './support.ts';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MEASURE_SCRIPT = join(import.meta.dirname, 'measure.ts');
 
-export function runMeasureChild(mode: Mode, input: string, workDir: string, extraNodeFlags: readonly string[] = []): Promise<Measurement> {
+/** `env`: variables for the child beyond the bench's own (VERITY_STATE_URL for a state server). */
+export function runMeasureChild(mode: Mode, input: string, workDir: string, extraNodeFlags: readonly string[] = [], env: Record<string, string> = {}): Promise<Measurement> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, ...extraNodeFlags, MEASURE_SCRIPT, mode, input, workDir], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: childEnv(),
+      env: childEnv(env),
     });
     let stdout = '';
     let stderrTail = '';

@@ -1,6 +1,6 @@
 // `npm run bench`: how close the real pipeline comes to the embedded engine's ingest ceiling.
 //
-//   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--modes baseline,pipeline,no-patterns] [--profile] [--keep]
+//   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--modes baseline,pipeline,no-patterns] [--state-server] [--profile] [--keep]
 //   npm run bench -- --state [--state-sizes 10000,1000000] [--state-stores pglite,server] [--customers 5000] [--keep]
 //   npm run bench -- --kafka [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--customers …] [--repeat …] [--profile] [--keep]
 //   npm run bench -- --kafka --long [--events 1000000] [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--keep]
@@ -11,7 +11,8 @@
 //   baseline  read the file line by line, JSON.parse, insert the events unprocessed (the ceiling)
 //   pipeline  what `verity run --input FILE --once` runs (decode, rules, masking, issues, five tables)
 //   no-patterns  the same with `--rules` = the built-in pack without patterns.yaml
-// and prints events/s of each, pipeline/baseline (target ≥ 0.5), the pattern rules' cost
+// (--state-server: the pipeline modes keep their state in a PostgreSQL server instead of PGlite,
+// results then in out/bench/last-state-server.json) and prints events/s of each, pipeline/baseline (target ≥ 0.5), the pattern rules' cost
 // 1 − pipeline/no-patterns (target ≤ 25%), each child's CPU time and peak RSS, and the CPU cost
 // per event: µs/event = the child's user + system CPU (process.resourceUsage(), every thread:
 // chDB's and PGlite's too) from its first batch written to the end of the run, over the events after it
@@ -55,6 +56,8 @@ import { CPU_MICROS_TARGET, formatKafkaResult, KAFKA_FILE_TARGET_RATIO, runKafka
 import { formatFreshnessResult, runFreshnessBench } from './freshness.ts';
 import { formatLongResult } from './long-run.ts';
 import { runMeasureChild } from './measure-child.ts';
+import { acquirePostgres } from '../support/postgres/acquire.ts';
+import { createDatabase, dropDatabase } from '../support/postgres/use-postgres.ts';
 import { cpuMicrosPerEvent } from './stats.ts';
 import { MODES, type Measurement, type Mode } from './measurement.ts';
 import { formatStateResult, runStateBench, STATE_STORES, type StateStoreKind } from './state.ts';
@@ -95,6 +98,7 @@ function options() {
       long: { type: 'boolean', default: false },
       events: { type: 'string' },
       freshness: { type: 'boolean', default: false },
+      'state-server': { type: 'boolean', default: false },
       rate: { type: 'string', default: '2000' },
       seconds: { type: 'string', default: '60' },
     },
@@ -138,6 +142,7 @@ function options() {
     long: values.long,
     events,
     freshness: values.freshness,
+    stateServer: values['state-server'],
     rate,
     seconds,
   };
@@ -195,15 +200,29 @@ async function writeResult(name: string, result: object): Promise<string> {
 }
 
 async function embeddedBench(opts: Options, dir: string, input: string, truth: Truth): Promise<void> {
+  // --state-server: the pipeline modes keep their state in a PostgreSQL server (VERITY_POSTGRES_URL,
+  // else the test suite's), a fresh database each; the child's RSS is then Verity's process alone.
+  let server: { url: string; source: string; stop: () => Promise<void> } | undefined;
+  if (opts.stateServer) {
+    const acquired = await acquirePostgres((m) => process.stderr.write(`[postgres] ${m}\n`));
+    if (!acquired.available) throw new Error(`--state-server: no PostgreSQL server: ${acquired.reason}`);
+    server = { url: acquired.url, source: acquired.source, stop: () => acquired.stop() };
+  }
   const runs: Partial<Record<Mode, Measurement[]>> = {};
-  for (let i = 1; i <= opts.repeat; i += 1) {
-    for (const mode of opts.modes) {
-      process.stderr.write(`run ${i}/${opts.repeat}: ${mode} …`);
-      const result = await runMeasureChild(mode, input, join(dir, `${mode}-${i}`));
-      process.stderr.write(` ${result.seconds.toFixed(2)} s\n`);
-      (runs[mode] ??= []).push(result);
-      await rm(join(dir, `${mode}-${i}`), { recursive: true, force: true });
+  try {
+    for (let i = 1; i <= opts.repeat; i += 1) {
+      for (const mode of opts.modes) {
+        process.stderr.write(`run ${i}/${opts.repeat}: ${mode} …`);
+        const env = server && mode !== 'baseline' ? { VERITY_STATE_URL: await createDatabase(server.url) } : undefined;
+        const result = await runMeasureChild(mode, input, join(dir, `${mode}-${i}`), [], env);
+        process.stderr.write(` ${result.seconds.toFixed(2)} s\n`);
+        (runs[mode] ??= []).push(result);
+        await rm(join(dir, `${mode}-${i}`), { recursive: true, force: true });
+        if (env) await dropDatabase(env.VERITY_STATE_URL);
+      }
     }
+  } finally {
+    await server?.stop();
   }
   const summaries = opts.modes.map((mode) => summarise(mode, runs[mode]!));
   const of = (mode: Mode) => summaries.find((s) => s.mode === mode);
@@ -216,7 +235,9 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
   const findingsMatch = (mode: Mode) =>
     (runs[mode] ?? []).every((r) => matchesTruth({ findings: r.findings ?? {}, activeFindings: r.activeFindings ?? {} }, truth, mode !== 'no-patterns'));
 
-  const header = `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs`;
+  const header =
+    `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs` +
+    `\nstate store: ${server ? `a PostgreSQL server (${server.source}), a fresh database per run` : 'embedded PGlite (the default)'}`;
   const rows = [
     ['mode', 'events', 'stored', 'seconds', 'events/s', 'CPU s', 'CPU µs/event', 'peak RSS'],
     ...summaries.map((s) => [
@@ -260,7 +281,8 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
   }
 
   const summary = (s: Summary | undefined) => (s === undefined ? undefined : (({ runs: _runs, ...rest }) => rest)(s));
-  const file = await writeResult('last.json', {
+  const file = await writeResult(server ? 'last-state-server.json' : 'last.json', {
+    stateStore: server ? `server (${server.source})` : 'embedded',
     customers: opts.customers,
     seed: opts.seed,
     lines: truth.lines,
