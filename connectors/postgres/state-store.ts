@@ -228,16 +228,34 @@ class PostgresTransaction implements StateTransaction {
     const holders = values.size === 0 ? [] : await selectRows<{ value_key: string; customer_token: string; since: string }>(sql, `SELECT value_key, customer_token, since FROM ${S}.holders WHERE value_key = ANY($1::text[])`, [[...values]]);
     for (const key of values) snapshot.holders.set(key, new Map());
     for (const h of holders) snapshot.holders.get(h.value_key)!.set(h.customer_token, h.since);
-    for (const agent of agents) snapshot.agentCustomers.set(agent, new Set());
     if (agents.size > 0) {
       for (const a of await selectRows<AgentRow>(sql, `SELECT * FROM ${S}.agents WHERE agent_token = ANY($1::text[])`, [[...agents]])) {
         const facts: AgentFacts = { agentToken: a.agent_token, deleted: a.deleted, mobiles: a.mobiles, addresses: a.addresses, updatedAt: a.updated_at };
         snapshot.agents.set(a.agent_token, facts);
       }
+    }
+    // Legitimate patterns, for every group the batch may open an issue in: a shared value's
+    // token, or an agent's. Few rows, and only where a steward judged one.
+    const groups = [...[...values].map((key) => key.slice(key.indexOf(':') + 1)), ...agents];
+    if (groups.length > 0) {
+      for (const s of await sql.query<{ rule_id: string; group_token: string; membership: string }>(
+        `SELECT rule_id, group_token, membership FROM ${S}.suppressions WHERE group_token = ANY($1::text[])`,
+        [groups],
+      )) {
+        snapshot.suppressions.set(suppressionKey(s.rule_id, s.group_token), s.membership);
+      }
+    }
+    // Whole customer lists only of the agents an agent event changes, and of agents a steward
+    // suppressed a pattern for (the suppression holds while the list stays the same). Reading
+    // every named agent's list made each batch read nearly every customer of the store.
+    const suppressedGroups = new Set([...snapshot.suppressions.keys()].map((key) => key.slice(key.indexOf('\u0000') + 1)));
+    const listed = request.agentsChanged === undefined ? agents : new Set([...request.agentsChanged, ...[...agents].filter((a) => suppressedGroups.has(a))]);
+    for (const agent of listed) snapshot.agentCustomers.set(agent, new Set());
+    if (listed.size > 0) {
       const linked = await selectRows<{ agent_token: string; customer_token: string }>(
         sql,
         `SELECT agent_token, customer_token FROM ${S}.customers WHERE agent_token = ANY($1::text[]) AND NOT deleted`,
-        [[...agents]],
+        [[...listed]],
       );
       for (const l of linked) snapshot.agentCustomers.get(l.agent_token)!.add(l.customer_token);
     }
@@ -285,17 +303,6 @@ class PostgresTransaction implements StateTransaction {
         if (!byRule) snapshot.reopenable.set(state.customerToken, (byRule = new Map()));
         byRule.set(state.ruleId, state);
         this.#issuesBefore.set(state.issueId, state);
-      }
-    }
-    // Legitimate patterns, for every group the batch may open an issue in: a shared value's
-    // token, or an agent's. Few rows, and only where a steward judged one.
-    const groups = [...[...values].map((key) => key.slice(key.indexOf(':') + 1)), ...agents];
-    if (groups.length > 0) {
-      for (const s of await sql.query<{ rule_id: string; group_token: string; membership: string }>(
-        `SELECT rule_id, group_token, membership FROM ${S}.suppressions WHERE group_token = ANY($1::text[])`,
-        [groups],
-      )) {
-        snapshot.suppressions.set(suppressionKey(s.rule_id, s.group_token), s.membership);
       }
     }
     // Corrections the batch's customers are waiting to see upstream, with their (closed) issues.

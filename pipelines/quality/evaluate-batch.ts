@@ -57,6 +57,7 @@ export function preparedCandidateOf(batchEvent: BatchEvent, deps: EventPreparerD
 export function loadRequestOf(candidates: readonly Candidate[]): BatchLoadRequest {
   const customers = new Set<string>();
   const agents = new Set<string>();
+  const agentsChanged = new Set<string>();
   const values = new Set<string>();
   for (const { facts } of candidates) {
     if ('customerToken' in facts) {
@@ -65,9 +66,10 @@ export function loadRequestOf(candidates: readonly Candidate[]): BatchLoadReques
       for (const key of heldValues(facts)) values.add(key);
     } else {
       agents.add(facts.agentToken);
+      agentsChanged.add(facts.agentToken);
     }
   }
-  return { customers: [...customers], agents: [...agents], values: [...values] };
+  return { customers: [...customers], agents: [...agents], agentsChanged: [...agentsChanged], values: [...values] };
 }
 
 /** An event a stage failed on: the batch is evaluated again without it. */

@@ -251,6 +251,35 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
     expect(await holds()).toEqual({ committed: false, rolledBack: false });
   });
 
+  it("reads an agent's whole customer list only for an agent event or a steward's suppression of the agent's group", async () => {
+    const run = `agents-${Date.now().toString(36)}`;
+    const tokenizer = createTokenizer(Buffer.alloc(32, 0x54));
+    await store.takeOver(run);
+    const events = eventsOf(
+      [
+        { kind: 'customer', id: 'C1', gap: 0, agent: 'AG-1' },
+        { kind: 'customer', id: 'C2', gap: 0, agent: 'AG-1' },
+      ],
+      run,
+    );
+    await store.confirm(await applyBatch(store, run, `${run}-1`, events, tokenizer));
+    const agent = tokenizer.token('agent', 'AG-1');
+    const listOf = (request: Partial<BatchLoadRequest>) =>
+      store.transaction(run, async (tx) => {
+        const snapshot = await tx.load({ customers: [], values: [], agents: [agent], ...request });
+        return snapshot.agentCustomers.get(agent);
+      });
+    const customers = ['C1', 'C2'].map((c) => tokenizer.token('customer', c)).sort();
+    // A customer event names the agent: its contacts are read, not its customers.
+    expect(await listOf({ agentsChanged: [] })).toBeUndefined();
+    // An agent event re-judges every customer of the agent.
+    expect([...((await listOf({ agentsChanged: [agent] })) ?? [])].sort()).toEqual(customers);
+    // A suppression of the agent's group holds while its membership stays: the list is needed to tell.
+    await (store as PostgresStateStore).client.query(`INSERT INTO verity.suppressions (rule_id, group_token, membership, issue_id) VALUES ('agent-contact-reuse', $1, 'x', 'i')`, [agent]);
+    expect([...((await listOf({ agentsChanged: [] })) ?? [])].sort()).toEqual(customers);
+    await (store as PostgresStateStore).client.query(`DELETE FROM verity.suppressions WHERE group_token = $1`, [agent]);
+  });
+
   it('gives back a pending output whole: deflated as written now, and as text as stores before migration 7 wrote it', async () => {
     const scope = `pending-${Date.now().toString(36)}`;
     const tokenizer = createTokenizer(Buffer.alloc(32, 0x53));

@@ -49,6 +49,12 @@ export interface BatchLoadRequest {
   readonly customers: readonly string[];
   /** Agents the batch's agent events change, and agents its customer events name. */
   readonly agents: readonly string[];
+  /**
+   * Agents the batch's agent events change: only their whole customer lists are needed (an agent
+   * event re-judges every customer of the agent). A customer event is judged against its own
+   * agent's contacts alone. Absent: every agent's list (the store then reads them all).
+   */
+  readonly agentsChanged?: readonly string[];
   /** Value keys (facts.ts `valueKey`) the batch's customer events hold now. */
   readonly values: readonly string[];
 }
