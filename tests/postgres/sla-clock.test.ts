@@ -19,6 +19,7 @@ import { PostgresStewardDesk } from '../../connectors/postgres/steward-desk.ts';
 import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
 import { IssueState } from '../../pipelines/contract/issue.ts';
+import { StaleVersionError } from '../../pipelines/errors.ts';
 import type { SlaNotice } from '../../pipelines/quality/sla.ts';
 import { SlaClock } from '../../pipelines/runtime/sla-clock.ts';
 import type { Actor, StewardAction } from '../../pipelines/stewardship/actions.ts';
@@ -405,7 +406,15 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     await openIssues(a!.client, ISSUES);
     const clock = new ManualClock('2026-10-13T01:00:00.000Z'); // every issue is past due
     const sla = new SlaClock({ store: new PostgresSlaStore(b!.client), calendar: prcCalendar, logger: silent, clock });
-    const [notices] = await Promise.all([sla.sweep(), act(a!.client, 'saturday', { type: 'claim' }, '2026-10-13T09:00:00.000+08:00', SUPERVISOR)]);
+    // The supervisor acts on the version they read. When the clock commits in between, the desk
+    // refuses the stale claim (StaleVersionError) rather than overwrite the notice, and the
+    // supervisor claims again on what they now see: either way both changes stand.
+    const claim = () => act(a!.client, 'saturday', { type: 'claim' }, '2026-10-13T09:00:00.000+08:00', SUPERVISOR);
+    const claimed = claim().catch((error: unknown) => {
+      if (!(error instanceof StaleVersionError)) throw error;
+      return claim();
+    });
+    const [notices] = await Promise.all([sla.sweep(), claimed]);
     expect(log(notices)).toHaveLength(4);
     const [row] = await rows(a!.client, `SELECT state FROM verity.issues WHERE issue_id = 'saturday'`);
     expect(IssueState.parse(row!.state)).toMatchObject({ status: 'claimed', assignee: 'supervisor.li', escalated: true, version: 3 });

@@ -255,21 +255,23 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
     const run = `agents-${Date.now().toString(36)}`;
     const tokenizer = createTokenizer(Buffer.alloc(32, 0x54));
     await store.takeOver(run);
+    // Ids of this run only: the store is shared with the other tests of the suite.
+    const [c1, c2, agentId] = [`${run}-C1`, `${run}-C2`, `${run}-AG`];
     const events = eventsOf(
       [
-        { kind: 'customer', id: 'C1', gap: 0, agent: 'AG-1' },
-        { kind: 'customer', id: 'C2', gap: 0, agent: 'AG-1' },
+        { kind: 'customer', id: c1, gap: 0, agent: agentId },
+        { kind: 'customer', id: c2, gap: 0, agent: agentId },
       ],
       run,
     );
     await store.confirm(await applyBatch(store, run, `${run}-1`, events, tokenizer));
-    const agent = tokenizer.token('agent', 'AG-1');
+    const agent = tokenizer.token('agent', agentId);
     const listOf = (request: Partial<BatchLoadRequest>) =>
       store.transaction(run, async (tx) => {
         const snapshot = await tx.load({ customers: [], values: [], agents: [agent], ...request });
         return snapshot.agentCustomers.get(agent);
       });
-    const customers = ['C1', 'C2'].map((c) => tokenizer.token('customer', c)).sort();
+    const customers = [c1, c2].map((c) => tokenizer.token('customer', c)).sort();
     // A customer event names the agent: its contacts are read, not its customers.
     expect(await listOf({ agentsChanged: [] })).toBeUndefined();
     // An agent event re-judges every customer of the agent.
