@@ -3,7 +3,7 @@
 // two thirds of the pipeline's main thread; here they run on another core, beside the decoding,
 // rules and masking of the next batch and the analytics inserts of the last one.
 //
-// The protocol (pglite-thread-client.ts is the other end): each request carries an id and gets
+// The protocol (sql-client.ts PgliteThreadClient is the other end): each request carries an id and gets
 // one reply with that id. A transaction is opened by `begin`, which holds PGlite's transaction
 // (and so its lock) open until `commit` or `rollback` arrives with the same transaction id; the
 // queries sent meanwhile with that id run inside it, in the order sent. Requests without a

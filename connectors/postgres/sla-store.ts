@@ -13,15 +13,13 @@ import { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../../pipe
 import type { SlaCandidate, SlaDecision, SlaStore } from '../../pipelines/runtime/sla-clock.ts';
 import { CLOCK_ACTOR, systemEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { SCHEMA } from './migrations.ts';
-import { ACTIVE_SQL, lockKey, MAX_KEY_LOCKS, STORE_LOCK } from './state-store.ts';
-import { isTransactionConflict, type SqlClient, type SqlRunner } from './sql-client.ts';
+import { ACTIVE_SQL, lockKeysInOrder, MAX_KEY_LOCKS, STORE_LOCK } from './state-store.ts';
+import { retryOnConflict, type SqlClient, type SqlRunner } from './sql-client.ts';
 import { OUTBOX_ISSUE_CHANGE } from '../../pipelines/runtime/outbox-relay.ts';
 import { writeHistory, writeOutbox } from './steward-desk.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Times a chunk that lost a deadlock to a pipeline batch is run again, and the most it waits per attempt. */
+/** Tries of a chunk that lost a deadlock to a pipeline batch. */
 const CONFLICT_ATTEMPTS = 5;
-const CONFLICT_BACKOFF_MS = 25;
 
 const S = SCHEMA;
 
@@ -109,17 +107,10 @@ export class PostgresSlaStore implements SlaStore {
   async raiseSlaNotices(issueIds: readonly string[], at: string, decide: SlaDecision): Promise<readonly SlaNotice[]> {
     const ids = [...new Set(issueIds)];
     if (ids.length === 0) return [];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#client.transaction((tx) => this.#raise(tx, ids, at, decide));
-      } catch (error) {
-        // The clock takes its keys in one sorted call, but a pipeline batch's second round of
-        // keys comes out of order (state-store.ts load), and PostgreSQL may break the cycle on the
-        // clock's side: run the chunk again rather than leave the rest of the sweep to the next tick.
-        if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
-        await sleep(Math.random() * CONFLICT_BACKOFF_MS * attempt);
-      }
-    }
+    // The clock takes its keys in one sorted call, but a pipeline batch's second round of keys
+    // comes out of order (state-store.ts load), and PostgreSQL may break the cycle on the clock's
+    // side: run the chunk again rather than leave the rest of the sweep to the next tick.
+    return retryOnConflict(() => this.#client.transaction((tx) => this.#raise(tx, ids, at, decide)), CONFLICT_ATTEMPTS);
   }
 
   /** One chunk's transaction: a fixed number of statements however many issues it holds. */
@@ -135,7 +126,7 @@ export class PostgresSlaStore implements SlaStore {
       await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [STORE_LOCK.toString()]);
       const tokens = await tx.query<{ customer_token: string }>(`SELECT DISTINCT customer_token FROM ${S}.issues WHERE issue_id = ANY($1::text[])`, [ids]);
       if (tokens.length === 0) return [];
-      const keys = [...new Set(tokens.map((t) => lockKey(`c:${t.customer_token}`)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const keys = lockKeysInOrder(tokens.map((t) => `c:${t.customer_token}`));
       await tx.query(`SELECT ${S}.lock_keys($1::bigint[])`, [keys.map(String)]);
     }
     // Read under the locks, and decided again on the issues as they are now: a steward may have

@@ -4,6 +4,7 @@
 // interface; only the connection differs.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { ConfigError, StoreError, VerityError } from '../../pipelines/errors.ts';
@@ -55,6 +56,22 @@ export function classifyStateFailure(cause: unknown): { readonly retriable: bool
 export function isTransactionConflict(error: unknown): boolean {
   const code = (error instanceof VerityError ? error.cause : error) as { code?: unknown } | null;
   return code?.code === '40P01' || code?.code === '40001';
+}
+
+/**
+ * `run` (a whole transaction) again while it loses to a concurrent one, at most `attempts` times in
+ * all, apart by a random while that grows with each attempt: two that met and started together
+ * would meet again.
+ */
+export async function retryOnConflict<T>(run: () => Promise<T>, attempts: number, backoffMs = 25): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= attempts || !isTransactionConflict(error)) throw error;
+      await sleep(Math.random() * backoffMs * attempt);
+    }
+  }
 }
 
 /**

@@ -9,7 +9,6 @@
 // a value wait for each other rather than read around each other, and the fixed order means
 // they never deadlock. Every row a batch writes is reachable only through keys it holds.
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { constants, deflateRaw, inflateRaw } from 'node:zlib';
 import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueState } from '../../pipelines/contract/issue.ts';
@@ -22,7 +21,7 @@ import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } fro
 import { openMigrated, SCHEMA } from './migrations.ts';
 import { applyVaultChanges } from './vault-store.ts';
 import { selectRows } from './json-rows.ts';
-import { describeStateTarget, isTransactionConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
+import { describeStateTarget, retryOnConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
 
 const S = SCHEMA;
 
@@ -36,6 +35,11 @@ const CONFLICT_BACKOFF_MS = 25;
 /** A 64-bit advisory-lock key for a string, the same in every process. */
 export function lockKey(name: string): bigint {
   return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`));
+}
+
+/** The distinct keys of `names` in the one global order every transaction takes its locks in. */
+export function lockKeysInOrder(names: Iterable<string>): bigint[] {
+  return [...new Set([...names].map(lockKey))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**
@@ -237,19 +241,20 @@ class PostgresTransaction implements StateTransaction {
     // Legitimate patterns, for every group the batch may open an issue in: a shared value's
     // token, or an agent's. Few rows, and only where a steward judged one.
     const groups = [...[...values].map((key) => key.slice(key.indexOf(':') + 1)), ...agents];
+    const suppressedGroups = new Set<string>();
     if (groups.length > 0) {
       for (const s of await sql.query<{ rule_id: string; group_token: string; membership: string }>(
         `SELECT rule_id, group_token, membership FROM ${S}.suppressions WHERE group_token = ANY($1::text[])`,
         [groups],
       )) {
         snapshot.suppressions.set(suppressionKey(s.rule_id, s.group_token), s.membership);
+        suppressedGroups.add(s.group_token);
       }
     }
     // Whole customer lists only of the agents an agent event changes, and of agents a steward
     // suppressed a pattern for (the suppression holds while the list stays the same). Reading
     // every named agent's list made each batch read nearly every customer of the store.
-    const suppressedGroups = new Set([...snapshot.suppressions.keys()].map((key) => key.slice(key.indexOf('\u0000') + 1)));
-    const listed = request.agentsChanged === undefined ? agents : new Set([...request.agentsChanged, ...[...agents].filter((a) => suppressedGroups.has(a))]);
+    const listed = new Set([...request.agentsChanged, ...[...agents].filter((a) => suppressedGroups.has(a))]);
     for (const agent of listed) snapshot.agentCustomers.set(agent, new Set());
     if (listed.size > 0) {
       const linked = await selectRows<{ agent_token: string; customer_token: string }>(
@@ -347,7 +352,7 @@ class PostgresTransaction implements StateTransaction {
       for (const name of names) this.#reached.add(name);
       return false;
     }
-    const missing = [...new Set(names.map(lockKey))].filter((k) => !this.#locked.has(k)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const missing = lockKeysInOrder(names).filter((k) => !this.#locked.has(k));
     if (missing.length === 0) return false;
     if (this.#locked.size + missing.length > MAX_KEY_LOCKS) throw new TooManyKeys();
     await this.#sql.query(`SELECT ${S}.lock_keys($1::bigint[])`, [missing.map(String)]);
@@ -554,38 +559,39 @@ export class PostgresStateStore implements StateStore {
     return pending;
   }
 
-  async transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
+  transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
+    // Locks met out of order (see load) end in a deadlock PostgreSQL breaks: not an outage.
+    return retryOnConflict(() => this.#attempt(scope, work), CONFLICT_ATTEMPTS, CONFLICT_BACKOFF_MS);
+  }
+
+  /** One try: with key locks, or holding the store alone when the scope's batches reach too many keys. */
+  async #attempt<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
     // A scope whose last batch needed the whole store starts its next one that way: finding out
     // again would cost an aborted attempt per batch (a file read in big batches, every time).
-    let locking: Locking = this.#wideScopes.has(scope) ? 'store' : 'keys';
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#client.transaction(async (sql) => {
-          // The scope's row serialises its batches across processes, and says whose tenure it is.
-          const [row] = await sql.query<{ epoch: string }>(`SELECT epoch FROM ${S}.scopes WHERE scope = $1 FOR UPDATE`, [scope]);
-          const mine = this.#epochs.get(scope);
-          if (!row || mine === undefined || Number(row.epoch) !== mine) throw new ScopeLostError(scope, 'another process took it over in the state store');
-          await sql.query(locking === 'keys' ? 'SELECT pg_advisory_xact_lock_shared($1)' : 'SELECT pg_advisory_xact_lock($1)', [STORE_LOCK.toString()]);
-          const tx = new PostgresTransaction(sql, scope, locking);
-          const result = await work(tx);
-          if (tx.fitsKeyLocks) this.#wideScopes.delete(scope);
-          else this.#wideScopes.add(scope);
-          return result;
-        });
-      } catch (error) {
-        if (error instanceof TooManyKeys && locking === 'keys') {
-          locking = 'store';
-          attempt -= 1;
-          continue;
-        }
-        // Locks met out of order (see load) end in a deadlock PostgreSQL breaks: not an outage.
-        if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
-        // Apart by a random while, or the two that met would start together and meet again.
-        await sleep(Math.random() * CONFLICT_BACKOFF_MS * attempt);
-      }
+    if (this.#wideScopes.has(scope)) return this.#run(scope, work, 'store');
+    try {
+      return await this.#run(scope, work, 'keys');
+    } catch (error) {
+      if (!(error instanceof TooManyKeys)) throw error;
+      this.#wideScopes.add(scope);
+      return this.#run(scope, work, 'store');
     }
   }
 
+  #run<T>(scope: string, work: (tx: StateTransaction) => Promise<T>, locking: Locking): Promise<T> {
+    return this.#client.transaction(async (sql) => {
+      // The scope's row serialises its batches across processes, and says whose tenure it is.
+      const [row] = await sql.query<{ epoch: string }>(`SELECT epoch FROM ${S}.scopes WHERE scope = $1 FOR UPDATE`, [scope]);
+      const mine = this.#epochs.get(scope);
+      if (!row || mine === undefined || Number(row.epoch) !== mine) throw new ScopeLostError(scope, 'another process took it over in the state store');
+      await sql.query(locking === 'keys' ? 'SELECT pg_advisory_xact_lock_shared($1)' : 'SELECT pg_advisory_xact_lock($1)', [STORE_LOCK.toString()]);
+      const tx = new PostgresTransaction(sql, scope, locking);
+      const result = await work(tx);
+      if (tx.fitsKeyLocks) this.#wideScopes.delete(scope);
+      else this.#wideScopes.add(scope);
+      return result;
+    });
+  }
 
   /** The store's connections, for the stewards' desk and the outbox relay in the same process. */
   get client(): SqlClient {

@@ -33,10 +33,13 @@ export interface Candidate extends BatchEvent {
   readonly prepared?: PreparedEvent;
 }
 
+/** What the pattern rules take from an event; `customerToken` when the caller already derived it. */
+function factsOf(event: ChangeEvent, tokenizer: Tokenizer, customerToken?: string): CustomerFacts | AgentFacts {
+  return event.schema === 'customer-change/v1' ? customerFactsOf(event, customerToken ?? tokenizer.token('customer', event.customerId), tokenizer) : agentFactsOf(event, tokenizer);
+}
+
 export function candidateOf(batchEvent: BatchEvent, tokenizer: Tokenizer): Candidate {
-  const { event } = batchEvent;
-  const facts = event.schema === 'customer-change/v1' ? customerFactsOf(event, tokenizer.token('customer', event.customerId), tokenizer) : agentFactsOf(event, tokenizer);
-  return { ...batchEvent, facts };
+  return { ...batchEvent, facts: factsOf(batchEvent.event, tokenizer) };
 }
 
 /**
@@ -45,11 +48,8 @@ export function candidateOf(batchEvent: BatchEvent, tokenizer: Tokenizer): Candi
  */
 export function preparedCandidateOf(batchEvent: BatchEvent, deps: EventPreparerDeps): Candidate {
   const prepared = prepareEvent(batchEvent.event, batchEvent.coordinates, deps);
-  // The customer's token, as the mask derived it: one keyed hash less per event.
-  const { event } = batchEvent;
-  const facts = inStage('patterns', () =>
-    event.schema === 'customer-change/v1' ? customerFactsOf(event, prepared.customerToken || deps.tokenizer.token('customer', event.customerId), deps.tokenizer) : agentFactsOf(event, deps.tokenizer),
-  );
+  // The customer's token as the mask derived it: one keyed hash less per event.
+  const facts = inStage('patterns', () => factsOf(batchEvent.event, deps.tokenizer, prepared.masked.customerToken));
   return { ...batchEvent, facts, prepared };
 }
 

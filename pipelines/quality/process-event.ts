@@ -76,7 +76,6 @@ export interface PreparedEvent {
   readonly event: ChangeEvent;
   /** The row without its failed rules, which finishEvent fills in. */
   readonly record: Omit<RecordRow, 'failedRules'>;
-  readonly customerToken: string;
   readonly masked: ReturnType<typeof maskChangeEvent>;
   readonly outcomes: readonly RuleOutcome[];
   /** Values the masks and the rules derived, which the findings' evidence reuses. */
@@ -103,7 +102,7 @@ export function prepareEvent(event: ChangeEvent, sourceRef: string, deps: EventP
     sourceRef,
   };
   const outcomes = event.schema === 'customer-change/v1' ? evaluateRules(recordRules(deps.rules), event, asOf, memo) : [];
-  return { event, record, customerToken: masked.customerToken, masked, outcomes, memo, now };
+  return { event, record, masked, outcomes, memo, now };
 }
 
 /**

@@ -81,11 +81,13 @@ export interface QualityPipelineDeps extends Omit<EventProcessorDeps, 'issues'> 
  */
 const MESSAGES_PER_TURN = 500;
 
-/** An accepted message of a batch, decoded. */
+/** An accepted message of a batch, decoded, with what preparing it gave. */
 interface DecodedMessage {
   readonly event: ChangeEvent;
   readonly message: RawMessage;
   readonly index: number;
+  /** Its candidate, or the stage failure that dead-letters it. */
+  readonly prepared: Candidate | ProcessingError;
 }
 
 /** What a batch's preparation (no state) gives its transaction. */
@@ -95,10 +97,6 @@ interface PreparedBatch {
   readonly decoded: readonly DecodedMessage[];
   /** Dead-lettered while decoding. */
   readonly rejected: readonly RejectedMessage[];
-  /** Each decoded event's candidate, by its index in the batch; none for those in failedEarly. */
-  readonly candidates: ReadonlyMap<number, Candidate>;
-  /** Events a stage failed on while preparing: dead-lettered as processing errors. */
-  readonly failedEarly: ReadonlyMap<number, ProcessingError>;
 }
 
 /** What one batch derived and committed, between its state transaction and the analytics store. */
@@ -233,10 +231,10 @@ export class QualityPipeline {
   async #transact(batch: SourceBatch, preparing: Promise<PreparedBatch>, previousWrite: Promise<unknown>): Promise<CommittedBatch> {
     this.#deps.memory?.check();
     if (this.#tenures.isNew(batch.scope, batch.tenure)) await this.#takeOver(batch, previousWrite);
-    const { now, decoded, rejected, candidates, failedEarly } = await preparing;
+    const { now, decoded, rejected } = await preparing;
     // An event a stage fails on is dead-lettered, and the batch's transaction runs again without
     // it: the pattern state it half-changed in memory is thrown away with the transaction.
-    const failed = new Map<number, ProcessingError>(failedEarly);
+    const failed = new Map<number, ProcessingError>(decoded.flatMap((d) => (d.prepared instanceof ProcessingError ? [[d.index, d.prepared] as const] : [])));
     // What the last attempt wrote before its commit: when the commit fails on the way back (the
     // connection cut after the server committed), the transaction is retried, finds the batch's
     // ids applied and would change nothing, leaving the committed output unwritten. So a retry
@@ -252,7 +250,7 @@ export class QualityPipeline {
               const earlier = lastAttempt;
               lastAttempt = undefined;
               if (earlier && earlier.outputId !== '' && (await tx.holdsPending(earlier.outputId))) return earlier;
-              lastAttempt = await this.#evaluate(batch, tx, now, decoded, candidates, rejected, failed);
+              lastAttempt = await this.#evaluate(batch, tx, now, decoded, rejected, failed);
               return lastAttempt;
             }),
           this.#signals(batch),
@@ -276,8 +274,6 @@ export class QualityPipeline {
     const prepareDeps = { rules: this.#deps.rules, tokenizer: this.#deps.tokenizer, now: this.#deps.now };
     const decoded: DecodedMessage[] = [];
     const rejected: RejectedMessage[] = [];
-    const candidates = new Map<number, Candidate>();
-    const failedEarly = new Map<number, ProcessingError>();
     for (const [index, message] of batch.messages.entries()) {
       if (index > 0 && index % MESSAGES_PER_TURN === 0) await nextTurn();
       let result: ReturnType<typeof decodeMessage>;
@@ -292,14 +288,15 @@ export class QualityPipeline {
         rejected.push(this.#deadLetter(message, result.code, result.reason, result.errorPath, now));
         continue;
       }
-      decoded.push({ event: result.event, message, index });
+      let prepared: Candidate | ProcessingError;
       try {
-        candidates.set(index, preparedCandidateOf({ index, event: result.event, coordinates: formatCoordinates(message.coordinates) }, prepareDeps));
+        prepared = preparedCandidateOf({ index, event: result.event, coordinates: formatCoordinates(message.coordinates) }, prepareDeps);
       } catch (error) {
-        failedEarly.set(index, error instanceof ProcessingError ? error : new ProcessingError('process', error));
+        prepared = error instanceof ProcessingError ? error : new ProcessingError('process', error);
       }
+      decoded.push({ event: result.event, message, index, prepared });
     }
-    return { now, decoded, rejected, candidates, failedEarly };
+    return { now, decoded, rejected };
   }
 
   /** The batch inside its state transaction; returns what it committed. */
@@ -308,7 +305,6 @@ export class QualityPipeline {
     tx: StateTransaction,
     now: string,
     decoded: readonly DecodedMessage[],
-    prepared: ReadonlyMap<number, Candidate>,
     decodeRejected: readonly RejectedMessage[],
     failed: ReadonlyMap<number, ProcessingError>,
   ): Promise<CommittedBatch> {
@@ -325,14 +321,14 @@ export class QualityPipeline {
     const seen = new Set<string>();
     const fresh: Candidate[] = [];
     let duplicates = 0;
-    for (const { event, index } of decoded) {
-      if (failed.has(index)) continue;
+    for (const { event, index, prepared } of decoded) {
+      if (failed.has(index) || prepared instanceof ProcessingError) continue;
       if (applied.has(event.eventId) || seen.has(event.eventId)) {
         duplicates += 1;
         continue;
       }
       seen.add(event.eventId);
-      fresh.push(prepared.get(index)!);
+      fresh.push(prepared);
     }
     const snapshot = await tx.load(loadRequestOf(fresh));
     const { records, findings, issueChanges, changes } = await evaluateBatch(fresh, snapshot, {

@@ -139,7 +139,8 @@ async function applyBatch(store: StateStore, scope: string, batchId: string, eve
 
 /** Everything the oracle holds: every customer, agent and value the run's events named. */
 function everything(oracle: PatternSnapshot): BatchLoadRequest {
-  return { customers: [...oracle.customers.keys()], agents: [...new Set([...oracle.agents.keys(), ...oracle.agentCustomers.keys()])], values: [...oracle.holders.keys()] };
+  const agents = [...new Set([...oracle.agents.keys(), ...oracle.agentCustomers.keys()])];
+  return { customers: [...oracle.customers.keys()], agents, agentsChanged: agents, values: [...oracle.holders.keys()] };
 }
 
 /** A snapshot as plain sorted data, without holders' empty entries: what two snapshots compare by. */
@@ -266,7 +267,7 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
     );
     await store.confirm(await applyBatch(store, run, `${run}-1`, events, tokenizer));
     const agent = tokenizer.token('agent', agentId);
-    const listOf = (request: Partial<BatchLoadRequest>) =>
+    const listOf = (request: Pick<BatchLoadRequest, 'agentsChanged'>) =>
       store.transaction(run, async (tx) => {
         const snapshot = await tx.load({ customers: [], values: [], agents: [agent], ...request });
         return snapshot.agentCustomers.get(agent);

@@ -52,9 +52,9 @@ export interface BatchLoadRequest {
   /**
    * Agents the batch's agent events change: only their whole customer lists are needed (an agent
    * event re-judges every customer of the agent). A customer event is judged against its own
-   * agent's contacts alone. Absent: every agent's list (the store then reads them all).
+   * agent's contacts alone.
    */
-  readonly agentsChanged?: readonly string[];
+  readonly agentsChanged: readonly string[];
   /** Value keys (facts.ts `valueKey`) the batch's customer events hold now. */
   readonly values: readonly string[];
 }
