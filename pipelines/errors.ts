@@ -91,8 +91,11 @@ export class PublishError extends VerityError {}
  * written: the batch is abandoned uncommitted, and whoever holds the scope now reads it again.
  */
 export class ScopeLostError extends VerityError {
+  /** The scope lost: in a write unit of several scopes, the batch of it is the one given up. */
+  readonly scope: string;
   constructor(scope: string, why: string) {
     super('SCOPE_LOST', `lost ${scope} while writing a batch of it (${why}): the batch is left to the scope's new owner`);
+    this.scope = scope;
   }
 }
 

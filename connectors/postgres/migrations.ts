@@ -318,6 +318,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ${SCHEMA}.pending_outputs ADD CONSTRAINT pending_outputs_one_form CHECK ((output IS NULL) <> (output_deflated IS NULL));
     `,
   },
+  {
+    version: 8,
+    name: 'pending outputs of write units spanning several scopes',
+    sql: `
+      -- A write unit takes the chunks of several partitions through one transaction: its output
+      -- belongs to each of their scopes ('scope' holds the first, 'also_scopes' all of them), and
+      -- whoever takes any of them over writes it again (idempotently: the unit's insert tokens).
+      ALTER TABLE ${SCHEMA}.pending_outputs ADD COLUMN also_scopes text[] NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 /** Creates the schema and applies the missing migrations; returns the versions applied now. */

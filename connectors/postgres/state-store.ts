@@ -477,15 +477,17 @@ class PostgresTransaction implements StateTransaction {
       const versions = await sql.query<{ v: string }>(`SELECT nextval('${S}.finding_mirror_versions') AS v FROM generate_series(1, $1::int)`, [derived.findingMirror.length]);
       output = { ...derived, findingMirror: derived.findingMirror.map((row, i) => ({ ...row, version: Number(versions[i]!.v) })) };
     }
-    await sql.query(`UPDATE ${S}.scopes SET batches = batches + 1, last_batch_id = $2, position = $3, updated_at = now() WHERE scope = $1`, [
-      this.#scope,
-      output.batchId,
-      output.position,
-    ]);
-    const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output_deflated) VALUES ($1, $2, $3) RETURNING id`, [
+    const positions = output.batches ?? [{ scope: output.scope, batchId: output.batchId, position: output.position }];
+    await sql.query(
+      `UPDATE ${S}.scopes s SET batches = s.batches + 1, last_batch_id = x.batch_id, position = x.position, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS x(scope, batch_id, position) WHERE s.scope = x.scope`,
+      [positions.map((p) => p.scope), positions.map((p) => p.batchId), positions.map((p) => p.position)],
+    );
+    const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output_deflated, also_scopes) VALUES ($1, $2, $3, $4) RETURNING id`, [
       this.#scope,
       output.batchId,
       await deflateOutput(output),
+      (output.batches ?? []).map((p) => p.scope),
     ]);
     return { id: String(row!.id), output };
   }
@@ -527,7 +529,7 @@ export class PostgresStateStore implements StateStore {
   readonly #client: SqlClient;
   /** This process's tenure over each scope it took over. */
   readonly #epochs = new Map<string, number>();
-  /** Scopes whose last batch reached more keys than a transaction locks one by one. */
+  /** Scopes whose last unit reached more keys than a transaction locks one by one. */
   readonly #wideScopes = new Set<string>();
 
   private constructor(client: SqlClient, description: string) {
@@ -551,7 +553,7 @@ export class PostgresStateStore implements StateStore {
       this.#epochs.set(scope, Number(row!.epoch));
     }
     const rows = await this.#client.query<{ id: string; output: string | null; output_deflated: string | null }>(
-      `SELECT id, output, output_deflated FROM ${S}.pending_outputs ${scope === 'all' ? '' : 'WHERE scope = $1'} ORDER BY id`,
+      `SELECT id, output, output_deflated FROM ${S}.pending_outputs ${scope === 'all' ? '' : 'WHERE scope = $1 OR $1 = ANY(also_scopes)'} ORDER BY id`,
       scope === 'all' ? [] : [scope],
     );
     const pending: PendingOutput[] = [];
@@ -559,36 +561,44 @@ export class PostgresStateStore implements StateStore {
     return pending;
   }
 
-  transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
+  transaction<T>(scopes: string | readonly string[], work: (tx: StateTransaction) => Promise<T>): Promise<T> {
+    const unit = typeof scopes === 'string' ? [scopes] : [...new Set(scopes)];
+    if (unit.length === 0) throw new RangeError('a transaction needs at least one scope');
     // Locks met out of order (see load) end in a deadlock PostgreSQL breaks: not an outage.
-    return retryOnConflict(() => this.#attempt(scope, work), CONFLICT_ATTEMPTS, CONFLICT_BACKOFF_MS);
+    return retryOnConflict(() => this.#attempt(unit, work), CONFLICT_ATTEMPTS, CONFLICT_BACKOFF_MS);
   }
 
-  /** One try: with key locks, or holding the store alone when the scope's batches reach too many keys. */
-  async #attempt<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T> {
-    // A scope whose last batch needed the whole store starts its next one that way: finding out
-    // again would cost an aborted attempt per batch (a file read in big batches, every time).
-    if (this.#wideScopes.has(scope)) return this.#run(scope, work, 'store');
+  /** One try: with key locks, or holding the store alone when the scopes' units reach too many keys. */
+  async #attempt<T>(scopes: readonly string[], work: (tx: StateTransaction) => Promise<T>): Promise<T> {
+    // A scope whose last unit needed the whole store starts its next one that way: finding out
+    // again would cost an aborted attempt per unit (a file read in big batches, every time).
+    if (scopes.some((s) => this.#wideScopes.has(s))) return this.#run(scopes, work, 'store');
     try {
-      return await this.#run(scope, work, 'keys');
+      return await this.#run(scopes, work, 'keys');
     } catch (error) {
       if (!(error instanceof TooManyKeys)) throw error;
-      this.#wideScopes.add(scope);
-      return this.#run(scope, work, 'store');
+      for (const s of scopes) this.#wideScopes.add(s);
+      return this.#run(scopes, work, 'store');
     }
   }
 
-  #run<T>(scope: string, work: (tx: StateTransaction) => Promise<T>, locking: Locking): Promise<T> {
+  #run<T>(scopes: readonly string[], work: (tx: StateTransaction) => Promise<T>, locking: Locking): Promise<T> {
     return this.#client.transaction(async (sql) => {
-      // The scope's row serialises its batches across processes, and says whose tenure it is.
-      const [row] = await sql.query<{ epoch: string }>(`SELECT epoch FROM ${S}.scopes WHERE scope = $1 FOR UPDATE`, [scope]);
-      const mine = this.#epochs.get(scope);
-      if (!row || mine === undefined || Number(row.epoch) !== mine) throw new ScopeLostError(scope, 'another process took it over in the state store');
+      // The scopes' rows serialise their batches across processes, and say whose tenure it is;
+      // locked in one order, so that two units sharing scopes wait rather than deadlock.
+      const rows = await sql.query<{ scope: string; epoch: string }>(`SELECT scope, epoch FROM ${S}.scopes WHERE scope = ANY($1::text[]) ORDER BY scope FOR UPDATE`, [scopes]);
+      const epochs = new Map(rows.map((r) => [r.scope, Number(r.epoch)]));
+      for (const scope of scopes) {
+        const mine = this.#epochs.get(scope);
+        if (mine === undefined || epochs.get(scope) !== mine) throw new ScopeLostError(scope, 'another process took it over in the state store');
+      }
       await sql.query(locking === 'keys' ? 'SELECT pg_advisory_xact_lock_shared($1)' : 'SELECT pg_advisory_xact_lock($1)', [STORE_LOCK.toString()]);
-      const tx = new PostgresTransaction(sql, scope, locking);
+      const tx = new PostgresTransaction(sql, scopes[0]!, locking);
       const result = await work(tx);
-      if (tx.fitsKeyLocks) this.#wideScopes.delete(scope);
-      else this.#wideScopes.add(scope);
+      for (const s of scopes) {
+        if (tx.fitsKeyLocks) this.#wideScopes.delete(s);
+        else this.#wideScopes.add(s);
+      }
       return result;
     });
   }

@@ -14,6 +14,11 @@ export const DEFAULTS = {
   demoStream: 'demo/stream.jsonl',
   database: 'verity',
   batchSize: 5000,
+  /**
+   * How long a write unit short of `batchSize` waits for more batches before its transaction: a
+   * Kafka fetch hands over its partitions' chunks one after another, within a few milliseconds.
+   */
+  unitWaitMs: 5,
   storeConcurrency: 4,
   demoCustomers: 2000,
   demoSeed: 20261125,
@@ -40,7 +45,8 @@ export const DEFAULTS = {
   },
   kafkaClientId: 'verity',
   kafkaGroupId: 'verity-quality',
-  partitionsConcurrency: 2,
+  /** Enough for every partition of both topics at the default partition count: their chunks share write units. */
+  partitionsConcurrency: 16,
   /** Partitions of the topics `verity run` and `verity produce` create when missing. */
   topicPartitions: 6,
   /** Input bounds (pipelines/contract/bounds.ts): the contract states them. */

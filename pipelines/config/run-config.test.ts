@@ -232,7 +232,7 @@ describe('resolveRunConfig', () => {
     expect(config.metricsHost).toBe('0.0.0.0');
     expect(config.metricsPort).toBe(DEFAULTS.metricsPort);
     const plain = await resolveWith({ flags: { kafkaBrokers: 'a:1' } });
-    expect(plain.kafka).toMatchObject({ topicPartitions: DEFAULTS.topicPartitions, sessionTimeoutMs: undefined, partitionsConcurrency: 2 });
+    expect(plain.kafka).toMatchObject({ topicPartitions: DEFAULTS.topicPartitions, sessionTimeoutMs: undefined, partitionsConcurrency: DEFAULTS.partitionsConcurrency });
   });
 
   it('turns SASL on only with a mechanism, a user name and a password', async () => {

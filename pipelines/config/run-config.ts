@@ -49,6 +49,7 @@ export interface RunConfig {
   readonly vaultKey: { readonly keyHex: string | undefined; readonly keyFile: string };
   readonly deadLetterDir: string;
   readonly batchSize: number;
+  readonly unitWaitMs: number;
   readonly storeConcurrency: number;
   readonly once: boolean;
   readonly reportPath: string | undefined;
@@ -197,6 +198,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     },
     deadLetterDir: inData(DEFAULTS.deadLetterDir),
     batchSize: o.batchSize ?? DEFAULTS.batchSize,
+    unitWaitMs: o.unitWaitMs ?? DEFAULTS.unitWaitMs,
     storeConcurrency: o.storeConcurrency ?? DEFAULTS.storeConcurrency,
     once: o.once ?? false,
     reportPath: o.report === undefined ? undefined : resolve(sources.cwd, o.report),

@@ -86,7 +86,14 @@ export const RUN_SETTINGS = {
   tokenKeyFile: setting({ schema: text, env: 'VERITY_TOKEN_KEY_FILE', help: 'token key file', shown: `${DEFAULTS.dataDir}/${DEFAULTS.tokenKeyFile}` }),
   vaultKey: setting({ schema: secret, env: 'VERITY_VAULT_KEY', help: "reveal vault key (AES-256-GCM, derived by HKDF), hex or base64, at least 32 bytes; else the key file; the same in every process" }),
   vaultKeyFile: setting({ schema: text, env: 'VERITY_VAULT_KEY_FILE', help: 'reveal vault key file (mode 0600, created on first use)', shown: `${DEFAULTS.dataDir}/${DEFAULTS.vaultKeyFile}` }),
-  batchSize: setting({ schema: wholeNumber(1, 100_000), env: 'VERITY_BATCH_SIZE', flag: '--batch-size <n>', help: 'events per batch', shown: String(DEFAULTS.batchSize) }),
+  batchSize: setting({ schema: wholeNumber(1, 100_000), env: 'VERITY_BATCH_SIZE', flag: '--batch-size <n>', help: 'events per batch, and per write unit (batches waiting for the state store go through it together)', shown: String(DEFAULTS.batchSize) }),
+  unitWaitMs: setting({
+    schema: wholeNumber(0, 1000),
+    env: 'VERITY_UNIT_WAIT_MS',
+    flag: '--unit-wait-ms <ms>',
+    help: "how long a write unit short of --batch-size events waits for more batches (other partitions' chunks of the same fetch) before its transaction",
+    shown: String(DEFAULTS.unitWaitMs),
+  }),
   storeConcurrency: setting({ schema: wholeNumber(1, 32), help: 'inserts of one batch in flight at once', shown: String(DEFAULTS.storeConcurrency) }),
   once: setting({
     schema: z.boolean(),
@@ -142,7 +149,7 @@ export const RUN_SETTINGS = {
     schema: wholeNumber(1, 64),
     env: 'VERITY_KAFKA_PARTITIONS_CONCURRENCY',
     flag: '--partitions-concurrency <n>',
-    help: 'partitions processed concurrently',
+    help: 'partitions processed concurrently (their chunks share write units)',
     shown: String(DEFAULTS.partitionsConcurrency),
   }),
   metricsPort: setting({

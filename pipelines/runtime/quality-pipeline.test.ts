@@ -1,10 +1,12 @@
-// The pipeline's ordering promises, on a state store that can be held mid-transaction. The stores'
-// own behaviour is tested against PostgreSQL in tests/postgres; here only the order matters.
+// The pipeline's ordering promises and its write units, on a state store that can be held
+// mid-transaction. The stores' own behaviour is tested against PostgreSQL in tests/postgres; here
+// only the order and the grouping matter.
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prcCalendar } from '../calendar/prc-calendar.ts';
 import { DEFAULT_EVENT_TIME, DEFAULT_INPUT_LIMITS } from '../contract/bounds.ts';
-import { StoreError } from '../errors.ts';
+import { ScopeLostError, StoreError } from '../errors.ts';
 import { createTokenizer } from '../privacy/tokens.ts';
 import { emptySnapshot } from '../quality/patterns/pattern-state.ts';
 import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
@@ -57,17 +59,18 @@ const line = (id: string) =>
 const batchOf = (id: string, scope: string): SourceBatch => ({ id, scope, tenure: 1, messages: [{ value: line(id), key: null, coordinates: { kind: 'file', file: scope, line: 1 } }] });
 
 /** An exclusive pipeline over `state` and `analytics`, retrying for `budgetMs` without waiting. */
-function pipelineOver(state: StateStore, analytics: Sink, stats: RunStats, budgetMs: number): QualityPipeline {
+function pipelineOver(state: StateStore, analytics: Sink, stats: RunStats, budgetMs: number, ownership: 'exclusive' | 'shared' = 'exclusive', unitMessages = 5000): QualityPipeline {
   return new QualityPipeline({
     rules,
     tokenizer: createTokenizer(Buffer.alloc(32, 1)),
     calendar: prcCalendar,
-    ownership: 'exclusive',
+    ownership,
     adapters: [],
     bounds: { limits: DEFAULT_INPUT_LIMITS, eventTimeEarliest: DEFAULT_EVENT_TIME.earliest, eventTimeAheadHours: DEFAULT_EVENT_TIME.aheadHours },
     state,
     sinks: [],
     analytics,
+    writeUnit: { messages: unitMessages, waitMs: 0 },
     stats,
     logger: pino({ level: 'silent' }),
     retry: new OutageRetry({ policy: { budgetMs, firstDelayMs: 1, maxDelayMs: 1 }, logger: pino({ level: 'silent' }), health: new Health() }),
@@ -165,5 +168,140 @@ describe('QualityPipeline and a commit whose acknowledgement was lost', () => {
     expect(confirmed).toEqual(['out-1']);
     expect(pending.size).toBe(0);
     expect({ accepted: stats.accepted, duplicates: stats.duplicates }).toEqual({ accepted: 1, duplicates: 0 });
+  });
+});
+
+/** Records what each transaction was over and what it applied; a transaction waits for `hold` when set. */
+function unitStore(lost: ReadonlySet<string> = new Set()) {
+  const transactions: string[][] = [];
+  const applied = new Set<string>();
+  let hold: Promise<void> | undefined;
+  let outputs = 0;
+  const state: StateStore = {
+    description: 'units',
+    takeOver: async () => [],
+    async transaction(scopes, work) {
+      const over = typeof scopes === 'string' ? [scopes] : [...scopes];
+      await hold;
+      const gone = over.find((s) => lost.has(s));
+      if (gone) throw new ScopeLostError(gone, 'a test took it over');
+      transactions.push(over);
+      const staged: string[] = [];
+      const result = await work({
+        applied: async (ids) => new Set(ids.filter((id) => applied.has(id))),
+        load: async () => emptySnapshot(),
+        apply: async (_changes, ids, output) => {
+          staged.push(...ids);
+          return { id: `out-${++outputs}`, output };
+        },
+        holdsPending: async () => false,
+      });
+      for (const id of staged) applied.add(id);
+      return result;
+    },
+    confirm: async () => undefined,
+    activeFindingCounts: async () => ({}),
+    openIssueCount: async () => 0,
+    close: async () => undefined,
+  };
+  const writes: { id: string; scope: string; eventIds: string[] }[] = [];
+  const analytics: Sink = {
+    name: 'analytics store',
+    dependency: 'store',
+    write: async (batch, out) => void writes.push({ id: batch.id, scope: batch.scope, eventIds: out.records.map((r) => r.eventId) }),
+  };
+  return {
+    state,
+    analytics,
+    transactions,
+    writes,
+    hold(until: Promise<void> | undefined) {
+      hold = until;
+    },
+  };
+}
+
+/** A batch of `ids.length` messages of one scope, lines numbered from `firstLine`. */
+const batchOfMany = (id: string, scope: string, ids: readonly string[], firstLine = 1): SourceBatch => ({
+  id,
+  scope,
+  tenure: 1,
+  messages: ids.map((e, i) => ({ value: line(e), key: null, coordinates: { kind: 'file' as const, file: scope, line: firstLine + i } })),
+});
+
+describe('QualityPipeline write units', () => {
+  it('takes the batches handed over while a transaction runs through the next one together: one transaction over their scopes, one analytics write', async () => {
+    const store = unitStore();
+    const pipeline = pipelineOver(store.state, store.analytics, new RunStats(rules.map((r) => r.definition.id)), 0);
+    const held = gate();
+    store.hold(held.opened);
+    const first = pipeline.handle(batchOf('a', 'one'));
+    // Past the first unit's wait: it is in its transaction, held.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const settled: string[] = [];
+    const later = ['b', 'c'].map((id, i) => pipeline.handle(batchOf(id, ['two', 'three'][i]!)).then(() => void settled.push(id)));
+    expect(settled).toEqual([]);
+    held.open();
+    await Promise.all([first, ...later]);
+    expect(store.transactions).toEqual([['one'], ['two', 'three']]);
+    // A batch alone keeps its id; a unit of several gets one of its own, the same for the same batches.
+    expect(store.writes.map((w) => w.eventIds)).toEqual([['a'], ['b', 'c']]);
+    expect(store.writes[0]!.id).toBe('a');
+    expect(store.writes[1]!.id).toMatch(/^unit:[0-9a-f]{32}$/);
+    expect(settled.sort()).toEqual(['b', 'c']);
+  });
+
+  it("gives up a batch whose scope was lost in the unit's transaction, alone: the rest of the unit is written", async () => {
+    const store = unitStore(new Set(['lost']));
+    const pipeline = pipelineOver(store.state, store.analytics, new RunStats(rules.map((r) => r.definition.id)), 0, 'shared');
+    const held = gate();
+    store.hold(held.opened);
+    const first = pipeline.handle(batchOf('a', 'one'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const gone = pipeline.handle(batchOf('b', 'lost'));
+    gone.catch(() => undefined);
+    const kept = pipeline.handle(batchOf('c', 'kept'));
+    held.open();
+    await first;
+    await expect(gone).rejects.toBeInstanceOf(ScopeLostError);
+    await kept;
+    expect(store.transactions).toEqual([['one'], ['kept']]);
+    expect(store.writes.map((w) => ({ id: w.id, eventIds: w.eventIds }))).toEqual([
+      { id: 'a', eventIds: ['a'] },
+      { id: 'c', eventIds: ['c'] },
+    ]);
+  });
+
+  it('writes every event once, in the order handed over, whatever the units the load makes (property)', async () => {
+    const batchArb = fc.record({ scope: fc.constantFrom('s1', 's2', 's3'), size: fc.integer({ min: 1, max: 4 }), awaited: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(batchArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 10 }), async (plan, budget) => {
+        const store = unitStore();
+        const pipeline = pipelineOver(store.state, store.analytics, new RunStats(rules.map((r) => r.definition.id)), 0, 'exclusive', budget);
+        const handed: Promise<void>[] = [];
+        const all: string[] = [];
+        for (const [b, { scope, size, awaited }] of plan.entries()) {
+          const ids = Array.from({ length: size }, (_, i) => `e${b}-${i}`);
+          all.push(...ids);
+          const done = pipeline.handle(batchOfMany(`b${b}`, scope, ids));
+          handed.push(done);
+          // Some batches wait for their write before the next is handed over, others do not.
+          if (awaited) await done;
+        }
+        await Promise.all(handed);
+        expect(store.writes.flatMap((w) => w.eventIds)).toEqual(all);
+        // A unit stays within the budget unless it is one batch larger than it.
+        let b = 0;
+        for (const scopes of store.transactions) {
+          const members = plan.slice(b, b + scopes.length);
+          expect(members.map((m) => m.scope)).toEqual(scopes);
+          const messages = members.reduce((n, m) => n + m.size, 0);
+          expect(members.length === 1 || messages <= budget).toBe(true);
+          b += scopes.length;
+        }
+        expect(b).toBe(plan.length);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

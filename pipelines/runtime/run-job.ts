@@ -207,6 +207,8 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
       vault,
       sinks: [deadLetters, ...(hooks.sinks ?? [])],
       analytics: analytics.sink,
+      // One batch's worth: a unit of several partitions' chunks is as large as one file batch.
+      writeUnit: { messages: config.batchSize, waitMs: config.unitWaitMs },
       stats,
       logger,
       failpoint,

@@ -14,6 +14,12 @@ export interface AnalyticsOutput {
   readonly scope: string;
   /** Where the batch ends in its source (its last message's coordinates): committed with its state. */
   readonly position: string;
+  /**
+   * When the write unit took several batches (Kafka partitions' chunks written together): each
+   * its scope, id and position, in order. `batchId` is then the unit's own id, `scope` and
+   * `position` the first batch's, and whoever takes any of these scopes over writes the output again.
+   */
+  readonly batches?: readonly ScopePosition[];
   readonly records: readonly RecordRow[];
   readonly findings: readonly Finding[];
   readonly issueChanges: readonly IssueChange[];
@@ -21,6 +27,13 @@ export interface AnalyticsOutput {
   /** Versioned by `apply`, in commit order. */
   readonly findingMirror: readonly FindingMirrorChange[];
   readonly derivedAt: string;
+}
+
+/** Where one batch of a write unit ends in its scope. */
+export interface ScopePosition {
+  readonly scope: string;
+  readonly batchId: string;
+  readonly position: string;
 }
 
 export interface PendingOutput {
@@ -34,8 +47,8 @@ export interface StateTransaction {
   /** Locks, then loads, everything the batch may read or change (PatternSnapshot's contract). */
   load(request: BatchLoadRequest): Promise<PatternSnapshot>;
   /**
-   * Writes the batch's changes, the ids it applied and its pending output, and records the batch's
-   * position in its scope. Returns the output as committed (its finding-mirror rows versioned in
+   * Writes the unit's changes, the ids it applied and its pending output, and records each of its
+   * batches' position in its scope (`output.position`, or each of `output.batches`). Returns the output as committed (its finding-mirror rows versioned in
    * commit order, so that the analytics store keeps the last of each) and its id.
    */
   apply(changes: StateChanges, applied: readonly string[], output: AnalyticsOutput): Promise<PendingOutput>;
@@ -56,8 +69,11 @@ export interface StateStore {
    * but not confirmed in the analytics store, for the caller to write again.
    */
   takeOver(scope: string | 'all'): Promise<PendingOutput[]>;
-  /** One batch's transaction; ScopeLostError when the scope was taken over by another tenure. */
-  transaction<T>(scope: string, work: (tx: StateTransaction) => Promise<T>): Promise<T>;
+  /**
+   * One write unit's transaction, over the scopes of its batches (one or several); ScopeLostError,
+   * naming the scope, when one was taken over by another tenure.
+   */
+  transaction<T>(scopes: string | readonly string[], work: (tx: StateTransaction) => Promise<T>): Promise<T>;
   /** The analytics store holds the output: it is no longer pending. */
   confirm(outputId: string): Promise<void>;
   /** Distinct customers with an active finding, per rule. */

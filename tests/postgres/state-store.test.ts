@@ -20,7 +20,7 @@ import { createTokenizer, type Tokenizer } from '../../pipelines/privacy/tokens.
 import { candidateOf, evaluateBatch, loadRequestOf } from '../../pipelines/quality/evaluate-batch.ts';
 import { PatternEngine } from '../../pipelines/quality/patterns/pattern-engine.ts';
 import { emptySnapshot, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
-import type { AnalyticsOutput, StateStore } from '../../pipelines/runtime/state-store.ts';
+import type { AnalyticsOutput, ScopePosition, StateStore } from '../../pipelines/runtime/state-store.ts';
 import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 
@@ -114,9 +114,19 @@ const emptyChanges = (): StateChanges => ({
   correctionsConfirmed: [],
 });
 
-/** One batch the way the pipeline runs it: applied ids, lock and load, evaluate, write back. */
-async function applyBatch(store: StateStore, scope: string, batchId: string, events: readonly ChangeEvent[], tokenizer: Tokenizer): Promise<string> {
-  const { id } = await store.transaction(scope, async (tx) => {
+/**
+ * One batch the way the pipeline runs it: applied ids, lock and load, evaluate, write back. With
+ * `unit`, a write unit of several scopes' batches (`scope` its first, `batchId` its own id).
+ */
+async function applyBatch(
+  store: StateStore,
+  scope: string,
+  batchId: string,
+  events: readonly ChangeEvent[],
+  tokenizer: Tokenizer,
+  unit?: { readonly scopes: readonly string[]; readonly batches: readonly ScopePosition[] },
+): Promise<string> {
+  const { id } = await store.transaction(unit?.scopes ?? scope, async (tx) => {
     const applied = await tx.applied(events.map((e) => e.eventId));
     const candidates = events.filter((e) => !applied.has(e.eventId)).map((event, index) => candidateOf({ index, event, coordinates: `${scope}@${index}` }, tokenizer));
     const snapshot = await tx.load(loadRequestOf(candidates));
@@ -124,7 +134,8 @@ async function applyBatch(store: StateStore, scope: string, batchId: string, eve
     const output: AnalyticsOutput = {
       batchId,
       scope,
-      position: `${scope}@${events.length}`,
+      position: unit?.batches[0]?.position ?? `${scope}@${events.length}`,
+      ...(unit ? { batches: unit.batches } : {}),
       records: result.records,
       findings: result.findings,
       issueChanges: result.issueChanges,
@@ -300,6 +311,56 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
     expect(before).toEqual(old);
     for (const p of pending) await store.confirm(p.id);
     expect(await store.takeOver(scope)).toEqual([]);
+  });
+
+  it("takes a write unit of several scopes' batches through one transaction: each scope's position, one pending output any of them finds", async () => {
+    const run = `unit-${Date.now().toString(36)}`;
+    const tokenizer = createTokenizer(Buffer.alloc(32, 0x55));
+    const [a, b] = [`${run}/a`, `${run}/b`];
+    await store.takeOver(a);
+    await store.takeOver(b);
+    const events = eventsOf(
+      [
+        { kind: 'customer', id: 'C1', gap: 0, mobile: MOBILES[0] },
+        { kind: 'customer', id: 'C2', gap: 0, mobile: MOBILES[0] },
+      ],
+      run,
+    );
+    const batches = [
+      { scope: a, batchId: `${a}-1`, position: `${a}@1` },
+      { scope: b, batchId: `${b}-1`, position: `${b}@1` },
+    ];
+    // Scopes given in any order: the store locks them in one.
+    const id = await applyBatch(store, a, `unit:${run}`, events, tokenizer, { scopes: [b, a], batches });
+    const client = (store as PostgresStateStore).client;
+    const scopes = await client.query<{ scope: string; position: string; last_batch_id: string }>(`SELECT scope, position, last_batch_id FROM verity.scopes WHERE scope = ANY($1::text[]) ORDER BY scope`, [[a, b]]);
+    expect(scopes).toEqual(batches.map((x) => ({ scope: x.scope, position: x.position, last_batch_id: x.batchId })));
+    // Whoever takes either scope over writes the unit's output again (under the unit's id).
+    for (const scope of [b, a]) {
+      const pending = await store.takeOver(scope);
+      expect(pending.map((p) => p.id)).toEqual([id]);
+      expect(pending[0]!.output.batchId).toBe(`unit:${run}`);
+      expect(pending[0]!.output.batches).toEqual(batches);
+      expect(pending[0]!.output.records.map((r) => r.eventId)).toEqual(events.map((e) => e.eventId));
+    }
+    await store.confirm(id);
+    expect(await store.takeOver(a)).toEqual([]);
+    expect(await store.takeOver(b)).toEqual([]);
+    // Both events applied, the shared mobile found across the unit.
+    expect(await store.transaction([a, b], (tx) => tx.applied(events.map((e) => e.eventId)))).toEqual(new Set(events.map((e) => e.eventId)));
+    if (processes === 'several') {
+      const other = await openStore();
+      try {
+        await other.takeOver(b);
+        // The unit is refused naming the scope lost, so the pipeline can go on without its batch.
+        const lost = await store.transaction([a, b], async () => 'written').catch((error: unknown) => error);
+        expect(lost).toBeInstanceOf(ScopeLostError);
+        expect((lost as ScopeLostError).scope).toBe(b);
+        expect(await store.transaction([a], async () => 'written')).toBe('written');
+      } finally {
+        await other.close();
+      }
+    }
   });
 
   if (processes === 'several') it('refuses a transaction of an earlier tenure once another process took the scope over', { timeout: 120_000 }, async () => {
