@@ -207,7 +207,7 @@ export class QualityPipeline {
    * scope lost), so that the unit goes on without it.
    */
   #signals(batches: readonly SourceBatch[]): RetrySignals {
-    const fences = batches.flatMap((b) => (b.signal ? [b.signal] : []));
+    const fences = [...new Set(batches.flatMap((b) => (b.signal ? [b.signal] : [])))];
     return { fence: fences.length <= 1 ? fences[0] : AbortSignal.any(fences), stop: this.#deps.stopSignal };
   }
 
