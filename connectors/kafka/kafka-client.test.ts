@@ -14,6 +14,7 @@ const base: KafkaRunConfig = {
   ssl: false,
   sasl: undefined,
   partitionsConcurrency: 2,
+  fetchMaxMb: 48,
   topicPartitions: 6,
   sessionTimeoutMs: undefined,
 };

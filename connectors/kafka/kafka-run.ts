@@ -38,6 +38,7 @@ export async function openKafkaRun(config: RunConfig, kafkaConfig: KafkaRunConfi
     topics: [topics.customers, topics.agents],
     batchSize: config.batchSize,
     partitionsConcurrency: kafkaConfig.partitionsConcurrency,
+    fetchMaxBytes: kafkaConfig.fetchMaxMb * 1024 * 1024,
     once: config.once,
     logger,
     failpoint: failpointFromEnv(),

@@ -39,6 +39,8 @@ export interface KafkaSourceOptions {
   readonly topics: readonly string[];
   readonly batchSize: number;
   readonly partitionsConcurrency: number;
+  /** One fetch's most bytes, all partitions (see `maxBytes` in run); absent: kafkajs's default, 10 MB. */
+  readonly fetchMaxBytes?: number;
   /** Stop once the group's committed offsets reach the high watermarks the topics had at start. */
   readonly once: boolean;
   readonly logger: Logger;
@@ -163,8 +165,8 @@ export class KafkaSource implements Source {
       maxBytesPerPartition: 4 * 1024 * 1024,
       // kafkajs fetches again only once every chunk of the last fetch is written (per broker): the
       // pipeline drains at each fetch's end. With 10 MB (kafkajs's default) that was about 14,000
-      // events per fetch and cost a sixth of the throughput; 48 MB is 12 partitions' worth.
-      maxBytes: 48 * 1024 * 1024,
+      // events per fetch and cost a sixth of the throughput (the run's default is 48 MB).
+      ...(this.#o.fetchMaxBytes !== undefined ? { maxBytes: this.#o.fetchMaxBytes } : {}),
       ...(this.#o.sessionTimeoutMs !== undefined ? { sessionTimeout: this.#o.sessionTimeoutMs } : {}),
       // kafkajs restarts a crashed consumer on a timer of its own, which a disconnect already under
       // way does not cancel: the consumer would rejoin the group after the run ended and keep the

@@ -47,6 +47,11 @@ export const DEFAULTS = {
   kafkaGroupId: 'verity-quality',
   /** Enough for every partition of both topics at the default partition count: their chunks share write units. */
   partitionsConcurrency: 16,
+  /**
+   * One fetch's most bytes (MB): kafkajs fetches again only once every chunk of the last fetch is
+   * written, so the pipeline drains at each fetch's end. 48 MB is 12 partitions' 4 MB each.
+   */
+  fetchMaxMb: 48,
   /** Partitions of the topics `verity run` and `verity produce` create when missing. */
   topicPartitions: 6,
   /** Input bounds (pipelines/contract/bounds.ts): the contract states them. */

@@ -217,7 +217,7 @@ describe('resolveRunConfig', () => {
     const file = await configFile('kafka.yaml', 'kafkaBrokers: [a:1, b:2]\ntopicPartitions: 12\nissueTopic: file.issues\n');
     const config = await resolveWith({
       configFile: file,
-      env: { VERITY_KAFKA_SESSION_TIMEOUT_MS: '45000', VERITY_KAFKA_PARTITIONS_CONCURRENCY: '4', VERITY_METRICS_HOST: '0.0.0.0' },
+      env: { VERITY_KAFKA_SESSION_TIMEOUT_MS: '45000', VERITY_KAFKA_PARTITIONS_CONCURRENCY: '4', VERITY_KAFKA_FETCH_MAX_MB: '16', VERITY_METRICS_HOST: '0.0.0.0' },
       flags: { customerTopic: 'flag.customers' },
     });
     expect(config.kafka).toMatchObject({
@@ -226,13 +226,14 @@ describe('resolveRunConfig', () => {
       topicPartitions: 12,
       sessionTimeoutMs: 45000,
       partitionsConcurrency: 4,
+      fetchMaxMb: 16,
       ssl: false,
       sasl: undefined,
     });
     expect(config.metricsHost).toBe('0.0.0.0');
     expect(config.metricsPort).toBe(DEFAULTS.metricsPort);
     const plain = await resolveWith({ flags: { kafkaBrokers: 'a:1' } });
-    expect(plain.kafka).toMatchObject({ topicPartitions: DEFAULTS.topicPartitions, sessionTimeoutMs: undefined, partitionsConcurrency: DEFAULTS.partitionsConcurrency });
+    expect(plain.kafka).toMatchObject({ topicPartitions: DEFAULTS.topicPartitions, sessionTimeoutMs: undefined, partitionsConcurrency: DEFAULTS.partitionsConcurrency, fetchMaxMb: DEFAULTS.fetchMaxMb });
   });
 
   it('turns SASL on only with a mechanism, a user name and a password', async () => {

@@ -29,6 +29,8 @@ export interface KafkaRunConfig {
     | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
     | undefined;
   readonly partitionsConcurrency: number;
+  /** One fetch's most bytes, in MB. */
+  readonly fetchMaxMb: number;
   /** Partitions of the topics created at start when missing. */
   readonly topicPartitions: number;
   /** Consumer session timeout; undefined = the Kafka source's own default. */
@@ -322,6 +324,7 @@ async function kafkaConfig(o: RunOptionsInput, origin: Partial<Record<Key, strin
     ssl: await kafkaTls(o, origin, cwd),
     sasl,
     partitionsConcurrency: o.partitionsConcurrency ?? DEFAULTS.partitionsConcurrency,
+    fetchMaxMb: o.fetchMaxMb ?? DEFAULTS.fetchMaxMb,
     topicPartitions: o.topicPartitions ?? DEFAULTS.topicPartitions,
     sessionTimeoutMs: o.kafkaSessionTimeoutMs,
   };

@@ -145,6 +145,13 @@ export const RUN_SETTINGS = {
   }),
   kafkaSaslUsername: setting({ schema: secret, env: 'VERITY_KAFKA_SASL_USERNAME', flag: '--kafka-sasl-username <name>', help: 'SASL user name' }),
   kafkaSaslPassword: setting({ schema: secret, env: 'VERITY_KAFKA_SASL_PASSWORD', help: 'SASL password' }),
+  fetchMaxMb: setting({
+    schema: wholeNumber(1, 1024),
+    env: 'VERITY_KAFKA_FETCH_MAX_MB',
+    flag: '--fetch-max-mb <mb>',
+    help: "the most one Kafka fetch brings (all partitions): what is in memory before it is written; smaller fetches drain the pipeline more often",
+    shown: String(DEFAULTS.fetchMaxMb),
+  }),
   partitionsConcurrency: setting({
     schema: wholeNumber(1, 64),
     env: 'VERITY_KAFKA_PARTITIONS_CONCURRENCY',
