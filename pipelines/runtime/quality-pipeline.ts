@@ -211,6 +211,19 @@ export class QualityPipeline {
     return { fence: fences.length <= 1 ? fences[0] : AbortSignal.any(fences), stop: this.#deps.stopSignal };
   }
 
+  /**
+   * Gives batches up uncommitted: each rejects with its own fence's reason when that aborted (else
+   * with `error`), and its scope's next batch takes the scope over again: what the store holds is
+   * the truth.
+   */
+  #abandon(batches: readonly QueuedBatch[], error: unknown): void {
+    for (const m of batches) {
+      m.reject(m.batch.signal?.aborted ? m.batch.signal.reason : error);
+      this.#tenures.end(m.batch.scope);
+      this.#deps.logger.warn({ scope: m.batch.scope, batch: m.batch.id, reason: (error as Error).message }, 'batch abandoned uncommitted: its scope is taken over again with its next batch');
+    }
+  }
+
   /** Whether `error` is batches of the unit being given up, rather than a failure of the run. */
   #isAbandonment(members: readonly QueuedBatch[], error: unknown): boolean {
     if (error instanceof ScopeLostError && this.#deps.ownership === 'shared') return true;
@@ -300,11 +313,8 @@ export class QualityPipeline {
         written.then(
           () => unit.members.forEach((m) => m.resolve()),
           (error: unknown) => {
-            for (const m of unit.members) m.reject(error);
-            if (!this.#isAbandonment(unit.members, error)) return;
-            // Its scopes' next batches take them over again: what the store holds is the truth.
-            for (const m of unit.members) this.#tenures.end(m.batch.scope);
-            this.#deps.logger.warn({ scopes: unit.members.map((m) => m.batch.scope), unit: unit.id, reason: (error as Error).message }, 'batch abandoned uncommitted: its scope is taken over again with its next batch');
+            if (this.#isAbandonment(unit.members, error)) this.#abandon(unit.members, error);
+            else for (const m of unit.members) m.reject(error);
           },
         );
         // A failed write fails the writes after it (each follows the one before); an abandoned one does not.
@@ -357,11 +367,7 @@ export class QualityPipeline {
     this.#deps.memory?.check();
     let live = [...queued];
     const abandon = (lost: readonly QueuedBatch[], error: unknown) => {
-      for (const m of lost) {
-        m.reject(m.batch.signal?.aborted ? m.batch.signal.reason : error);
-        this.#tenures.end(m.batch.scope);
-        this.#deps.logger.warn({ scope: m.batch.scope, batch: m.batch.id, reason: (error as Error).message }, 'batch abandoned uncommitted: its scope is taken over again with its next batch');
-      }
+      this.#abandon(lost, error);
       live = live.filter((m) => !lost.includes(m));
     };
     for (const m of queued) {
