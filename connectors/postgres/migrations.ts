@@ -328,6 +328,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ${SCHEMA}.pending_outputs ADD COLUMN also_scopes text[] NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 9,
+    name: 'stand-in mobiles are held by no one',
+    sql: `
+      -- A mobile the pack's placeholder-value rule flags (13800000000) is in no shared-mobile
+      -- group (pipelines/quality/patterns/stand-ins.ts). The customer's facts say so, for the
+      -- values it held to be known when it changes. Rows written before say false: their holders
+      -- stay until the customer's next event.
+      ALTER TABLE ${SCHEMA}.customers ADD COLUMN mobile_stand_in boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];
 
 /** Creates the schema and applies the missing migrations; returns the versions applied now. */

@@ -15,7 +15,7 @@ import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueS
 import { PIPELINE_ACTOR, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
-import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
+import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type Mobile, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
 import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type CorrectableField, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
 import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
 import { openMigrated, SCHEMA } from './migrations.ts';
@@ -64,6 +64,7 @@ interface CustomerRow {
   deleted: boolean;
   mobile_token: string | null;
   mobile_masked: string | null;
+  mobile_stand_in: boolean;
   address_token: string | null;
   address_masked: string | null;
   accounts: Valued[];
@@ -78,11 +79,16 @@ interface CustomerRow {
 
 const valued = (token: string | null, masked: string | null): Valued | undefined => (token ? { token, masked: masked ?? '' } : undefined);
 
+function mobileOf(row: CustomerRow): Mobile | undefined {
+  const mobile = valued(row.mobile_token, row.mobile_masked);
+  return mobile && row.mobile_stand_in ? { ...mobile, standIn: true } : mobile;
+}
+
 function customerOf(row: CustomerRow): CustomerFacts {
   return {
     customerToken: row.customer_token,
     deleted: row.deleted,
-    mobile: valued(row.mobile_token, row.mobile_masked),
+    mobile: mobileOf(row),
     address: valued(row.address_token, row.address_masked),
     accounts: row.accounts,
     agentToken: row.agent_token,
@@ -101,6 +107,7 @@ function rowOf(c: CustomerFacts): CustomerRow {
     deleted: c.deleted,
     mobile_token: c.mobile?.token ?? null,
     mobile_masked: c.mobile?.masked ?? null,
+    mobile_stand_in: c.mobile?.standIn === true,
     address_token: c.address?.token ?? null,
     address_masked: c.address?.masked ?? null,
     accounts: [...c.accounts],
@@ -373,7 +380,7 @@ class PostgresTransaction implements StateTransaction {
          SELECT * FROM jsonb_populate_recordset(NULL::${S}.customers, $1::jsonb)
          ON CONFLICT (customer_token) DO UPDATE SET
            deleted = excluded.deleted, mobile_token = excluded.mobile_token, mobile_masked = excluded.mobile_masked,
-           address_token = excluded.address_token, address_masked = excluded.address_masked, accounts = excluded.accounts,
+           mobile_stand_in = excluded.mobile_stand_in, address_token = excluded.address_token, address_masked = excluded.address_masked, accounts = excluded.accounts,
            agent_token = excluded.agent_token, source = excluded.source, channel = excluded.channel, tier = excluded.tier,
            frequent_since = excluded.frequent_since, updated_at = excluded.updated_at, last_event_id = excluded.last_event_id`,
         [json([...changes.customers.values()].map(rowOf))],

@@ -4,6 +4,7 @@
 // scenario produced each group is recorded beside it for diagnosis. Histories are taken as they
 // are planned: a customer's all at once, an agent's event by event, each in time order, which is
 // the order the stream carries them in.
+import { PLACEHOLDER_MOBILES } from './data/phones.ts';
 import { PATTERN_RULE_DEFAULTS, PATTERN_RULE_IDS, type PatternRuleId } from './model.ts';
 import type { AgentFacts, CustomerFacts } from './pattern-facts.ts';
 import { normaliseAccount, normaliseAddress, normaliseMobile } from './pattern-values.ts';
@@ -68,6 +69,9 @@ interface CustomerHistory {
 
 const ACCIDENTAL = 'accidental';
 
+/** The placeholder mobiles the defects write: shared by no one, whoever else writes them. */
+const STAND_INS: ReadonlySet<string> = new Set([PLACEHOLDER_MOBILES.wellFormed, ...PLACEHOLDER_MOBILES.malformed]);
+
 function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -117,7 +121,8 @@ export class PatternTruth {
     const mobiles = new Holders();
     const accounts = new Holders();
     for (const [customerId, { latest, mobile }] of this.#customers) {
-      if (mobile !== '') mobiles.add(mobile, customerId);
+      // The stand-ins this generator writes are the placeholder rule's finding, in no group.
+      if (mobile !== '' && !STAND_INS.has(mobile)) mobiles.add(mobile, customerId);
       for (const account of latest.accounts) {
         const compared = normaliseAccount(account);
         if (compared !== '') accounts.add(compared, customerId);

@@ -145,6 +145,18 @@ function frequent(reading: Reading, times: readonly number[]): boolean {
   return times.some((t) => times.filter((u) => u <= t && (reading.windowInclusive ? u >= t - window : u > t - window)).length >= minChanges);
 }
 
+/** The built-in placeholder rule's phones, restated: a listed number, one digit throughout, a run, or eight equal last digits. */
+function standIn(mobile: string): boolean {
+  if (!/^\d{11}$/.test(mobile)) return false;
+  const steps = [...mobile].slice(1).map((d, i) => (Number(d) - Number(mobile[i]) + 10) % 10);
+  return (
+    ['13800000000', '13900000000', '13800138000'].includes(mobile) ||
+    steps.every((x) => x === 1) ||
+    steps.every((x) => x === 9) ||
+    new Set(mobile.slice(-8)).size === 1
+  );
+}
+
 function bruteForce(r: Replay, truth: GroundTruth, reading: Reading): Record<AnyRuleId, string[]> {
   const latest = [...existing(r)];
   const result = Object.fromEntries([...RULE_IDS, ...PATTERN_RULE_IDS].map((rule) => [rule, new Set<string>()])) as Record<AnyRuleId, Set<string>>;
@@ -155,7 +167,7 @@ function bruteForce(r: Replay, truth: GroundTruth, reading: Reading): Record<Any
   const { minHolders } = PATTERN_RULE_DEFAULTS['shared-mobile'];
   const mobiles = latest.map(([id, event]) => [id, mobileKey(reading, event)] as const);
   for (const [id, mobile] of mobiles) {
-    if (mobile === '') continue;
+    if (mobile === '' || standIn(mobile)) continue;
     const others = mobiles.filter(([other, m]) => other !== id && m === mobile).length;
     if (others >= minHolders - 1) result['shared-mobile'].add(id);
   }

@@ -13,6 +13,7 @@ import { IssueTracker } from './issue-tracker.ts';
 import type { Finding, IssueChange, RecordRow } from './model.ts';
 import { agentFactsOf, customerFactsOf, heldValues, type AgentFacts, type CustomerFacts } from './patterns/facts.ts';
 import { PatternEngine } from './patterns/pattern-engine.ts';
+import { standInMobiles } from './patterns/stand-ins.ts';
 import { CORRECTABLE_FIELDS, correctionToken, PatternWorkspace, workspaceIssues, type BatchLoadRequest, type CorrectableField, type PatternSnapshot, type StateChanges } from './patterns/pattern-state.ts';
 import { finishEvent, prepareEvent, type EventPreparerDeps, type PreparedEvent } from './process-event.ts';
 import { vaultChangesOf, type VaultCandidate } from './vault-changes.ts';
@@ -34,12 +35,15 @@ export interface Candidate extends BatchEvent {
 }
 
 /** What the pattern rules take from an event; `customerToken` when the caller already derived it. */
-function factsOf(event: ChangeEvent, tokenizer: Tokenizer, customerToken?: string): CustomerFacts | AgentFacts {
-  return event.schema === 'customer-change/v1' ? customerFactsOf(event, customerToken ?? tokenizer.token('customer', event.customerId), tokenizer) : agentFactsOf(event, tokenizer);
+function factsOf(event: ChangeEvent, tokenizer: Tokenizer, rules: readonly CompiledRule[], customerToken?: string): CustomerFacts | AgentFacts {
+  return event.schema === 'customer-change/v1'
+    ? customerFactsOf(event, customerToken ?? tokenizer.token('customer', event.customerId), tokenizer, standInMobiles(rules))
+    : agentFactsOf(event, tokenizer);
 }
 
-export function candidateOf(batchEvent: BatchEvent, tokenizer: Tokenizer): Candidate {
-  return { ...batchEvent, facts: factsOf(batchEvent.event, tokenizer) };
+/** `rules`: the pack, whose placeholder-value rule says which mobiles are stand-ins (stand-ins.ts). */
+export function candidateOf(batchEvent: BatchEvent, tokenizer: Tokenizer, rules: readonly CompiledRule[]): Candidate {
+  return { ...batchEvent, facts: factsOf(batchEvent.event, tokenizer, rules) };
 }
 
 /**
@@ -49,7 +53,7 @@ export function candidateOf(batchEvent: BatchEvent, tokenizer: Tokenizer): Candi
 export function preparedCandidateOf(batchEvent: BatchEvent, deps: EventPreparerDeps): Candidate {
   const prepared = prepareEvent(batchEvent.event, batchEvent.coordinates, deps);
   // The customer's token as the mask derived it: one keyed hash less per event.
-  const facts = inStage('patterns', () => factsOf(batchEvent.event, deps.tokenizer, prepared.masked.customerToken));
+  const facts = inStage('patterns', () => factsOf(batchEvent.event, deps.tokenizer, deps.rules, prepared.masked.customerToken));
   return { ...batchEvent, facts, prepared };
 }
 

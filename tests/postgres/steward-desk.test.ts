@@ -99,7 +99,7 @@ function event(customerId: string, customer: Record<string, unknown>, at: string
 async function applyBatch(store: PostgresStateStore, scope: string, events: readonly ChangeEvent[]): Promise<readonly IssueChange[]> {
   return store.transaction(scope, async (tx) => {
     const applied = await tx.applied(events.map((e) => e.eventId));
-    const candidates = events.filter((e) => !applied.has(e.eventId)).map((e, index) => candidateOf({ index, event: e, coordinates: `${scope}@${index}` }, tokenizer));
+    const candidates = events.filter((e) => !applied.has(e.eventId)).map((e, index) => candidateOf({ index, event: e, coordinates: `${scope}@${index}` }, tokenizer, rules));
     const snapshot = await tx.load(loadRequestOf(candidates));
     const result = await evaluateBatch(candidates, snapshot, { rules, tokenizer, calendar: prcCalendar, engine, now: () => NOW });
     const output: AnalyticsOutput = {

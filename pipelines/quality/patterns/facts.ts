@@ -5,6 +5,7 @@ import type { AgentChange, CustomerChange, CustomerTier } from '../../contract/c
 import { maskAddress, maskBankAccount, maskMobile } from '../../privacy/masking.ts';
 import type { Tokenizer } from '../../privacy/tokens.ts';
 import type { EventMemo } from '../../cn/event-memo.ts';
+import { NO_STAND_INS, type StandInMobile } from './stand-ins.ts';
 
 /** A value as a token (for equality across customers) and a mask (for the evidence). */
 export interface Valued {
@@ -12,11 +13,16 @@ export interface Valued {
   readonly masked: string;
 }
 
+/** A customer's mobile; a stand-in (stand-ins.ts) is compared with agents' but shared with no one. */
+export interface Mobile extends Valued {
+  readonly standIn?: true;
+}
+
 export interface CustomerFacts {
   readonly customerToken: string;
   /** Deleted customers hold no values and have no active findings. */
   readonly deleted: boolean;
-  readonly mobile: Valued | undefined;
+  readonly mobile: Mobile | undefined;
   readonly address: Valued | undefined;
   /** The customer's own accounts (bank accounts and the settlement account), each once; never the premium payer's. */
   readonly accounts: readonly Valued[];
@@ -58,8 +64,20 @@ function valued(kind: 'mobile' | 'address' | 'bank-account', value: string | und
   return token === '' ? undefined : { token, masked: mask(value) };
 }
 
+function mobileOf(value: string | undefined, tokenizer: Tokenizer, standIn: StandInMobile): Mobile | undefined {
+  const mobile = valued('mobile', value, tokenizer, maskMobile);
+  return mobile && standIn(value!) ? { ...mobile, standIn: true } : mobile;
+}
+
 /** The facts one customer event states; a delete states only that the customer is gone. */
-export function customerFactsOf(event: CustomerChange, customerToken: string, tokenizer: Tokenizer, memo?: EventMemo, frequentSince?: string): CustomerFacts {
+export function customerFactsOf(
+  event: CustomerChange,
+  customerToken: string,
+  tokenizer: Tokenizer,
+  standIn: StandInMobile = NO_STAND_INS,
+  memo?: EventMemo,
+  frequentSince?: string,
+): CustomerFacts {
   const customer = event.op === 'delete' ? undefined : event.customer;
   const accounts = new Map<string, Valued>();
   const own = [...(customer?.bankAccounts ?? []).map((a) => a.number), customer?.settlementAccount?.number];
@@ -71,7 +89,7 @@ export function customerFactsOf(event: CustomerChange, customerToken: string, to
   return {
     customerToken,
     deleted: customer === undefined,
-    mobile: valued('mobile', customer?.mobile, tokenizer, maskMobile),
+    mobile: mobileOf(customer?.mobile, tokenizer, standIn),
     address: valued('address', customer?.address, tokenizer, (v) => maskAddress(v, memo)),
     accounts: [...accounts.values()],
     agentToken: agentId ? tokenizer.token('agent', agentId) : '',
@@ -109,11 +127,11 @@ export function valueKey(kind: HeldKind, token: string): string {
   return `${kind}:${token}`;
 }
 
-/** The values a customer holds, as holder-index keys. */
+/** The values a customer holds, as holder-index keys: a stand-in mobile is no value held. */
 export function heldValues(facts: CustomerFacts | undefined): string[] {
   if (!facts || facts.deleted) return [];
   const keys: string[] = [];
-  if (facts.mobile) keys.push(valueKey('mobile', facts.mobile.token));
+  if (facts.mobile && !facts.mobile.standIn) keys.push(valueKey('mobile', facts.mobile.token));
   for (const account of facts.accounts) keys.push(valueKey('account', account.token));
   return keys;
 }

@@ -13,6 +13,7 @@ import { IssueTracker } from '../issue-tracker.ts';
 import { agentFactsOf, customerFactsOf } from './facts.ts';
 import { EVIDENCE_HOLDERS, PatternEngine } from './pattern-engine.ts';
 import { emptySnapshot, PatternWorkspace, workspaceIssues } from './pattern-state.ts';
+import { standInMobiles } from './stand-ins.ts';
 
 const tokenizer = createTokenizer(Buffer.alloc(32, 0x42));
 const ct = (id: string) => tokenizer.token('customer', id);
@@ -48,7 +49,7 @@ function scenario() {
       const token = ct(id);
       const outcomes = event.customer ? evaluateRules(recordRules(rules), event, shanghaiDate(event.occurredAt)) : [];
       issueChanges.push(...tracker.apply(event, token, outcomes).changes);
-      const out = engine.customerEvent(ws, event, customerFactsOf(event, token, tokenizer), outcomes);
+      const out = engine.customerEvent(ws, event, customerFactsOf(event, token, tokenizer, standInMobiles(rules)), outcomes);
       issueChanges.push(...out.issueChanges);
       return out;
     },
@@ -132,6 +133,22 @@ describe('shared-mobile', () => {
     expect(last.map((c) => [c.issue.customerToken, c.change, c.issue.resolution]).sort()).toEqual(
       [[ct('B'), 'resolved', 'condition-cleared'], [ct('C'), 'withdrawn', 'customer-deleted']].sort(),
     );
+  });
+
+  it('forms no group on a stand-in mobile: each holder has the placeholder finding instead', () => {
+    const s = scenario();
+    const ids = ['A', 'B', 'C', 'D'];
+    ids.forEach((id, day) => s.customer(id, day, { mobile: day % 2 === 0 ? '13800000000' : '+86 138-0000-0000' }));
+    expect(s.active('shared-mobile', ids)).toEqual([]);
+    expect(s.active('placeholder-value', ids)).toEqual(ids);
+    expect(s.ws.holdersOf(`mobile:${tokenizer.token('mobile', '13800000000')}`).size).toBe(0);
+    // Real numbers still form groups; leaving one for a stand-in breaks it.
+    s.customer('A', 5, { mobile: M1 });
+    s.customer('B', 6, { mobile: M1 });
+    expect(s.active('shared-mobile', ids)).toEqual(['A', 'B']);
+    s.customer('B', 7, { mobile: '13800000000' });
+    expect(s.active('shared-mobile', ids)).toEqual([]);
+    expect(s.issueChanges.filter((c) => c.issue.ruleId === 'shared-mobile' && c.change === 'resolved').map((c) => c.issue.customerToken).sort()).toEqual([ct('A'), ct('B')].sort());
   });
 
   it('normalises formatting variants of one mobile', () => {

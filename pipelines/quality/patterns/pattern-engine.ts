@@ -284,7 +284,9 @@ export class PatternEngine {
     switch (rule.pattern) {
       case 'shared-mobile': {
         const { minHolders } = rule.params as PatternParams<'shared-mobile'>;
-        if (!customer.mobile) return INACTIVE;
+        // A stand-in is held by no one (facts.ts heldValues); a store written before stand-ins were
+        // told apart still lists its old holders until they change.
+        if (!customer.mobile || customer.mobile.standIn) return INACTIVE;
         const holders = ws.holdersOf(valueKey('mobile', customer.mobile.token));
         if (holders.size < minHolders) return INACTIVE;
         return {

@@ -156,7 +156,7 @@ export const HARNESS_USERS: readonly (readonly [string, Role])[] = [
 async function runBatch(store: PostgresStateStore, events: readonly ChangeEvent[], deps: Parameters<typeof evaluateBatch>[2]): Promise<readonly IssueChange[]> {
   return store.transaction(SCOPE, async (tx) => {
     const applied = await tx.applied(events.map((e) => e.eventId));
-    const candidates = events.filter((e) => !applied.has(e.eventId)).map((event, index) => candidateOf({ index, event, coordinates: `${SCOPE}@${index}` }, deps.tokenizer));
+    const candidates = events.filter((e) => !applied.has(e.eventId)).map((event, index) => candidateOf({ index, event, coordinates: `${SCOPE}@${index}` }, deps.tokenizer, deps.rules));
     const snapshot = await tx.load(loadRequestOf(candidates));
     const result = await evaluateBatch(candidates, snapshot, deps);
     const derivedAt = deps.now();
