@@ -1,7 +1,8 @@
 // The embedded store's thread (pglite-thread.ts) behind the SqlClient interface: transactions
 // commit and roll back as PGlite's own, errors keep their SQLSTATE across the thread (it decides
-// retries), a query outside a transaction waits for it, and close frees the folder.
-import { mkdtempSync, rmSync } from 'node:fs';
+// retries), a query outside a transaction waits for it, close frees the folder, and the WAL is
+// checkpointed away while the store is open.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,42 @@ describe('PGlite on its own thread', () => {
       expect((await again.query<{ n: number }>('SELECT count(*)::int AS n FROM t'))[0]?.n).toBe(2);
     } finally {
       await again.close();
+    }
+  });
+
+  it('checkpoints once checkpointMb of WAL was written, so the WAL folder stays bounded', { timeout: 180_000 }, async () => {
+    const walTarget = { kind: 'embedded', path: join(dir, 'wal'), bufferMb: 16, checkpointMb: 16 } as const;
+    const sql = await createSqlClient(walTarget);
+    const sinceCheckpointMb = async () =>
+      (await sql.query<{ mb: number }>('SELECT (pg_current_wal_insert_lsn() - redo_lsn)::float8 / 1048576 AS mb FROM pg_control_checkpoint()'))[0]!.mb;
+    const segments = () => readdirSync(join(walTarget.path, 'pg_wal')).filter((f) => /^[0-9A-F]{24}$/.test(f)).length;
+    try {
+      await sql.exec('CREATE TABLE w (id int PRIMARY KEY, v text NOT NULL)');
+      // Random text does not compress: about 64 MB of WAL in committed transactions.
+      const write = async (from: number) => {
+        for (let batch = 0; batch < 16; batch++) {
+          await sql.transaction(async (tx) => {
+            await tx.query("INSERT INTO w SELECT g, (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, 128) i) FROM generate_series($1::int, $2::int) g", [from + batch * 1000, from + batch * 1000 + 999]);
+          });
+        }
+      };
+      await write(0);
+      const written = await sinceCheckpointMb();
+      expect(written).toBeGreaterThan(32);
+      // The check runs after a commit, at most every 5 s.
+      await new Promise((resolve) => setTimeout(resolve, 5_200));
+      await sql.transaction(async (tx) => void (await tx.query('DELETE FROM w WHERE id < 0')));
+      // The checkpoint runs after that commit's reply, between the thread's next requests.
+      await expect.poll(sinceCheckpointMb, { timeout: 10_000 }).toBeLessThan(1);
+      await write(100_000);
+      await new Promise((resolve) => setTimeout(resolve, 5_200));
+      await sql.transaction(async (tx) => void (await tx.query('DELETE FROM w WHERE id < 0')));
+      await expect.poll(sinceCheckpointMb, { timeout: 10_000 }).toBeLessThan(1);
+      // Segments before the last checkpoint are removed past max_wal_size (2 × checkpointMb), not kept for the run.
+      expect(segments() * 16).toBeLessThanOrEqual(2 * walTarget.checkpointMb + 32);
+      expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM w'))[0]?.n).toBe(32_000);
+    } finally {
+      await sql.close();
     }
   });
 });

@@ -31,6 +31,8 @@ export interface ThreadData {
   readonly path: string;
   /** shared_buffers, in MB. */
   readonly bufferMb: number;
+  /** A checkpoint once this much WAL was written since the last (see DEFAULTS.stateCheckpointMb). */
+  readonly checkpointMb: number;
   /**
    * `create`: run initdb in a new folder, close and end. initdb's WASM instance keeps its memory
    * until its thread ends (about 200 MB), so a new store is created on a thread of its own and
@@ -67,7 +69,11 @@ function threadError(error: unknown): ThreadError {
 async function serve(port: NonNullable<typeof parentPort>, data: ThreadData): Promise<void> {
   let db: PGlite;
   try {
-    db = await PGlite.create(data.path, { postgresqlconf: [`shared_buffers = ${data.bufferMb}MB`] });
+    db = await PGlite.create(data.path, {
+      // max_wal_size starts no checkpoint in a single-user backend (checkpointer() below does); it
+      // says how many old segments a checkpoint keeps for reuse, the rest it deletes.
+      postgresqlconf: [`shared_buffers = ${data.bufferMb}MB`, `max_wal_size = ${2 * data.checkpointMb}MB`, 'min_wal_size = 32MB'],
+    });
     if (data.mode === 'create') await db.close();
   } catch (error) {
     port.postMessage({ id: 0, ok: false, error: threadError(error) } satisfies ThreadReply);
@@ -80,6 +86,7 @@ async function serve(port: NonNullable<typeof parentPort>, data: ThreadData): Pr
   }
   const reply = (message: ThreadReply) => port.postMessage(message);
   const inboxes = new Map<number, Inbox>();
+  const checkpoints = checkpointer(db, data.checkpointMb);
 
   const run = async (request: ThreadRequest, runner: Pick<Transaction, 'query' | 'exec'>): Promise<void> => {
     try {
@@ -112,6 +119,7 @@ async function serve(port: NonNullable<typeof parentPort>, data: ThreadData): Pr
         }
       });
       if (end) reply({ id: end.id, ok: true });
+      if (end?.op === 'commit') await checkpoints.afterCommit();
     } catch (error) {
       if (!end) reply({ id: begin.id, ok: false, error: threadError(error) });
       else if (error instanceof RolledBack) reply({ id: end.id, ok: true });
@@ -148,5 +156,32 @@ async function serve(port: NonNullable<typeof parentPort>, data: ThreadData): Pr
 }
 
 class RolledBack extends Error {}
+
+/** How often, at most, a commit asks how much WAL was written since the last checkpoint. */
+const CHECKPOINT_CHECK_EVERY_MS = 5_000;
+
+/**
+ * PGlite is a single-user backend: nothing checkpoints but its shutdown, so the WAL of a whole run
+ * stayed on disk and a crash replayed all of it on the next start. After a commit, now and then,
+ * this checkpoints once `checkpointMb` of WAL was written since the last one. A failed check or
+ * checkpoint leaves the store as it was (the next commit tries again); it is no transaction's.
+ */
+function checkpointer(db: PGlite, checkpointMb: number) {
+  let checkedAt = performance.now();
+  return {
+    async afterCommit(): Promise<void> {
+      if (performance.now() - checkedAt < CHECKPOINT_CHECK_EVERY_MS) return;
+      checkedAt = performance.now();
+      try {
+        const { rows } = await db.query<{ mb: number }>(
+          'SELECT (pg_current_wal_insert_lsn() - redo_lsn)::float8 / 1048576 AS mb FROM pg_control_checkpoint()',
+        );
+        if ((rows[0]?.mb ?? 0) >= checkpointMb) await db.exec('CHECKPOINT');
+      } catch {
+        // Tried again after the next commit; the WAL stays meanwhile, which is all it costs.
+      }
+    },
+  };
+}
 
 if (parentPort) await serve(parentPort, workerData as ThreadData);

@@ -176,9 +176,9 @@ class PgliteThreadClient implements SqlClient {
     worker.on('exit', (code) => fail(new Error(`the embedded store's thread exited (code ${code})`)));
   }
 
-  static async open(path: string, bufferMb: number, unlock: () => void): Promise<PgliteThreadClient> {
-    if (!existsSync(join(path, 'PG_VERSION'))) await (await PgliteThreadClient.#start({ path, bufferMb, mode: 'create' })).terminate();
-    const worker = await PgliteThreadClient.#start({ path, bufferMb, mode: 'serve' });
+  static async open(path: string, sizes: Pick<ThreadData, 'bufferMb' | 'checkpointMb'>, unlock: () => void): Promise<PgliteThreadClient> {
+    if (!existsSync(join(path, 'PG_VERSION'))) await (await PgliteThreadClient.#start({ path, ...sizes, mode: 'create' })).terminate();
+    const worker = await PgliteThreadClient.#start({ path, ...sizes, mode: 'serve' });
     worker.unref();
     return new PgliteThreadClient(worker, unlock);
   }
@@ -331,7 +331,8 @@ export async function createSqlClient(target: StateTarget): Promise<SqlClient> {
     mkdirSync(target.path, { recursive: true, mode: 0o700 });
     const unlock = lockEmbedded(target.path);
     try {
-      return await PgliteThreadClient.open(target.path, target.bufferMb ?? DEFAULTS.stateBufferMb, unlock);
+      const sizes = { bufferMb: target.bufferMb ?? DEFAULTS.stateBufferMb, checkpointMb: target.checkpointMb ?? DEFAULTS.stateCheckpointMb };
+      return await PgliteThreadClient.open(target.path, sizes, unlock);
     } catch (cause) {
       unlock();
       throw stateError(`opening the embedded store at ${target.path}`, cause);

@@ -36,6 +36,14 @@ export const DEFAULTS = {
    * read call, not a disk seek. PostgreSQL's default, 128 MB, put the embedded run over 1 GB.
    */
   stateBufferMb: 32,
+  /**
+   * WAL the embedded state store writes before it checkpoints, in MB. PGlite runs PostgreSQL as a
+   * single-user backend: no checkpointer, and no checkpoint from WAL volume or time, so a run kept
+   * every WAL segment it wrote (1.6 GB over 560,000 events) and a restart after a crash replayed
+   * all of it. PostgreSQL's own max_wal_size is 1 GB; a quarter of it bounds the folder and the
+   * replay, for a checkpoint of at most shared_buffers' dirty pages every few minutes.
+   */
+  stateCheckpointMb: 256,
   topics: {
     customers: 'customer.changes',
     agents: 'agent.changes',

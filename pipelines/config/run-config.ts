@@ -113,9 +113,11 @@ function storeTarget(
   return { kind: 'embedded', path: resolve(cwd, value) };
 }
 
-/** The embedded store's page cache as configured; a server sizes its own. */
-function withStateBuffer(target: StateTarget, bufferMb: number | undefined): StateTarget {
-  return target.kind === 'embedded' ? { ...target, bufferMb: bufferMb ?? DEFAULTS.stateBufferMb } : target;
+/** The embedded store's page cache and checkpoint distance as configured; a server has its own. */
+function withEmbeddedState(target: StateTarget, bufferMb: number | undefined, checkpointMb: number | undefined): StateTarget {
+  return target.kind === 'embedded'
+    ? { ...target, bufferMb: bufferMb ?? DEFAULTS.stateBufferMb, checkpointMb: checkpointMb ?? DEFAULTS.stateCheckpointMb }
+    : target;
 }
 
 /** A postgres:// URL (a server) or a folder (embedded PGlite); anything else names the key and the fix. */
@@ -184,9 +186,10 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
           (o.storeTimeoutSeconds ?? DEFAULTS.storeTimeoutSeconds) * 1000,
         )
       : { kind: 'embedded', path: inData(DEFAULTS.storeDir) },
-    state: withStateBuffer(
+    state: withEmbeddedState(
       await withStatePassword(o.state ? stateTarget(o.state, sources.cwd, origin.state ?? flagOf('state')) : { kind: 'embedded', path: inData(DEFAULTS.stateDir) }, o, origin, sources.cwd),
       o.stateBufferMb,
+      o.stateCheckpointMb,
     ),
     database: o.database ?? DEFAULTS.database,
     dataDir,

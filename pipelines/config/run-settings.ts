@@ -69,6 +69,13 @@ export const RUN_SETTINGS = {
     help: "the embedded state store's page cache (PGlite shared_buffers), in the process's memory; a PostgreSQL server sizes its own",
     shown: String(DEFAULTS.stateBufferMb),
   }),
+  stateCheckpointMb: setting({
+    schema: wholeNumber(16, 65_536),
+    env: 'VERITY_STATE_CHECKPOINT_MB',
+    flag: '--state-checkpoint-mb <mb>',
+    help: 'the embedded state store checkpoints after this much WAL, which bounds its folder and the replay after a crash; a PostgreSQL server checkpoints by its own settings',
+    shown: String(DEFAULTS.stateCheckpointMb),
+  }),
   statePasswordFile: setting({ schema: text, env: 'VERITY_STATE_PASSWORD_FILE', help: "file holding the PostgreSQL password of --state's user, e.g. a Compose secret, so it stays out of the URL and the environment (one trailing newline dropped)" }),
   clickhouseUser: setting({ schema: secret, env: 'VERITY_CLICKHOUSE_USER', help: 'ClickHouse user', shown: 'from the URL, else the server default' }),
   clickhousePassword: setting({ schema: secret, env: 'VERITY_CLICKHOUSE_PASSWORD', help: 'ClickHouse password' }),

@@ -16,6 +16,10 @@ export type StoreTarget =
 
 /** The operational store: PGlite in a folder, or a PostgreSQL server. */
 export type StateTarget =
-  /** `bufferMb`: PGlite's shared_buffers, its page cache inside the process (default DEFAULTS.stateBufferMb). */
-  | { readonly kind: 'embedded'; readonly path: string; readonly bufferMb?: number }
+  /**
+   * `bufferMb`: PGlite's shared_buffers, its page cache inside the process (default
+   * DEFAULTS.stateBufferMb); `checkpointMb`: the WAL written between checkpoints (default
+   * DEFAULTS.stateCheckpointMb).
+   */
+  | { readonly kind: 'embedded'; readonly path: string; readonly bufferMb?: number; readonly checkpointMb?: number }
   | { readonly kind: 'server'; readonly url: string };
