@@ -70,6 +70,8 @@ describe('PGlite on its own thread', () => {
       (await sql.query<{ mb: number }>('SELECT (pg_current_wal_insert_lsn() - redo_lsn)::float8 / 1048576 AS mb FROM pg_control_checkpoint()'))[0]!.mb;
     const segments = () => readdirSync(join(walTarget.path, 'pg_wal')).filter((f) => /^[0-9A-F]{24}$/.test(f)).length;
     try {
+      // Without fsync (PGlite's -F), full-page images guard nothing (pglite-thread.ts).
+      expect(await sql.query("SELECT current_setting('full_page_writes') AS f, current_setting('fsync') AS s")).toEqual([{ f: 'off', s: 'off' }]);
       await sql.exec('CREATE TABLE w (id int PRIMARY KEY, v text NOT NULL)');
       // Random text does not compress: about 64 MB of WAL in committed transactions.
       const write = async (from: number) => {
