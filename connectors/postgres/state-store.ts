@@ -15,7 +15,7 @@ import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueS
 import { PIPELINE_ACTOR, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
-import { heldValues, type AgentContact, type AgentFacts, type CustomerFacts, type Mobile, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
+import { heldValues, mobileOf, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
 import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type CorrectableField, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
 import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
 import { openMigrated, SCHEMA } from './migrations.ts';
@@ -79,16 +79,11 @@ interface CustomerRow {
 
 const valued = (token: string | null, masked: string | null): Valued | undefined => (token ? { token, masked: masked ?? '' } : undefined);
 
-function mobileOf(row: CustomerRow): Mobile | undefined {
-  const mobile = valued(row.mobile_token, row.mobile_masked);
-  return mobile && row.mobile_stand_in ? { ...mobile, standIn: true } : mobile;
-}
-
 function customerOf(row: CustomerRow): CustomerFacts {
   return {
     customerToken: row.customer_token,
     deleted: row.deleted,
-    mobile: mobileOf(row),
+    mobile: mobileOf(valued(row.mobile_token, row.mobile_masked), row.mobile_stand_in),
     address: valued(row.address_token, row.address_masked),
     accounts: row.accounts,
     agentToken: row.agent_token,

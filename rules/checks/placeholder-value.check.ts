@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { Check, Violation } from './types.ts';
 import { validateLandline } from '../../pipelines/cn/cn-landline.ts';
-import { normalizeMobile } from '../../pipelines/cn/cn-mobile.ts';
 import { hasText } from './names.ts';
-import { isPlaceholderName, isPlaceholderPhone, PLACEHOLDER_NAMES, PLACEHOLDER_PHONES } from './placeholder.ts';
+import { isPlaceholderMobile, isPlaceholderName, isPlaceholderPhone, PLACEHOLDER_NAMES, PLACEHOLDER_PHONES } from './placeholder.ts';
 
 export const placeholderValueParams = z.strictObject({
   names: z.array(z.string().min(1)).default([...PLACEHOLDER_NAMES]),
@@ -29,12 +28,8 @@ export const placeholderValue: Check<PlaceholderValueParams> = {
         violations.push({ field: `customer.${field}`, reason: 'placeholder-name' });
       }
     }
-    // Malformed numbers are the format rules' findings; only well-formed digits are judged here.
-    if (hasText(customer.mobile)) {
-      const digits = normalizeMobile(customer.mobile);
-      if (digits !== undefined && isPlaceholderPhone(digits, params)) {
-        violations.push({ field: 'customer.mobile', reason: 'placeholder-phone' });
-      }
+    if (hasText(customer.mobile) && isPlaceholderMobile(customer.mobile, params)) {
+      violations.push({ field: 'customer.mobile', reason: 'placeholder-phone' });
     }
     if (hasText(customer.landline)) {
       const landline = validateLandline(customer.landline);

@@ -1,4 +1,5 @@
 // Values agents type in to get past a mandatory field (004 篇五 art. 11): stand-in names and phones.
+import { normalizeMobile } from '../../pipelines/cn/cn-mobile.ts';
 
 export const PLACEHOLDER_NAMES: readonly string[] = Object.freeze([
   '测试', '测试用户', '测试客户', '无', '未知', '不详', '暂无', '空', '某某', '匿名', '先生', '女士', '小姐',
@@ -54,4 +55,14 @@ export function isPlaceholderPhone(
   if (options.sequentialRun && digits.length >= 6 && (isSequential(digits, 1) || isSequential(digits, -1))) return true;
   const tail = options.repeatedTailLength;
   return tail > 1 && digits.length >= tail && /^(\d)\1*$/u.test(digits.slice(-tail));
+}
+
+/**
+ * A mobile as written (separators, +86, full-width digits) that is a stand-in. Malformed numbers
+ * (other characters) are the format rules' findings, never this one's. The placeholder-value rule
+ * flags these, and the shared-mobile rule counts no group on them (pipelines/quality/patterns/stand-ins.ts).
+ */
+export function isPlaceholderMobile(mobile: string, options: PlaceholderPhoneOptions = DEFAULT_PLACEHOLDER_PHONE_OPTIONS): boolean {
+  const digits = normalizeMobile(mobile);
+  return digits !== undefined && isPlaceholderPhone(digits, options);
 }

@@ -64,9 +64,9 @@ function valued(kind: 'mobile' | 'address' | 'bank-account', value: string | und
   return token === '' ? undefined : { token, masked: mask(value) };
 }
 
-function mobileOf(value: string | undefined, tokenizer: Tokenizer, standIn: StandInMobile): Mobile | undefined {
-  const mobile = valued('mobile', value, tokenizer, maskMobile);
-  return mobile && standIn(value!) ? { ...mobile, standIn: true } : mobile;
+/** A mobile's token and mask, marked when it is a stand-in: from an event, or from a stored row. */
+export function mobileOf(mobile: Valued | undefined, standIn: boolean): Mobile | undefined {
+  return mobile && standIn ? { ...mobile, standIn: true } : mobile;
 }
 
 /** The facts one customer event states; a delete states only that the customer is gone. */
@@ -89,7 +89,7 @@ export function customerFactsOf(
   return {
     customerToken,
     deleted: customer === undefined,
-    mobile: mobileOf(customer?.mobile, tokenizer, standIn),
+    mobile: mobileOf(valued('mobile', customer?.mobile, tokenizer, maskMobile), customer?.mobile !== undefined && standIn(customer.mobile)),
     address: valued('address', customer?.address, tokenizer, (v) => maskAddress(v, memo)),
     accounts: [...accounts.values()],
     agentToken: agentId ? tokenizer.token('agent', agentId) : '',

@@ -4,9 +4,8 @@
 // is in no shared-mobile group: on hundreds of customers it is no clue that they share a phone,
 // and each join would rewrite every member's finding (the group's size is on each), so a group
 // that grows with the store made each batch dearer than the one before.
-import { normalizeMobile } from '../../cn/cn-mobile.ts';
 import type { CompiledRule } from '../../../rules/engine/load-rule-pack.ts';
-import { isPlaceholderPhone, type PlaceholderPhoneOptions } from '../../../rules/checks/placeholder.ts';
+import { isPlaceholderMobile, type PlaceholderPhoneOptions } from '../../../rules/checks/placeholder.ts';
 
 /** Whether a raw mobile (as the event writes it) is a stand-in. */
 export type StandInMobile = (mobile: string) => boolean;
@@ -23,10 +22,7 @@ export function standInMobiles(rules: readonly CompiledRule[]): StandInMobile {
     if (!placeholder) test = NO_STAND_INS;
     else {
       const options = placeholder.params as PlaceholderPhoneOptions;
-      test = (mobile) => {
-        const digits = normalizeMobile(mobile);
-        return digits !== undefined && isPlaceholderPhone(digits, options);
-      };
+      test = (mobile) => isPlaceholderMobile(mobile, options);
     }
     byPack.set(rules, test);
   }
