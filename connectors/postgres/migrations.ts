@@ -339,6 +339,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ${SCHEMA}.customers ADD COLUMN mobile_stand_in boolean NOT NULL DEFAULT false;
     `,
   },
+  {
+    version: 10,
+    name: 'applied ids numbered, for a window of them',
+    sql: `
+      -- The applied ids are a window, not a ledger: ids applied before the retention's cutoff, and
+      -- all but the newest N, are forgotten (StateStore.housekeeping). seq numbers them as applied,
+      -- so both bounds are a prefix of one index, found without counting or sorting the table.
+      -- Rows applied before this migration are numbered in their physical order.
+      ALTER TABLE ${SCHEMA}.applied ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+      CREATE INDEX applied_by_seq ON ${SCHEMA}.applied (seq);
+    `,
+  },
 ];
 
 /** Creates the schema and applies the missing migrations; returns the versions applied now. */

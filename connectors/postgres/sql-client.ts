@@ -21,6 +21,12 @@ export interface SqlRunner {
 }
 
 export interface SqlClient extends SqlRunner {
+  /**
+   * Whether something reclaims deleted rows' space without being asked: a server's autovacuum.
+   * PGlite runs PostgreSQL as a single-user backend, where no autovacuum runs: a table whose rows
+   * are deleted (pending outputs once confirmed, applied ids once forgotten) grows until VACUUM.
+   */
+  readonly vacuumsItself: boolean;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -155,6 +161,7 @@ type Reply = { rows?: unknown[] };
  * process open only while a request is outstanding, as a socket to a server would.
  */
 class PgliteThreadClient implements SqlClient {
+  readonly vacuumsItself = false;
   readonly #worker: Worker;
   readonly #unlock: () => void;
   readonly #inFlight = new InFlight();
@@ -271,6 +278,7 @@ function errorOf(error: ThreadError): Error {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 class PgClient implements SqlClient {
+  readonly vacuumsItself = true;
   readonly #pool: pg.Pool;
   readonly #inFlight = new InFlight();
   constructor(pool: pg.Pool) {

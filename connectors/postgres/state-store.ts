@@ -17,7 +17,7 @@ import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
 import { heldValues, mobileOf, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
 import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type CorrectableField, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
-import type { AnalyticsOutput, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
+import type { AnalyticsOutput, AppliedIdWindow, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
 import { openMigrated, SCHEMA } from './migrations.ts';
 import { applyVaultChanges } from './vault-store.ts';
 import { selectRows } from './json-rows.ts';
@@ -624,7 +624,50 @@ export class PostgresStateStore implements StateStore {
     return Number(row?.n ?? 0);
   }
 
+  async housekeeping(window: AppliedIdWindow, stop?: AbortSignal): Promise<{ readonly appliedIdsForgotten: number }> {
+    const forgotten = await this.#forgetApplied(window, stop);
+    if (!this.#client.vacuumsItself) {
+      // Confirmed pending outputs are megabytes each, deleted a batch later: without a vacuum
+      // their pages were never reused (198 MB after 621,949 events, all dead).
+      await this.#client.exec(`VACUUM ${S}.pending_outputs`);
+      if (forgotten > 0) await this.#client.exec(`VACUUM ${S}.applied`);
+    }
+    return { appliedIdsForgotten: forgotten };
+  }
+
+  /**
+   * Ids are numbered as applied (seq), so the window is a prefix of seq: everything up to the
+   * newest id applied before the cutoff, or past the newest `keepNewest`. Deleted in chunks, each
+   * its own statement, so that the batches' transactions interleave with a long prune.
+   */
+  async #forgetApplied(window: AppliedIdWindow, stop: AbortSignal | undefined): Promise<number> {
+    const [bounds] = await this.#client.query<{ newest: string | null; first_kept: string | null }>(
+      `SELECT (SELECT max(seq) FROM ${S}.applied) AS newest,
+              (SELECT seq FROM ${S}.applied WHERE applied_at >= $1 ORDER BY seq LIMIT 1) AS first_kept`,
+      [window.appliedBefore],
+    );
+    if (bounds?.newest == null) return 0;
+    const newest = BigInt(bounds.newest);
+    const byAge = bounds.first_kept == null ? newest : BigInt(bounds.first_kept) - 1n;
+    const byCount = newest - BigInt(window.keepNewest);
+    const last = byAge > byCount ? byAge : byCount;
+    let forgotten = 0;
+    for (;;) {
+      const [row] = await this.#client.query<{ n: string }>(
+        `WITH gone AS (DELETE FROM ${S}.applied WHERE seq IN (SELECT seq FROM ${S}.applied WHERE seq <= $1 ORDER BY seq LIMIT $2) RETURNING 1)
+         SELECT count(*) AS n FROM gone`,
+        [last.toString(), FORGET_CHUNK],
+      );
+      const n = Number(row?.n ?? 0);
+      forgotten += n;
+      if (n < FORGET_CHUNK || stop?.aborted) return forgotten;
+    }
+  }
+
   close(): Promise<void> {
     return this.#client.close();
   }
 }
+
+/** Applied ids deleted per statement: a few tens of milliseconds of the store's time each. */
+const FORGET_CHUNK = 10_000;

@@ -44,6 +44,18 @@ export const DEFAULTS = {
    * replay, for a checkpoint of at most shared_buffers' dirty pages every few minutes.
    */
   stateCheckpointMb: 256,
+  /**
+   * The applied-id window (pipelines/runtime/state-housekeeping.ts): a re-delivered event is
+   * recognised for this many days after it was applied. Kafka keeps a topic's messages 7 days by
+   * default, so a consumer group reset to the earliest offset re-reads nothing older.
+   */
+  appliedRetentionDays: 7,
+  /**
+   * And at most this many ids (about 190 bytes each in PostgreSQL with their indexes: about 4 GB).
+   * At a steady few events per second the days bound first; in a backfill at 2,000 events/s the
+   * window is about 2.8 hours, which still covers a crash's replay and an upstream's retries.
+   */
+  appliedIdsMax: 20_000_000,
   topics: {
     customers: 'customer.changes',
     agents: 'agent.changes',

@@ -83,6 +83,17 @@ describe('resolveRunConfig', () => {
     expect((await configError({ env: { VERITY_REPORT_CUSTOMERS_PER_RULE: '-1' } })).key).toBe('VERITY_REPORT_CUSTOMERS_PER_RULE');
   });
 
+  it('sizes the applied-id window from config (days and ids), and names the key and what is allowed when out of range', async () => {
+    expect((await resolveWith({})).appliedIds).toEqual({ retentionDays: DEFAULTS.appliedRetentionDays, maxIds: DEFAULTS.appliedIdsMax });
+    const file = await configFile('window.yaml', 'appliedRetentionDays: 30\n');
+    expect((await resolveWith({ configFile: file, env: { VERITY_APPLIED_IDS_MAX: '500000' } })).appliedIds).toEqual({ retentionDays: 30, maxIds: 500_000 });
+    const tooShort = await configError({ flags: { appliedRetentionDays: '0' } });
+    expect(tooShort.key).toBe('--applied-retention-days');
+    expect(tooShort.message).toContain('a whole number from 1 to 3650');
+    // Fewer ids than one write unit holds would forget a unit's ids before a replay could meet them.
+    expect((await configError({ env: { VERITY_APPLIED_IDS_MAX: '99999' } })).key).toBe('VERITY_APPLIED_IDS_MAX');
+  });
+
   it('ignores empty env vars and undefined flags', async () => {
     const config = await resolveWith({ env: { VERITY_BATCH_SIZE: '' }, flags: { batchSize: undefined, database: undefined } });
     expect(config.batchSize).toBe(DEFAULTS.batchSize);

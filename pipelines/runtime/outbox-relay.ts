@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { CustomerCorrection } from '../contract/correction.ts';
 import type { IssueChange } from '../contract/issue.ts';
+import { Chore } from './chore.ts';
 import type { Clock } from './clock.ts';
 
 /** Outbox kinds: an issue change for the mirrors, a sealed correction for upstream. */
@@ -87,20 +88,19 @@ export interface OutboxRelayDeps {
 
 export class OutboxRelay {
   readonly #deps: OutboxRelayDeps;
-  #running: Promise<unknown> = Promise.resolve();
+  readonly #chore: Chore<number>;
   #warned = false;
   /** Rows this process sent, for the report. */
   readonly sent = { issueChanges: 0, corrections: 0 };
 
   constructor(deps: OutboxRelayDeps) {
     this.#deps = deps;
+    this.#chore = new Chore({ name: 'outbox relay', pass: () => this.#drain(), clock: deps.clock, logger: deps.logger });
   }
 
   /** Drains until the outbox is empty (or only holds corrections nobody can send); passes never overlap. */
   drain(): Promise<number> {
-    const next = this.#running.catch(() => undefined).then(() => this.#drain());
-    this.#running = next;
-    return next;
+    return this.#chore.run();
   }
 
   async #drain(): Promise<number> {
@@ -146,14 +146,7 @@ export class OutboxRelay {
    * that waits for a running pass. A failed pass is logged and tried at the next tick.
    */
   every(intervalMs: number, active: () => boolean): () => Promise<void> {
-    const cancel = this.#deps.clock.every(intervalMs, () => {
-      if (!active()) return;
-      return this.drain().catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'outbox relay failed; trying again at the next tick'));
-    });
-    return async () => {
-      cancel();
-      await this.#running.catch(() => undefined);
-    };
+    return this.#chore.every(intervalMs, active);
   }
 }
 

@@ -14,6 +14,7 @@ import { failpointFromEnv } from './failpoints.ts';
 import { PipelineMetrics } from './metrics.ts';
 import { systemClock } from './clock.ts';
 import { SlaClock, type SlaCounts } from './sla-clock.ts';
+import { StateHousekeeping } from './state-housekeeping.ts';
 import { OutboxRelay, sealerOver, type CorrectionSink, type IssueMirror } from './outbox-relay.ts';
 
 /** How often the outbox relay looks for stewards' changes and corrections to send. */
@@ -137,6 +138,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
   let state: StateStore | undefined;
   let stopClock = async () => {};
   let stopRelay = async () => {};
+  let stopHousekeeping = async () => {};
   try {
     if (metrics && metricsWanted) {
       metricsServer = await startMetricsServer({
@@ -220,13 +222,9 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     });
     // The SLA clock runs where the group-wide chores run: an exclusive run, or the group leader.
     const leads = () => source.isGroupLeader?.() ?? true;
-    const slaClock = new SlaClock({
-      store: opened.sla,
-      calendar: prcCalendar,
-      logger,
-      // The pinned clock (hooks.now) for the time, real timers for the sweeps.
-      clock: { ...systemClock, now: () => new Date(clock()).toISOString() },
-    });
+    // The pinned clock (hooks.now) for the time, real timers for the chores.
+    const choreClock = { ...systemClock, now: () => new Date(clock()).toISOString() };
+    const slaClock = new SlaClock({ store: opened.sla, calendar: prcCalendar, logger, clock: choreClock });
     // A sweep at start catches up on whatever fell due while no clock ran (a restart, an outage).
     if (leads()) await withState('the first SLA sweep', () => slaClock.sweep());
     if (config.slaSweepSeconds > 0) stopClock = slaClock.every(config.slaSweepSeconds * 1000, leads);
@@ -244,6 +242,9 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
         })
       : undefined;
     if (relay) stopRelay = relay.every(OUTBOX_RELAY_MS, leads);
+    // And the state store's housekeeping: the applied-id window, deleted rows' space (embedded).
+    const housekeeping = new StateHousekeeping({ store: stateStore, retention: config.appliedIds, clock: choreClock, logger });
+    stopHousekeeping = housekeeping.start(leads);
     // A process that owns the store alone writes what an interrupted earlier run committed but
     // did not finish writing to the analytics store; in a group, each member does so per scope.
     if (exclusive) await pipeline.flushPending(await withState('reading pending outputs', () => stateStore.takeOver('all')));
@@ -306,6 +307,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
   } finally {
     await stopClock();
     await stopRelay();
+    await stopHousekeeping();
     await metricsServer?.close();
     await deadLetters.close();
     await analytics.close();

@@ -21,6 +21,7 @@ import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import type { PauseInterval } from '../calendar/working-time.ts';
 import type { IssueState } from '../contract/issue.ts';
 import { slaNoticeToRaise, type SlaNotice, type SlaNoticeKind } from '../quality/sla.ts';
+import { Chore } from './chore.ts';
 import type { Clock } from './clock.ts';
 
 /** An active issue as the clock judges it: its state, the notices it had and its ended pauses. */
@@ -84,17 +85,16 @@ export class SlaClock {
   readonly #deps: SlaClockDeps;
   /** Notices raised by this process, for the report. */
   readonly raised: SlaCounts = { reminder50: 0, reminder80: 0, breached: 0 };
-  #running: Promise<unknown> = Promise.resolve();
+  readonly #chore: Chore<readonly SlaNotice[]>;
 
   constructor(deps: SlaClockDeps) {
     this.#deps = deps;
+    this.#chore = new Chore({ name: 'SLA clock sweep', pass: () => this.#sweep(), clock: deps.clock, logger: deps.logger });
   }
 
   /** One pass over the active issues; sweeps never overlap. */
   sweep(): Promise<readonly SlaNotice[]> {
-    const next = this.#running.catch(() => undefined).then(() => this.#sweep());
-    this.#running = next;
-    return next;
+    return this.#chore.run();
   }
 
   async #sweep(): Promise<readonly SlaNotice[]> {
@@ -126,8 +126,8 @@ export class SlaClock {
    * `intervalMs` (none when 0). A failed first sweep is logged, not thrown: the next tick tries again.
    */
   async start(intervalMs: number, active: () => boolean): Promise<() => Promise<void>> {
-    if (active()) await this.sweep().catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'SLA clock sweep failed; trying again at the next tick'));
-    return intervalMs > 0 ? this.every(intervalMs, active) : async () => this.#running.catch(() => undefined).then(() => undefined);
+    if (active()) await this.#chore.runLogged();
+    return intervalMs > 0 ? this.every(intervalMs, active) : () => this.#chore.settled();
   }
 
   /**
@@ -136,13 +136,6 @@ export class SlaClock {
    * again at the next tick: notices are late, never lost.
    */
   every(intervalMs: number, active: () => boolean): () => Promise<void> {
-    const cancel = this.#deps.clock.every(intervalMs, () => {
-      if (!active()) return;
-      return this.sweep().catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'SLA clock sweep failed; trying again at the next tick'));
-    });
-    return async () => {
-      cancel();
-      await this.#running.catch(() => undefined);
-    };
+    return this.#chore.every(intervalMs, active);
   }
 }

@@ -79,5 +79,19 @@ export interface StateStore {
   /** Distinct customers with an active finding, per rule. */
   activeFindingCounts(): Promise<Record<string, number>>;
   openIssueCount(): Promise<number>;
+  /**
+   * What a long-lived store needs now and then: the applied ids outside `window` forgotten (a
+   * duplicate of one is applied again), and, where nothing reclaims deleted rows' space on its own
+   * (the embedded store), that space reclaimed. Returns how many ids it forgot. Once `stop` is
+   * aborted it ends after the statement running (the rest is left for the next time).
+   */
+  housekeeping(window: AppliedIdWindow, stop?: AbortSignal): Promise<{ readonly appliedIdsForgotten: number }>;
   close(): Promise<void>;
+}
+
+/** The applied ids a store keeps: none applied before `appliedBefore`, and only the newest `keepNewest`. */
+export interface AppliedIdWindow {
+  /** ISO 8601 instant. */
+  readonly appliedBefore: string;
+  readonly keepNewest: number;
 }

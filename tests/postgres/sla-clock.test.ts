@@ -90,6 +90,7 @@ const log = (notices: readonly SlaNotice[]) => notices.map((n) => `${n.at} ${n.i
 function recorded(client: SqlClient): { client: SqlClient; transactions: string[][] } {
   const transactions: string[][] = [];
   const wrapped: SqlClient = {
+    vacuumsItself: client.vacuumsItself,
     query: (sql, params) => client.query(sql, params),
     exec: (sql) => client.exec(sql),
     close: () => client.close(),
