@@ -341,7 +341,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 10,
-    name: 'applied ids numbered, for a window of them',
+    name: 'applied ids numbered, for a window of them; sent outbox rows found by when',
     sql: `
       -- The applied ids are a window, not a ledger: ids applied before the retention's cutoff, and
       -- all but the newest N, are forgotten (StateStore.housekeeping). seq numbers them as applied,
@@ -349,6 +349,8 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Rows applied before this migration are numbered in their physical order.
       ALTER TABLE ${SCHEMA}.applied ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
       CREATE INDEX applied_by_seq ON ${SCHEMA}.applied (seq);
+      -- Housekeeping deletes the rows the relay sent a day ago or more.
+      CREATE INDEX outbox_sent ON ${SCHEMA}.outbox (sent_at) WHERE sent_at IS NOT NULL;
     `,
   },
 ];

@@ -17,7 +17,7 @@ import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
 import { heldValues, mobileOf, type AgentContact, type AgentFacts, type CustomerFacts, type MobileChange, type Valued } from '../../pipelines/quality/patterns/facts.ts';
 import { emptySnapshot, findingKey, suppressionKey, type ActiveFinding, type CorrectableField, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
-import type { AnalyticsOutput, AppliedIdWindow, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
+import type { AnalyticsOutput, HousekeepingDone, HousekeepingPlan, PendingOutput, StateStore, StateTransaction } from '../../pipelines/runtime/state-store.ts';
 import { openMigrated, SCHEMA } from './migrations.ts';
 import { applyVaultChanges } from './vault-store.ts';
 import { selectRows } from './json-rows.ts';
@@ -624,44 +624,37 @@ export class PostgresStateStore implements StateStore {
     return Number(row?.n ?? 0);
   }
 
-  async housekeeping(window: AppliedIdWindow, stop?: AbortSignal): Promise<{ readonly appliedIdsForgotten: number }> {
-    const forgotten = await this.#forgetApplied(window, stop);
-    if (!this.#client.vacuumsItself) {
-      // Confirmed pending outputs are megabytes each, deleted a batch later: without a vacuum
-      // their pages were never reused (198 MB after 621,949 events, all dead).
+  async housekeeping(plan: HousekeepingPlan, stop?: AbortSignal): Promise<HousekeepingDone> {
+    const appliedIdsForgotten = await this.#forgetApplied(plan, stop);
+    const outboxRowsDeleted = stop?.aborted
+      ? 0
+      : await chunkedDelete(this.#client, `SELECT id FROM ${S}.outbox WHERE sent_at < $1 ORDER BY sent_at LIMIT $2`, 'outbox', 'id', plan.sentBefore, stop);
+    if (!this.#client.vacuumsItself && !stop?.aborted) {
+      // Confirmed pending outputs are megabytes each, deleted a unit later: without a vacuum their
+      // pages were never reused (198 MB after 621,949 events, all of it dead rows).
       await this.#client.exec(`VACUUM ${S}.pending_outputs`);
-      if (forgotten > 0) await this.#client.exec(`VACUUM ${S}.applied`);
+      if (appliedIdsForgotten > 0) await this.#client.exec(`VACUUM ${S}.applied`);
+      if (outboxRowsDeleted > 0) await this.#client.exec(`VACUUM ${S}.outbox`);
     }
-    return { appliedIdsForgotten: forgotten };
+    return { appliedIdsForgotten, outboxRowsDeleted };
   }
 
   /**
    * Ids are numbered as applied (seq), so the window is a prefix of seq: everything up to the
-   * newest id applied before the cutoff, or past the newest `keepNewest`. Deleted in chunks, each
-   * its own statement, so that the batches' transactions interleave with a long prune.
+   * newest id applied before the cutoff, or past the newest `keepApplied`.
    */
-  async #forgetApplied(window: AppliedIdWindow, stop: AbortSignal | undefined): Promise<number> {
+  async #forgetApplied(plan: HousekeepingPlan, stop: AbortSignal | undefined): Promise<number> {
     const [bounds] = await this.#client.query<{ newest: string | null; first_kept: string | null }>(
       `SELECT (SELECT max(seq) FROM ${S}.applied) AS newest,
               (SELECT seq FROM ${S}.applied WHERE applied_at >= $1 ORDER BY seq LIMIT 1) AS first_kept`,
-      [window.appliedBefore],
+      [plan.appliedBefore],
     );
     if (bounds?.newest == null) return 0;
     const newest = BigInt(bounds.newest);
     const byAge = bounds.first_kept == null ? newest : BigInt(bounds.first_kept) - 1n;
-    const byCount = newest - BigInt(window.keepNewest);
+    const byCount = newest - BigInt(plan.keepApplied);
     const last = byAge > byCount ? byAge : byCount;
-    let forgotten = 0;
-    for (;;) {
-      const [row] = await this.#client.query<{ n: string }>(
-        `WITH gone AS (DELETE FROM ${S}.applied WHERE seq IN (SELECT seq FROM ${S}.applied WHERE seq <= $1 ORDER BY seq LIMIT $2) RETURNING 1)
-         SELECT count(*) AS n FROM gone`,
-        [last.toString(), FORGET_CHUNK],
-      );
-      const n = Number(row?.n ?? 0);
-      forgotten += n;
-      if (n < FORGET_CHUNK || stop?.aborted) return forgotten;
-    }
+    return chunkedDelete(this.#client, `SELECT seq FROM ${S}.applied WHERE seq <= $1 ORDER BY seq LIMIT $2`, 'applied', 'seq', last.toString(), stop);
   }
 
   close(): Promise<void> {
@@ -669,5 +662,23 @@ export class PostgresStateStore implements StateStore {
   }
 }
 
-/** Applied ids deleted per statement: a few tens of milliseconds of the store's time each. */
-const FORGET_CHUNK = 10_000;
+/** Rows deleted per statement: a few tens of milliseconds of the store's time each. */
+const DELETE_CHUNK = 10_000;
+
+/**
+ * Deletes the rows of `table` whose `key` the `select` returns (its $1 is `bound`, its $2 the
+ * chunk size), chunk by chunk, each its own statement, so that the batches' transactions
+ * interleave with a long one; until a chunk comes back short or `stop` is aborted.
+ */
+async function chunkedDelete(client: SqlClient, select: string, table: string, key: string, bound: string, stop: AbortSignal | undefined): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const [row] = await client.query<{ n: string }>(
+      `WITH gone AS (DELETE FROM ${S}.${table} WHERE ${key} IN (${select}) RETURNING 1) SELECT count(*) AS n FROM gone`,
+      [bound, DELETE_CHUNK],
+    );
+    const n = Number(row?.n ?? 0);
+    deleted += n;
+    if (n < DELETE_CHUNK || stop?.aborted) return deleted;
+  }
+}

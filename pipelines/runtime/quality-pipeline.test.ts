@@ -48,7 +48,7 @@ function heldStore(): StateStore & { hold?: Promise<void>; running: number } {
     confirm: async () => undefined,
     activeFindingCounts: async () => ({}),
     openIssueCount: async () => 0,
-    housekeeping: async () => ({ appliedIdsForgotten: 0 }),
+    housekeeping: async () => ({ appliedIdsForgotten: 0, outboxRowsDeleted: 0 }),
     close: async () => undefined,
   };
   return store;
@@ -150,7 +150,7 @@ describe('QualityPipeline and a commit whose acknowledgement was lost', () => {
       },
       activeFindingCounts: async () => ({}),
       openIssueCount: async () => 0,
-      housekeeping: async () => ({ appliedIdsForgotten: 0 }),
+      housekeeping: async () => ({ appliedIdsForgotten: 0, outboxRowsDeleted: 0 }),
       close: async () => undefined,
     };
     const written: { records: number; attempt: string }[] = [];
@@ -204,7 +204,7 @@ function unitStore(lost: ReadonlySet<string> = new Set()) {
     confirm: async () => undefined,
     activeFindingCounts: async () => ({}),
     openIssueCount: async () => 0,
-    housekeeping: async () => ({ appliedIdsForgotten: 0 }),
+    housekeeping: async () => ({ appliedIdsForgotten: 0, outboxRowsDeleted: 0 }),
     close: async () => undefined,
   };
   const writes: { id: string; scope: string; eventIds: string[] }[] = [];

@@ -3,11 +3,14 @@
 // applied is kept so that a re-delivery changes nothing, one row per event; kept for ever, that
 // set grew without bound (a 500-million-record backfill would leave 500 million rows). So it is a
 // window, sized in config: ids applied within `retentionDays`, and at most `maxIds` of them. A
-// duplicate that arrives later than that is applied again (README, "Duplicates").
+// duplicate that arrives later than that is applied again (README, "The applied-id window").
+// It also deletes the outbox rows the relay sent a day ago or more: they served nothing after
+// that, and a correction's row holds the steward's raw values (sealed), which should not outlive
+// their delivery.
 import type { Logger } from 'pino';
 import { Chore } from './chore.ts';
 import type { Clock } from './clock.ts';
-import type { AppliedIdWindow, StateStore } from './state-store.ts';
+import type { HousekeepingPlan, StateStore } from './state-store.ts';
 
 /** How long, and how many, applied ids the store keeps (RunConfig.appliedIds). */
 export interface AppliedIdRetention {
@@ -20,9 +23,17 @@ export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 
 const DAY_MS = 86_400_000;
 
-/** The window as of `now` (ISO 8601). */
-export function appliedIdWindow(retention: AppliedIdRetention, now: string): AppliedIdWindow {
-  return { appliedBefore: new Date(Date.parse(now) - retention.retentionDays * DAY_MS).toISOString(), keepNewest: retention.maxIds };
+/** Sent outbox rows are kept this long, for whoever looks into a delivery. */
+export const OUTBOX_SENT_KEPT_MS = DAY_MS;
+
+/** The plan as of `now` (ISO 8601). */
+export function housekeepingPlan(retention: AppliedIdRetention, now: string): HousekeepingPlan {
+  const at = Date.parse(now);
+  return {
+    appliedBefore: new Date(at - retention.retentionDays * DAY_MS).toISOString(),
+    keepApplied: retention.maxIds,
+    sentBefore: new Date(at - OUTBOX_SENT_KEPT_MS).toISOString(),
+  };
 }
 
 export interface StateHousekeepingDeps {
@@ -34,10 +45,10 @@ export interface StateHousekeepingDeps {
 
 export class StateHousekeeping {
   readonly #deps: StateHousekeepingDeps;
-  readonly #chore: Chore<number>;
+  readonly #chore: Chore<void>;
   readonly #stop = new AbortController();
-  /** Ids this process's passes forgot, for the report. */
-  forgotten = 0;
+  /** What this process's passes removed, for the report. */
+  readonly done = { appliedIdsForgotten: 0, outboxRowsDeleted: 0 };
 
   constructor(deps: StateHousekeepingDeps) {
     this.#deps = deps;
@@ -45,7 +56,7 @@ export class StateHousekeeping {
   }
 
   /** One pass; passes never overlap. */
-  run(): Promise<number> {
+  run(): Promise<void> {
     return this.#chore.run();
   }
 
@@ -63,13 +74,13 @@ export class StateHousekeeping {
     };
   }
 
-  async #pass(): Promise<number> {
-    if (this.#stop.signal.aborted) return 0;
+  async #pass(): Promise<void> {
+    if (this.#stop.signal.aborted) return;
     const { store, retention, clock, logger } = this.#deps;
-    const window = appliedIdWindow(retention, clock.now());
-    const { appliedIdsForgotten } = await store.housekeeping(window, this.#stop.signal);
-    this.forgotten += appliedIdsForgotten;
-    if (appliedIdsForgotten > 0) logger.info({ forgotten: appliedIdsForgotten, appliedBefore: window.appliedBefore, keepNewest: window.keepNewest }, 'applied ids outside the window forgotten');
-    return appliedIdsForgotten;
+    const plan = housekeepingPlan(retention, clock.now());
+    const done = await store.housekeeping(plan, this.#stop.signal);
+    this.done.appliedIdsForgotten += done.appliedIdsForgotten;
+    this.done.outboxRowsDeleted += done.outboxRowsDeleted;
+    if (done.appliedIdsForgotten > 0 || done.outboxRowsDeleted > 0) logger.info({ ...done, ...plan }, 'state housekeeping: applied ids outside the window forgotten, sent outbox rows deleted');
   }
 }

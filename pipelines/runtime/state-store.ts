@@ -80,18 +80,26 @@ export interface StateStore {
   activeFindingCounts(): Promise<Record<string, number>>;
   openIssueCount(): Promise<number>;
   /**
-   * What a long-lived store needs now and then: the applied ids outside `window` forgotten (a
-   * duplicate of one is applied again), and, where nothing reclaims deleted rows' space on its own
-   * (the embedded store), that space reclaimed. Returns how many ids it forgot. Once `stop` is
-   * aborted it ends after the statement running (the rest is left for the next time).
+   * What a long-lived store needs now and then (see HousekeepingPlan): the applied ids outside
+   * the window forgotten (a duplicate of one is applied again), outbox rows sent long enough ago
+   * deleted, and, where nothing reclaims deleted rows' space on its own (the embedded store), that
+   * space reclaimed. Once `stop` is aborted it ends after the statement running (the rest is left
+   * for the next time).
    */
-  housekeeping(window: AppliedIdWindow, stop?: AbortSignal): Promise<{ readonly appliedIdsForgotten: number }>;
+  housekeeping(plan: HousekeepingPlan, stop?: AbortSignal): Promise<HousekeepingDone>;
   close(): Promise<void>;
 }
 
-/** The applied ids a store keeps: none applied before `appliedBefore`, and only the newest `keepNewest`. */
-export interface AppliedIdWindow {
-  /** ISO 8601 instant. */
+/** What housekeeping keeps (instants in ISO 8601). */
+export interface HousekeepingPlan {
+  /** The applied-id window: no id applied before `appliedBefore`, and only the newest `keepApplied`. */
   readonly appliedBefore: string;
-  readonly keepNewest: number;
+  readonly keepApplied: number;
+  /** Outbox rows sent before this are deleted: the relay is done with them. */
+  readonly sentBefore: string;
+}
+
+export interface HousekeepingDone {
+  readonly appliedIdsForgotten: number;
+  readonly outboxRowsDeleted: number;
 }

@@ -3,8 +3,9 @@
 //
 // The property: after housekeeping, the store recognises exactly the ids a model keeps (applied
 // within the retention, and among the newest N), so a re-delivery of a kept id changes nothing and
-// one of a forgotten id is applied again. And the embedded store, where no autovacuum runs, gives
-// back the space of deleted pending outputs. Synthetic ids only.
+// one of a forgotten id is applied again. Outbox rows the relay sent a day ago or more are
+// deleted. And the embedded store, where no autovacuum runs, gives back the space of deleted
+// pending outputs. Synthetic ids only.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
 import type { StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
-import { StateHousekeeping, appliedIdWindow } from '../../pipelines/runtime/state-housekeeping.ts';
+import { StateHousekeeping, housekeepingPlan } from '../../pipelines/runtime/state-housekeeping.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 
@@ -76,8 +77,8 @@ function suite(openStore: () => Promise<PostgresStateStore>, closeAll: () => Pro
             await store.client.query('UPDATE verity.applied SET applied_at = $2 WHERE id = ANY($1::text[])', [own, new Date(now - ages[i]! * DAY - 3_600_000).toISOString()]);
             ids.push(...own.map((id) => ({ id, age: ages[i]! })));
           }
-          const window = appliedIdWindow({ retentionDays, maxIds: keepNewest }, new Date(now).toISOString());
-          const { appliedIdsForgotten } = await store.housekeeping(window);
+          const plan = housekeepingPlan({ retentionDays, maxIds: keepNewest }, new Date(now).toISOString());
+          const { appliedIdsForgotten } = await store.housekeeping(plan);
 
           const kept = ids.filter((x, index) => x.age < retentionDays && index >= ids.length - keepNewest).map((x) => x.id);
           const all = ids.map((x) => x.id);
@@ -103,14 +104,33 @@ function suite(openStore: () => Promise<PostgresStateStore>, closeAll: () => Pro
     const housekeeping = new StateHousekeeping({ store, retention: { retentionDays: 7, maxIds: 20 }, clock, logger: pino({ level: 'silent' }) });
     const stop = housekeeping.start(() => true);
     // The first pass runs at once: the ten oldest are past the newest 20.
-    expect(await housekeeping.run()).toBe(0);
-    expect(housekeeping.forgotten).toBe(10);
+    await housekeeping.run();
+    expect(housekeeping.done.appliedIdsForgotten).toBe(10);
     expect(await recognised(store, scope, ids)).toEqual(new Set(ids.slice(10)));
     // Eight days on, the next tick forgets the rest by age.
     await clock.advanceTo(new Date(Date.now() + 8 * DAY).toISOString());
     await stop();
-    expect(housekeeping.forgotten).toBe(30);
+    expect(housekeeping.done.appliedIdsForgotten).toBe(30);
     expect(await recognised(store, scope, ids)).toEqual(new Set());
+  });
+
+  it('deletes the outbox rows sent a day ago or more, never one unsent or sent since', { timeout: 120_000 }, async () => {
+    await store.client.query('DELETE FROM verity.outbox');
+    const now = Date.now();
+    const hoursAgo = (h: number) => new Date(now - h * 3_600_000).toISOString();
+    // Unsent (created long ago), sent 30 hours ago, sent 23 hours ago, sent just now.
+    const rows: [string, string | null][] = [
+      ['unsent', null],
+      ['old', hoursAgo(30)],
+      ['recent', hoursAgo(23)],
+      ['now', hoursAgo(0)],
+    ];
+    for (const [payload, sentAt] of rows) {
+      await store.client.query(`INSERT INTO verity.outbox (kind, payload, created_at, sent_at) VALUES ('issue-change', $1, $2, $3)`, [payload, hoursAgo(48), sentAt]);
+    }
+    const done = await store.housekeeping(housekeepingPlan({ retentionDays: 7, maxIds: 1_000_000 }, new Date(now).toISOString()));
+    expect(done.outboxRowsDeleted).toBe(1);
+    expect((await store.client.query<{ payload: string }>('SELECT payload FROM verity.outbox ORDER BY id')).map((r) => r.payload)).toEqual(['unsent', 'recent', 'now']);
   });
 
   it(
@@ -130,7 +150,7 @@ function suite(openStore: () => Promise<PostgresStateStore>, closeAll: () => Pro
       for (const id of ids) await store.confirm(id);
       const before = await size();
       expect(before).toBeGreaterThan(20 * 1024 * 1024);
-      await store.housekeeping(appliedIdWindow({ retentionDays: 7, maxIds: 1_000_000 }, new Date().toISOString()));
+      await store.housekeeping(housekeepingPlan({ retentionDays: 7, maxIds: 1_000_000 }, new Date().toISOString()));
       if (embedded) expect(await size()).toBeLessThan(before / 4);
       else expect(store.client.vacuumsItself).toBe(true);
     },
