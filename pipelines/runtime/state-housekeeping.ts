@@ -47,7 +47,7 @@ export class StateHousekeeping {
   readonly #deps: StateHousekeepingDeps;
   readonly #chore: Chore<void>;
   readonly #stop = new AbortController();
-  /** What this process's passes removed, for the report. */
+  /** What this process's passes removed so far (each pass also logs its own). */
   readonly done = { appliedIdsForgotten: 0, outboxRowsDeleted: 0 };
 
   constructor(deps: StateHousekeepingDeps) {

@@ -13,30 +13,18 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
-import type { StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
 import { StateHousekeeping, housekeepingPlan } from '../../pipelines/runtime/state-housekeeping.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+import { noStateChanges } from '../support/postgres/no-changes.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 
 const DAY = 86_400_000;
 
-const emptyChanges = (): StateChanges => ({
-  customers: new Map(),
-  agents: new Map(),
-  holdersAdded: new Map(),
-  holdersRemoved: new Map(),
-  mobileChanges: [],
-  findingsUpserted: new Map(),
-  findingsDeleted: new Set(),
-  issues: new Map(),
-  findingMirror: [],
-  correctionsConfirmed: [],
-});
 
 /** Applies `ids` in one batch of `scope` (as the pipeline's apply does) and confirms its output. */
 async function applyIds(store: PostgresStateStore, scope: string, batchId: string, ids: readonly string[]): Promise<void> {
   const output = { batchId, scope, position: '', records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [], derivedAt: new Date().toISOString() };
-  const { id } = await store.transaction(scope, (tx) => tx.apply(emptyChanges(), ids, output));
+  const { id } = await store.transaction(scope, (tx) => tx.apply(noStateChanges(), ids, output));
   await store.confirm(id);
 }
 

@@ -19,9 +19,10 @@ import { ScopeLostError } from '../../pipelines/errors.ts';
 import { createTokenizer, type Tokenizer } from '../../pipelines/privacy/tokens.ts';
 import { candidateOf, evaluateBatch, loadRequestOf } from '../../pipelines/quality/evaluate-batch.ts';
 import { PatternEngine } from '../../pipelines/quality/patterns/pattern-engine.ts';
-import { emptySnapshot, type BatchLoadRequest, type PatternSnapshot, type StateChanges } from '../../pipelines/quality/patterns/pattern-state.ts';
+import { emptySnapshot, type BatchLoadRequest, type PatternSnapshot } from '../../pipelines/quality/patterns/pattern-state.ts';
 import type { AnalyticsOutput, ScopePosition, StateStore } from '../../pipelines/runtime/state-store.ts';
 import { loadRulePack, type CompiledRule } from '../../rules/engine/load-rule-pack.ts';
+import { noStateChanges } from '../support/postgres/no-changes.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 
 const NOW = '2026-07-01T00:00:00.000Z';
@@ -101,18 +102,6 @@ function scopeOf(event: ChangeEvent, run: string): string {
 
 const deps = (tokenizer: Tokenizer) => ({ rules, tokenizer, calendar: prcCalendar, engine, now: () => NOW });
 
-const emptyChanges = (): StateChanges => ({
-  customers: new Map(),
-  agents: new Map(),
-  holdersAdded: new Map(),
-  holdersRemoved: new Map(),
-  mobileChanges: [],
-  findingsUpserted: new Map(),
-  findingsDeleted: new Set(),
-  issues: new Map(),
-  findingMirror: [],
-  correctionsConfirmed: [],
-});
 
 /**
  * One batch the way the pipeline runs it: applied ids, lock and load, evaluate, write back. With
@@ -253,7 +242,7 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
     await expect(
       store.transaction(scope, async (tx) => {
         const output = { batchId: `${scope}-2`, scope, position: '', records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [], derivedAt: NOW };
-        rolledBack = (await tx.apply(emptyChanges(), [], output)).id;
+        rolledBack = (await tx.apply(noStateChanges(), [], output)).id;
         throw new Error('the commit never happened');
       }),
     ).rejects.toThrow('the commit never happened');
