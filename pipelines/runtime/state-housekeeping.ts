@@ -8,15 +8,13 @@
 // that, and a correction's row holds the steward's raw values (sealed), which should not outlive
 // their delivery.
 import type { Logger } from 'pino';
+import type { RunConfig } from '../config/run-config.ts';
 import { Chore } from './chore.ts';
 import type { Clock } from './clock.ts';
 import type { HousekeepingPlan, StateStore } from './state-store.ts';
 
-/** How long, and how many, applied ids the store keeps (RunConfig.appliedIds). */
-export interface AppliedIdRetention {
-  readonly retentionDays: number;
-  readonly maxIds: number;
-}
+/** How long, and how many, applied ids the store keeps: as configured. */
+export type AppliedIdRetention = RunConfig['appliedIds'];
 
 /** Between two passes; the first runs when the run starts. */
 export const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
