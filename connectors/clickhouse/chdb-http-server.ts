@@ -11,9 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import type { ChdbConnection } from 'chdb/connection';
 import type { Logger } from 'pino';
 import { detachStdinFromEmbeddedEngine } from './chdb-stdin.ts';
+import { loadChdb } from './chdb-engine.ts';
 import { errorBody, HttpRequestError, resetStatements, serverDefaultStatements, toEngineRequest, type EngineRequest } from './http-interface.ts';
 
 export interface ChdbHttpServerOptions {
@@ -49,7 +50,7 @@ class SessionPool {
 
   static async open(path: string, size: number): Promise<SessionPool> {
     // Sessions at one path share the engine and its data, but not their settings.
-    const sessions = Array.from({ length: size }, () => createChdbConnection({ path }));
+    const sessions = Array.from({ length: size }, () => loadChdb().createChdbConnection({ path }));
     const defaults = serverDefaultStatements().join(';\n');
     if (defaults) for (const session of sessions) await session.chdb.queryAsync(defaults, { format: 'TabSeparated' });
     return new SessionPool(sessions);

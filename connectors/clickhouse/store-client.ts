@@ -3,7 +3,7 @@
 // and the same SQL.
 import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { loadChdb } from './chdb-engine.ts';
 import { detachStdinFromEmbeddedEngine } from './chdb-stdin.ts';
 import type { StoreTarget } from '../../pipelines/config/targets.ts';
 
@@ -21,7 +21,7 @@ export function createStoreClient(target: StoreTarget): ClickHouseClient {
     return createClient({
       // chDB implements @clickhouse/client-common's Connection; its types come from its own copy
       // of client-common, hence the cast at this single seam.
-      connection: createChdbConnection({ path: target.path }) as never,
+      connection: loadChdb().createChdbConnection({ path: target.path }) as never,
       clickhouse_settings: DATE_TIME_SETTINGS,
     });
   }
