@@ -2,14 +2,19 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
-export async function rssMbOf(pid: number): Promise<number | null> {
+async function statusMbOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number | null> {
   try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb === undefined ? null : Number(kb) / 1024;
   } catch {
     return null; // not Linux, or already gone
   }
 }
+
+export const rssMbOf = (pid: number) => statusMbOf(pid, 'VmRSS');
+
+/** The process's peak RSS so far (the kernel's high-water mark). */
+export const peakRssMbOf = (pid: number) => statusMbOf(pid, 'VmHWM');
 
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {

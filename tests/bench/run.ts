@@ -1,6 +1,6 @@
 // `npm run bench`: how close the real pipeline comes to the embedded engine's ingest ceiling.
 //
-//   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--modes baseline,pipeline,no-patterns] [--state-server] [--profile] [--keep]
+//   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--modes baseline,pipeline,no-patterns] [--state-server] [--store-server] [--profile] [--keep]
 //   npm run bench -- --state [--state-sizes 10000,1000000] [--state-stores pglite,server] [--customers 5000] [--keep]
 //   npm run bench -- --kafka [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--customers …] [--repeat …] [--profile] [--keep]
 //   npm run bench -- --kafka --long [--events 1000000] [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--keep]
@@ -11,8 +11,10 @@
 //   baseline  read the file line by line, JSON.parse, insert the events unprocessed (the ceiling)
 //   pipeline  what `verity run --input FILE --once` runs (decode, rules, masking, issues, five tables)
 //   no-patterns  the same with `--rules` = the built-in pack without patterns.yaml
-// (--state-server: the pipeline modes keep their state in a PostgreSQL server instead of PGlite,
-// results then in out/bench/last-state-server.json) and prints events/s of each, pipeline/baseline (target ≥ 0.5), the pattern rules' cost
+// (--state-server: the pipeline modes keep their state in a PostgreSQL server instead of PGlite;
+// --store-server: they write the analytics to the embedded engine served by `verity store serve`
+// in another process, as to a ClickHouse server; with both, the child's RSS is Verity's process
+// alone; results then in out/bench/last-state-server.json, -store-server, -servers) and prints events/s of each, pipeline/baseline (target ≥ 0.5), the pattern rules' cost
 // 1 − pipeline/no-patterns (target ≤ 25%), each child's CPU time and peak RSS, and the CPU cost
 // per event: µs/event = the child's user + system CPU (process.resourceUsage(), every thread:
 // chDB's and PGlite's too) from its first batch written to the end of the run, over the events after it
@@ -56,6 +58,8 @@ import { CPU_MICROS_TARGET, formatKafkaResult, KAFKA_FILE_TARGET_RATIO, runKafka
 import { formatFreshnessResult, runFreshnessBench } from './freshness.ts';
 import { formatLongResult } from './long-run.ts';
 import { runMeasureChild } from './measure-child.ts';
+import { peakRssMbOf } from './proc.ts';
+import { serveStore } from '../e2e/support.ts';
 import { acquirePostgres } from '../support/postgres/acquire.ts';
 import { createDatabase, dropDatabase } from '../support/postgres/use-postgres.ts';
 import { cpuMicrosPerEvent } from './stats.ts';
@@ -99,6 +103,7 @@ function options() {
       events: { type: 'string' },
       freshness: { type: 'boolean', default: false },
       'state-server': { type: 'boolean', default: false },
+      'store-server': { type: 'boolean', default: false },
       rate: { type: 'string', default: '2000' },
       seconds: { type: 'string', default: '60' },
     },
@@ -108,6 +113,9 @@ function options() {
   if (!values.kafka && kafkaOnly.some((k) => values[k] !== undefined)) throw new Error(`--${kafkaOnly.join(' and --')} need --kafka`);
   if ([values.kafka, values.state, values.freshness].filter(Boolean).length > 1) throw new Error('--kafka, --state and --freshness are separate benches: pass one');
   if (values.long && !values.kafka) throw new Error('--long is the long Kafka run: pass --kafka --long');
+  for (const flag of ['state-server', 'store-server'] as const) {
+    if (values[flag] && (values.kafka || values.state || values.freshness)) throw new Error(`--${flag} is for the embedded bench's pipeline modes: pass it without --kafka, --state or --freshness`);
+  }
   if (values.events !== undefined && !values.long) throw new Error('--events is the long run\'s size: pass --kafka --long --events N');
   if (values.long && values.repeat !== '1') throw new Error('--long runs once: no --repeat');
   const events = values.long ? positiveInt('events', values.events ?? '1000000') : undefined;
@@ -143,6 +151,7 @@ function options() {
     events,
     freshness: values.freshness,
     stateServer: values['state-server'],
+    storeServer: values['store-server'],
     rate,
     seconds,
   };
@@ -209,16 +218,30 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
     server = { url: acquired.url, source: acquired.source, stop: () => acquired.stop() };
   }
   const runs: Partial<Record<Mode, Measurement[]>> = {};
+  /** With --store-server: the served store's peak RSS per run (its own process, not in the table's). */
+  const servedStorePeakRssMb: Partial<Record<Mode, number[]>> = {};
   try {
     for (let i = 1; i <= opts.repeat; i += 1) {
       for (const mode of opts.modes) {
         process.stderr.write(`run ${i}/${opts.repeat}: ${mode} …`);
-        const env = server && mode !== 'baseline' ? { VERITY_STATE_URL: await createDatabase(server.url) } : undefined;
-        const result = await runMeasureChild(mode, input, join(dir, `${mode}-${i}`), [], env);
+        const env: Record<string, string> = {};
+        if (server && mode !== 'baseline') env.VERITY_STATE_URL = await createDatabase(server.url);
+        // A fresh served store per run, as the embedded one is fresh per run.
+        const store = opts.storeServer && mode !== 'baseline' ? await serveStore(join(dir, `${mode}-${i}-store`)) : undefined;
+        if (store) env.VERITY_STORE = store.url;
+        let result: Measurement;
+        try {
+          result = await runMeasureChild(mode, input, join(dir, `${mode}-${i}`), [], env);
+        } finally {
+          const storePeakRssMb = store?.child.process.pid === undefined ? undefined : ((await peakRssMbOf(store.child.process.pid)) ?? undefined);
+          await store?.stop();
+          if (storePeakRssMb !== undefined) (servedStorePeakRssMb[mode] ??= []).push(Math.round(storePeakRssMb));
+        }
         process.stderr.write(` ${result.seconds.toFixed(2)} s\n`);
         (runs[mode] ??= []).push(result);
         await rm(join(dir, `${mode}-${i}`), { recursive: true, force: true });
-        if (env) await dropDatabase(env.VERITY_STATE_URL);
+        await rm(join(dir, `${mode}-${i}-store`), { recursive: true, force: true });
+        if (env.VERITY_STATE_URL) await dropDatabase(env.VERITY_STATE_URL);
       }
     }
   } finally {
@@ -237,7 +260,8 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
 
   const header =
     `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs` +
-    `\nstate store: ${server ? `a PostgreSQL server (${server.source}), a fresh database per run` : 'embedded PGlite (the default)'}`;
+    `\nstate store: ${server ? `a PostgreSQL server (${server.source}), a fresh database per run` : 'embedded PGlite (the default)'}` +
+    `\nanalytics store: ${opts.storeServer ? `served by \`verity store serve\` in another process (a fresh one per run; its peak RSS, not in the table: ${Object.entries(servedStorePeakRssMb).map(([mode, mb]) => `${mode} ${mb.map((m) => `${int.format(m)} MB`).join(', ')}`).join('; ')})` : 'embedded chDB (the default)'}`;
   const rows = [
     ['mode', 'events', 'stored', 'seconds', 'events/s', 'CPU s', 'CPU µs/event', 'peak RSS'],
     ...summaries.map((s) => [
@@ -281,8 +305,10 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
   }
 
   const summary = (s: Summary | undefined) => (s === undefined ? undefined : (({ runs: _runs, ...rest }) => rest)(s));
-  const file = await writeResult(server ? 'last-state-server.json' : 'last.json', {
+  const file = await writeResult(`last${server && opts.storeServer ? '-servers' : server ? '-state-server' : opts.storeServer ? '-store-server' : ''}.json`, {
     stateStore: server ? `server (${server.source})` : 'embedded',
+    analyticsStore: opts.storeServer ? 'served (verity store serve)' : 'embedded',
+    ...(opts.storeServer ? { servedStorePeakRssMb } : {}),
     customers: opts.customers,
     seed: opts.seed,
     lines: truth.lines,
