@@ -48,7 +48,8 @@ function sampleProgress(done: () => Promise<number | null> | number | null) {
   };
 }
 
-const BATCH_SIZE = DEFAULTS.batchSize;
+/** The pipeline's batch size (the bench's --batch-size reaches both through the environment). */
+const BATCH_SIZE = Number(process.env.VERITY_BATCH_SIZE ?? DEFAULTS.batchSize);
 
 /**
  * The ceiling: read the same file line by line, JSON.parse each line and insert the events

@@ -1,6 +1,6 @@
 // `npm run bench`: how close the real pipeline comes to the embedded engine's ingest ceiling.
 //
-//   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--modes baseline,pipeline,no-patterns] [--state-server] [--store-server] [--profile] [--keep]
+//   npm run bench -- [--customers 75000] [--seed 20261125] [--repeat 1] [--modes baseline,pipeline,no-patterns] [--batch-size N] [--state-server] [--store-server] [--profile] [--keep]
 //   npm run bench -- --state [--state-sizes 10000,1000000] [--state-stores pglite,server] [--customers 5000] [--keep]
 //   npm run bench -- --kafka [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--customers …] [--repeat …] [--profile] [--keep]
 //   npm run bench -- --kafka --long [--events 1000000] [--partitions 6] [--partitions-concurrency N] [--batch-size N] [--keep]
@@ -109,8 +109,8 @@ function options() {
     },
     strict: true,
   });
-  const kafkaOnly = ['partitions-concurrency', 'batch-size'] as const;
-  if (!values.kafka && kafkaOnly.some((k) => values[k] !== undefined)) throw new Error(`--${kafkaOnly.join(' and --')} need --kafka`);
+  if (!values.kafka && values['partitions-concurrency'] !== undefined) throw new Error('--partitions-concurrency needs --kafka');
+  if ((values.state || values.freshness) && values['batch-size'] !== undefined) throw new Error('--batch-size is for the embedded and --kafka benches: pass it without --state or --freshness');
   if ([values.kafka, values.state, values.freshness].filter(Boolean).length > 1) throw new Error('--kafka, --state and --freshness are separate benches: pass one');
   if (values.long && !values.kafka) throw new Error('--long is the long Kafka run: pass --kafka --long');
   for (const flag of ['state-server', 'store-server'] as const) {
@@ -131,7 +131,7 @@ function options() {
   const modes = values.modes.split(',').map((m) => m.trim());
   const unknown = modes.filter((m) => !MODES.includes(m as Mode));
   if (unknown.length > 0 || modes.length === 0) throw new Error(`--modes takes a list of ${MODES.join(', ')}; got ${values.modes}`);
-  const optional = (name: (typeof kafkaOnly)[number]) => (values[name] === undefined ? undefined : positiveInt(name, values[name]));
+  const optional = (name: 'partitions-concurrency' | 'batch-size') => (values[name] === undefined ? undefined : positiveInt(name, values[name]));
   return {
     customers: positiveInt('customers', values.customers ?? defaultCustomers),
     seed: Number(values.seed),
@@ -224,7 +224,7 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
     for (let i = 1; i <= opts.repeat; i += 1) {
       for (const mode of opts.modes) {
         process.stderr.write(`run ${i}/${opts.repeat}: ${mode} …`);
-        const env: Record<string, string> = {};
+        const env: Record<string, string> = opts.batchSize === undefined ? {} : { VERITY_BATCH_SIZE: String(opts.batchSize) };
         if (server && mode !== 'baseline') env.VERITY_STATE_URL = await createDatabase(server.url);
         // A fresh served store per run, as the embedded one is fresh per run.
         const store = opts.storeServer && mode !== 'baseline' ? await serveStore(join(dir, `${mode}-${i}-store`)) : undefined;
@@ -259,7 +259,7 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
     (runs[mode] ?? []).every((r) => matchesTruth({ findings: r.findings ?? {}, activeFindings: r.activeFindings ?? {} }, truth, mode !== 'no-patterns'));
 
   const header =
-    `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs` +
+    `Verity bench: ${int.format(truth.lines)} lines from ${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${opts.batchSize ?? DEFAULTS.batchSize}, ${opts.repeat === 1 ? '1 run' : `median of ${opts.repeat} runs`}, node ${process.version}, ${availableParallelism()} CPUs` +
     `\nstate store: ${server ? `a PostgreSQL server (${server.source}), a fresh database per run` : 'embedded PGlite (the default)'}` +
     `\nanalytics store: ${opts.storeServer ? `served by \`verity store serve\` in another process (a fresh one per run; its peak RSS, not in the table: ${Object.entries(servedStorePeakRssMb).map(([mode, mb]) => `${mode} ${mb.map((m) => `${int.format(m)} MB`).join(', ')}`).join('; ')})` : 'embedded chDB (the default)'}`;
   const rows = [
@@ -312,7 +312,7 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
     customers: opts.customers,
     seed: opts.seed,
     lines: truth.lines,
-    batchSize: DEFAULTS.batchSize,
+    batchSize: opts.batchSize ?? DEFAULTS.batchSize,
     repeat: opts.repeat,
     modes: opts.modes,
     baseline: summary(baseline),
