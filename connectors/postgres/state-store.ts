@@ -372,7 +372,7 @@ class PostgresTransaction implements StateTransaction {
     const sql = this.#sql;
     const output = await this.#versioned(derived);
     // Serialised and deflated while the store runs the statements below (each is sent before the
-    // next turn). Done after them, the store sat idle meanwhile: 2.1 s of the 31 s the units'
+    // next turn). Done after them, the store sat idle meanwhile: 2.1 s of the 34 s the units'
     // transactions took over the bench's 75,000-customer stream.
     const deflating = nextTurn().then(() => deflateOutput(output));
     deflating.catch(() => undefined); // awaited below, unless a statement fails first

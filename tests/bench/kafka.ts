@@ -44,7 +44,7 @@ import { runMeasureChild } from './measure-child.ts';
 import type { Measurement } from './measurement.ts';
 import { cpuSecondsOf, rssMbOf } from './proc.ts';
 import { cpuMicrosPerEvent, workSpan } from './stats.ts';
-import { childEnv, int, matchesTruth, median, table } from './support.ts';
+import { batchSizeEnv, childEnv, int, matchesTruth, median, table } from './support.ts';
 import type { UsageAtExit } from './usage-at-exit.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -338,7 +338,7 @@ export async function runKafkaBench(opts: KafkaBenchOptions): Promise<KafkaBench
       process.stderr.write(` ${pipeline[pipeline.length - 1]!.processSeconds.toFixed(2)} s\n`);
       if (!opts.long) {
         process.stderr.write(`run ${i}/${repeat}: file pipeline (measure.ts pipeline, same stream) …`);
-        file.push(await runMeasureChild('pipeline', opts.input, join(opts.workDir, `file-pipeline-${i}`), [], opts.batchSize === undefined ? {} : { VERITY_BATCH_SIZE: String(opts.batchSize) }));
+        file.push(await runMeasureChild('pipeline', opts.input, join(opts.workDir, `file-pipeline-${i}`), [], batchSizeEnv(opts.batchSize)));
         await rm(join(opts.workDir, `file-pipeline-${i}`), { recursive: true, force: true });
         process.stderr.write(` ${file[file.length - 1]!.seconds.toFixed(2)} s\n`);
       }

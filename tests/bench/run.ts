@@ -53,7 +53,7 @@ import { parseArgs } from 'node:util';
 import { writeGeneratedStream } from '../../pipelines/generate/index.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import { formatSummary, summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
-import { int, matchesTruth, median, table } from './support.ts';
+import { batchSizeEnv, int, matchesTruth, median, table } from './support.ts';
 import { CPU_MICROS_TARGET, formatKafkaResult, KAFKA_FILE_TARGET_RATIO, runKafkaBench } from './kafka.ts';
 import { formatFreshnessResult, runFreshnessBench } from './freshness.ts';
 import { formatLongResult } from './long-run.ts';
@@ -224,7 +224,7 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
     for (let i = 1; i <= opts.repeat; i += 1) {
       for (const mode of opts.modes) {
         process.stderr.write(`run ${i}/${opts.repeat}: ${mode} …`);
-        const env: Record<string, string> = opts.batchSize === undefined ? {} : { VERITY_BATCH_SIZE: String(opts.batchSize) };
+        const env = batchSizeEnv(opts.batchSize);
         if (server && mode !== 'baseline') env.VERITY_STATE_URL = await createDatabase(server.url);
         // A fresh served store per run, as the embedded one is fresh per run.
         const store = opts.storeServer && mode !== 'baseline' ? await serveStore(join(dir, `${mode}-${i}-store`)) : undefined;
@@ -233,14 +233,16 @@ async function embeddedBench(opts: Options, dir: string, input: string, truth: T
         try {
           result = await runMeasureChild(mode, input, join(dir, `${mode}-${i}`), [], env);
         } finally {
-          const storePeakRssMb = store?.child.process.pid === undefined ? undefined : ((await peakRssMbOf(store.child.process.pid)) ?? undefined);
-          await store?.stop();
-          if (storePeakRssMb !== undefined) (servedStorePeakRssMb[mode] ??= []).push(Math.round(storePeakRssMb));
+          if (store) {
+            const peak = store.child.process.pid === undefined ? null : await peakRssMbOf(store.child.process.pid);
+            await store.stop();
+            if (peak !== null) (servedStorePeakRssMb[mode] ??= []).push(Math.round(peak));
+          }
         }
         process.stderr.write(` ${result.seconds.toFixed(2)} s\n`);
         (runs[mode] ??= []).push(result);
         await rm(join(dir, `${mode}-${i}`), { recursive: true, force: true });
-        await rm(join(dir, `${mode}-${i}-store`), { recursive: true, force: true });
+        if (store) await rm(join(dir, `${mode}-${i}-store`), { recursive: true, force: true });
         if (env.VERITY_STATE_URL) await dropDatabase(env.VERITY_STATE_URL);
       }
     }

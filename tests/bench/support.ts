@@ -42,6 +42,11 @@ export function matchesTruth(
  * The environment for a measured child: the caller's, without VERITY_* settings (a VERITY_STORE
  * or VERITY_BATCH_SIZE in the shell must not change what is measured), except Kafka connection ones.
  */
+/** A measured child's batch size, when the bench was given one: the pipeline and the baseline read it (measure.ts). */
+export function batchSizeEnv(batchSize: number | undefined): Record<string, string> {
+  return batchSize === undefined ? {} : { VERITY_BATCH_SIZE: String(batchSize) };
+}
+
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VERITY_') || k.startsWith('VERITY_KAFKA_')) env[k] = v;
