@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CustomerChange, type ChangeEvent } from './customer-change.ts';
-import { DATE_DOMAIN, DEFAULT_INPUT_LIMITS, eventTimeWindow, findDateOutOfRange, findOversize } from './bounds.ts';
+import { DATE_DOMAIN, DEFAULT_INPUT_LIMITS, eventTimeWindow, findDateOutOfRange, findOversize, showPath, type InputLimits } from './bounds.ts';
 
 const limits = { ...DEFAULT_INPUT_LIMITS, maxStringLength: 100, maxArrayItems: 3, maxObjectKeys: 20, maxDepth: 6 };
 
@@ -44,6 +45,50 @@ describe('findOversize', () => {
     expect(findOversize(nested(6), limits)).toBeUndefined();
     expect(findOversize(nested(7), limits)?.reason).toContain('maxDepth');
     expect(findOversize(nested(200_000), { ...limits, maxDepth: 1000 })?.reason).toContain('deeper than 1000 levels');
+  });
+
+  it('reports the first violation in document order, at its path: as a plain recursive walk does', () => {
+    // The reference: the obvious recursion, carrying the path (fine at these small depths).
+    const reference = (value: unknown, l: InputLimits, path: (string | number)[] = []): string | undefined => {
+      if (typeof value === 'string') return value.length > l.maxStringLength ? `${showPath(path)} maxStringLength` : undefined;
+      if (typeof value !== 'object' || value === null) return undefined;
+      if (path.length + 1 > l.maxDepth) return `${showPath(path)} maxDepth`;
+      if (Array.isArray(value)) {
+        if (value.length > l.maxArrayItems) return `${showPath(path)} maxArrayItems`;
+        for (let i = 0; i < value.length; i++) {
+          const found = reference(value[i], l, [...path, i]);
+          if (found) return found;
+        }
+        return undefined;
+      }
+      const keys = Object.keys(value);
+      if (keys.length > l.maxObjectKeys) return `${showPath(path)} maxObjectKeys`;
+      if (keys.some((k) => k.length > l.maxStringLength)) return `${showPath(path)} maxStringLength`;
+      for (const k of keys) {
+        const found = reference((value as Record<string, unknown>)[k], l, [...path, k]);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const small = fc.record({
+      maxStringLength: fc.integer({ min: 0, max: 6 }),
+      maxDepth: fc.integer({ min: 1, max: 5 }),
+      maxArrayItems: fc.integer({ min: 0, max: 4 }),
+      maxObjectKeys: fc.integer({ min: 0, max: 4 }),
+    });
+    const keys = fc.constantFrom('customer', 'name', 'bankAccounts', 'number', '张三', 'x'.repeat(7), '');
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, fc.string({ maxLength: 8 }), fc.integer(), fc.constant(null), fc.array(tie('node'), { maxLength: 5 }), fc.dictionary(keys, tie('node'), { maxKeys: 5 })),
+    })).node;
+    fc.assert(
+      fc.property(value, small, (v, sizes) => {
+        const l = { ...DEFAULT_INPUT_LIMITS, ...sizes };
+        const found = findOversize(v, l);
+        const expected = reference(v, l);
+        expect(found === undefined ? undefined : `${found.path} ${/\((\w+)\)$/.exec(found.reason)?.[1]}`).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('is deterministic: the same value gives the same answer', () => {

@@ -86,46 +86,99 @@ export function showPath(path: readonly (string | number)[]): string {
 }
 
 /**
- * The first place where a parsed message exceeds a limit, walking it once, iteratively (a nesting
- * thousands deep must not overflow the stack). Array order and key order decide which is first,
- * so the same message always gives the same answer.
+ * Where a walk stands in a parsed message: an object or array, as a link to the one holding it.
+ * The path of a place is built only when a violation names it; walking a valid message (every
+ * message, almost) copied a path array for each of its values, an eighth of what the whole pipeline
+ * allocated (measured, 75,000-customer bench stream).
  */
-export function findOversize(value: unknown, limits: InputLimits): BoundViolation | undefined {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
-  while (stack.length > 0) {
-    const { value: node, path } = stack.pop()!;
+export interface JsonPlace {
+  readonly parent: JsonPlace | undefined;
+  /** The member name or index under which `parent` holds it; undefined for the message itself. */
+  readonly segment: string | number | undefined;
+  /** Segments from the message to here. */
+  readonly depth: number;
+}
+
+/** The path of the value held under `segment` by `place` (or of `place` itself). */
+export function pathOf(place: JsonPlace | undefined, segment?: string | number): (string | number)[] {
+  const path: (string | number)[] = segment === undefined ? [] : [segment];
+  for (let at = place; at?.segment !== undefined; at = at.parent) path.push(at.segment);
+  return path.reverse();
+}
+
+/** What a walk is told of each value, in document order; the first non-undefined answer ends it. */
+export interface JsonVisitor<R> {
+  /** A string, held under `segment` by `parent`. */
+  string(value: string, parent: JsonPlace | undefined, segment: string | number | undefined): R | undefined;
+  /** An object (with its member names) or an array (`keys` undefined), before its values. */
+  container(value: object, keys: readonly string[] | undefined, place: JsonPlace): R | undefined;
+}
+
+/**
+ * Visits a parsed message's strings and containers in document order, iteratively (a nesting
+ * thousands deep must not overflow the stack), so the same message always gives the same answer.
+ */
+export function walkJson<R>(value: unknown, visitor: JsonVisitor<R>): R | undefined {
+  // Three parallel stacks rather than a frame object per value: the walk allocates one place per
+  // container and nothing per string or number.
+  const values: unknown[] = [value];
+  const parents: (JsonPlace | undefined)[] = [undefined];
+  const segments: (string | number | undefined)[] = [undefined];
+  while (values.length > 0) {
+    const node = values.pop();
+    const parent = parents.pop();
+    const segment = segments.pop();
     if (typeof node === 'string') {
-      if (node.length > limits.maxStringLength) {
-        return { path: showPath(path), reason: `${showPath(path)} is longer than ${limits.maxStringLength} characters (maxStringLength)` };
-      }
+      const answer = visitor.string(node, parent, segment);
+      if (answer !== undefined) return answer;
       continue;
     }
     if (typeof node !== 'object' || node === null) continue;
-    if (path.length + 1 > limits.maxDepth) {
-      return { path: showPath(path), reason: `${showPath(path)} nests deeper than ${limits.maxDepth} levels (maxDepth)` };
-    }
-    const children: { value: unknown; path: (string | number)[] }[] = [];
-    if (Array.isArray(node)) {
-      if (node.length > limits.maxArrayItems) {
-        return { path: showPath(path), reason: `${showPath(path)} has more than ${limits.maxArrayItems} items (maxArrayItems)` };
+    const place: JsonPlace = { parent, segment, depth: parent ? parent.depth + 1 : 0 };
+    const keys = Array.isArray(node) ? undefined : Object.keys(node);
+    const answer = visitor.container(node, keys, place);
+    if (answer !== undefined) return answer;
+    // Reversed onto the stacks so that the walk visits values in document order.
+    if (keys === undefined) {
+      const items = node as unknown[];
+      for (let i = items.length - 1; i >= 0; i--) {
+        values.push(items[i]);
+        parents.push(place);
+        segments.push(i);
       }
-      for (let i = 0; i < node.length; i++) children.push({ value: node[i], path: [...path, i] });
     } else {
-      const keys = Object.keys(node);
-      if (keys.length > limits.maxObjectKeys) {
-        return { path: showPath(path), reason: `${showPath(path)} has more than ${limits.maxObjectKeys} members (maxObjectKeys)` };
-      }
-      for (const key of keys) {
-        if (key.length > limits.maxStringLength) {
-          return { path: showPath(path), reason: `a member name in ${showPath(path)} is longer than ${limits.maxStringLength} characters (maxStringLength)` };
-        }
-        children.push({ value: (node as Record<string, unknown>)[key], path: [...path, key] });
+      for (let i = keys.length - 1; i >= 0; i--) {
+        values.push((node as Record<string, unknown>)[keys[i]!]);
+        parents.push(place);
+        segments.push(keys[i]);
       }
     }
-    // Reversed onto the stack so that the walk visits children in document order.
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   return undefined;
+}
+
+/** The first place where a parsed message exceeds a limit, in document order. */
+export function findOversize(value: unknown, limits: InputLimits): BoundViolation | undefined {
+  return walkJson<BoundViolation>(value, {
+    string(text, parent, segment) {
+      if (text.length <= limits.maxStringLength) return undefined;
+      const path = showPath(pathOf(parent, segment));
+      return { path, reason: `${path} is longer than ${limits.maxStringLength} characters (maxStringLength)` };
+    },
+    container(node, keys, place) {
+      const path = () => showPath(pathOf(place));
+      if (place.depth + 1 > limits.maxDepth) return { path: path(), reason: `${path()} nests deeper than ${limits.maxDepth} levels (maxDepth)` };
+      if (keys === undefined) {
+        const length = (node as unknown[]).length;
+        return length > limits.maxArrayItems ? { path: path(), reason: `${path()} has more than ${limits.maxArrayItems} items (maxArrayItems)` } : undefined;
+      }
+      if (keys.length > limits.maxObjectKeys) return { path: path(), reason: `${path()} has more than ${limits.maxObjectKeys} members (maxObjectKeys)` };
+      if (keys.some((key) => key.length > limits.maxStringLength)) {
+        return { path: path(), reason: `a member name in ${path()} is longer than ${limits.maxStringLength} characters (maxStringLength)` };
+      }
+      return undefined;
+    },
+  });
 }
 
 /**

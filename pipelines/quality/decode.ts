@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { ChangeEvent } from '../contract/customer-change.ts';
-import { DEFAULT_INPUT_LIMITS, DOMAIN_WINDOW, findDateOutOfRange, findOversize, showPath, type EventTimeWindow, type InputLimits } from '../contract/bounds.ts';
+import { DEFAULT_INPUT_LIMITS, DOMAIN_WINDOW, findDateOutOfRange, findOversize, pathOf, showPath, walkJson, type EventTimeWindow, type InputLimits } from '../contract/bounds.ts';
 import { formatPath } from '../config/yaml-file.ts';
 
 export type DecodeResult =
@@ -72,21 +72,10 @@ const NUL = /\u0000/;
  * would refuse every batch that carried it.
  */
 function findStringMatching(value: unknown, bad: RegExp): string | undefined {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
-  while (stack.length > 0) {
-    const { value: node, path } = stack.pop()!;
-    if (typeof node === 'string') {
-      if (bad.test(node)) return showPath(path);
-    } else if (Array.isArray(node)) {
-      // Reversed onto the stack, so that the first in document order is the one reported.
-      for (let i = node.length - 1; i >= 0; i--) stack.push({ value: node[i], path: [...path, i] });
-    } else if (typeof node === 'object' && node !== null) {
-      const keys = Object.keys(node);
-      if (keys.some((key) => bad.test(key))) return showPath(path);
-      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (node as Record<string, unknown>)[keys[i]!], path: [...path, keys[i]!] });
-    }
-  }
-  return undefined;
+  return walkJson<string>(value, {
+    string: (text, parent, segment) => (bad.test(text) ? showPath(pathOf(parent, segment)) : undefined),
+    container: (_, keys, place) => (keys?.some((key) => bad.test(key)) ? showPath(pathOf(place)) : undefined),
+  });
 }
 
 /** A UTF-8 byte order mark: JSON text may start with one, and a parser may ignore it (RFC 8259 §8.1). */
