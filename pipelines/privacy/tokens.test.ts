@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { normaliseText } from './normalise.ts';
-import { createTokenizer, TOKEN_HEX_LENGTH, TOKEN_KINDS } from './tokens.ts';
+import fc from 'fast-check';
+import { createTokenizer, eventTokenizer, TOKEN_HEX_LENGTH, TOKEN_KINDS, type TokenKind } from './tokens.ts';
 
 const keyA = Buffer.alloc(32, 0xa1);
 const keyB = Buffer.alloc(32, 0xb2);
@@ -106,5 +107,27 @@ describe('createTokenizer', () => {
         expect(tokenizer.token('name', value), JSON.stringify(value)).toBe(expected);
       }
     }
+  });
+});
+
+describe('eventTokenizer', () => {
+  it('gives the tokens of the tokenizer it wraps, whatever the order and repeats of (kind, value)', () => {
+    const plain = createTokenizer(keyA);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom<TokenKind>(...TOKEN_KINDS), fc.string({ maxLength: 12 })), { maxLength: 30 }), (calls) => {
+        const once = eventTokenizer(plain);
+        for (const [kind, value] of [...calls, ...calls]) expect(once.token(kind, value)).toBe(plain.token(kind, value));
+      }),
+    );
+  });
+
+  it('computes each (kind, value) once: the same value of another kind is another token', () => {
+    let hashed = 0;
+    const counting = { token: (kind: TokenKind, value: string) => (hashed++, createTokenizer(keyA).token(kind, value)) };
+    const once = eventTokenizer(counting);
+    once.token('mobile', '13712340987');
+    once.token('mobile', '13712340987');
+    expect(once.token('bank-account', '13712340987')).not.toBe(once.token('mobile', '13712340987'));
+    expect(hashed).toBe(2);
   });
 });

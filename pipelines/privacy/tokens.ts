@@ -115,3 +115,21 @@ export function createTokenizer(key: Buffer): Tokenizer {
     },
   };
 }
+
+/**
+ * `tokenizer`, computing each (kind, value) once: one event's masks and its pattern facts token
+ * the same mobile, bank accounts and agent, a keyed hash each time (measured: 0.8 s of the main
+ * thread over the 75,000-customer bench stream, a third of it twice over). Made for one event and
+ * dropped with it, so the values it keeps live no longer than the event they came from.
+ */
+export function eventTokenizer(tokenizer: Tokenizer): Tokenizer {
+  const made = new Map<string, string>();
+  return {
+    token(kind, value) {
+      const key = `${kind}\0${value}`;
+      let token = made.get(key);
+      if (token === undefined) made.set(key, (token = tokenizer.token(kind, value)));
+      return token;
+    },
+  };
+}

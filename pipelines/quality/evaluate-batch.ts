@@ -6,7 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { WorkingDayCalendar } from '../calendar/prc-calendar.ts';
 import type { AgentChange, ChangeEvent, CustomerChange } from '../contract/customer-change.ts';
 import { inStage, ProcessingError } from '../errors.ts';
-import type { Tokenizer } from '../privacy/tokens.ts';
+import { eventTokenizer, type Tokenizer } from '../privacy/tokens.ts';
 import type { VaultCipher } from '../privacy/vault-crypto.ts';
 import type { CompiledRule } from '../../rules/engine/load-rule-pack.ts';
 import { IssueTracker } from './issue-tracker.ts';
@@ -51,9 +51,10 @@ export function candidateOf(batchEvent: BatchEvent, tokenizer: Tokenizer, rules:
  * while the one before it is in its state transaction. Throws a ProcessingError naming the stage.
  */
 export function preparedCandidateOf(batchEvent: BatchEvent, deps: EventPreparerDeps): Candidate {
-  const prepared = prepareEvent(batchEvent.event, batchEvent.coordinates, deps);
-  // The customer's token as the mask derived it: one keyed hash less per event.
-  const facts = inStage('patterns', () => factsOf(batchEvent.event, deps.tokenizer, deps.rules, prepared.masked.customerToken));
+  // The masks and the facts token the same values: each once per event.
+  const tokenizer = eventTokenizer(deps.tokenizer);
+  const prepared = prepareEvent(batchEvent.event, batchEvent.coordinates, { ...deps, tokenizer });
+  const facts = inStage('patterns', () => factsOf(batchEvent.event, tokenizer, deps.rules, prepared.masked.customerToken));
   return { ...batchEvent, facts, prepared };
 }
 
