@@ -45,6 +45,23 @@ describe('shanghaiDate', () => {
 });
 
 describe('addWorkingDays', () => {
+  it('counts each (date, n) once per calendar, and never answers one calendar with the count of another', () => {
+    const asked: string[] = [];
+    const weekdaysOnly = (offDays: readonly string[]) => ({
+      ...prcCalendar,
+      isOfficial: () => true,
+      isWorkingDay: (date: string) => (asked.push(date), !offDays.includes(date) && ![0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay())),
+    });
+    const plain = weekdaysOnly([]);
+    const holiday = weekdaysOnly(['2031-03-04']);
+    expect(addWorkingDays('2031-03-03', 1, plain)).toEqual({ date: '2031-03-04', provisional: false });
+    const walked = asked.length;
+    expect(addWorkingDays('2031-03-03', 1, plain)).toEqual({ date: '2031-03-04', provisional: false });
+    expect(asked.length).toBe(walked);
+    expect(addWorkingDays('2031-03-03', 1, holiday)).toEqual({ date: '2031-03-05', provisional: false });
+    expect(() => addWorkingDays('2031-02-30', 1, plain)).toThrow(RangeError);
+    expect(() => addWorkingDays('2031-02-30', 1, plain)).toThrow(RangeError);
+  });
   it('counts from the day after the opening day', () => {
     expect(addWorkingDays('2026-03-02', 0, prcCalendar)).toEqual({ date: '2026-03-02', provisional: false });
     expect(addWorkingDays('2026-03-02', 1, prcCalendar)).toEqual({ date: '2026-03-03', provisional: false });
