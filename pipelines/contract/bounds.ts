@@ -166,15 +166,18 @@ export function findOversize(value: unknown, limits: InputLimits): BoundViolatio
       return { path, reason: `${path} is longer than ${limits.maxStringLength} characters (maxStringLength)` };
     },
     container(node, keys, place) {
-      const path = () => showPath(pathOf(place));
-      if (place.depth + 1 > limits.maxDepth) return { path: path(), reason: `${path()} nests deeper than ${limits.maxDepth} levels (maxDepth)` };
+      const at = (reason: (path: string) => string): BoundViolation => {
+        const path = showPath(pathOf(place));
+        return { path, reason: reason(path) };
+      };
+      if (place.depth + 1 > limits.maxDepth) return at((p) => `${p} nests deeper than ${limits.maxDepth} levels (maxDepth)`);
       if (keys === undefined) {
-        const length = (node as unknown[]).length;
-        return length > limits.maxArrayItems ? { path: path(), reason: `${path()} has more than ${limits.maxArrayItems} items (maxArrayItems)` } : undefined;
+        const items = (node as unknown[]).length;
+        return items > limits.maxArrayItems ? at((p) => `${p} has more than ${limits.maxArrayItems} items (maxArrayItems)`) : undefined;
       }
-      if (keys.length > limits.maxObjectKeys) return { path: path(), reason: `${path()} has more than ${limits.maxObjectKeys} members (maxObjectKeys)` };
+      if (keys.length > limits.maxObjectKeys) return at((p) => `${p} has more than ${limits.maxObjectKeys} members (maxObjectKeys)`);
       if (keys.some((key) => key.length > limits.maxStringLength)) {
-        return { path: path(), reason: `a member name in ${path()} is longer than ${limits.maxStringLength} characters (maxStringLength)` };
+        return at((p) => `a member name in ${p} is longer than ${limits.maxStringLength} characters (maxStringLength)`);
       }
       return undefined;
     },

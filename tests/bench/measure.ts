@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { createStoreClient } from '../../connectors/clickhouse/store-client.ts';
 import { runWithFlags } from '../../pipelines/cli/commands/run.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
+import { RUN_SETTINGS } from '../../pipelines/config/run-settings.ts';
 import { freePort } from '../support/kafka/broker.ts';
 import { MODES, type Measurement, type Mode } from './measurement.ts';
 import { writePackWithoutPatterns } from './rule-packs.ts';
@@ -49,7 +50,7 @@ function sampleProgress(done: () => Promise<number | null> | number | null) {
 }
 
 /** The pipeline's batch size (the bench's --batch-size reaches both through the environment). */
-const BATCH_SIZE = Number(process.env.VERITY_BATCH_SIZE ?? DEFAULTS.batchSize);
+const BATCH_SIZE = Number(process.env[RUN_SETTINGS.batchSize.env] ?? DEFAULTS.batchSize);
 
 /**
  * The ceiling: read the same file line by line, JSON.parse each line and insert the events
