@@ -9,7 +9,6 @@
 // a value wait for each other rather than read around each other, and the fixed order means
 // they never deadlock. Every row a batch writes is reachable only through keys it holds.
 import { createHash } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { constants, deflateRaw, inflateRaw } from 'node:zlib';
 import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueState } from '../../pipelines/contract/issue.ts';
@@ -22,6 +21,7 @@ import type { AnalyticsOutput, HousekeepingDone, HousekeepingPlan, PendingOutput
 import { openMigrated, SCHEMA } from './migrations.ts';
 import { applyVaultChanges } from './vault-store.ts';
 import { selectRows } from './json-rows.ts';
+import { pipelined, type PipelinedSql } from './pipelined-sql.ts';
 import { describeStateTarget, retryOnConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
 
 const S = SCHEMA;
@@ -231,28 +231,26 @@ class PostgresTransaction implements StateTransaction {
       if (!(await this.#lock(keys))) break;
     }
 
-    // Everything the keys reach, read under the locks.
-    const holders = values.size === 0 ? [] : await selectRows<{ value_key: string; customer_token: string; since: string }>(sql, `SELECT value_key, customer_token, since FROM ${S}.holders WHERE value_key = ANY($1::text[])`, [[...values]]);
+    // Everything the keys reach, read under the locks. Reads that need no reply from each other
+    // are sent together, as the writes are (pipelined-sql.ts).
+    const groups = [...[...values].map((key) => key.slice(key.indexOf(':') + 1)), ...agents];
+    const [holders, agentRows, suppressions] = await Promise.all([
+      values.size === 0 ? [] : selectRows<{ value_key: string; customer_token: string; since: string }>(sql, `SELECT value_key, customer_token, since FROM ${S}.holders WHERE value_key = ANY($1::text[])`, [[...values]]),
+      agents.size === 0 ? [] : selectRows<AgentRow>(sql, `SELECT * FROM ${S}.agents WHERE agent_token = ANY($1::text[])`, [[...agents]]),
+      // Legitimate patterns, for every group the batch may open an issue in: a shared value's
+      // token, or an agent's. Few rows, and only where a steward judged one.
+      groups.length === 0 ? [] : sql.query<{ rule_id: string; group_token: string; membership: string }>(`SELECT rule_id, group_token, membership FROM ${S}.suppressions WHERE group_token = ANY($1::text[])`, [groups]),
+    ]);
     for (const key of values) snapshot.holders.set(key, new Map());
     for (const h of holders) snapshot.holders.get(h.value_key)!.set(h.customer_token, h.since);
-    if (agents.size > 0) {
-      for (const a of await selectRows<AgentRow>(sql, `SELECT * FROM ${S}.agents WHERE agent_token = ANY($1::text[])`, [[...agents]])) {
-        const facts: AgentFacts = { agentToken: a.agent_token, deleted: a.deleted, mobiles: a.mobiles, addresses: a.addresses, updatedAt: a.updated_at };
-        snapshot.agents.set(a.agent_token, facts);
-      }
+    for (const a of agentRows) {
+      const facts: AgentFacts = { agentToken: a.agent_token, deleted: a.deleted, mobiles: a.mobiles, addresses: a.addresses, updatedAt: a.updated_at };
+      snapshot.agents.set(a.agent_token, facts);
     }
-    // Legitimate patterns, for every group the batch may open an issue in: a shared value's
-    // token, or an agent's. Few rows, and only where a steward judged one.
-    const groups = [...[...values].map((key) => key.slice(key.indexOf(':') + 1)), ...agents];
     const suppressedGroups = new Set<string>();
-    if (groups.length > 0) {
-      for (const s of await sql.query<{ rule_id: string; group_token: string; membership: string }>(
-        `SELECT rule_id, group_token, membership FROM ${S}.suppressions WHERE group_token = ANY($1::text[])`,
-        [groups],
-      )) {
-        snapshot.suppressions.set(suppressionKey(s.rule_id, s.group_token), s.membership);
-        suppressedGroups.add(s.group_token);
-      }
+    for (const s of suppressions) {
+      snapshot.suppressions.set(suppressionKey(s.rule_id, s.group_token), s.membership);
+      suppressedGroups.add(s.group_token);
     }
     // Whole customer lists only of the agents an agent event changes, and of agents a steward
     // suppressed a pattern for (the suppression holds while the list stays the same). Reading
@@ -274,75 +272,76 @@ class PostgresTransaction implements StateTransaction {
     // this batch; another batch may reach it through another value. Its key serialises the two.
     await this.#lock([...related].map((t) => `c:${t}`));
     const ownTokens = new Set(own.map((c) => c.customerToken));
-    for (const c of own) snapshot.customers.set(c.customerToken, c);
-    for (const c of await this.#customers([...related].filter((t) => !ownTokens.has(t)))) snapshot.customers.set(c.customerToken, c);
-
     const tokens = [...related];
-    if (tokens.length > 0) {
-      for (const f of await selectRows<FindingRow>(sql, `SELECT * FROM ${S}.active_findings WHERE customer_token = ANY($1::text[])`, [tokens])) {
-        snapshot.findings.set(findingKey(f.rule_id, f.customer_token), findingOf(f));
-      }
-      for (const row of await selectRows<{ state: IssueState }>(sql, `SELECT state FROM ${S}.issues WHERE status IN ${ACTIVE_SQL} AND customer_token = ANY($1::text[])`, [tokens])) {
-        const state = withLifecycle(row.state);
-        let byRule = snapshot.openIssues.get(state.customerToken);
-        if (!byRule) snapshot.openIssues.set(state.customerToken, (byRule = new Map()));
-        byRule.set(state.ruleId, state);
-        this.#issuesBefore.set(state.issueId, state);
-      }
+    const none = Promise.resolve([]);
+    const [others, findings, active, last, pending, mobileChanges] = await Promise.all([
+      this.#customers(tokens.filter((t) => !ownTokens.has(t))),
+      tokens.length === 0 ? none : selectRows<FindingRow>(sql, `SELECT * FROM ${S}.active_findings WHERE customer_token = ANY($1::text[])`, [tokens]),
+      tokens.length === 0 ? none : selectRows<{ state: IssueState }>(sql, `SELECT state FROM ${S}.issues WHERE status IN ${ACTIVE_SQL} AND customer_token = ANY($1::text[])`, [tokens]),
+      // Per (rule, customer) without an active issue, the last issue if a steward closed it as
+      // correct or corrected (its correction confirmed): new evidence reopens it.
+      tokens.length === 0
+        ? none
+        : selectRows<{ state: IssueState }>(
+            sql,
+            `SELECT DISTINCT ON (i.rule_id, i.customer_token) i.state FROM ${S}.issues i
+             WHERE i.customer_token = ANY($1::text[])
+               AND NOT EXISTS (SELECT 1 FROM ${S}.issues a WHERE a.rule_id = i.rule_id AND a.customer_token = i.customer_token AND a.status IN ${ACTIVE_SQL})
+             ORDER BY i.rule_id, i.customer_token, i.version DESC, (i.state->>'updatedAt')::timestamptz DESC`,
+            [tokens],
+          ),
+      // Corrections the batch's customers are waiting to see upstream, with their (closed) issues.
+      request.customers.length === 0
+        ? none
+        : selectRows<{ issue_id: string; customer_token: string; field: CorrectableField; value_token: string; state: IssueState }>(
+            sql,
+            `SELECT c.issue_id, c.customer_token, c.field, c.value_token, i.state FROM ${S}.corrections c JOIN ${S}.issues i USING (issue_id)
+             WHERE c.customer_token = ANY($1::text[]) AND c.confirmed_at IS NULL`,
+            [request.customers],
+            'x.issue_id, x.field',
+          ),
+      request.customers.length === 0
+        ? none
+        : selectRows<{ customer_token: string; event_id: string; changed_at: string }>(
+            sql,
+            `SELECT customer_token, event_id, changed_at FROM ${S}.mobile_changes WHERE customer_token = ANY($1::text[])`,
+            [request.customers],
+            'x.changed_at, x.event_id',
+          ),
+    ]);
+    for (const c of own) snapshot.customers.set(c.customerToken, c);
+    for (const c of others) snapshot.customers.set(c.customerToken, c);
+    for (const f of findings) snapshot.findings.set(findingKey(f.rule_id, f.customer_token), findingOf(f));
+    for (const row of active) {
+      const state = withLifecycle(row.state);
+      let byRule = snapshot.openIssues.get(state.customerToken);
+      if (!byRule) snapshot.openIssues.set(state.customerToken, (byRule = new Map()));
+      byRule.set(state.ruleId, state);
+      this.#issuesBefore.set(state.issueId, state);
     }
-    // Per (rule, customer) without an active issue, the last issue if a steward closed it as
-    // correct or corrected (its correction confirmed): new evidence reopens it.
-    if (tokens.length > 0) {
-      const last = await selectRows<{ state: IssueState }>(
-        sql,
-        `SELECT DISTINCT ON (i.rule_id, i.customer_token) i.state FROM ${S}.issues i
-         WHERE i.customer_token = ANY($1::text[])
-           AND NOT EXISTS (SELECT 1 FROM ${S}.issues a WHERE a.rule_id = i.rule_id AND a.customer_token = i.customer_token AND a.status IN ${ACTIVE_SQL})
-         ORDER BY i.rule_id, i.customer_token, i.version DESC, (i.state->>'updatedAt')::timestamptz DESC`,
-        [tokens],
-      );
-      const candidates = last.map((r) => withLifecycle(r.state)).filter((s) => s.status === 'resolved' && REOPENABLE_OUTCOMES.includes(s.outcome));
-      const unconfirmed = candidates.length === 0 ? new Set<string>() : new Set(
-        (await sql.query<{ issue_id: string }>(`SELECT DISTINCT issue_id FROM ${S}.corrections WHERE issue_id = ANY($1::text[]) AND confirmed_at IS NULL`, [candidates.map((c) => c.issueId)])).map((r) => r.issue_id),
-      );
-      for (const state of candidates) {
-        if (unconfirmed.has(state.issueId)) continue;
-        let byRule = snapshot.reopenable.get(state.customerToken);
-        if (!byRule) snapshot.reopenable.set(state.customerToken, (byRule = new Map()));
-        byRule.set(state.ruleId, state);
-        this.#issuesBefore.set(state.issueId, state);
-      }
+    const candidates = last.map((r) => withLifecycle(r.state)).filter((s) => s.status === 'resolved' && REOPENABLE_OUTCOMES.includes(s.outcome));
+    const unconfirmed = candidates.length === 0 ? new Set<string>() : new Set(
+      (await sql.query<{ issue_id: string }>(`SELECT DISTINCT issue_id FROM ${S}.corrections WHERE issue_id = ANY($1::text[]) AND confirmed_at IS NULL`, [candidates.map((c) => c.issueId)])).map((r) => r.issue_id),
+    );
+    for (const state of candidates) {
+      if (unconfirmed.has(state.issueId)) continue;
+      let byRule = snapshot.reopenable.get(state.customerToken);
+      if (!byRule) snapshot.reopenable.set(state.customerToken, (byRule = new Map()));
+      byRule.set(state.ruleId, state);
+      this.#issuesBefore.set(state.issueId, state);
     }
-    // Corrections the batch's customers are waiting to see upstream, with their (closed) issues.
-    if (request.customers.length > 0) {
-      const pending = await selectRows<{ issue_id: string; customer_token: string; field: CorrectableField; value_token: string; state: IssueState }>(
-        sql,
-        `SELECT c.issue_id, c.customer_token, c.field, c.value_token, i.state FROM ${S}.corrections c JOIN ${S}.issues i USING (issue_id)
-         WHERE c.customer_token = ANY($1::text[]) AND c.confirmed_at IS NULL`,
-        [request.customers],
-        'x.issue_id, x.field',
-      );
-      for (const p of pending) {
-        let list = snapshot.pendingCorrections.get(p.customer_token);
-        if (!list) snapshot.pendingCorrections.set(p.customer_token, (list = []));
-        list.push({ issueId: p.issue_id, field: p.field, valueToken: p.value_token });
-        const state = withLifecycle(p.state);
-        snapshot.correctionIssues.set(p.issue_id, state);
-        this.#issuesBefore.set(p.issue_id, state);
-      }
+    for (const p of pending) {
+      let list = snapshot.pendingCorrections.get(p.customer_token);
+      if (!list) snapshot.pendingCorrections.set(p.customer_token, (list = []));
+      list.push({ issueId: p.issue_id, field: p.field, valueToken: p.value_token });
+      const state = withLifecycle(p.state);
+      snapshot.correctionIssues.set(p.issue_id, state);
+      this.#issuesBefore.set(p.issue_id, state);
     }
-    if (request.customers.length > 0) {
-      const changes = await selectRows<{ customer_token: string; event_id: string; changed_at: string }>(
-        sql,
-        `SELECT customer_token, event_id, changed_at FROM ${S}.mobile_changes WHERE customer_token = ANY($1::text[])`,
-        [request.customers],
-        'x.changed_at, x.event_id',
-      );
-      for (const c of changes) {
-        let list = snapshot.mobileChanges.get(c.customer_token);
-        if (!list) snapshot.mobileChanges.set(c.customer_token, (list = []));
-        list.push({ at: c.changed_at, eventId: c.event_id } satisfies MobileChange);
-      }
+    for (const c of mobileChanges) {
+      let list = snapshot.mobileChanges.get(c.customer_token);
+      if (!list) snapshot.mobileChanges.set(c.customer_token, (list = []));
+      list.push({ at: c.changed_at, eventId: c.event_id } satisfies MobileChange);
     }
     return snapshot;
   }
@@ -369,15 +368,14 @@ class PostgresTransaction implements StateTransaction {
   }
 
   async apply(changes: StateChanges, applied: readonly string[], derived: AnalyticsOutput): Promise<PendingOutput> {
-    const sql = this.#sql;
-    const output = await this.#versioned(derived);
-    // Serialised and deflated while the store runs the statements below (each is sent before the
-    // next turn). Done after them, the store sat idle meanwhile: 2.1 s of the 34 s the units'
-    // transactions took over the bench's 75,000-customer stream.
-    const deflating = nextTurn().then(() => deflateOutput(output));
-    deflating.catch(() => undefined); // awaited below, unless a statement fails first
+    // Every statement is sent at once, without waiting for the one before: the store runs them in
+    // order, and no write depends on another's reply. Sent one reply at a time, each waited for the
+    // event loop (busy preparing the next unit) to see the last one come back.
+    const sql = pipelined(this.#sql);
+    const versioned = this.#versioned(derived);
+    versioned.catch(() => undefined); // awaited below, after the writes are sent
     if (changes.customers.size > 0) {
-      await sql.query(
+      sql.send(
         `INSERT INTO ${S}.customers
          SELECT * FROM jsonb_populate_recordset(NULL::${S}.customers, $1::jsonb)
          ON CONFLICT (customer_token) DO UPDATE SET
@@ -390,7 +388,7 @@ class PostgresTransaction implements StateTransaction {
     }
     const removed = [...changes.holdersRemoved].flatMap(([value_key, set]) => [...set].map((customer_token) => ({ value_key, customer_token })));
     if (removed.length > 0) {
-      await sql.query(
+      sql.send(
         `DELETE FROM ${S}.holders h USING jsonb_to_recordset($1::jsonb) AS x(value_key text, customer_token text)
          WHERE h.value_key = x.value_key AND h.customer_token = x.customer_token`,
         [json(removed)],
@@ -398,7 +396,7 @@ class PostgresTransaction implements StateTransaction {
     }
     const added = [...changes.holdersAdded].flatMap(([value_key, map]) => [...map].map(([customer_token, since]) => ({ value_key, customer_token, since })));
     if (added.length > 0) {
-      await sql.query(
+      sql.send(
         `INSERT INTO ${S}.holders SELECT * FROM jsonb_populate_recordset(NULL::${S}.holders, $1::jsonb)
          ON CONFLICT (value_key, customer_token) DO UPDATE SET since = excluded.since`,
         [json(added)],
@@ -406,22 +404,22 @@ class PostgresTransaction implements StateTransaction {
     }
     if (changes.mobileChanges.length > 0) {
       const rows = changes.mobileChanges.map(({ customerToken, change }) => ({ customer_token: customerToken, event_id: change.eventId, changed_at: change.at }));
-      await sql.query(`INSERT INTO ${S}.mobile_changes SELECT * FROM jsonb_populate_recordset(NULL::${S}.mobile_changes, $1::jsonb) ON CONFLICT DO NOTHING`, [json(rows)]);
+      sql.send(`INSERT INTO ${S}.mobile_changes SELECT * FROM jsonb_populate_recordset(NULL::${S}.mobile_changes, $1::jsonb) ON CONFLICT DO NOTHING`, [json(rows)]);
     }
     if (changes.agents.size > 0) {
       const agents = [...changes.agents.values()];
-      await sql.query(
+      sql.send(
         `INSERT INTO ${S}.agents SELECT * FROM jsonb_populate_recordset(NULL::${S}.agents, $1::jsonb)
          ON CONFLICT (agent_token) DO UPDATE SET deleted = excluded.deleted, mobiles = excluded.mobiles, addresses = excluded.addresses, updated_at = excluded.updated_at`,
         [json(agents.map((a) => ({ agent_token: a.agentToken, deleted: a.deleted, mobiles: a.mobiles, addresses: a.addresses, updated_at: a.updatedAt })))],
       );
-      await sql.query(`DELETE FROM ${S}.agent_contacts WHERE agent_token = ANY($1::text[])`, [agents.map((a) => a.agentToken)]);
+      sql.send(`DELETE FROM ${S}.agent_contacts WHERE agent_token = ANY($1::text[])`, [agents.map((a) => a.agentToken)]);
       const contacts = agents.flatMap((a) => [
         ...a.mobiles.map((m) => ({ value_key: `mobile:${m.token}`, agent_token: a.agentToken, who: m.who })),
         ...a.addresses.map((m) => ({ value_key: `address:${m.token}`, agent_token: a.agentToken, who: m.who })),
       ]);
       if (contacts.length > 0) {
-        await sql.query(`INSERT INTO ${S}.agent_contacts SELECT * FROM jsonb_populate_recordset(NULL::${S}.agent_contacts, $1::jsonb) ON CONFLICT DO NOTHING`, [json(contacts)]);
+        sql.send(`INSERT INTO ${S}.agent_contacts SELECT * FROM jsonb_populate_recordset(NULL::${S}.agent_contacts, $1::jsonb) ON CONFLICT DO NOTHING`, [json(contacts)]);
       }
     }
     if (changes.findingsDeleted.size > 0) {
@@ -429,7 +427,7 @@ class PostgresTransaction implements StateTransaction {
         const [rule_id, customer_token] = key.split('\u0000');
         return { rule_id, customer_token };
       });
-      await sql.query(
+      sql.send(
         `DELETE FROM ${S}.active_findings f USING jsonb_to_recordset($1::jsonb) AS x(rule_id text, customer_token text)
          WHERE f.rule_id = x.rule_id AND f.customer_token = x.customer_token`,
         [json(rows)],
@@ -445,7 +443,7 @@ class PostgresTransaction implements StateTransaction {
         group_size: f.groupSize,
         evidence: f.evidence,
       }));
-      await sql.query(
+      sql.send(
         `INSERT INTO ${S}.active_findings SELECT * FROM jsonb_populate_recordset(NULL::${S}.active_findings, $1::jsonb)
          ON CONFLICT (rule_id, customer_token) DO UPDATE SET since = excluded.since, since_event_id = excluded.since_event_id,
            group_token = excluded.group_token, group_size = excluded.group_size, evidence = excluded.evidence`,
@@ -459,7 +457,7 @@ class PostgresTransaction implements StateTransaction {
       // (a newer version) is never overwritten.
       for (const group of [rows.filter((r) => !isActive(r.status)), rows.filter((r) => isActive(r.status))]) {
         if (group.length === 0) continue;
-        await sql.query(
+        sql.send(
           `INSERT INTO ${S}.issues AS i SELECT * FROM jsonb_populate_recordset(NULL::${S}.issues, $1::jsonb)
            ON CONFLICT (issue_id) DO UPDATE SET status = excluded.status, version = excluded.version, state = excluded.state
            WHERE i.version < excluded.version`,
@@ -467,9 +465,9 @@ class PostgresTransaction implements StateTransaction {
         );
       }
     }
-    await this.#history(derived.issueChanges, changes.correctionsConfirmed);
+    this.#history(sql, derived.issueChanges, changes.correctionsConfirmed);
     if (changes.correctionsConfirmed.length > 0) {
-      await sql.query(
+      sql.send(
         `UPDATE ${S}.corrections c SET confirmed_at = x.at, confirmed_by_event_id = x.event_id
          FROM jsonb_to_recordset($1::jsonb) AS x(issue_id text, field text, event_id text, at text)
          WHERE c.issue_id = x.issue_id AND c.field = x.field AND c.confirmed_at IS NULL`,
@@ -477,23 +475,27 @@ class PostgresTransaction implements StateTransaction {
       );
     }
     // After the issues: a customer whose last active issue closed in this batch leaves the vault.
-    if (changes.vault) await applyVaultChanges(sql, changes.vault);
+    if (changes.vault) sql.sent(applyVaultChanges(this.#sql, changes.vault));
     if (applied.length > 0) {
-      await sql.query(`INSERT INTO ${S}.applied (id, scope) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING`, [applied, this.#scope]);
+      sql.send(`INSERT INTO ${S}.applied (id, scope) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING`, [applied, this.#scope]);
     }
-    const positions = output.batches ?? [{ scope: output.scope, batchId: output.batchId, position: output.position }];
-    await sql.query(
+    const positions = derived.batches ?? [{ scope: derived.scope, batchId: derived.batchId, position: derived.position }];
+    sql.send(
       `UPDATE ${S}.scopes s SET batches = s.batches + 1, last_batch_id = x.batch_id, position = x.position, updated_at = now()
        FROM unnest($1::text[], $2::text[], $3::text[]) AS x(scope, batch_id, position) WHERE s.scope = x.scope`,
       [positions.map((p) => p.scope), positions.map((p) => p.batchId), positions.map((p) => p.position)],
     );
-    const deflated = await deflating;
-    const [row] = await sql.query<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output_deflated, also_scopes) VALUES ($1, $2, $3, $4) RETURNING id`, [
+    // Serialised and deflated while the store runs the statements above.
+    const output = await versioned;
+    const deflated = await deflateOutput(output);
+    const inserted = sql.send<{ id: string }>(`INSERT INTO ${S}.pending_outputs (scope, batch_id, output_deflated, also_scopes) VALUES ($1, $2, $3, $4) RETURNING id`, [
       this.#scope,
       output.batchId,
       deflated,
       (output.batches ?? []).map((p) => p.scope),
     ]);
+    await sql.all();
+    const [row] = await inserted;
     return { id: String(row!.id), output };
   }
 
@@ -508,7 +510,7 @@ class PostgresTransaction implements StateTransaction {
    * One history row per issue change of the batch, in order (each follows the issue's previous
    * state: as loaded, or as the batch's previous change left it), in one statement.
    */
-  async #history(issueChanges: readonly IssueChange[], confirmed: StateChanges['correctionsConfirmed']): Promise<void> {
+  #history(sql: PipelinedSql, issueChanges: readonly IssueChange[], confirmed: StateChanges['correctionsConfirmed']): void {
     if (issueChanges.length === 0) return;
     const last = this.#issuesBefore;
     const rows = issueChanges.map((change) => {
@@ -522,7 +524,7 @@ class PostgresTransaction implements StateTransaction {
       if (before && before.version + 1 !== change.issue.version) return { ...systemEntry(undefined, { ...change, issue: { ...change.issue, version: 1 } }, PIPELINE_ACTOR, note), seq: change.issue.version, fromStatus: before.status, versionAfter: change.issue.version };
       return systemEntry(before, change, PIPELINE_ACTOR, note);
     });
-    await this.#sql.query(
+    sql.send(
       `INSERT INTO ${S}.issue_history (issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after)
        SELECT issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after
        FROM jsonb_populate_recordset(NULL::${S}.issue_history, $1::jsonb) ON CONFLICT DO NOTHING`,
@@ -598,13 +600,16 @@ export class PostgresStateStore implements StateStore {
     return this.#client.transaction(async (sql) => {
       // The scopes' rows serialise their batches across processes, and say whose tenure it is;
       // locked in one order, so that two units sharing scopes wait rather than deadlock.
-      const rows = await sql.query<{ scope: string; epoch: string }>(`SELECT scope, epoch FROM ${S}.scopes WHERE scope = ANY($1::text[]) ORDER BY scope FOR UPDATE`, [scopes]);
+      // The store lock is sent with them (pipelined-sql.ts): a lost scope rolls both back.
+      const [rows] = await Promise.all([
+        sql.query<{ scope: string; epoch: string }>(`SELECT scope, epoch FROM ${S}.scopes WHERE scope = ANY($1::text[]) ORDER BY scope FOR UPDATE`, [scopes]),
+        sql.query(locking === 'keys' ? 'SELECT pg_advisory_xact_lock_shared($1)' : 'SELECT pg_advisory_xact_lock($1)', [STORE_LOCK.toString()]),
+      ]);
       const epochs = new Map(rows.map((r) => [r.scope, Number(r.epoch)]));
       for (const scope of scopes) {
         const mine = this.#epochs.get(scope);
         if (mine === undefined || epochs.get(scope) !== mine) throw new ScopeLostError(scope, 'another process took it over in the state store');
       }
-      await sql.query(locking === 'keys' ? 'SELECT pg_advisory_xact_lock_shared($1)' : 'SELECT pg_advisory_xact_lock($1)', [STORE_LOCK.toString()]);
       const tx = new PostgresTransaction(sql, scopes[0]!, locking);
       const result = await work(tx);
       for (const s of scopes) {

@@ -13,8 +13,12 @@ const S = SCHEMA;
 const ACTIVE = `(${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 
-/** Writes a batch's vault changes, after its issues: a customer whose last active issue closed is dropped. */
+/**
+ * Writes a batch's vault changes, after its issues: a customer whose last active issue closed is
+ * dropped. Both statements are sent before either reply (the batch's writes go out together).
+ */
 export async function applyVaultChanges(sql: SqlRunner, changes: VaultChanges): Promise<void> {
+  let upserted: Promise<unknown> = Promise.resolve();
   if (changes.upserts.length > 0) {
     const rows = changes.upserts.map((e) => ({
       customer_token: e.customerToken,
@@ -26,14 +30,14 @@ export async function applyVaultChanges(sql: SqlRunner, changes: VaultChanges): 
       event_id: e.eventId,
       updated_at: e.updatedAt,
     }));
-    await sql.query(
+    upserted = sql.query(
       `INSERT INTO ${S}.vault SELECT * FROM jsonb_populate_recordset(NULL::${S}.vault, $1::jsonb)
        ON CONFLICT (customer_token) DO UPDATE SET tier = excluded.tier, source = excluded.source, masked = excluded.masked,
          sealed = excluded.sealed, key_id = excluded.key_id, event_id = excluded.event_id, updated_at = excluded.updated_at`,
       [JSON.stringify(rows)],
     );
   }
-  await deleteVaultIfNoActive(sql, changes.dropUnlessActive);
+  await Promise.all([upserted, deleteVaultIfNoActive(sql, changes.dropUnlessActive)]);
 }
 
 /** Drops the vault rows of these customers that have no active issue left (the caller holds their locks). */
