@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../pipelines/errors.ts';
 import { createSqlClient } from './sql-client.ts';
@@ -60,6 +61,44 @@ describe('PGlite on its own thread', () => {
       expect((await again.query<{ n: number }>('SELECT count(*)::int AS n FROM t'))[0]?.n).toBe(2);
     } finally {
       await again.close();
+    }
+  });
+
+  it('hands text, text[], json and jsonb parameters over as UTF-8 bytes and gets back what was sent', { timeout: 180_000 }, async () => {
+    const sql = await createSqlClient({ ...target, path: join(dir, 'params') });
+    try {
+      // PostgreSQL text holds no NUL, and jsonb refuses one escaped (\u0000).
+      const text = fc.string({ unit: 'grapheme', maxLength: 200 }).filter((t) => !t.includes('\u0000'));
+      const json = fc.jsonValue({ maxDepth: 3 }).filter((v) => !JSON.stringify(v).includes('\\u0000'));
+      await fc.assert(
+        fc.asyncProperty(text, json, async (t, value) => {
+          const doc = JSON.stringify(value);
+          const [row] = await sql.query<{ t: string; n: number; j: unknown; b: unknown; same: boolean }>(
+            'SELECT $1::text AS t, octet_length($1::text) AS n, $2::json AS j, $2::jsonb AS b, $3::jsonb = $2::jsonb AS same',
+            [t, doc, doc],
+          );
+          expect(row).toEqual({ t, n: Buffer.byteLength(t), j: JSON.parse(doc), b: JSON.parse(doc), same: true });
+        }),
+        { numRuns: 150 },
+      );
+      const element = fc.option(text, { nil: null });
+      await fc.assert(
+        fc.asyncProperty(fc.array(element, { maxLength: 30 }), async (list) => {
+          const [row] = await sql.query<{ a: (string | null)[]; n: number; k: number | null }>(
+            'SELECT $1::text[] AS a, cardinality($1::text[]) AS n, array_lower($1::text[], 1) AS k',
+            [list],
+          );
+          expect(row).toEqual({ a: list, n: list.length, k: list.length === 0 ? null : 1 });
+        }),
+        { numRuns: 150 },
+      );
+      // A number for a text parameter is its decimal text; a unit's writes are megabytes of JSON.
+      expect(await sql.query('SELECT $1::text AS t', [42])).toEqual([{ t: '42' }]);
+      const rows = Array.from({ length: 20_000 }, (_, i) => ({ k: `客户-${i}`, v: 'é'.repeat(i % 50) }));
+      const [big] = await sql.query<{ n: number; last: string }>("SELECT jsonb_array_length($1::jsonb) AS n, $1::jsonb->-1->>'k' AS last", [JSON.stringify(rows)]);
+      expect(big).toEqual({ n: 20_000, last: '客户-19999' });
+    } finally {
+      await sql.close();
     }
   });
 

@@ -10,6 +10,7 @@
 // transaction id wait for PGlite's lock, as they would in the pipeline's thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { QUERY_OPTIONS } from './pglite-params.ts';
 
 export type ThreadRequest =
   | { readonly id: number; readonly op: 'query'; readonly sql: string; readonly params: unknown[]; readonly tx?: number }
@@ -93,7 +94,7 @@ async function serve(port: NonNullable<typeof parentPort>, data: ThreadData): Pr
 
   const run = async (request: ThreadRequest, runner: Pick<Transaction, 'query' | 'exec'>): Promise<void> => {
     try {
-      if (request.op === 'query') reply({ id: request.id, ok: true, rows: (await runner.query(request.sql, request.params)).rows });
+      if (request.op === 'query') reply({ id: request.id, ok: true, rows: (await runner.query(request.sql, request.params, QUERY_OPTIONS)).rows });
       else if (request.op === 'exec') {
         await runner.exec(request.sql);
         reply({ id: request.id, ok: true });
