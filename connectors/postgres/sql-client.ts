@@ -309,18 +309,26 @@ class PgClient implements SqlClient {
       broken = true;
     };
     client.on('error', onConnectionError);
+    // Statements sent together (pipelined-sql.ts) go to the server one after another, in the
+    // order sent: pg 8 queues a query sent while another runs, but warns that pg 9 will refuse it.
+    let last: Promise<unknown> = Promise.resolve();
+    const inTurn = <R>(call: () => Promise<R>): Promise<R> => {
+      const next = last.then(call);
+      last = next.catch(() => undefined);
+      return next;
+    };
     try {
       await labelled('begin', () => client.query('BEGIN'));
       const result = await work({
-        query: (sql, params) => labelled('query', async () => (await client.query(sql, [...(params ?? [])])).rows as never),
-        exec: (sql) => labelled('statements', async () => void (await client.query(sql))),
+        query: (sql, params) => inTurn(() => labelled('query', async () => (await client.query(sql, [...(params ?? [])])).rows as never)),
+        exec: (sql) => inTurn(() => labelled('statements', async () => void (await client.query(sql)))),
       });
-      await labelled('commit', () => client.query('COMMIT'));
+      await inTurn(() => labelled('commit', () => client.query('COMMIT')));
       return result;
     } catch (cause) {
       // A connection that failed mid-transaction goes back to the pool destroyed, not reused.
       broken ||= cause instanceof VerityError && cause.retriable;
-      await client.query('ROLLBACK').catch(() => (broken = true));
+      await inTurn(() => client.query('ROLLBACK')).catch(() => (broken = true));
       // The work's own errors, and labelled database errors, as they are.
       throw cause;
     } finally {

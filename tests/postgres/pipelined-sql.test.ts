@@ -1,25 +1,30 @@
-// Statements sent together (pipelined-sql.ts) against a real PostgreSQL (PGlite on its thread):
-// they run in the order sent, a failure is reported as the statement that failed (not as the
-// aborted transaction's later refusals), and one failing while the caller awaits something else
-// is no unhandled rejection.
+// Statements sent together (connectors/postgres/pipelined-sql.ts), on both of the state store's
+// connections: PGlite on its thread and a real PostgreSQL 17 server through `pg`. They run in the
+// order sent; a failure is reported as the statement that failed (not as the aborted
+// transaction's later refusals); one failing while the caller awaits something else is no
+// unhandled rejection; and `pg` is never handed a query while another runs (pg 8 warns that
+// pg 9 will refuse it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipelined } from '../../connectors/postgres/pipelined-sql.ts';
+import { createSqlClient, type SqlClient } from '../../connectors/postgres/sql-client.ts';
 import { StoreError } from '../../pipelines/errors.ts';
-import { pipelined } from './pipelined-sql.ts';
-import { createSqlClient, type SqlClient } from './sql-client.ts';
+import { createDatabase, describePostgres, usePostgres } from '../support/postgres/use-postgres.ts';
 
-describe('statements sent together', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'verity-pipelined-'));
+function pipelinedStatements(open: () => Promise<SqlClient>): void {
   let sql: SqlClient;
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
   beforeAll(async () => {
-    sql = await createSqlClient({ kind: 'embedded', path: join(dir, 'pg'), bufferMb: 16 });
+    process.on('warning', onWarning);
+    sql = await open();
     await sql.exec('CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL)');
   }, 120_000);
   afterAll(async () => {
+    process.off('warning', onWarning);
     await sql?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('run in the order sent, each seeing the ones before it', async () => {
@@ -32,6 +37,7 @@ describe('statements sent together', () => {
       return read;
     });
     expect(rows).toEqual([{ v: 'one, then two' }]);
+    expect(warnings.map((w) => w.message)).toEqual([]);
   });
 
   it('fail as the statement that failed, roll the transaction back, and leave no rejection unhandled', async () => {
@@ -58,5 +64,16 @@ describe('statements sent together', () => {
       process.off('unhandledRejection', onUnhandled);
     }
     expect(await sql.query('SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }]);
+    expect(warnings.map((w) => w.message)).toEqual([]);
   });
+}
+
+describe('statements sent together, on PGlite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verity-pipelined-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  pipelinedStatements(() => createSqlClient({ kind: 'embedded', path: join(dir, 'pg'), bufferMb: 16 }));
+});
+
+describePostgres('statements sent together, on a PostgreSQL server', () => {
+  pipelinedStatements(async () => createSqlClient({ kind: 'server', url: await createDatabase(usePostgres().url) }));
 });
