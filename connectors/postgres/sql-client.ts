@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import pLimit from 'p-limit';
 import pg from 'pg';
 import { ConfigError, StoreError, VerityError } from '../../pipelines/errors.ts';
 import type { StateTarget } from '../../pipelines/config/targets.ts';
@@ -311,12 +312,7 @@ class PgClient implements SqlClient {
     client.on('error', onConnectionError);
     // Statements sent together (pipelined-sql.ts) go to the server one after another, in the
     // order sent: pg 8 queues a query sent while another runs, but warns that pg 9 will refuse it.
-    let last: Promise<unknown> = Promise.resolve();
-    const inTurn = <R>(call: () => Promise<R>): Promise<R> => {
-      const next = last.then(call);
-      last = next.catch(() => undefined);
-      return next;
-    };
+    const inTurn = pLimit(1);
     try {
       await labelled('begin', () => client.query('BEGIN'));
       const result = await work({

@@ -373,7 +373,7 @@ class PostgresTransaction implements StateTransaction {
     // event loop (busy preparing the next unit) to see the last one come back.
     const sql = pipelined(this.#sql);
     const versioned = this.#versioned(derived);
-    versioned.catch(() => undefined); // awaited below, after the writes are sent
+    sql.sent(versioned); // awaited below, after the writes are sent
     if (changes.customers.size > 0) {
       sql.send(
         `INSERT INTO ${S}.customers
