@@ -2,26 +2,23 @@
 // customerId (so that one customer's corrections stay in order on one partition). Idempotent
 // producer, acks from all in-sync replicas; a page re-sent after a failure is de-duplicated by
 // consumers on eventId.
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { CustomerCorrection } from '../../pipelines/contract/correction.ts';
 import type { CorrectionSink } from '../../pipelines/runtime/outbox-relay.ts';
-import { brokerCall } from './kafka-errors.ts';
-
+import { IdempotentProducer } from './idempotent-producer.ts';
 
 export class KafkaCorrectionSink implements CorrectionSink {
   readonly name = 'corrections topic';
   readonly topic: string;
-  readonly #producer: Producer;
+  readonly #producer: IdempotentProducer;
 
-  private constructor(producer: Producer, topic: string) {
+  private constructor(producer: IdempotentProducer, topic: string) {
     this.#producer = producer;
     this.topic = topic;
   }
 
   static async connect(kafka: Kafka, topic: string): Promise<KafkaCorrectionSink> {
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    return new KafkaCorrectionSink(producer, topic);
+    return new KafkaCorrectionSink(await IdempotentProducer.connect(kafka, 'publishing corrections'), topic);
   }
 
   async send(corrections: readonly CustomerCorrection[]): Promise<void> {
@@ -30,7 +27,7 @@ export class KafkaCorrectionSink implements CorrectionSink {
       const event = CustomerCorrection.parse(c);
       return { key: event.customerId, value: JSON.stringify(event) };
     });
-    await brokerCall('publishing corrections', () => this.#producer.sendBatch({ topicMessages: [{ topic: this.topic, messages }], acks: -1, compression: CompressionTypes.None }));
+    await this.#producer.send([{ topic: this.topic, messages }]);
   }
 
   async disconnect(): Promise<void> {

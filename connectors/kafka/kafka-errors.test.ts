@@ -1,7 +1,7 @@
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { PublishError } from '../../pipelines/errors.ts';
-import { brokerCall, isTransientKafkaFailure } from './kafka-errors.ts';
+import { brokerCall, isProducerStateFailure, isTransientKafkaFailure } from './kafka-errors.ts';
 
 /** What kafkajs's retrier throws for an error it will not retry (`cause: e.cause || e`); the typings omit the cause. */
 const nonRetriable = (e: Error, cause: unknown): KafkaJSNonRetriableError =>
@@ -53,5 +53,23 @@ describe('brokerCall', () => {
   it('passes a protocol answer such as a rebalance through for the caller to handle', async () => {
     const rebalance = new KafkaJSProtocolError({ type: 'REBALANCE_IN_PROGRESS', code: 27, retriable: false, message: 'rebalancing' } as unknown as Error);
     await expect(brokerCall('committing offsets', () => Promise.reject(rebalance))).rejects.toBe(rebalance);
+  });
+});
+
+describe('isProducerStateFailure', () => {
+  const protocol = (type: string, code: number) => new KafkaJSProtocolError({ type, code, retriable: false, message: type } as unknown as Error);
+
+  it('knows the answers that only a new producer id gets past, also as the cause kafkajs wrapped', () => {
+    const outOfOrder = protocol('OUT_OF_ORDER_SEQUENCE_NUMBER', 45);
+    expect(isProducerStateFailure(outOfOrder)).toBe(true);
+    expect(isProducerStateFailure(nonRetriable(outOfOrder, outOfOrder))).toBe(true);
+    expect(isProducerStateFailure(protocol('UNKNOWN_PRODUCER_ID', 59))).toBe(true);
+    expect(isProducerStateFailure(protocol('INVALID_PRODUCER_EPOCH', 47))).toBe(true);
+  });
+
+  it('not the broker refusing the records, nor a connection that failed', () => {
+    expect(isProducerStateFailure(protocol('MESSAGE_TOO_LARGE', 10))).toBe(false);
+    expect(isProducerStateFailure(new KafkaJSConnectionError('Connection error'))).toBe(false);
+    expect(isProducerStateFailure(undefined)).toBe(false);
   });
 });

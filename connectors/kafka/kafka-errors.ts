@@ -38,12 +38,40 @@ export function kafkaFailureLabel(error: unknown): string {
   return [outer.name, root !== outer ? root.name : undefined, root.type].filter(Boolean).join(' ') || 'Error';
 }
 
+/**
+ * What a failed call to the brokers is thrown as: a PublishError carrying the retriable flag, or a
+ * protocol answer such as REBALANCE_IN_PROGRESS as it came (the caller's to handle).
+ */
+export function brokerFailure(what: string, cause: unknown): unknown {
+  if ((cause as KafkaJsLike).type !== undefined && !isTransientKafkaFailure(cause)) return cause;
+  return new PublishError('PUBLISH_FAILED', `${what} failed: ${kafkaFailureLabel(cause)}`, { cause, retriable: isTransientKafkaFailure(cause) });
+}
+
 /** Runs a call to the brokers; its failure becomes a PublishError carrying the retriable flag. */
 export async function brokerCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (cause) {
-    if ((cause as KafkaJsLike).type !== undefined && !isTransientKafkaFailure(cause)) throw cause; // a protocol answer such as REBALANCE_IN_PROGRESS: the caller's to handle
-    throw new PublishError('PUBLISH_FAILED', `${what} failed: ${kafkaFailureLabel(cause)}`, { cause, retriable: isTransientKafkaFailure(cause) });
+    throw brokerFailure(what, cause);
   }
+}
+
+/**
+ * The broker no longer agrees with an idempotent producer on its id, epoch or sequence numbers.
+ * kafkajs flags these not retriable, and with the same producer they are not; a new producer id
+ * starts the numbers afresh.
+ */
+const PRODUCER_STATE_FAILURES = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+export function isProducerStateFailure(error: unknown): boolean {
+  for (let current = error as KafkaJsLike | undefined, depth = 0; current && depth < 10; current = current.cause as KafkaJsLike | undefined, depth++) {
+    if (current.type !== undefined && PRODUCER_STATE_FAILURES.has(current.type)) return true;
+  }
+  return false;
 }

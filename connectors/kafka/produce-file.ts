@@ -7,10 +7,10 @@
 // U+2029, which JSON strings may hold unescaped, and decodes bytes that are not UTF-8 to U+FFFD:
 // it split valid events in two and published bytes nobody wrote.
 import { createReadStream } from 'node:fs';
-import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import { byteLines } from '../file/file-source.ts';
 import { standardInput } from '../file/standard-input.ts';
-import { inRequests } from './topic-publisher.ts';
+import { IdempotentProducer } from './idempotent-producer.ts';
 
 export interface ProduceFileOptions {
   readonly kafka: Kafka;
@@ -52,13 +52,7 @@ export function routeLine(line: string | Buffer): Routed {
 
 export async function produceFile(options: ProduceFileOptions): Promise<ProduceFileResult> {
   // Idempotent, one request in flight: per-key order is the file's order even across retries.
-  const producer = options.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
+  const producer = await IdempotentProducer.connect(options.kafka, 'publishing the input');
   const counts = { customers: 0, agents: 0, unkeyed: 0 };
   const chunkSize = options.chunkSize ?? 1000;
   let customers: Message[] = [];
@@ -70,7 +64,7 @@ export async function produceFile(options: ProduceFileOptions): Promise<ProduceF
     customers = [];
     agents = [];
     // In requests the broker takes whole (see inRequests): a thousand large lines may not be.
-    for (const request of inRequests(topicMessages)) await producer.sendBatch({ topicMessages: request, acks: -1 });
+    await producer.send(topicMessages);
   };
   const input = options.input === '-' ? standardInput() : createReadStream(options.input);
   try {

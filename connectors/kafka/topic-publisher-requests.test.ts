@@ -7,7 +7,8 @@ import type { Message } from 'kafkajs';
 import type { RejectedMessage } from '../../pipelines/quality/model.ts';
 import { readTopic } from '../../tests/kafka/support.ts';
 import { createTopic, describeKafka, kafkaClient, uniqueTopic, useKafka } from '../../tests/support/kafka/use-kafka.ts';
-import { deadLetterMessage, inRequests, MAX_REQUEST_BYTES, TopicPublisher } from './topic-publisher.ts';
+import { inRequests, MAX_REQUEST_BYTES } from './idempotent-producer.ts';
+import { deadLetterMessage, TopicPublisher } from './topic-publisher.ts';
 
 /** A dead letter of `bytes` bytes of junk at offset `n`: synthetic, no record data. */
 const deadLetter = (n: number, bytes: number): RejectedMessage => ({

@@ -2,8 +2,8 @@
 // and source coordinates in headers) and issue changes. It runs before the batch's offsets are
 // committed, so a crash re-publishes rather than loses (at-least-once; consumers de-duplicate on
 // the issue event id, and on verity-source-topic/partition/offset for dead letters).
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { brokerCall } from './kafka-errors.ts';
+import type { Kafka, Message, TopicMessages } from 'kafkajs';
+import { IdempotentProducer } from './idempotent-producer.ts';
 import { IssueEvent, issueEventOf } from '../../pipelines/contract/issue-event.ts';
 import type { IssueChange, RejectedMessage } from '../../pipelines/quality/model.ts';
 import type { BatchOutput, Sink } from '../../pipelines/runtime/sink.ts';
@@ -45,67 +45,20 @@ export function issueMessage(change: IssueChange): Message {
   return { key: event.issueId, value: JSON.stringify(event) };
 }
 
-/**
- * Bytes of messages per produce request, at most. The broker refuses a partition's record batch
- * over the topic's max.message.bytes (1 MB by default), and what one source batch publishes can
- * pass that many times over (thousands of dead letters when a producer sends garbage): the
- * request failed, not retriably, and the run stopped on every redelivery. A message larger than
- * this on its own still goes, alone.
- */
-export const MAX_REQUEST_BYTES = 512 * 1024;
-
-function sizeOf(message: Message): number {
-  const length = (v: unknown) => (v === null || v === undefined ? 0 : Buffer.byteLength(v as string | Buffer));
-  let size = 64 + length(message.key) + length(message.value); // 64: a record's framing, generously
-  for (const [name, value] of Object.entries(message.headers ?? {})) size += Buffer.byteLength(name) + length(value);
-  return size;
-}
-
-/** `topicMessages` cut into requests of at most `budget` bytes each, in order. */
-export function inRequests(topicMessages: readonly TopicMessages[], budget = MAX_REQUEST_BYTES): TopicMessages[][] {
-  const requests: TopicMessages[][] = [];
-  let request: { topic: string; messages: Message[] }[] = [];
-  let bytes = 0;
-  for (const { topic, messages } of topicMessages) {
-    for (const message of messages) {
-      const size = sizeOf(message);
-      if (bytes > 0 && bytes + size > budget) {
-        requests.push(request);
-        request = [];
-        bytes = 0;
-      }
-      const last = request[request.length - 1];
-      if (last?.topic === topic) last.messages.push(message);
-      else request.push({ topic, messages: [message] });
-      bytes += size;
-    }
-  }
-  if (request.length > 0) requests.push(request);
-  return requests;
-}
-
 /** A sink: at-least-once (consumers de-duplicate on the issue event id and the dead letter's coordinates). */
 export class TopicPublisher implements Sink {
   readonly name = 'topics';
   readonly dependency = 'topics' as const;
-  readonly #producer: Producer;
+  readonly #producer: IdempotentProducer;
   readonly #options: TopicPublisherOptions;
 
-  private constructor(producer: Producer, options: TopicPublisherOptions) {
+  private constructor(producer: IdempotentProducer, options: TopicPublisherOptions) {
     this.#producer = producer;
     this.#options = options;
   }
 
   static async connect(kafka: Kafka, options: TopicPublisherOptions): Promise<TopicPublisher> {
-    // Idempotent with one request in flight: broker-side de-duplication of retries, in order.
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
-    return new TopicPublisher(producer, options);
+    return new TopicPublisher(await IdempotentProducer.connect(kafka, 'publishing to the dead-letter and issue topics'), options);
   }
 
   write(batch: SourceBatch, out: BatchOutput): Promise<void> {
@@ -120,11 +73,8 @@ export class TopicPublisher implements Sink {
     if (out.issueChanges.length > 0) {
       topicMessages.push({ topic: this.#options.issueTopic, messages: out.issueChanges.map(issueMessage) });
     }
-    // One request at a time (the producer keeps one in flight): a retry of the batch after a
-    // failure part-way re-publishes the first requests, which at-least-once allows.
-    for (const request of inRequests(topicMessages)) {
-      await brokerCall('publishing to the dead-letter and issue topics', () => this.#producer.sendBatch({ topicMessages: request, acks: -1, compression: CompressionTypes.None }));
-    }
+    // A retry of the batch after a failure part-way re-publishes what went, which at-least-once allows.
+    await this.#producer.send(topicMessages);
   };
 
   /** The outbox relay's issue changes (stewards', the clock's), on the issue topic like the pipeline's. */
