@@ -9,7 +9,7 @@
 // - after a send failed past kafkajs's retries, the next send (other records) reused the numbers
 //   and was dropped as a duplicate of the failed one, while reported as written.
 // The broker is real; only the answers are lost, by the client's socket (lost-responses.ts).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
@@ -118,7 +118,9 @@ describeKafka('a produce answer lost after the broker wrote the records', () => 
     writeFileSync(input, `${lines.join('\n')}\n`);
     const faults = lostResponses();
     faults.lose(1);
-    const counts = await produceFile({ kafka: kafkaClient(brokers, { socketFactory: faults.socketFactory, ...QUIET }), input, customerTopic, agentTopic, chunkSize: 7 });
+    const counts = await produceFile({ kafka: kafkaClient(brokers, { socketFactory: faults.socketFactory, ...QUIET }), input, customerTopic, agentTopic, chunkSize: 7 }).finally(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
     expect(counts).toMatchObject({ customers: 70, unkeyed: 70 });
     expect(faults.lost).toBe(1);
     const onTopic = new Set((await readTopic(brokers, customerTopic)).map((m) => m.value!.toString('utf8')));
