@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { Partitioners, type Message, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { stablePartitioner } from './idempotent-producer.ts';
+import { PublishError } from '../../pipelines/errors.ts';
+import { readTopic } from '../../tests/kafka/support.ts';
+import { createTopic, describeKafka, kafkaClient, uniqueTopic, useKafka } from '../../tests/support/kafka/use-kafka.ts';
+import { IdempotentProducer, stablePartitioner } from './idempotent-producer.ts';
 
 const partitions = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0, offlineReplicas: [] }));
@@ -41,5 +44,21 @@ describe('stablePartitioner', () => {
       Array.from({ length: 60 }, (_, i) => p({ topic: 't', partitionMetadata: partitions(6), message: { key: null, value: '{"cut', headers: { 'verity-dead-letter-id': `d-${i}` } } })),
     );
     expect(placed.size).toBe(6);
+  });
+});
+
+describeKafka('IdempotentProducer against a broker', () => {
+  const { brokers } = useKafka();
+
+  it('sends, and once disconnected refuses to send (not retriable) instead of connecting again', async () => {
+    const topic = await createTopic(brokers, uniqueTopic('idempotent'), 2);
+    const producer = await IdempotentProducer.connect(kafkaClient(brokers), 'publishing test records');
+    await producer.send([{ topic, messages: [{ key: 'k-1', value: 'one' }, { key: null, value: 'two' }] }]);
+    await producer.disconnect();
+    const refused = await producer.send([{ topic, messages: [{ key: 'k-2', value: 'three' }] }]).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PublishError);
+    expect((refused as PublishError).retriable).toBe(false);
+    await producer.disconnect(); // twice: nothing left to close
+    expect((await readTopic(brokers, topic)).map((m) => m.value?.toString()).sort()).toEqual(['one', 'two']);
   });
 });

@@ -82,6 +82,7 @@ export class IdempotentProducer {
   /** What the sends are for, in errors: "publishing corrections". */
   readonly #what: string;
   #producer: Promise<Producer> | undefined;
+  #closed = false;
   readonly #retiring = new Set<Promise<void>>();
 
   private constructor(kafka: Kafka, what: string) {
@@ -118,13 +119,16 @@ export class IdempotentProducer {
   }
 
   async disconnect(): Promise<void> {
+    this.#closed = true;
     const current = this.#producer;
     this.#producer = undefined;
     await Promise.all([...this.#retiring]);
-    if (current) await (await current).disconnect();
+    const producer = await current?.catch(() => undefined); // one that never connected has nothing to close
+    await producer?.disconnect();
   }
 
   #current(): Promise<Producer> {
+    if (this.#closed) return Promise.reject(new PublishError('PUBLISH_FAILED', `${this.#what} failed: the producer was disconnected`, { retriable: false }));
     if (!this.#producer) {
       const producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: stablePartitioner });
       const connecting = producer.connect().then(
