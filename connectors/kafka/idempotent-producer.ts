@@ -12,8 +12,10 @@
 //   placed by a hash of what it is (stablePartitioner), so every try places it alike.
 // - after kafkajs gave up, the next send, other records, got the numbers of the one that failed
 //   and, if the broker had written that one, was dropped as its duplicate while reported sent.
-//   Here a producer whose send failed is not used again: the next send gets a new producer id.
+//   Here a producer whose send failed is not used again: the next send gets a new producer id,
+//   and sends go one at a time, so none is under way on the producer being replaced.
 import { CompressionTypes, Partitioners, type ICustomPartitioner, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import pLimit from 'p-limit';
 import { PublishError } from '../../pipelines/errors.ts';
 import { brokerFailure, isProducerStateFailure, kafkaFailureLabel } from './kafka-errors.ts';
 
@@ -76,14 +78,20 @@ export const stablePartitioner: ICustomPartitioner = () => {
   };
 };
 
-/** One topic writer's producer: idempotent, one request in flight (per-key order), acks from all in-sync replicas. */
+/**
+ * One topic writer's producer: idempotent, acks from all in-sync replicas, one request at a time.
+ * One at a time here, not only in kafkajs (maxInFlightRequests): a send that started while another
+ * was failing would take the numbers the failed one gave back, on the producer about to be
+ * replaced. Sends from several callers (a batch's publish, the outbox relay) queue.
+ */
 export class IdempotentProducer {
   readonly #kafka: Kafka;
   /** What the sends are for, in errors: "publishing corrections". */
   readonly #what: string;
+  readonly #oneAtATime = pLimit(1);
   #producer: Promise<Producer> | undefined;
-  #closed = false;
-  readonly #retiring = new Set<Promise<void>>();
+  readonly #closing = new Set<Promise<void>>();
+  #disconnected = false;
 
   private constructor(kafka: Kafka, what: string) {
     this.#kafka = kafka;
@@ -93,7 +101,7 @@ export class IdempotentProducer {
   /** Connected at once, so that a broker that cannot be reached fails the start, not the first send. */
   static async connect(kafka: Kafka, what: string): Promise<IdempotentProducer> {
     const producer = new IdempotentProducer(kafka, what);
-    await producer.#current();
+    await producer.#oneAtATime(() => producer.#connected());
     return producer;
   }
 
@@ -103,54 +111,52 @@ export class IdempotentProducer {
    * requests before it stay sent, so the caller's retry sends them again (at-least-once).
    */
   async send(topicMessages: readonly TopicMessages[]): Promise<void> {
-    for (const request of inRequests(topicMessages)) {
-      const current = this.#current();
-      const producer = await current;
-      try {
-        await producer.sendBatch({ topicMessages: request, acks: -1, compression: CompressionTypes.None });
-      } catch (cause) {
-        this.#retire(current);
-        if (isProducerStateFailure(cause)) {
-          throw new PublishError('PUBLISH_FAILED', `${this.#what} failed: ${kafkaFailureLabel(cause)}; the next send uses a new producer id`, { cause, retriable: true });
-        }
-        throw brokerFailure(this.#what, cause);
+    for (const request of inRequests(topicMessages)) await this.#oneAtATime(() => this.#sendRequest(request));
+  }
+
+  /** Closes the producer now, a send under way or not (it fails, and its batch is not committed). */
+  async disconnect(): Promise<void> {
+    this.#disconnected = true;
+    this.#retire();
+    await Promise.all([...this.#closing]);
+  }
+
+  async #sendRequest(request: TopicMessages[]): Promise<void> {
+    const producer = await this.#connected();
+    try {
+      await producer.sendBatch({ topicMessages: request, acks: -1, compression: CompressionTypes.None });
+    } catch (cause) {
+      this.#retire();
+      if (isProducerStateFailure(cause)) {
+        throw new PublishError('PUBLISH_FAILED', `${this.#what} failed: ${kafkaFailureLabel(cause)}; the next send uses a new producer id`, { cause, retriable: true });
       }
+      throw brokerFailure(this.#what, cause);
     }
   }
 
-  async disconnect(): Promise<void> {
-    this.#closed = true;
-    const current = this.#producer;
-    this.#producer = undefined;
-    await Promise.all([...this.#retiring]);
-    const producer = await current?.catch(() => undefined); // one that never connected has nothing to close
-    await producer?.disconnect();
-  }
-
-  #current(): Promise<Producer> {
-    if (this.#closed) return Promise.reject(new PublishError('PUBLISH_FAILED', `${this.#what} failed: the producer was disconnected`, { retriable: false }));
+  async #connected(): Promise<Producer> {
+    if (this.#disconnected) throw new PublishError('PUBLISH_FAILED', `${this.#what} failed: the producer was disconnected`, { retriable: false });
     if (!this.#producer) {
       const producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: stablePartitioner });
-      const connecting = producer.connect().then(
-        () => producer,
-        (cause: unknown) => {
-          if (this.#producer === connecting) this.#producer = undefined;
-          throw brokerFailure(`${this.#what} (connecting)`, cause);
-        },
-      );
-      this.#producer = connecting;
+      this.#producer = producer.connect().then(() => producer);
     }
-    return this.#producer;
+    try {
+      return await this.#producer;
+    } catch (cause) {
+      this.#retire(); // the next send tries a new one
+      throw brokerFailure(`${this.#what} (connecting)`, cause);
+    }
   }
 
-  /** Never used again: its sequence numbers may no longer be the broker's (see the module). */
-  #retire(producer: Promise<Producer>): void {
-    if (this.#producer !== producer) return; // a concurrent send retired it already
+  /** Used no more: after a failed send its sequence numbers may no longer be the broker's (see the module). */
+  #retire(): void {
+    const producer = this.#producer;
     this.#producer = undefined;
-    const retiring = producer
+    if (!producer) return;
+    const closing = producer
       .then((p) => p.disconnect())
-      .catch(() => undefined) // it failed already; a failure to close it changes nothing
-      .finally(() => this.#retiring.delete(retiring));
-    this.#retiring.add(retiring);
+      .catch(() => undefined) // never connected, or failed already: closing it changes nothing
+      .finally(() => this.#closing.delete(closing));
+    this.#closing.add(closing);
   }
 }

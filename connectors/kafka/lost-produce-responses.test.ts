@@ -88,6 +88,27 @@ describeKafka('a produce answer lost after the broker wrote the records', () => 
     expect(ids('second', 4).filter((id) => !onTopic.has(id))).toEqual([]);
   });
 
+  it('two publishes at once (a batch and the outbox relay), answers lost: every record of both is written', async () => {
+    const deadLetterTopic = await createTopic(brokers, uniqueTopic('lost-dlq'), 1);
+    const issueTopic = await createTopic(brokers, uniqueTopic('lost-issues'), 1);
+    const faults = lostResponses();
+    const kafka = kafkaClient(brokers, { socketFactory: faults.socketFactory, retry: { retries: 1, initialRetryTime: 100 }, ...QUIET });
+    const publisher = await TopicPublisher.connect(kafka, { deadLetterTopic, issueTopic });
+    try {
+      faults.lose(2); // two tries of kafkajs's: one publish fails
+      const batches = ['first', 'second'].map((name) => ({ deadLetters: ids(name, 4).map(deadLetter), issueChanges: [] }));
+      const results = await Promise.allSettled(batches.map((out) => publisher.publish(unit, out)));
+      expect(faults.lost).toBe(2);
+      expect(results.map((r) => r.status)).toContain('rejected');
+      // A failed publish is the caller's to repeat (its batch is not committed); one that succeeded must be on the topic.
+      for (const [i, r] of results.entries()) if (r.status === 'rejected') await publisher.publish(unit, batches[i]!);
+    } finally {
+      await publisher.disconnect();
+    }
+    const onTopic = new Set((await readTopic(brokers, deadLetterTopic)).map((m) => m.headers['verity-dead-letter-id']));
+    expect([...ids('first', 4), ...ids('second', 4)].filter((id) => !onTopic.has(id))).toEqual([]);
+  });
+
   it('the same for corrections upstream, keyed by customer', async () => {
     const topic = await createTopic(brokers, uniqueTopic('lost-corrections'), 1);
     const faults = lostResponses();
