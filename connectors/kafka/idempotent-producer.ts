@@ -28,8 +28,8 @@ import { brokerFailure, isProducerStateFailure, kafkaFailureLabel } from './kafk
  */
 export const MAX_REQUEST_BYTES = 512 * 1024;
 
-/** The header that names a dead letter: where there is no key, what places the message. */
-const STABLE_ID_HEADER = 'verity-dead-letter-id';
+/** The header that names a message for good (a dead letter's id): where there is no key, what places it. */
+export const STABLE_ID_HEADER = 'verity-dead-letter-id';
 
 function sizeOf(message: Message): number {
   const length = (v: unknown) => (v === null || v === undefined ? 0 : Buffer.byteLength(v as string | Buffer));

@@ -18,10 +18,16 @@ interface KafkaJsLike {
   readonly cause?: unknown;
 }
 
+/** `error`, then its cause, its cause's cause, … (at most 10 deep: a cycle must not hang). */
+function* causeChain(error: unknown): Generator<KafkaJsLike> {
+  let current = error as KafkaJsLike | undefined;
+  for (let depth = 0; depth <= 10 && current; depth++, current = current.cause as KafkaJsLike | undefined) yield current;
+}
+
 function rootCause(error: unknown): KafkaJsLike {
-  let current = error as KafkaJsLike;
-  for (let depth = 0; depth < 10 && current?.cause; depth++) current = current.cause as KafkaJsLike;
-  return current ?? {};
+  let root: KafkaJsLike = {};
+  for (const e of causeChain(error)) root = e;
+  return root;
 }
 
 export function isTransientKafkaFailure(error: unknown): boolean {
@@ -70,8 +76,6 @@ const PRODUCER_STATE_FAILURES = new Set([
 ]);
 
 export function isProducerStateFailure(error: unknown): boolean {
-  for (let current = error as KafkaJsLike | undefined, depth = 0; current && depth < 10; current = current.cause as KafkaJsLike | undefined, depth++) {
-    if (current.type !== undefined && PRODUCER_STATE_FAILURES.has(current.type)) return true;
-  }
+  for (const e of causeChain(error)) if (e.type !== undefined && PRODUCER_STATE_FAILURES.has(e.type)) return true;
   return false;
 }

@@ -3,7 +3,7 @@
 // committed, so a crash re-publishes rather than loses (at-least-once; consumers de-duplicate on
 // the issue event id, and on verity-source-topic/partition/offset for dead letters).
 import type { Kafka, Message, TopicMessages } from 'kafkajs';
-import { IdempotentProducer } from './idempotent-producer.ts';
+import { IdempotentProducer, STABLE_ID_HEADER } from './idempotent-producer.ts';
 import { IssueEvent, issueEventOf } from '../../pipelines/contract/issue-event.ts';
 import type { IssueChange, RejectedMessage } from '../../pipelines/quality/model.ts';
 import type { BatchOutput, Sink } from '../../pipelines/runtime/sink.ts';
@@ -27,7 +27,7 @@ export function deadLetterMessage({ deadLetter, payload, key }: RejectedMessage)
     'verity-reason-code': deadLetter.reasonCode,
     'verity-error-path': deadLetter.errorPath,
     'verity-first-seen-at': deadLetter.firstSeenAt,
-    'verity-dead-letter-id': deadLetter.deadLetterId,
+    [STABLE_ID_HEADER]: deadLetter.deadLetterId, // verity-dead-letter-id: also what places it
   };
   if (c.kind === 'kafka') {
     headers['verity-source-topic'] = c.topic;
