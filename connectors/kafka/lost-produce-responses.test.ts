@@ -27,6 +27,9 @@ import { TopicPublisher } from './topic-publisher.ts';
 // The cut connections are the point: kafkajs's error log of each is noise here (VERITY_KAFKA_LOG shows it).
 const QUIET = process.env['VERITY_KAFKA_LOG'] ? {} : { logLevel: logLevel.NOTHING };
 
+/** kafkajs's tries cut to two (an idempotent producer must keep one retry). */
+const FEW_TRIES = { retries: 1, initialRetryTime: 100 };
+
 const unit = { id: 'unit-lost', scope: 'unit', tenure: 1, messages: [] } as const;
 
 /** An unkeyed dead letter (garbage has no key), synthetic bytes. */
@@ -44,12 +47,19 @@ const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `
 describeKafka('a produce answer lost after the broker wrote the records', () => {
   const { brokers } = useKafka();
 
-  it('kafkajs sends the dead letters again: every one is on the topic, none refused', async () => {
-    // 7 unkeyed messages over 3 partitions: partitioned again in turn, they would move.
-    const deadLetterTopic = await createTopic(brokers, uniqueTopic('lost-dlq'), 3);
+  /** A publisher whose produce answers the test can lose; with `fewTries`, kafkajs gives up after two. */
+  const lossyPublisher = async (deadLetterPartitions: number, fewTries = false) => {
+    const deadLetterTopic = await createTopic(brokers, uniqueTopic('lost-dlq'), deadLetterPartitions);
     const issueTopic = await createTopic(brokers, uniqueTopic('lost-issues'), 1);
     const faults = lostResponses();
-    const publisher = await TopicPublisher.connect(kafkaClient(brokers, { socketFactory: faults.socketFactory, ...QUIET }), { deadLetterTopic, issueTopic });
+    const kafka = kafkaClient(brokers, { socketFactory: faults.socketFactory, ...(fewTries ? { retry: FEW_TRIES } : {}), ...QUIET });
+    return { deadLetterTopic, faults, publisher: await TopicPublisher.connect(kafka, { deadLetterTopic, issueTopic }) };
+  };
+  const deadLettersOn = async (topic: string) => new Set((await readTopic(brokers, topic)).map((m) => m.headers['verity-dead-letter-id']));
+
+  it('kafkajs sends the dead letters again: every one is on the topic, none refused', async () => {
+    // 7 unkeyed messages over 3 partitions: partitioned again in turn, they would move.
+    const { deadLetterTopic, faults, publisher } = await lossyPublisher(3);
     const sent = ids('once', 7);
     try {
       for (const round of [0, 1, 2]) {
@@ -60,17 +70,13 @@ describeKafka('a produce answer lost after the broker wrote the records', () => 
       await publisher.disconnect();
     }
     expect(faults.lost).toBe(3);
-    const onTopic = new Set((await readTopic(brokers, deadLetterTopic)).map((m) => m.headers['verity-dead-letter-id']));
+    const onTopic = await deadLettersOn(deadLetterTopic);
     const expected = [0, 1, 2].flatMap((round) => sent.map((id) => `${id}-r${round}`));
     expect(expected.filter((id) => !onTopic.has(id))).toEqual([]);
   });
 
   it('a publish that failed past kafkajs retries: the next one, other records, is written, not taken for a duplicate', async () => {
-    const deadLetterTopic = await createTopic(brokers, uniqueTopic('lost-dlq'), 1);
-    const issueTopic = await createTopic(brokers, uniqueTopic('lost-issues'), 1);
-    const faults = lostResponses();
-    const kafka = kafkaClient(brokers, { socketFactory: faults.socketFactory, retry: { retries: 1, initialRetryTime: 100 }, ...QUIET });
-    const publisher = await TopicPublisher.connect(kafka, { deadLetterTopic, issueTopic });
+    const { deadLetterTopic, faults, publisher } = await lossyPublisher(1, true);
     try {
       faults.lose(1_000);
       const failed = await publisher.publish(unit, { deadLetters: ids('first', 4).map(deadLetter), issueChanges: [] }).then(
@@ -84,16 +90,12 @@ describeKafka('a produce answer lost after the broker wrote the records', () => 
     } finally {
       await publisher.disconnect();
     }
-    const onTopic = new Set((await readTopic(brokers, deadLetterTopic)).map((m) => m.headers['verity-dead-letter-id']));
+    const onTopic = await deadLettersOn(deadLetterTopic);
     expect(ids('second', 4).filter((id) => !onTopic.has(id))).toEqual([]);
   });
 
   it('two publishes at once (a batch and the outbox relay), answers lost: every record of both is written', async () => {
-    const deadLetterTopic = await createTopic(brokers, uniqueTopic('lost-dlq'), 1);
-    const issueTopic = await createTopic(brokers, uniqueTopic('lost-issues'), 1);
-    const faults = lostResponses();
-    const kafka = kafkaClient(brokers, { socketFactory: faults.socketFactory, retry: { retries: 1, initialRetryTime: 100 }, ...QUIET });
-    const publisher = await TopicPublisher.connect(kafka, { deadLetterTopic, issueTopic });
+    const { deadLetterTopic, faults, publisher } = await lossyPublisher(1, true);
     try {
       faults.lose(2); // two tries of kafkajs's: one publish fails
       const batches = ['first', 'second'].map((name) => ({ deadLetters: ids(name, 4).map(deadLetter), issueChanges: [] }));
@@ -105,14 +107,14 @@ describeKafka('a produce answer lost after the broker wrote the records', () => 
     } finally {
       await publisher.disconnect();
     }
-    const onTopic = new Set((await readTopic(brokers, deadLetterTopic)).map((m) => m.headers['verity-dead-letter-id']));
+    const onTopic = await deadLettersOn(deadLetterTopic);
     expect([...ids('first', 4), ...ids('second', 4)].filter((id) => !onTopic.has(id))).toEqual([]);
   });
 
   it('the same for corrections upstream, keyed by customer', async () => {
     const topic = await createTopic(brokers, uniqueTopic('lost-corrections'), 1);
     const faults = lostResponses();
-    const sink = await KafkaCorrectionSink.connect(kafkaClient(brokers, { socketFactory: faults.socketFactory, retry: { retries: 1, initialRetryTime: 100 }, ...QUIET }), topic);
+    const sink = await KafkaCorrectionSink.connect(kafkaClient(brokers, { socketFactory: faults.socketFactory, retry: FEW_TRIES, ...QUIET }), topic);
     // Generated values: a made-up address, no real customer.
     const correction = (n: number): CustomerCorrection => ({
       schema: CORRECTION_SCHEMA, eventId: `c-${n}`, customerId: 'C-1', issueId: `i-${n}`,
