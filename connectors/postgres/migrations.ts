@@ -353,6 +353,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_sent ON ${SCHEMA}.outbox (sent_at) WHERE sent_at IS NOT NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'unsent outbox rows found by kind, in order',
+    sql: `
+      -- The relay drains each kind in id order. Over (id) alone, a drain of one kind walked past
+      -- every unsent row of the others (a backlog of issue changes before each corrections' drain).
+      DROP INDEX ${SCHEMA}.outbox_unsent;
+      CREATE INDEX outbox_unsent_by_kind ON ${SCHEMA}.outbox (kind, id) WHERE sent_at IS NULL;
+    `,
+  },
 ];
 
 /** Creates the schema and applies the missing migrations; returns the versions applied now. */

@@ -22,10 +22,17 @@ export class PostgresOutboxStore implements OutboxStore {
 
   drain(limit: number, kind: OutboxKind, send: (page: OutboxPage) => Promise<void>): Promise<number> {
     return this.#client.transaction(async (tx) => {
+      // Walked in index order, never by a bitmap. A row marked sent leaves its index entry behind
+      // until a vacuum (PGlite runs none of its own); a bitmap scan visits every such entry's row
+      // on every drain, which grew to 83 ms a drain over a 300,000-customer run. An index scan
+      // marks the entries it finds dead, and the next drains pass them by (flat, measured over
+      // 100,000 rows sent). The planner takes the bitmap when it expects few rows.
+      await tx.query('SET LOCAL enable_bitmapscan = off');
       const rows = await tx.query<{ id: string; payload: string }>(
         `SELECT id, payload FROM ${S}.outbox WHERE sent_at IS NULL AND kind = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [kind, limit],
       );
+      await tx.query('RESET enable_bitmapscan');
       if (rows.length === 0) return 0;
       const page: OutboxPage =
         kind === OUTBOX_ISSUE_CHANGE

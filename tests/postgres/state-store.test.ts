@@ -15,7 +15,9 @@ import { PostgresStateStore } from '../../connectors/postgres/state-store.ts';
 import type { StateTarget } from '../../connectors/postgres/sql-client.ts';
 import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
 import { AgentChange, CustomerChange, type ChangeEvent } from '../../pipelines/contract/customer-change.ts';
+import { ISSUE_STATUSES, isActive, OUTCOMES } from '../../pipelines/contract/issue.ts';
 import { ScopeLostError } from '../../pipelines/errors.ts';
+import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
 import { createTokenizer, type Tokenizer } from '../../pipelines/privacy/tokens.ts';
 import { candidateOf, evaluateBatch, loadRequestOf } from '../../pipelines/quality/evaluate-batch.ts';
 import { PatternEngine } from '../../pipelines/quality/patterns/pattern-engine.ts';
@@ -351,6 +353,43 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
         await other.close();
       }
     }
+  });
+
+  it("loads each (rule, customer)'s active issue, or else its last one if a steward closed it as correct or corrected", { timeout: 300_000 }, async () => {
+    const client = (store as PostgresStateStore).client;
+    const issueArb = fc.record({ status: fc.constantFrom(...ISSUE_STATUSES), outcome: fc.constantFrom('', ...OUTCOMES), version: fc.integer({ min: 1, max: 3 }) });
+    const pairArb = fc.record({ customer: fc.integer({ min: 0, max: 3 }), rule: fc.constantFrom('mobile-format', 'shared-mobile', 'required-fields'), issues: fc.array(issueArb, { maxLength: 4 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(pairArb, { selector: (p) => `${p.customer}/${p.rule}`, maxLength: 8 }), async (pairs) => {
+        const run = `issues-${(runs += 1)}-${Date.now().toString(36)}`;
+        const customers = [0, 1, 2, 3].map((i) => `${run}-c${i}`);
+        const expected = { open: new Map<string, string>(), reopenable: new Map<string, string>() };
+        const rows = pairs.flatMap(({ customer, rule, issues }) => {
+          const customerToken = customers[customer]!;
+          // At most one active issue per pair (the store's unique index); each a distinct time.
+          let active = false;
+          const states = issues.map((issue, k) => {
+            const status = isActive(issue.status) && active ? 'withdrawn' : issue.status;
+            active ||= isActive(status);
+            const updatedAt = new Date(Date.parse(NOW) + k * 60_000).toISOString();
+            return { issueId: `${customerToken}-${rule}-${k}`, ruleId: rule, customerToken, status, version: issue.version, updatedAt, outcome: status === 'resolved' ? issue.outcome : '' };
+          });
+          const open = states.find((state) => isActive(state.status));
+          const last = [...states].sort((a, b) => b.version - a.version || (a.updatedAt < b.updatedAt ? 1 : -1))[0];
+          const key = `${customerToken}/${rule}`;
+          if (open) expected.open.set(key, open.issueId);
+          else if (last?.status === 'resolved' && REOPENABLE_OUTCOMES.includes(last.outcome)) expected.reopenable.set(key, last.issueId);
+          return states.map((state) => ({ issue_id: state.issueId, rule_id: rule, customer_token: customerToken, status: state.status, version: state.version, state }));
+        });
+        if (rows.length > 0) await client.query(`INSERT INTO verity.issues SELECT * FROM jsonb_populate_recordset(NULL::verity.issues, $1::jsonb)`, [JSON.stringify(rows)]);
+        await store.takeOver(run);
+        const snapshot = await store.transaction(run, (tx) => tx.load({ customers, values: [], agents: [], agentsChanged: [] }));
+        const found = (issues: PatternSnapshot['openIssues']) => new Map([...issues].flatMap(([customer, byRule]) => [...byRule].map(([rule, state]) => [`${customer}/${rule}`, state.issueId] as const)));
+        expect(found(snapshot.openIssues)).toEqual(expected.open);
+        expect(found(snapshot.reopenable)).toEqual(expected.reopenable);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   if (processes === 'several') it('refuses a transaction of an earlier tenure once another process took the scope over', { timeout: 120_000 }, async () => {
