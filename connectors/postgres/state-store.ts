@@ -288,7 +288,7 @@ class PostgresTransaction implements StateTransaction {
             sql,
             `SELECT DISTINCT ON (rule_id, customer_token) status IN ${ACTIVE_SQL} AS active, state FROM ${S}.issues
              WHERE customer_token = ANY($1::text[])
-             ORDER BY rule_id, customer_token, status IN ${ACTIVE_SQL} DESC, version DESC, (state->>'updatedAt')::timestamptz DESC`,
+             ORDER BY rule_id, customer_token, active DESC, version DESC, (state->>'updatedAt')::timestamptz DESC`,
             [tokens],
           ),
       // Corrections the batch's customers are waiting to see upstream, with their (closed) issues.
