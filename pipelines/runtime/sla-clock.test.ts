@@ -10,7 +10,7 @@ import { prcCalendar } from '../calendar/prc-calendar.ts';
 import type { IssueState } from '../contract/issue.ts';
 import type { SlaNotice, SlaNoticeKind } from '../quality/sla.ts';
 import fc from 'fast-check';
-import { chunked, SLA_CHUNK, SlaClock, type SlaCandidate, type SlaDecision, type SlaStore } from './sla-clock.ts';
+import { chunked, SLA_CHUNK, SLA_PAGE, SlaClock, type RaisedNotice, type SlaCandidatePage, type SlaDecision, type SlaPageRequest, type SlaStore } from './sla-clock.ts';
 import { slaIssue } from '../../tests/support/sla-issues.ts';
 
 const HOUR = 3_600_000;
@@ -27,11 +27,20 @@ class MemorySlaStore implements SlaStore {
     for (const i of issues) this.issues.set(i.issueId, { issue: i, had: new Set() });
   }
 
-  async slaCandidates(): Promise<SlaCandidate[]> {
+  /** The pages each sweep asked for, in call order. */
+  readonly pages: SlaPageRequest[] = [];
+
+  async slaCandidates(request: SlaPageRequest): Promise<SlaCandidatePage> {
     if (this.failures > 0 && this.failures--) throw new Error('operational store unreachable');
-    return [...this.issues.values()]
-      .filter(({ issue, had }) => !issue.pausedSince && !had.has('breached') && ['open', 'claimed', 'in-verification'].includes(issue.status))
-      .map(({ issue, had }) => ({ issue, had: [...had], pauses: [] }));
+    this.pages.push(request);
+    const page = [...this.issues.values()]
+      .filter(({ issue }) => ['open', 'claimed', 'in-verification'].includes(issue.status) && (request.after === undefined || issue.issueId > request.after))
+      .sort((a, b) => (a.issue.issueId < b.issue.issueId ? -1 : a.issue.issueId > b.issue.issueId ? 1 : 0))
+      .slice(0, request.limit);
+    return {
+      candidates: page.filter(({ issue, had }) => !issue.pausedSince && !had.has('breached')).map(({ issue, had }) => ({ issue, had: [...had], pauses: [] })),
+      next: page.length === request.limit ? page.at(-1)!.issue.issueId : undefined,
+    };
   }
 
   /** The issue ids of each raiseSlaNotices call, in call order. */
@@ -69,7 +78,7 @@ const ISSUES = [
 ];
 
 const silent = pino({ level: 'silent' });
-const log = (notices: readonly SlaNotice[]) => notices.map((n) => `${n.at} ${n.issue.issueId}/${n.kind}`).sort();
+const log = (notices: readonly RaisedNotice[]) => notices.map((n) => `${n.at} ${n.issueId}/${n.kind}`).sort();
 
 /** Sweeps at 09:00 and 21:00 Shanghai time (01:00Z, 13:00Z) from Monday 09-28 to Tuesday 10-13. */
 async function run(store: SlaStore, clock: ManualClock): Promise<{ sla: SlaClock; raised: string[] }> {
@@ -187,6 +196,85 @@ describe('SlaClock', () => {
     // Nothing due any more: no transaction at all.
     expect(await sla.sweep()).toEqual([]);
     expect(store.chunks).toHaveLength(2);
+  });
+
+  it('reads the candidates a page at a time, in issue-id order, each page after the last', async () => {
+    const store = new MemorySlaStore(ISSUES);
+    const clock = new ManualClock('2026-10-13T01:00:00.000Z');
+    const sla = new SlaClock({ store, calendar: prcCalendar, logger: silent, clock, pageSize: 2 });
+    expect(log(await sla.sweep()).map((n) => n.split(' ')[1])).toEqual(['holiday/breached', 'past/breached', 'saturday/breached', 'short/breached']);
+    // Five active issues (one of them paused) in pages of 2, each page's due issues in a chunk;
+    // the short last page ends the sweep.
+    expect(store.pages).toEqual([{ limit: 2 }, { after: 'past', limit: 2 }, { after: 'saturday', limit: 2 }]);
+    expect(store.chunks).toEqual([['holiday', 'past'], ['saturday'], ['short']]);
+    await expect(new SlaClock({ store, calendar: prcCalendar, logger: silent, clock }).sweep()).resolves.toEqual([]);
+    expect(store.pages.at(-1)).toEqual({ limit: SLA_PAGE });
+  });
+
+  it('refuses a page size that would never end', () => {
+    for (const pageSize of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new SlaClock({ store: new MemorySlaStore([]), calendar: prcCalendar, logger: silent, clock: new ManualClock('2026-10-13T01:00:00.000Z'), pageSize })).toThrow(RangeError);
+    }
+  });
+
+  it('pages and chunks of any size raise what one read of every candidate raises, each notice once', async () => {
+    const openedAt = fc.constantFrom(
+      '2026-09-21T09:00:00.000+08:00',
+      '2026-09-28T09:00:00.000+08:00',
+      '2026-09-30T10:00:00.000+08:00',
+      '2026-10-10T12:00:00.000+08:00',
+      '2026-10-12T15:30:00.000+08:00',
+    );
+    const state = fc.record({
+      openedAt,
+      workingDays: fc.integer({ min: 1, max: 5 }),
+      status: fc.constantFrom('open', 'claimed', 'in-verification', 'resolved'),
+      paused: fc.boolean(),
+    });
+    const sweepsAt = fc.uniqueArray(fc.integer({ min: 0, max: 20 * 24 }), { minLength: 1, maxLength: 6 }).map((hours) => hours.sort((a, b) => a - b));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 0, maxLength: 30 }),
+        fc.array(state, { minLength: 30, maxLength: 30 }),
+        sweepsAt,
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 7 }),
+        async (ids, states, hours, pageSize, chunkSize) => {
+          const issues = ids.map((id, n) => {
+            const s = states[n]!;
+            return issue(id, s.openedAt, s.workingDays, {
+              status: s.status as IssueState['status'],
+              ...(s.paused ? { pausedSince: s.openedAt, pauseReason: 'waiting for the customer' } : {}),
+            });
+          });
+          const sweepAll = async (options: { pageSize?: number; chunkSize?: number }) => {
+            const store = new MemorySlaStore(issues);
+            const clock = new ManualClock('2026-09-21T01:00:00.000Z');
+            const sla = new SlaClock({ store, calendar: prcCalendar, logger: silent, clock, ...options });
+            const raised: string[] = [];
+            for (const h of hours) {
+              await clock.advanceTo(new Date(Date.parse('2026-09-21T01:00:00.000Z') + h * HOUR).toISOString());
+              raised.push(...log(await sla.sweep()));
+            }
+            return { raised, counts: sla.raised, store };
+          };
+          const paged = await sweepAll({ pageSize, chunkSize });
+          const whole = await sweepAll({ pageSize: ids.length + 1, chunkSize: ids.length + 1 });
+          expect(paged.raised).toEqual(whole.raised);
+          expect(paged.counts).toEqual(whole.counts);
+          expect(new Set(paged.raised).size).toBe(paged.raised.length);
+          // Every page of the size asked for; within a sweep (each starts with no cursor), each
+          // page after the last, so no issue is looked at twice.
+          for (const page of paged.store.pages) expect(page.limit).toBe(pageSize);
+          let cursor: string | undefined;
+          for (const { after } of paged.store.pages) {
+            if (after !== undefined) expect(cursor === undefined || after > cursor).toBe(true);
+            cursor = after;
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 

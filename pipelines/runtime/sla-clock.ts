@@ -34,10 +34,27 @@ export interface SlaCandidate {
 /** Decides, on a candidate as it stands, which notice to raise now (if any). */
 export type SlaDecision = (candidate: SlaCandidate) => SlaNoticeKind | undefined;
 
+/** Which page of the active issues to look at: the first `limit` whose id sorts after `after` (from the first when absent). */
+export interface SlaPageRequest {
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+/** The candidates among one page of active issues, and where the next page starts. */
+export interface SlaCandidatePage {
+  readonly candidates: readonly SlaCandidate[];
+  /** The page's last issue id, to pass as `after`; undefined when the page was the last. */
+  readonly next: string | undefined;
+}
+
 /** Where the clock finds active issues and raises its notices. */
 export interface SlaStore {
-  /** Active issues, not paused, that have not had their `breached` notice (nothing follows it). */
-  slaCandidates(): Promise<readonly SlaCandidate[]>;
+  /**
+   * Of one page of the active issues in issue-id order, those that are candidates: not paused,
+   * and without their `breached` notice (nothing follows it). A sweep holds one page at a time,
+   * however many issues are active.
+   */
+  slaCandidates(page: SlaPageRequest): Promise<SlaCandidatePage>;
   /**
    * In one transaction on the issues (the clock passes a chunk of them): decides again on each one's
    * current state and, for each that is due a notice it has not had, records the notice, appends
@@ -55,6 +72,13 @@ export interface SlaStore {
  */
 export const SLA_CHUNK = 500;
 
+/**
+ * Active issues a sweep looks at a time. A sweep read every candidate at once: over a backfill of
+ * old records, tens of thousands of issue states (a breach each) crossed from the store and were
+ * parsed together, and the process's memory jumped with every sweep (README, Benchmarks).
+ */
+export const SLA_PAGE = 2_000;
+
 /** `items` in consecutive chunks of at most `size`, every item once, in order. */
 export function chunked<T>(items: readonly T[], size: number): T[][] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size ${size}: a positive integer is needed`);
@@ -70,6 +94,15 @@ export interface SlaClockDeps {
   readonly clock: Clock;
   /** Issues per transaction (SLA_CHUNK unless a test wants several chunks from a few issues). */
   readonly chunkSize?: number;
+  /** Active issues looked at a time (SLA_PAGE unless a test wants several pages from a few issues). */
+  readonly pageSize?: number;
+}
+
+/** A notice a sweep raised: which issue, which kind, when (the issue's new state went to the outbox). */
+export interface RaisedNotice {
+  readonly kind: SlaNoticeKind;
+  readonly issueId: string;
+  readonly at: string;
 }
 
 /** Notices raised, by kind. */
@@ -85,30 +118,41 @@ export class SlaClock {
   readonly #deps: SlaClockDeps;
   /** Notices raised by this process, for the report. */
   readonly raised: SlaCounts = { reminder50: 0, reminder80: 0, breached: 0 };
-  readonly #chore: Chore<readonly SlaNotice[]>;
+  readonly #chore: Chore<readonly RaisedNotice[]>;
 
   constructor(deps: SlaClockDeps) {
+    if (deps.pageSize !== undefined && !(Number.isInteger(deps.pageSize) && deps.pageSize >= 1)) {
+      throw new RangeError(`SLA page size ${deps.pageSize}: a positive integer is needed`);
+    }
     this.#deps = deps;
     this.#chore = new Chore({ name: 'SLA clock sweep', pass: () => this.#sweep(), clock: deps.clock, logger: deps.logger });
   }
 
   /** One pass over the active issues; sweeps never overlap. */
-  sweep(): Promise<readonly SlaNotice[]> {
+  sweep(): Promise<readonly RaisedNotice[]> {
     return this.#chore.run();
   }
 
-  async #sweep(): Promise<readonly SlaNotice[]> {
+  async #sweep(): Promise<readonly RaisedNotice[]> {
     const { store, calendar, logger } = this.#deps;
     const now = this.#deps.clock.now();
     const decide: SlaDecision = (c) => slaNoticeToRaise(c.issue, { had: c.had, pauses: c.pauses }, now, calendar);
-    const notices: SlaNotice[] = [];
-    const due = (await store.slaCandidates()).filter((c) => decide(c) !== undefined).map((c) => c.issue.issueId);
-    for (const chunk of chunked(due, this.#deps.chunkSize ?? SLA_CHUNK)) {
-      // Counted per chunk as it commits: a later chunk's failure does not undo this one's notices.
-      for (const notice of await store.raiseSlaNotices(chunk, now, decide)) {
-        notices.push(notice);
-        this.raised[COUNTER[notice.kind]] += 1;
+    const limit = this.#deps.pageSize ?? SLA_PAGE;
+    const notices: RaisedNotice[] = [];
+    // Page after page in issue-id order: an issue opened meanwhile with an id already passed is
+    // the next sweep's, as one opened after the single read was before.
+    for (let after: string | undefined; ; ) {
+      const page = await store.slaCandidates({ after, limit });
+      const due = page.candidates.filter((c) => decide(c) !== undefined).map((c) => c.issue.issueId);
+      for (const chunk of chunked(due, this.#deps.chunkSize ?? SLA_CHUNK)) {
+        // Counted per chunk as it commits: a later chunk's failure does not undo this one's notices.
+        for (const notice of await store.raiseSlaNotices(chunk, now, decide)) {
+          notices.push({ kind: notice.kind, issueId: notice.issue.issueId, at: notice.at });
+          this.raised[COUNTER[notice.kind]] += 1;
+        }
       }
+      if (page.next === undefined) break;
+      after = page.next;
     }
     if (notices.length > 0) {
       const count = (kind: SlaNoticeKind) => notices.filter((n) => n.kind === kind).length;

@@ -20,8 +20,7 @@ import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
 import { IssueState } from '../../pipelines/contract/issue.ts';
 import { StaleVersionError } from '../../pipelines/errors.ts';
-import type { SlaNotice } from '../../pipelines/quality/sla.ts';
-import { SlaClock } from '../../pipelines/runtime/sla-clock.ts';
+import { SlaClock, type RaisedNotice, type SlaCandidatePage } from '../../pipelines/runtime/sla-clock.ts';
 import type { Actor, StewardAction } from '../../pipelines/stewardship/actions.ts';
 import { fold, PIPELINE_ACTOR, reopen, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { ManualClock } from '../support/manual-clock.ts';
@@ -84,7 +83,10 @@ async function act(sql: SqlClient, issueId: string, action: StewardAction, at: s
   return desk.act(issueId, before.version, actor, action);
 }
 
-const log = (notices: readonly SlaNotice[]) => notices.map((n) => `${n.at} ${n.issue.issueId}/${n.kind}`).sort();
+const log = (notices: readonly RaisedNotice[]) => notices.map((n) => `${n.at} ${n.issueId}/${n.kind}`).sort();
+
+/** The transactions that raised notices: not those that read a page of candidates. */
+const raising = (transactions: string[][]) => transactions.filter((statements) => statements[0] !== 'SET LOCAL enable_bitmapscan = off');
 
 /** `client` with each transaction's statements recorded (their first words), to count them. */
 function recorded(client: SqlClient): { client: SqlClient; transactions: string[][] } {
@@ -182,7 +184,7 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     ]);
     expect((await store.breachedIssues()).map((i) => i.issueId)).toEqual(['past', 'short', 'holiday', 'saturday']);
     // Once breached, an issue is no longer a candidate: nothing follows the breach.
-    expect(await store.slaCandidates()).toEqual([]);
+    expect(await store.slaCandidates({ limit: 100 })).toEqual({ candidates: [], next: undefined });
     // The history stays the audit trail: folding each issue's history gives its stored state.
     for (const id of ['holiday', 'past', 'saturday', 'short']) {
       const detail = (await deskOn(sql).get(id))!;
@@ -248,7 +250,7 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     // Past the original 50 %, 80 % and due time (10-10 23:59:59.999): nothing while paused.
     await clock.advanceTo('2026-10-12T00:00:00.000Z');
     expect(raised).toEqual([]);
-    expect(await store.slaCandidates()).toEqual([]);
+    expect(await store.slaCandidates({ limit: 100 })).toEqual({ candidates: [], next: undefined });
 
     // Resumed Monday 10-12 09:00: 15 h of 10-08, 10-09, the worked Saturday 10-10 and 9 h of 10-12
     // were paused: 72 working hours, so the due time moves from Saturday 10-10 to Wednesday 10-14.
@@ -368,8 +370,8 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     await expectOncePerIssue(a!.client, ids);
     // One transaction per chunk, each the store shared, then one call for its customers' key
     // locks, then a fixed number of statements, however many issues it holds.
-    expect(spied.transactions).toHaveLength(6);
-    for (const statements of spied.transactions) {
+    expect(raising(spied.transactions)).toHaveLength(6);
+    for (const statements of raising(spied.transactions)) {
       expect(statements[0]).toBe('SELECT pg_advisory_xact_lock_shared($1)');
       expect(statements[1]).toMatch(/^SELECT DISTINCT customer_token /);
       expect(statements[2]).toBe('SELECT verity.lock_keys($1::bigint[])');
@@ -379,6 +381,35 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     expect([...(await one.sweep()), ...(await two.sweep())]).toEqual([]);
     expect(await new SlaClock({ store: new PostgresSlaStore(b!.client), calendar: prcCalendar, logger: silent, clock }).sweep()).toEqual([]);
     await expectOncePerIssue(a!.client, ids);
+  });
+
+  it('reads the candidates in pages, each issue once, however the pages and chunks fall', { timeout: 120_000 }, async () => {
+    const [a] = await fresh();
+    const issues = pastDue(23, 'paged');
+    const ids = issues.map((i) => i.issueId).sort();
+    await openIssues(a!.client, issues);
+    // Two not due (paused, closed) between them, which no page may count or stop at.
+    await openIssues(a!.client, [
+      issue('paged-0005a', '2026-09-21T09:00:00.000+08:00', 3),
+      issue('paged-0011a', '2026-09-21T09:00:00.000+08:00', 3),
+    ]);
+    await a!.client.query(`UPDATE verity.issues SET state = jsonb_set(state, '{pausedSince}', '"2026-09-22T10:00:00.000+08:00"') WHERE issue_id = 'paged-0005a'`);
+    await a!.client.query(`UPDATE verity.issues SET status = 'resolved' WHERE issue_id = 'paged-0011a'`);
+    const clock = new ManualClock('2026-10-13T01:00:00.000Z');
+    const store = new PostgresSlaStore(a!.client);
+    const idsOf = (page: SlaCandidatePage) => page.candidates.map((c) => c.issue.issueId);
+    const first = await store.slaCandidates({ limit: 5 });
+    expect([idsOf(first), first.next]).toEqual([ids.slice(0, 5), 'paged-0004']);
+    // The paused issue takes its place in the page, not among its candidates; the closed one neither.
+    const second = await store.slaCandidates({ after: first.next, limit: 5 });
+    expect([idsOf(second), second.next]).toEqual([ids.slice(5, 9), 'paged-0008']);
+    const last = await store.slaCandidates({ after: 'paged-0020', limit: 5 });
+    expect([idsOf(last), last.next]).toEqual([ids.slice(21), undefined]);
+    const sla = new SlaClock({ store, calendar: prcCalendar, logger: silent, clock, pageSize: 5, chunkSize: 3 });
+    expect(log(await sla.sweep())).toEqual(ids.map((id) => `2026-10-13T01:00:00.000Z ${id}/breached`));
+    await expectOncePerIssue(a!.client, ids);
+    expect(await store.slaCandidates({ limit: 50 })).toEqual({ candidates: [], next: undefined });
+    expect(await sla.sweep()).toEqual([]);
   });
 
   it('a chunk naming more customers than key locks allow takes the store alone, and raises each once', { timeout: 120_000 }, async () => {
@@ -395,7 +426,7 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     expect(x.length + y.length).toBe(3003);
     await expectOncePerIssue(a!.client, ids);
     // The wide chunk held the store exclusively and took no key lock; it ran a handful of statements, not thousands.
-    const [statements] = spied.transactions;
+    const [statements] = raising(spied.transactions);
     expect(statements![0]).toBe('SELECT pg_advisory_xact_lock($1)');
     expect(statements!.some((q) => q.includes('lock_keys') || q.includes('lock_shared'))).toBe(false);
     expect(statements!.length).toBeLessThanOrEqual(6);
@@ -429,7 +460,8 @@ describe('the SLA clock on embedded PGlite (npm start)', () => {
       let { store } = await PostgresStateStore.open({ kind: 'embedded', path: join(dir, 'state') });
       await openIssues(store.client, ISSUES);
       const clock = new ManualClock('2026-10-13T01:00:00.000Z');
-      const first = new SlaClock({ store: new PostgresSlaStore(store.client), calendar: prcCalendar, logger: silent, clock });
+      // In pages of 3: the embedded store's SQL pages as the server's does.
+      const first = new SlaClock({ store: new PostgresSlaStore(store.client), calendar: prcCalendar, logger: silent, clock, pageSize: 3 });
       expect(log(await first.sweep()).map((n) => n.split(' ')[1])).toEqual(['holiday/breached', 'past/breached', 'saturday/breached', 'short/breached']);
       await store.close();
       ({ store } = await PostgresStateStore.open({ kind: 'embedded', path: join(dir, 'state') }));
