@@ -6,7 +6,7 @@ import type { IssueChange } from '../../pipelines/contract/issue.ts';
 import { OUTBOX_CORRECTION, OUTBOX_ISSUE_CHANGE, type OutboxKind, type OutboxPage, type OutboxStore, type SealedCorrection } from '../../pipelines/runtime/outbox-relay.ts';
 import { RELAY_ACTOR, recordOnly } from '../../pipelines/stewardship/lifecycle.ts';
 import { SCHEMA } from './migrations.ts';
-import type { SqlClient, SqlRunner } from './sql-client.ts';
+import { queryInIndexOrder, type SqlClient, type SqlRunner } from './sql-client.ts';
 import { lockIssue, recordSystemTransition } from './steward-desk.ts';
 
 const S = SCHEMA;
@@ -27,12 +27,11 @@ export class PostgresOutboxStore implements OutboxStore {
       // on every drain, which grew to 83 ms a drain over a 300,000-customer run. An index scan
       // marks the entries it finds dead, and the next drains pass them by (flat, measured over
       // 100,000 rows sent). The planner takes the bitmap when it expects few rows.
-      await tx.query('SET LOCAL enable_bitmapscan = off');
-      const rows = await tx.query<{ id: string; payload: string }>(
+      const rows = await queryInIndexOrder<{ id: string; payload: string }>(
+        tx,
         `SELECT id, payload FROM ${S}.outbox WHERE sent_at IS NULL AND kind = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [kind, limit],
       );
-      await tx.query('RESET enable_bitmapscan');
       if (rows.length === 0) return 0;
       const page: OutboxPage =
         kind === OUTBOX_ISSUE_CHANGE

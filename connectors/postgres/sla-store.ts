@@ -14,7 +14,7 @@ import type { SlaCandidate, SlaCandidatePage, SlaDecision, SlaPageRequest, SlaSt
 import { CLOCK_ACTOR, systemEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { SCHEMA } from './migrations.ts';
 import { ACTIVE_SQL, lockKeysInOrder, MAX_KEY_LOCKS, STORE_LOCK } from './state-store.ts';
-import { retryOnConflict, type SqlClient, type SqlRunner } from './sql-client.ts';
+import { queryInIndexOrder, retryOnConflict, type SqlClient, type SqlRunner } from './sql-client.ts';
 import { OUTBOX_ISSUE_CHANGE } from '../../pipelines/runtime/outbox-relay.ts';
 import { writeHistory, writeOutbox } from './steward-desk.ts';
 
@@ -90,21 +90,19 @@ export class PostgresSlaStore implements SlaStore {
   }
 
   // A page is two reads in one transaction. The page's ids: the first `limit` active issues after
-  // `after`, in the primary key's order. Without statistics (PGlite never gathers any) the planner
-  // read every active issue after the cursor into a bitmap and sorted them for each page (0.5 s a
-  // page over 113,000 active issues, the whole backlog again for every page), so bitmap scans are
-  // off for it. Then the candidates among them: their subqueries are served by the primary keys
+  // `after`, in the primary key's order (queryInIndexOrder: with a bitmap, each page read and
+  // sorted every active issue after the cursor, 0.5 s a page over 113,000 of them, the whole
+  // backlog again for every page). Then the candidates among them: their subqueries are served by the primary keys
   // (issue_history's (issue_id, seq), sla_notices' (issue_id, episode, kind)), a few index rows
   // each, so they need no index of their own. Measured over 113,385 candidates (README, Benchmarks):
   // about as long as the single read they replace, at two thirds of its peak RSS.
   async slaCandidates({ after, limit }: SlaPageRequest): Promise<SlaCandidatePage> {
     return this.#client.transaction(async (tx) => {
-      await tx.query('SET LOCAL enable_bitmapscan = off');
-      const page = await tx.query<{ issue_id: string }>(
+      const page = await queryInIndexOrder<{ issue_id: string }>(
+        tx,
         `SELECT issue_id FROM ${S}.issues WHERE status IN ${ACTIVE_SQL} AND ($1::text IS NULL OR issue_id > $1::text) ORDER BY issue_id LIMIT $2`,
         [after ?? null, limit],
       );
-      await tx.query('RESET enable_bitmapscan');
       const next = page.length === limit ? page.at(-1)!.issue_id : undefined;
       if (page.length === 0) return { candidates: [], next };
       const rows = await tx.query<CandidateRow>(

@@ -82,6 +82,19 @@ export async function retryOnConflict<T>(run: () => Promise<T>, attempts: number
 }
 
 /**
+ * A read inside `tx` (a transaction) planned without bitmap scans, so that an `ORDER BY … LIMIT`
+ * walks its index in order and stops at the limit. Without statistics (PGlite never gathers any)
+ * the planner took a bitmap over every row the condition matched and sorted them, for each page.
+ * The setting is reset after the read: the transaction's other statements plan as usual.
+ */
+export async function queryInIndexOrder<T extends object>(tx: SqlRunner, sql: string, params: unknown[]): Promise<T[]> {
+  await tx.query('SET LOCAL enable_bitmapscan = off');
+  const rows = await tx.query<T>(sql, params);
+  await tx.query('RESET enable_bitmapscan');
+  return rows;
+}
+
+/**
  * A database call inside a transaction, its failure labelled where it happened. Whatever else the
  * transaction's work throws (its own errors) passes through the transaction unchanged.
  */

@@ -79,9 +79,14 @@ export const SLA_CHUNK = 500;
  */
 export const SLA_PAGE = 2_000;
 
+/** A size that lets a loop over pages or chunks end and drop nothing. */
+function assertPositiveInteger(what: string, size: number): void {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`${what} ${size}: a positive integer is needed`);
+}
+
 /** `items` in consecutive chunks of at most `size`, every item once, in order. */
 export function chunked<T>(items: readonly T[], size: number): T[][] {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size ${size}: a positive integer is needed`);
+  assertPositiveInteger('chunk size', size);
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
   return chunks;
@@ -121,9 +126,7 @@ export class SlaClock {
   readonly #chore: Chore<readonly RaisedNotice[]>;
 
   constructor(deps: SlaClockDeps) {
-    if (deps.pageSize !== undefined && !(Number.isInteger(deps.pageSize) && deps.pageSize >= 1)) {
-      throw new RangeError(`SLA page size ${deps.pageSize}: a positive integer is needed`);
-    }
+    if (deps.pageSize !== undefined) assertPositiveInteger('SLA page size', deps.pageSize);
     this.#deps = deps;
     this.#chore = new Chore({ name: 'SLA clock sweep', pass: () => this.#sweep(), clock: deps.clock, logger: deps.logger });
   }
