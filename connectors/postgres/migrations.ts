@@ -363,10 +363,53 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_unsent_by_kind ON ${SCHEMA}.outbox (kind, id) WHERE sent_at IS NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'the issues the SLA clock still watches',
+    sql: `
+      -- The issues the SLA clock still watches: active, and not breached in their current episode
+      -- (a breach is the last notice of an episode). A sweep walked every active issue, breached
+      -- ones too, and a breached issue stays active until a steward closes it: over a backlog that
+      -- was every one of them, every minute (README, Benchmarks). Kept by the issues' history, which
+      -- every writer (the pipeline, the stewards' desk, the clock) appends to in the transaction
+      -- that changes the issue, under the customer's lock: each issue's last deciding entry of a
+      -- statement says whether it is watched (opened or reopened: yes; breached or closed: no).
+      CREATE TABLE ${SCHEMA}.sla_watch (issue_id text PRIMARY KEY);
+      CREATE FUNCTION ${SCHEMA}.follow_sla_watch() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        WITH decided AS (
+          SELECT DISTINCT ON (issue_id) issue_id,
+                 action IN ('opened', 'reopened') AND to_status IN ('open', 'claimed', 'in-verification') AS watched
+            FROM added
+           WHERE action IN ('opened', 'reopened', 'breached') OR to_status NOT IN ('open', 'claimed', 'in-verification')
+           ORDER BY issue_id, seq DESC
+        ), unwatched AS (
+          DELETE FROM ${SCHEMA}.sla_watch w USING decided d WHERE w.issue_id = d.issue_id AND NOT d.watched
+        )
+        INSERT INTO ${SCHEMA}.sla_watch (issue_id) SELECT issue_id FROM decided WHERE watched ON CONFLICT DO NOTHING;
+        RETURN NULL;
+      END $$;
+      -- Created before the rows are filled in: it takes the lock that holds every other writer's
+      -- history back until this migration commits, so none is missed in between.
+      CREATE TRIGGER issue_history_sla_watch AFTER INSERT ON ${SCHEMA}.issue_history
+        REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.follow_sla_watch();
+      -- An issue's episode is the seq of its last opened or reopened entry (1 for an issue opened
+      -- before the history existed), as the clock counts it (sla-store.ts).
+      INSERT INTO ${SCHEMA}.sla_watch (issue_id)
+      SELECT i.issue_id FROM ${SCHEMA}.issues i
+       CROSS JOIN LATERAL (SELECT coalesce(max(h.seq), 1) AS episode FROM ${SCHEMA}.issue_history h
+                            WHERE h.issue_id = i.issue_id AND h.action IN ('opened', 'reopened')) e
+       WHERE i.status IN ('open', 'claimed', 'in-verification')
+         AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.sla_notices n WHERE n.issue_id = i.issue_id AND n.episode = e.episode AND n.kind = 'breached');
+    `,
+  },
 ];
 
-/** Creates the schema and applies the missing migrations; returns the versions applied now. */
-export async function migrateState(client: SqlClient): Promise<number[]> {
+/**
+ * Creates the schema and applies the missing migrations; returns the versions applied now.
+ * `through` stops after that version: a store as an older release left it, to test an upgrade on.
+ */
+export async function migrateState(client: SqlClient, { through = Infinity }: { through?: number } = {}): Promise<number[]> {
   return client.transaction(async (tx) => {
     // Serialises concurrent starts: the second sees the first's migrations as applied.
     await tx.query('SELECT pg_advisory_xact_lock(7406271935)');
@@ -375,7 +418,7 @@ export async function migrateState(client: SqlClient): Promise<number[]> {
     const applied = new Set((await tx.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.schema_migrations`)).map((r) => Number(r.version)));
     const now: number[] = [];
     for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+      if (applied.has(migration.version) || migration.version > through) continue;
       await tx.exec(migration.sql);
       await tx.query(`INSERT INTO ${SCHEMA}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
       now.push(migration.version);

@@ -1,4 +1,4 @@
-// The SLA clock's store over PostgreSQL, the operational truth: it reads the active issues and
+// The SLA clock's store over PostgreSQL, the operational truth: it reads the issues it watches and
 // raises the notices in one transaction per chunk of issues, with set-based statements (a fixed
 // number per chunk, not per issue) — the store lock shared and the customers' key locks (as the
 // pipeline's batch transaction and a steward's action on the desk take them), then for each issue
@@ -89,18 +89,18 @@ export class PostgresSlaStore implements SlaStore {
     this.#client = client;
   }
 
-  // A page is two reads in one transaction. The page's ids: the first `limit` active issues after
-  // `after`, in the primary key's order (queryInIndexOrder: with a bitmap, each page read and
-  // sorted every active issue after the cursor, 0.5 s a page over 113,000 of them, the whole
-  // backlog again for every page). Then the candidates among them: their subqueries are served by the primary keys
-  // (issue_history's (issue_id, seq), sla_notices' (issue_id, episode, kind)), a few index rows
-  // each, so they need no index of their own. Measured over 113,385 candidates (README, Benchmarks):
-  // about as long as the single read they replace, at two thirds of its peak RSS.
+  // A page is two reads in one transaction. The page's ids: the first `limit` watched issues
+  // after `after` (sla_watch: active and not breached in their episode, kept by the history's
+  // trigger, migration 12), in the primary key's order (queryInIndexOrder: with a bitmap, each
+  // page read and sorted every row after the cursor, the whole table again for every page). Then
+  // the candidates among them, checked again against the issues themselves: their subqueries are
+  // served by the primary keys (issue_history's (issue_id, seq), sla_notices' (issue_id, episode,
+  // kind)), a few index rows each, so they need no index of their own.
   async slaCandidates({ after, limit }: SlaPageRequest): Promise<SlaCandidatePage> {
     return this.#client.transaction(async (tx) => {
       const page = await queryInIndexOrder<{ issue_id: string }>(
         tx,
-        `SELECT issue_id FROM ${S}.issues WHERE status IN ${ACTIVE_SQL} AND ($1::text IS NULL OR issue_id > $1::text) ORDER BY issue_id LIMIT $2`,
+        `SELECT issue_id FROM ${S}.sla_watch WHERE ($1::text IS NULL OR issue_id > $1::text) ORDER BY issue_id LIMIT $2`,
         [after ?? null, limit],
       );
       const next = page.length === limit ? page.at(-1)!.issue_id : undefined;
@@ -109,6 +109,7 @@ export class PostgresSlaStore implements SlaStore {
         `SELECT ${CANDIDATE_COLUMNS}
            FROM ${S}.issues i ${EPISODE}
           WHERE i.issue_id = ANY($1::text[])
+            AND i.status IN ${ACTIVE_SQL}
             AND coalesce(i.state->>'pausedSince', '') = ''
             AND NOT ${BREACHED}
           ORDER BY i.issue_id`,

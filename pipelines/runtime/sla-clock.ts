@@ -34,13 +34,13 @@ export interface SlaCandidate {
 /** Decides, on a candidate as it stands, which notice to raise now (if any). */
 export type SlaDecision = (candidate: SlaCandidate) => SlaNoticeKind | undefined;
 
-/** Which page of the active issues to look at: the first `limit` whose id sorts after `after` (from the first when absent). */
+/** Which page of the watched issues to look at: the first `limit` whose id sorts after `after` (from the first when absent). */
 export interface SlaPageRequest {
   readonly after?: string | undefined;
   readonly limit: number;
 }
 
-/** The candidates among one page of active issues, and where the next page starts. */
+/** The candidates among one page of watched issues, and where the next page starts. */
 export interface SlaCandidatePage {
   readonly candidates: readonly SlaCandidate[];
   /** The page's last issue id, to pass as `after`; undefined when the page was the last. */
@@ -50,8 +50,10 @@ export interface SlaCandidatePage {
 /** Where the clock finds active issues and raises its notices. */
 export interface SlaStore {
   /**
-   * Of one page of the active issues in issue-id order, those that are candidates: not paused,
-   * and without their `breached` notice (nothing follows it). A sweep holds one page at a time,
+   * Of one page of the issues the clock watches, in issue-id order, those that are candidates:
+   * active, not paused, and without their `breached` notice (nothing follows it). Watched are the
+   * active issues not yet breached in their current episode; a store may page over every active
+   * issue instead, at the cost of walking the breached ones. A sweep holds one page at a time,
    * however many issues are active.
    */
   slaCandidates(page: SlaPageRequest): Promise<SlaCandidatePage>;

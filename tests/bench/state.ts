@@ -40,7 +40,7 @@ export const STATE_STORES = ['pglite', 'server'] as const;
 export type StateStoreKind = (typeof STATE_STORES)[number];
 
 /** The tables a run fills; scopes and pending outputs are left as the build run left them. */
-const COPIED_TABLES = ['customers', 'holders', 'mobile_changes', 'agents', 'agent_contacts', 'active_findings', 'issues', 'applied'] as const;
+const COPIED_TABLES = ['customers', 'holders', 'mobile_changes', 'agents', 'agent_contacts', 'active_findings', 'issues', 'sla_watch', 'applied'] as const;
 
 export interface StateBenchOptions {
   readonly input: string;

@@ -291,7 +291,11 @@ describePostgres('the SLA clock on PostgreSQL', () => {
     const store = new PostgresSlaStore(sql);
     const clock = new ManualClock('2026-09-28T01:00:00.000Z');
     const sla = new SlaClock({ store, calendar: prcCalendar, logger: silent, clock });
+    // Watched from its opening to its breach, and again from its reopening (sla-watch.test.ts has the property).
+    const watched = async () => (await rows(sql, `SELECT issue_id FROM verity.sla_watch`)).map((r) => r.issue_id);
+    expect(await watched()).toEqual(['past']);
     expect(log(await sla.sweep())).toEqual(['2026-09-28T01:00:00.000Z past/breached']);
+    expect(await watched()).toEqual([]);
     await act(sql, 'past', { type: 'claim' }, '2026-09-28T10:00:00.000+08:00', SUPERVISOR);
     await act(sql, 'past', { type: 'resolve', outcome: 'confirmed-correct', note: 'customer confirmed by phone' }, '2026-09-28T11:00:00.000+08:00', SUPERVISOR);
     expect(await store.breachCounts()).toEqual([]);
@@ -303,8 +307,10 @@ describePostgres('the SLA clock on PostgreSQL', () => {
       await insertEntry(tx, systemEntry(before, change, PIPELINE_ACTOR));
       await tx.query(`UPDATE verity.issues SET state = $2, version = $3, status = $4 WHERE issue_id = $1`, ['past', JSON.stringify(change.issue), change.issue.version, change.issue.status]);
     });
+    expect(await watched()).toEqual(['past']);
     await clock.advanceTo('2026-09-29T03:00:00.000Z');
     expect(log(await sla.sweep())).toEqual(['2026-09-29T03:00:00.000Z past/breached']);
+    expect(await watched()).toEqual([]);
     expect(await sla.sweep()).toEqual([]);
     expect(await rows(sql, `SELECT episode, kind FROM verity.sla_notices ORDER BY episode`)).toEqual([
       { episode: 1, kind: 'breached' },

@@ -188,7 +188,8 @@ export interface StateDump {
   readonly activeIssueVersions: string[];
   /**
    * Every table of the state schema with its row count; the history counts the pipeline's entries
-   * only, and the clock's notices and the outbox (clock changes) are left out: see above.
+   * only, and the clock's notices, the issues it still watches (fewer once it breached some) and
+   * the outbox (clock changes) are left out: see above.
    */
   readonly tableRows: Record<string, number>;
   /** Every row of every state table, as text, for the PII scan. */
@@ -205,7 +206,7 @@ export async function dumpState(state: string): Promise<StateDump> {
     for (const name of names) {
       const rows = await client.query<Record<string, unknown>>(`SELECT * FROM verity.${name}`);
       if (name === 'issue_history') tableRows[name] = rows.filter((r) => r['actor_role'] === PIPELINE_ACTOR.actorRole).length;
-      else if (name !== 'sla_notices' && name !== 'outbox') tableRows[name] = rows.length;
+      else if (!['sla_notices', 'sla_watch', 'outbox'].includes(name)) tableRows[name] = rows.length;
       dumps.push(rows.map((r) => JSON.stringify(r)).join('\n'));
     }
     const activeFindings = groupSorted(await client.query<{ key: string; value: string }>('SELECT rule_id AS key, customer_token AS value FROM verity.active_findings'));
