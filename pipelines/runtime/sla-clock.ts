@@ -75,7 +75,7 @@ export interface SlaStore {
 export const SLA_CHUNK = 500;
 
 /**
- * Active issues a sweep looks at a time. A sweep read every candidate at once: over a backfill of
+ * Watched issues a sweep looks at a time. A sweep read every candidate at once: over a backfill of
  * old records, tens of thousands of issue states (a breach each) crossed from the store and were
  * parsed together, and the process's memory jumped with every sweep (README, Benchmarks).
  */
@@ -101,7 +101,7 @@ export interface SlaClockDeps {
   readonly clock: Clock;
   /** Issues per transaction (SLA_CHUNK unless a test wants several chunks from a few issues). */
   readonly chunkSize?: number;
-  /** Active issues looked at a time (SLA_PAGE unless a test wants several pages from a few issues). */
+  /** Watched issues looked at a time (SLA_PAGE unless a test wants several pages from a few issues). */
   readonly pageSize?: number;
 }
 

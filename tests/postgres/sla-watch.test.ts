@@ -15,6 +15,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateState } from '../../connectors/postgres/migrations.ts';
 import { createSqlClient, type SqlClient, type SqlRunner } from '../../connectors/postgres/sql-client.ts';
+import { writeHistory } from '../../connectors/postgres/steward-desk.ts';
+import type { IssueChangeKind, IssueStatus } from '../../pipelines/contract/issue.ts';
+import { PIPELINE_ACTOR } from '../../pipelines/stewardship/lifecycle.ts';
 import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../support/postgres/use-postgres.ts';
 
 const STEPS = ['update', 'claim', 'breach', 'close', 'reopen'] as const;
@@ -23,22 +26,22 @@ type Step = (typeof STEPS)[number];
 interface Entry {
   readonly issueId: string;
   readonly seq: number;
-  readonly action: string;
-  readonly toStatus: string;
+  readonly action: IssueChangeKind;
+  readonly toStatus: IssueStatus;
   /** A breach's episode: its notice goes in with it. */
   readonly breachOf?: number;
 }
 
-const ACTIVE = new Set(['open', 'claimed']);
+const ACTIVE = new Set<IssueStatus>(['open', 'claimed']);
 
 /** An issue's history from its steps (a step that does not apply to the issue as it stands is skipped). */
 function historyOf(issueId: string, steps: readonly Step[]): Entry[] {
-  let status = 'open';
+  let status: IssueStatus = 'open';
   let seq = 1;
   let episode = 1;
   let breached = false;
   const entries: Entry[] = [{ issueId, seq, action: 'opened', toStatus: status }];
-  const add = (action: string, breachOf?: number) => entries.push({ issueId, seq: ++seq, action, toStatus: status, ...(breachOf ? { breachOf } : {}) });
+  const add = (action: IssueChangeKind, breachOf?: number) => entries.push({ issueId, seq: ++seq, action, toStatus: status, ...(breachOf ? { breachOf } : {}) });
   for (const step of steps) {
     const active = ACTIVE.has(status);
     if (step === 'update' && active) add('updated');
@@ -89,8 +92,9 @@ const cutsArb = fc.array(fc.boolean(), { minLength: 1, maxLength: 8 });
 
 /**
  * One statement's entries as the writers leave them, in one transaction: the issues' rows at their
- * last status, the breaches' notices, then the history rows in one INSERT (as the pipeline's and
- * the desk's are: a statement of many rows fires the trigger once).
+ * last status, the breaches' notices, then the history rows in one INSERT by the desk's and the
+ * clock's writer (writeHistory; the pipeline's is one INSERT too): a statement of many rows fires
+ * the trigger once.
  */
 async function write(tx: SqlRunner, entries: readonly Entry[]): Promise<void> {
   const last = new Map(entries.map((e) => [e.issueId, e]));
@@ -108,12 +112,9 @@ async function write(tx: SqlRunner, entries: readonly Entry[]): Promise<void> {
       e.seq,
     ]);
   }
-  const rows = entries.map((e) => ({ issue_id: e.issueId, seq: e.seq, at: '2026-10-13T09:00:00.000+08:00', actor: 'test', actor_role: 'system', action: e.action, from_status: '', to_status: e.toStatus, note: '', evidence: {}, version_after: e.seq }));
-  await tx.query(
-    `INSERT INTO verity.issue_history (issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after)
-     SELECT issue_id, seq, at, actor, actor_role, action, from_status, to_status, note, evidence, version_after
-       FROM jsonb_populate_recordset(NULL::verity.issue_history, $1::jsonb)`,
-    [JSON.stringify(rows)],
+  await writeHistory(
+    tx,
+    entries.map((e) => ({ issueId: e.issueId, seq: e.seq, at: '2026-10-13T09:00:00.000+08:00', ...PIPELINE_ACTOR, action: e.action, fromStatus: '', toStatus: e.toStatus, note: '', evidence: {}, versionAfter: e.seq })),
   );
 }
 
