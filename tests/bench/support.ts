@@ -1,6 +1,7 @@
 // Helpers the benches share: printing, summarising, checking against the truth, and the measured children's environment.
 import { PATTERN_RULE_IDS, type GroundTruth } from '../../pipelines/generate/index.ts';
 import { RUN_SETTINGS } from '../../pipelines/config/run-settings.ts';
+import { runtimeEnv } from '../../bin/node-runtime.mjs';
 
 export const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -41,12 +42,13 @@ export function matchesTruth(
 
 /**
  * The environment for a measured child: the caller's, without VERITY_* settings (a VERITY_STORE
- * or VERITY_BATCH_SIZE in the shell must not change what is measured), except Kafka connection ones.
+ * or VERITY_BATCH_SIZE in the shell must not change what is measured), except Kafka connection ones,
+ * and with the launcher's runtime settings (bin/node-runtime.mjs), as `npm start` and the image run it.
  */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VERITY_') || k.startsWith('VERITY_KAFKA_')) env[k] = v;
-  return { ...env, ...extra };
+  return runtimeEnv({ ...env, ...extra });
 }
 
 /** A measured child's batch size, when the bench was given one: the pipeline and the baseline read it (measure.ts). */

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { RUNTIME_ENV } from '../../bin/node-runtime.mjs';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import { ENV } from '../../pipelines/config/run-settings.ts';
 import { buildProgram } from '../../pipelines/cli/main.ts';
@@ -249,6 +250,12 @@ describe('Dockerfile', () => {
     for (const path of copied) expect(existsSync(join(projectRoot, path)), path).toBe(true);
     expect(lines.join('\n')).toMatch(new RegExp(`${ENV.dataDir}=/data\\b`));
     expect(lines).toContain('VOLUME ["/data"]');
+  });
+
+  it('gives the process the runtime settings the launcher gives `npm start` (glibc’s mmap threshold)', () => {
+    // The image runs bin/verity.mjs under its own Node 24, in process: no launcher adds them there.
+    const text = lines.join('\n');
+    for (const [name, value] of Object.entries(RUNTIME_ENV)) expect(text).toMatch(new RegExp(`\\b${name}=${value}\\b`));
   });
 });
 
