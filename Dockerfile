@@ -21,11 +21,11 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM ${NODE_IMAGE} AS runtime
 # The token key and dead-letter payloads live in VERITY_DATA_DIR; /data is meant to be a volume.
 # glibc's malloc keeps its mmap threshold fixed, as bin/node-runtime.mjs sets it for `npm start`:
-# left to rise, it serves large buffers from heaps that fragment and are not given back (README,
-# Benchmarks: about 200 MB of peak RSS).
+# left to adjust itself, it serves unit-sized buffers from heaps that keep up to 64 MB free and
+# fragment (README, Benchmarks: "glibc's mmap threshold fixed", 100–200 MB of peak RSS).
 ENV NODE_ENV=production \
     VERITY_DATA_DIR=/data \
-    MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_MMAP_THRESHOLD_=1048576
 WORKDIR /app
 # Code and dependencies stay owned by root: the process running as `node` cannot rewrite them.
 COPY --from=deps /app/node_modules ./node_modules

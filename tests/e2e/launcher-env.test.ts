@@ -26,8 +26,8 @@ function withoutRuntimeEnv(): NodeJS.ProcessEnv {
 }
 
 describe('bin/run-node.mjs', () => {
-  it('starts node with glibc’s mmap threshold fixed at 128 KB', () => {
-    expect(RUNTIME_ENV).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072' });
+  it('starts node with glibc’s mmap threshold fixed at 1 MB', () => {
+    expect(RUNTIME_ENV).toEqual({ MALLOC_MMAP_THRESHOLD_: '1048576' });
     expect(launch(withoutRuntimeEnv())).toEqual(RUNTIME_ENV);
   });
 
