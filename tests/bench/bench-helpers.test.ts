@@ -1,5 +1,8 @@
-// The benches' pure helpers: percentiles, RSS growth, rates between samples, and the long run's SVG.
+// The benches' pure helpers: percentiles, RSS growth, rates between samples, and the long run's SVG and report.
 import { describe, expect, it } from 'vitest';
+import type { RunReport } from '../../pipelines/runtime/run-job.ts';
+import type { KafkaBenchResult, LagSample } from './kafka.ts';
+import { formatLongResult } from './long-run.ts';
 import { cpuMicrosPerEvent, percentile, percentiles, ratesBetween, rssGrowth, workSpan } from './stats.ts';
 import { niceTicks, stackedLineChartSvg } from './svg-plot.ts';
 
@@ -180,5 +183,59 @@ describe('stackedLineChartSvg', () => {
     expect(niceTicks(1350, 5)).toEqual([0, 500, 1000, 1500]);
     expect(niceTicks(252, 5)).toEqual([0, 100, 200, 300]);
     expect(niceTicks(0)).toEqual([0, 1]);
+  });
+});
+
+describe('formatLongResult', () => {
+  // A 100-s run sampled every 5 s: RSS 1,000 MB until 50 s, then 1,080; the main heap after full
+  // collections 100 MB early and 110 MB late. Everything committed at 100 s.
+  const samples: LagSample[] = Array.from({ length: 21 }, (_, i) => ({
+    seconds: i * 5,
+    groupLag: 1_000 - i * 50,
+    metricLag: null,
+    metricPartitions: 0,
+    consumed: i * 50,
+    rssMb: i * 5 < 50 ? 1_000 : 1_080,
+    cpuSeconds: i * 5,
+  }));
+  const result: KafkaBenchResult = {
+    brokerSource: 'test',
+    topics: { customers: 'c', agents: 'a', partitions: 6 },
+    messages: 1_000,
+    produce: { seconds: 1, customers: 900, agents: 100 },
+    partitionsConcurrency: 16,
+    batchSize: 5_000,
+    raw: [],
+    pipeline: [
+      {
+        report: { events: 1_000, durationMs: 100_000 } as RunReport,
+        processSeconds: 101,
+        peakRssMb: 1_100,
+        cpuSeconds: 100,
+        samples,
+        heapAfterFullGc: [12, 22, 27, 55, 91, 96, 99].map((seconds) => ({ seconds, usedMb: seconds < 50 ? 100 : 110 })),
+      },
+    ],
+    file: [],
+    sampleEveryMs: 5_000,
+  };
+
+  it('gives the heap after full collections over the RSS windows, and plots it as a third chart', () => {
+    const { text, summary, svg } = formatLongResult(result, { customers: 500, seed: 1 });
+    expect(summary.rssGrowth!.growth).toBeCloseTo(0.08);
+    expect(summary.heapAfterFullGcGrowth!.growth).toBeCloseTo(0.1);
+    expect(summary.heapAfterFullGcGrowth!.samplesAt25).toBe(2); // 22 and 27 s, in 20–30 of 100 s
+    expect(summary.heapAfterFullGcGrowth!.samplesAtEnd).toBe(3); // 91, 96 and 99 s
+    expect(text).toContain('main heap used after full collections (7 of them): 100 MB at 25% (mean of 2), 110 MB at the end (mean of 3): growth 10.0%');
+    expect(text).toContain('RSS growth 25%→100%: 8.0% (target < 10%) PASS');
+    const lines = [...svg.matchAll(/<polyline class="series" data-series="([^"]+)"/g)].map((l) => l[1]);
+    expect(lines).toEqual(['throughput (events/s)', 'RSS (MB)', 'main heap after full GC (MB)']);
+  });
+
+  it('says so when the run recorded no full collection', () => {
+    const none = { ...result, pipeline: [{ ...result.pipeline[0]!, heapAfterFullGc: [] }] };
+    const { text, summary } = formatLongResult(none, { customers: 500, seed: 1 });
+    expect(summary.heapAfterFullGcGrowth).toBeUndefined();
+    expect(text).toContain('main heap after full collections: not recorded');
   });
 });

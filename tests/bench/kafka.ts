@@ -45,7 +45,7 @@ import type { Measurement } from './measurement.ts';
 import { cpuSecondsOf, rssMbOf } from './proc.ts';
 import { cpuMicrosPerEvent, workSpan } from './stats.ts';
 import { batchSizeEnv, childEnv, int, matchesTruth, median, table } from './support.ts';
-import type { UsageAtExit } from './usage-at-exit.ts';
+import type { HeapAfterFullGc, UsageAtExit } from './usage-at-exit.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'pipelines', 'cli', 'main.ts');
@@ -96,6 +96,8 @@ export interface PipelineRun {
   /** CPU time of the whole process, spawn to exit. */
   readonly cpuSeconds: number;
   readonly samples: readonly LagSample[];
+  /** The main thread's heap used after each full collection, seconds since the process started (usage-at-exit.ts). */
+  readonly heapAfterFullGc: readonly HeapAfterFullGc[];
 }
 
 export interface KafkaBenchResult {
@@ -295,8 +297,8 @@ async function runPipeline(
     cpuSeconds: null,
   });
   const report = JSON.parse(await readFile(reportFile, 'utf8')) as RunReport;
-  const { peakRssMb, cpuSeconds } = JSON.parse(await readFile(usageFile, 'utf8')) as UsageAtExit;
-  return { report, processSeconds, peakRssMb, cpuSeconds, samples };
+  const { peakRssMb, cpuSeconds, heapAfterFullGc } = JSON.parse(await readFile(usageFile, 'utf8')) as UsageAtExit;
+  return { report, processSeconds, peakRssMb, cpuSeconds, samples, heapAfterFullGc };
 }
 
 export async function runKafkaBench(opts: KafkaBenchOptions): Promise<KafkaBenchResult> {

@@ -9,6 +9,9 @@
 //               those in 20–30% (the run's RSS "at 25%"), see stats.ts rssGrowth; target < 10%.
 //               Also shown: the highest sample after 25% against the same base, and the peak
 //               (the preload's maxRSS at exit, which sees between samples too).
+//   live heap   the main thread's V8 heap in use right after each full collection (the preload's
+//               GC observer), its growth over the same windows: RSS that grows while this stays
+//               flat is garbage between collections or native memory, not a leak
 //   throughput  events consumed per interval between samples (verity_events_consumed_total), / s;
 //               where a scrape failed (a busy process answers late), the committed offsets
 //               (messages − group lag) stand in
@@ -32,6 +35,11 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
   const rss = live.map((s) => ({ seconds: s.seconds, rssMb: s.rssMb! }));
   const growth = rssGrowth(
     rss.filter((p) => p.seconds <= runSeconds),
+    runSeconds,
+  );
+  // Same windows as the RSS's; the preload's clock starts with the process, the samples' at spawn.
+  const heapGrowth = rssGrowth(
+    run.heapAfterFullGc.filter((h) => h.seconds <= runSeconds).map((h) => ({ seconds: h.seconds, rssMb: h.usedMb })),
     runSeconds,
   );
   const counts = run.samples.map((s) => ({ seconds: s.seconds, count: s.consumed ?? (s.rssMb === null ? null : r.messages - s.groupLag) }));
@@ -73,6 +81,10 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
     (live.filter((x) => x.seconds <= runSeconds).length < 20
       ? `WARNING: only ${live.filter((x) => x.seconds <= runSeconds).length} samples in the run: too short for a meaningful growth figure (start-up still ramps at 25%); use --events 1000000\n`
       : '') +
+    (heapGrowth
+      ? `main heap used after full collections (${run.heapAfterFullGc.length} of them): ${mb(heapGrowth.at25Mb)} at 25% (mean of ${heapGrowth.samplesAt25}), ` +
+        `${mb(heapGrowth.atEndMb)} at the end (mean of ${heapGrowth.samplesAtEnd}): growth ${(heapGrowth.growth * 100).toFixed(1)}%; highest ${mb(heapGrowth.peakMb)}\n`
+      : 'main heap after full collections: not recorded\n') +
     `peak RSS: ${mb(run.peakRssMb)} (maxRSS at exit)${growth ? `; highest sample ${mb(growth.peakMb)}` : ''}\n` +
     `throughput per ${r.sampleEveryMs / 1000} s interval while consuming: ` +
     (consuming.length > 0
@@ -92,6 +104,7 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
     series: [
       { label: 'throughput (events/s)', color: '#1f77b4', points: rates.map((x) => ({ x: x.seconds, y: x.perSecond })) },
       { label: 'RSS (MB)', color: '#d62728', points: rss.map((p) => ({ x: p.seconds, y: p.rssMb })) },
+      { label: 'main heap after full GC (MB)', color: '#2ca02c', points: run.heapAfterFullGc.map((h) => ({ x: h.seconds, y: h.usedMb })) },
     ],
   });
   const summary = {
@@ -106,6 +119,8 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
     rssGrowth: growth,
     rssGrowthTarget: RSS_GROWTH_TARGET,
     rssGrowthVerdict: growthVerdict,
+    heapAfterFullGcGrowth: heapGrowth,
+    heapAfterFullGc: run.heapAfterFullGc,
     peakRssMb: run.peakRssMb,
     cpuSeconds: run.cpuSeconds,
     cpuMicrosPerEvent: spanMicros,
