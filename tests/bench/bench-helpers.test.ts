@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../pipelines/runtime/run-job.ts';
 import type { KafkaBenchResult, LagSample } from './kafka.ts';
 import { formatLongResult } from './long-run.ts';
+import { glibcHeapKbIn } from './proc.ts';
 import { cpuMicrosPerEvent, percentile, percentiles, ratesBetween, rssGrowth, workSpan } from './stats.ts';
 import { niceTicks, stackedLineChartSvg } from './svg-plot.ts';
 
@@ -197,6 +198,7 @@ describe('formatLongResult', () => {
     consumed: i * 50,
     rssMb: i * 5 < 50 ? 1_000 : 1_080,
     cpuSeconds: i * 5,
+    glibcHeapMb: i * 5 < 50 ? 100 : 130,
   }));
   const result: KafkaBenchResult = {
     brokerSource: 'test',
@@ -213,7 +215,7 @@ describe('formatLongResult', () => {
         peakRssMb: 1_100,
         cpuSeconds: 100,
         samples,
-        heapAfterFullGc: [12, 22, 27, 55, 91, 96, 99].map((seconds) => ({ seconds, usedMb: seconds < 50 ? 100 : 110 })),
+        heapAfterFullGc: [12, 22, 27, 55, 91, 96, 99].map((seconds) => ({ seconds, usedMb: seconds < 50 ? 100 : 110, committedMb: seconds < 50 ? 300 : 340 })),
       },
     ],
     file: [],
@@ -228,14 +230,43 @@ describe('formatLongResult', () => {
     expect(summary.heapAfterFullGcGrowth!.samplesAtEnd).toBe(3); // 91, 96 and 99 s
     expect(text).toContain('main heap used after full collections (7 of them): 100 MB at 25% (mean of 2), 110 MB at the end (mean of 3): growth 10.0%');
     expect(text).toContain('RSS growth 25%→100%: 8.0% (target < 10%) PASS');
+    expect(text).toContain("of the RSS's +80 MB from 25% to the end: main heap committed at its full collections +40 MB, glibc's main heap +30 MB (100 MB → 130 MB)");
     const lines = [...svg.matchAll(/<polyline class="series" data-series="([^"]+)"/g)].map((l) => l[1]);
-    expect(lines).toEqual(['throughput (events/s)', 'RSS (MB)', 'main heap after full GC (MB)']);
+    expect(lines).toEqual(['throughput (events/s)', 'RSS (MB)', 'main heap after full GC (MB)', 'glibc&apos;s main heap (MB)']);
   });
 
-  it('says so when the run recorded no full collection', () => {
-    const none = { ...result, pipeline: [{ ...result.pipeline[0]!, heapAfterFullGc: [] }] };
-    const { text, summary } = formatLongResult(none, { customers: 500, seed: 1 });
+  it('says so when the run recorded no full collection and sampled no glibc heap', () => {
+    const run = result.pipeline[0]!;
+    const none = { ...result, pipeline: [{ ...run, heapAfterFullGc: [], samples: run.samples.map((x) => ({ ...x, glibcHeapMb: null })) }] };
+    const { text, summary, svg } = formatLongResult(none, { customers: 500, seed: 1 });
     expect(summary.heapAfterFullGcGrowth).toBeUndefined();
+    expect(summary.glibcHeapGrowth).toBeUndefined();
     expect(text).toContain('main heap after full collections: not recorded');
+    expect(text).toContain("of the RSS's +80 MB from 25% to the end: main heap committed at its full collections —, glibc's main heap —");
+    expect(svg).not.toContain('glibc');
+  });
+});
+
+describe('glibcHeapKbIn', () => {
+  const smaps = [
+    '55d0c0a00000-55d0c0b00000 r-xp 00000000 08:01 123 /usr/bin/node',
+    'Size:               1024 kB',
+    'Rss:                 900 kB',
+    '55d0c2000000-55d0cc000000 rw-p 00000000 00:00 0                          [heap]',
+    'Size:             163840 kB',
+    'KernelPageSize:        4 kB',
+    'Rss:              151234 kB',
+    'Pss:              151234 kB',
+    '7f00a0000000-7f00a4000000 rw-p 00000000 00:00 0 ',
+    'Rss:               65536 kB',
+  ].join('\n');
+
+  it('reads the resident size of the [heap] mapping only', () => {
+    expect(glibcHeapKbIn(smaps)).toBe(151_234);
+  });
+
+  it('is null without a [heap] mapping, or without its Rss line', () => {
+    expect(glibcHeapKbIn(smaps.replace('[heap]', '[stack]'))).toBeNull();
+    expect(glibcHeapKbIn(smaps.replace('Rss:              151234 kB', 'Swap: 0 kB'))).toBeNull();
   });
 });

@@ -42,7 +42,7 @@ import { acquireKafka } from '../support/kafka/acquire.ts';
 import { freePort } from '../support/kafka/broker.ts';
 import { runMeasureChild } from './measure-child.ts';
 import type { Measurement } from './measurement.ts';
-import { cpuSecondsOf, rssMbOf } from './proc.ts';
+import { cpuSecondsOf, glibcHeapMbOf, rssMbOf } from './proc.ts';
 import { cpuMicrosPerEvent, workSpan } from './stats.ts';
 import { batchSizeEnv, childEnv, int, matchesTruth, median, table } from './support.ts';
 import type { HeapAfterFullGc, UsageAtExit } from './usage-at-exit.ts';
@@ -86,6 +86,8 @@ export interface LagSample {
   readonly rssMb: number | null;
   /** User + system CPU seconds of the process so far, every thread (/proc). */
   readonly cpuSeconds: number | null;
+  /** glibc's main heap resident (/proc/PID/smaps `[heap]`); sampled in the long run only. */
+  readonly glibcHeapMb: number | null;
 }
 
 export interface PipelineRun {
@@ -259,13 +261,14 @@ async function runPipeline(
   const sampler = (async () => {
     while (running) {
       const seconds = (performance.now() - started) / 1000;
-      const [groupLag, metrics, rssMb, cpuSeconds] = await Promise.all([
+      const [groupLag, metrics, rssMb, cpuSeconds, glibcHeapMb] = await Promise.all([
         groupLagOf(admin, groupId, ends).catch(() => null),
         fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(500) })
           .then(async (r) => parseMetrics(await r.text()))
           .catch(() => null),
         child.pid === undefined ? null : rssMbOf(child.pid),
         child.pid === undefined ? null : cpuSecondsOf(child.pid),
+        child.pid === undefined || !opts.long ? null : glibcHeapMbOf(child.pid),
       ]);
       if (running && groupLag !== null) {
         samples.push({
@@ -276,6 +279,7 @@ async function runPipeline(
           consumed: metrics?.consumed ?? null,
           rssMb,
           cpuSeconds,
+          glibcHeapMb,
         });
       }
       await new Promise((r) => setTimeout(r, sampleEveryMs));
@@ -295,6 +299,7 @@ async function runPipeline(
     consumed: null,
     rssMb: null,
     cpuSeconds: null,
+    glibcHeapMb: null,
   });
   const report = JSON.parse(await readFile(reportFile, 'utf8')) as RunReport;
   const { peakRssMb, cpuSeconds, heapAfterFullGc } = JSON.parse(await readFile(usageFile, 'utf8')) as UsageAtExit;

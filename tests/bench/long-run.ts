@@ -11,7 +11,9 @@
 //               (the preload's maxRSS at exit, which sees between samples too).
 //   live heap   the main thread's V8 heap in use right after each full collection (the preload's
 //               GC observer), its growth over the same windows: RSS that grows while this stays
-//               flat is garbage between collections or native memory, not a leak
+//               flat is garbage between collections or native memory, not a leak; beside it the
+//               heap's committed size then (V8's room for garbage), and glibc's main heap sampled
+//               with the RSS (/proc/PID/smaps [heap]): the parts of the RSS's growth that have a name
 //   throughput  events consumed per interval between samples (verity_events_consumed_total), / s;
 //               where a scrape failed (a busy process answers late), the committed offsets
 //               (messages − group lag) stand in
@@ -42,6 +44,15 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
     run.heapAfterFullGc.filter((h) => h.seconds <= runSeconds).map((h) => ({ seconds: h.seconds, rssMb: h.usedMb })),
     runSeconds,
   );
+  const committedGrowth = rssGrowth(
+    run.heapAfterFullGc.filter((h) => h.seconds <= runSeconds).map((h) => ({ seconds: h.seconds, rssMb: h.committedMb })),
+    runSeconds,
+  );
+  const glibc = run.samples.filter((s) => s.glibcHeapMb !== null).map((s) => ({ seconds: s.seconds, rssMb: s.glibcHeapMb! }));
+  const glibcGrowth = rssGrowth(
+    glibc.filter((p) => p.seconds <= runSeconds),
+    runSeconds,
+  );
   const counts = run.samples.map((s) => ({ seconds: s.seconds, count: s.consumed ?? (s.rssMb === null ? null : r.messages - s.groupLag) }));
   const rates = ratesBetween(counts);
   const consuming = rates.filter((x): x is { seconds: number; perSecond: number } => x.perSecond !== null && x.perSecond > 0);
@@ -66,6 +77,7 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
     ]),
   ];
   const mb = (n: number) => `${int.format(n)} MB`;
+  const signedMb = (n: number) => `${n < 0 ? '−' : '+'}${mb(Math.abs(n))}`;
   const text =
     `broker: ${r.brokerSource}; 2 topics × ${r.topics.partitions} partitions; partitions-concurrency ${r.partitionsConcurrency}, batch ${r.batchSize}\n` +
     `produce: ${int.format(r.messages)} messages in ${r.produce.seconds.toFixed(1)} s\n` +
@@ -85,6 +97,10 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
       ? `main heap used after full collections (${run.heapAfterFullGc.length} of them): ${mb(heapGrowth.at25Mb)} at 25% (mean of ${heapGrowth.samplesAt25}), ` +
         `${mb(heapGrowth.atEndMb)} at the end (mean of ${heapGrowth.samplesAtEnd}): growth ${(heapGrowth.growth * 100).toFixed(1)}%; highest ${mb(heapGrowth.peakMb)}\n`
       : 'main heap after full collections: not recorded\n') +
+    (growth
+      ? `of the RSS's ${signedMb(growth.atEndMb - growth.at25Mb)} from 25% to the end: main heap committed at its full collections ${committedGrowth ? signedMb(committedGrowth.atEndMb - committedGrowth.at25Mb) : '—'}, ` +
+        `glibc's main heap ${glibcGrowth ? `${signedMb(glibcGrowth.atEndMb - glibcGrowth.at25Mb)} (${mb(glibcGrowth.at25Mb)} → ${mb(glibcGrowth.atEndMb)})` : '—'}\n`
+      : '') +
     `peak RSS: ${mb(run.peakRssMb)} (maxRSS at exit)${growth ? `; highest sample ${mb(growth.peakMb)}` : ''}\n` +
     `throughput per ${r.sampleEveryMs / 1000} s interval while consuming: ` +
     (consuming.length > 0
@@ -105,6 +121,7 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
       { label: 'throughput (events/s)', color: '#1f77b4', points: rates.map((x) => ({ x: x.seconds, y: x.perSecond })) },
       { label: 'RSS (MB)', color: '#d62728', points: rss.map((p) => ({ x: p.seconds, y: p.rssMb })) },
       { label: 'main heap after full GC (MB)', color: '#2ca02c', points: run.heapAfterFullGc.map((h) => ({ x: h.seconds, y: h.usedMb })) },
+      ...(glibc.length > 0 ? [{ label: "glibc's main heap (MB)", color: '#9467bd', points: glibc.map((p) => ({ x: p.seconds, y: p.rssMb })) }] : []),
     ],
   });
   const summary = {
@@ -121,6 +138,8 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
     rssGrowthVerdict: growthVerdict,
     heapAfterFullGcGrowth: heapGrowth,
     heapAfterFullGc: run.heapAfterFullGc,
+    heapCommittedGrowth: committedGrowth,
+    glibcHeapGrowth: glibcGrowth,
     peakRssMb: run.peakRssMb,
     cpuSeconds: run.cpuSeconds,
     cpuMicrosPerEvent: spanMicros,

@@ -16,6 +16,28 @@ export const rssMbOf = (pid: number) => statusMbOf(pid, 'VmRSS');
 /** The process's peak RSS so far (the kernel's high-water mark). */
 export const peakRssMbOf = (pid: number) => statusMbOf(pid, 'VmHWM');
 
+/** Resident kB of the `[heap]` mapping in a /proc/PID/smaps text: glibc's main heap (brk), not its thread arenas. */
+export function glibcHeapKbIn(smaps: string): number | null {
+  const lines = smaps.split('\n');
+  const start = lines.findIndex((l) => /^[0-9a-f]+-[0-9a-f]+ .*\[heap\]$/.test(l));
+  if (start < 0) return null;
+  for (let i = start + 1; i < lines.length && !/^[0-9a-f]+-[0-9a-f]+ /.test(lines[i]!); i += 1) {
+    const kb = /^Rss:\s+(\d+) kB/.exec(lines[i]!)?.[1];
+    if (kb !== undefined) return Number(kb);
+  }
+  return null;
+}
+
+/** glibc's main heap resident in the process (/proc/PID/smaps; a large file, so for sparse samples only). */
+export async function glibcHeapMbOf(pid: number): Promise<number | null> {
+  try {
+    const kb = glibcHeapKbIn(await readFile(`/proc/${pid}/smaps`, 'utf8'));
+    return kb === null ? null : kb / 1024;
+  } catch {
+    return null;
+  }
+}
+
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
   if (ticksPerSecond === undefined) {

@@ -1,6 +1,7 @@
 // The benches' preload, in a real child process: at exit it writes the peak RSS, the CPU time and
-// the main heap in use after each full collection. The child keeps about 64 MB reachable through two
-// forced full collections, then lets it go and forces a third: the heap figures must show both.
+// the main heap in use (and committed) after each full collection. The child keeps about 64 MB
+// reachable through two forced full collections, then lets it go and forces a third: the heap
+// figures must show both.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ describe('usage-at-exit preload', () => {
     const heap = usage.heapAfterFullGc;
     expect(heap.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < heap.length; i += 1) expect(heap[i]!.seconds).toBeGreaterThanOrEqual(heap[i - 1]!.seconds);
+    for (const h of heap) expect(h.committedMb).toBeGreaterThanOrEqual(h.usedMb);
     // Eight arrays of 2^20 doubles: 64 MB in the heap itself, through two collections, then gone.
     const [first, second, last] = [heap.at(-3)!, heap.at(-2)!, heap.at(-1)!];
     expect(first.usedMb).toBeGreaterThan(64);

@@ -16,6 +16,8 @@ export interface HeapAfterFullGc {
   /** Seconds since the process started. */
   readonly seconds: number;
   readonly usedMb: number;
+  /** The heap's committed size then: what V8 holds for it, garbage room included. */
+  readonly committedMb: number;
 }
 
 export interface UsageAtExit {
@@ -36,7 +38,9 @@ if (file && isMainThread) {
     // A gc entry carries its kind in `detail`, which the type of a generic entry does not declare.
     const full = list.getEntries().filter((e) => (e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
     const last = full.at(-1);
-    if (last) heap.push({ seconds: (last.startTime + last.duration) / 1000, usedMb: getHeapStatistics().used_heap_size / 1024 / 1024 });
+    if (!last) return;
+    const stats = getHeapStatistics();
+    heap.push({ seconds: (last.startTime + last.duration) / 1000, usedMb: stats.used_heap_size / 1024 / 1024, committedMb: stats.total_heap_size / 1024 / 1024 });
   });
   observer.observe({ entryTypes: ['gc'] });
   process.on('exit', () => {
