@@ -35,24 +35,18 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
   // The last sample is taken after the exit (group offsets only): no RSS, no count.
   const live = run.samples.filter((s) => s.rssMb !== null);
   const rss = live.map((s) => ({ seconds: s.seconds, rssMb: s.rssMb! }));
-  const growth = rssGrowth(
-    rss.filter((p) => p.seconds <= runSeconds),
-    runSeconds,
-  );
-  // Same windows as the RSS's; the preload's clock starts with the process, the samples' at spawn.
-  const heapGrowth = rssGrowth(
-    run.heapAfterFullGc.filter((h) => h.seconds <= runSeconds).map((h) => ({ seconds: h.seconds, rssMb: h.usedMb })),
-    runSeconds,
-  );
-  const committedGrowth = rssGrowth(
-    run.heapAfterFullGc.filter((h) => h.seconds <= runSeconds).map((h) => ({ seconds: h.seconds, rssMb: h.committedMb })),
-    runSeconds,
-  );
-  const glibc = run.samples.filter((s) => s.glibcHeapMb !== null).map((s) => ({ seconds: s.seconds, rssMb: s.glibcHeapMb! }));
-  const glibcGrowth = rssGrowth(
-    glibc.filter((p) => p.seconds <= runSeconds),
-    runSeconds,
-  );
+  // Every series over the same windows of the run (the preload's clock starts with the process,
+  // the samples' at spawn).
+  const growthInRun = (points: readonly { seconds: number; mb: number }[]) =>
+    rssGrowth(
+      points.filter((p) => p.seconds <= runSeconds).map((p) => ({ seconds: p.seconds, rssMb: p.mb })),
+      runSeconds,
+    );
+  const growth = growthInRun(rss.map((p) => ({ seconds: p.seconds, mb: p.rssMb })));
+  const heapGrowth = growthInRun(run.heapAfterFullGc.map((h) => ({ seconds: h.seconds, mb: h.usedMb })));
+  const committedGrowth = growthInRun(run.heapAfterFullGc.map((h) => ({ seconds: h.seconds, mb: h.committedMb })));
+  const glibc = run.samples.filter((s) => s.glibcHeapMb !== null).map((s) => ({ seconds: s.seconds, mb: s.glibcHeapMb! }));
+  const glibcGrowth = growthInRun(glibc);
   const counts = run.samples.map((s) => ({ seconds: s.seconds, count: s.consumed ?? (s.rssMb === null ? null : r.messages - s.groupLag) }));
   const rates = ratesBetween(counts);
   const consuming = rates.filter((x): x is { seconds: number; perSecond: number } => x.perSecond !== null && x.perSecond > 0);
@@ -121,7 +115,7 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
       { label: 'throughput (events/s)', color: '#1f77b4', points: rates.map((x) => ({ x: x.seconds, y: x.perSecond })) },
       { label: 'RSS (MB)', color: '#d62728', points: rss.map((p) => ({ x: p.seconds, y: p.rssMb })) },
       { label: 'main heap after full GC (MB)', color: '#2ca02c', points: run.heapAfterFullGc.map((h) => ({ x: h.seconds, y: h.usedMb })) },
-      ...(glibc.length > 0 ? [{ label: "glibc's main heap (MB)", color: '#9467bd', points: glibc.map((p) => ({ x: p.seconds, y: p.rssMb })) }] : []),
+      ...(glibc.length > 0 ? [{ label: "glibc's main heap (MB)", color: '#9467bd', points: glibc.map((p) => ({ x: p.seconds, y: p.mb })) }] : []),
     ],
   });
   const summary = {
