@@ -216,6 +216,11 @@ describe('formatLongResult', () => {
         cpuSeconds: 100,
         samples,
         heapAfterFullGc: [12, 22, 27, 55, 91, 96, 99].map((seconds) => ({ seconds, usedMb: seconds < 50 ? 100 : 110, committedMb: seconds < 50 ? 300 : 340 })),
+        // Two workers: one collected twice (initdb's thread, say), the other (the store's) through the run.
+        workerHeapAfterFullGc: {
+          '1': [{ seconds: 1, usedMb: 500, committedMb: 900 }, { seconds: 2, usedMb: 400, committedMb: 900 }],
+          '2': [21, 25, 29, 60, 92, 95, 98].map((seconds) => ({ seconds, usedMb: seconds < 50 ? 40 : 50, committedMb: seconds < 50 ? 150 : 175 })),
+        },
       },
     ],
     file: [],
@@ -230,20 +235,26 @@ describe('formatLongResult', () => {
     expect(summary.heapAfterFullGcGrowth!.samplesAtEnd).toBe(3); // 91, 96 and 99 s
     expect(text).toContain('main heap used after full collections (7 of them): 100 MB at 25% (mean of 2), 110 MB at the end (mean of 3): growth 10.0%');
     expect(text).toContain('RSS growth 25%→100%: 8.0% (target < 10%) PASS');
-    expect(text).toContain("of the RSS's +80 MB from 25% to the end: main heap committed at its full collections +40 MB, glibc's main heap +30 MB (100 MB → 130 MB)");
+    expect(text).toContain('busiest worker thread (2) heap used after full collections (7 of them): 40 MB at 25%, 50 MB at the end: growth 25.0%; highest 50 MB');
+    expect(summary.busiestWorker?.threadId).toBe('2');
+    expect(text).toContain(
+      "of the RSS's +80 MB from 25% to the end: main heap committed at its full collections +40 MB, the busiest worker's +25 MB, glibc's main heap +30 MB (100 MB → 130 MB)",
+    );
     const lines = [...svg.matchAll(/<polyline class="series" data-series="([^"]+)"/g)].map((l) => l[1]);
-    expect(lines).toEqual(['throughput (events/s)', 'RSS (MB)', 'main heap after full GC (MB)', 'glibc&apos;s main heap (MB)']);
+    expect(lines).toEqual(['throughput (events/s)', 'RSS (MB)', 'main heap after full GC (MB)', 'busiest worker heap after full GC (MB)', 'glibc&apos;s main heap (MB)']);
   });
 
   it('says so when the run recorded no full collection and sampled no glibc heap', () => {
     const run = result.pipeline[0]!;
-    const none = { ...result, pipeline: [{ ...run, heapAfterFullGc: [], samples: run.samples.map((x) => ({ ...x, glibcHeapMb: null })) }] };
+    const none = { ...result, pipeline: [{ ...run, heapAfterFullGc: [], workerHeapAfterFullGc: {}, samples: run.samples.map((x) => ({ ...x, glibcHeapMb: null })) }] };
     const { text, summary, svg } = formatLongResult(none, { customers: 500, seed: 1 });
     expect(summary.heapAfterFullGcGrowth).toBeUndefined();
     expect(summary.glibcHeapGrowth).toBeUndefined();
     expect(text).toContain('main heap after full collections: not recorded');
-    expect(text).toContain("of the RSS's +80 MB from 25% to the end: main heap committed at its full collections —, glibc's main heap —");
+    expect(text).toContain("worker threads' heap after full collections: not recorded");
+    expect(text).toContain("of the RSS's +80 MB from 25% to the end: main heap committed at its full collections —, the busiest worker's —, glibc's main heap —");
     expect(svg).not.toContain('glibc');
+    expect(svg).not.toContain('worker');
   });
 });
 

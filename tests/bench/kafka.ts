@@ -100,6 +100,8 @@ export interface PipelineRun {
   readonly samples: readonly LagSample[];
   /** The main thread's heap used after each full collection, seconds since the process started (usage-at-exit.ts). */
   readonly heapAfterFullGc: readonly HeapAfterFullGc[];
+  /** The same for each worker thread, by thread id (PGlite's store thread in the embedded default). */
+  readonly workerHeapAfterFullGc: Readonly<Record<string, readonly HeapAfterFullGc[]>>;
 }
 
 export interface KafkaBenchResult {
@@ -302,8 +304,8 @@ async function runPipeline(
     glibcHeapMb: null,
   });
   const report = JSON.parse(await readFile(reportFile, 'utf8')) as RunReport;
-  const { peakRssMb, cpuSeconds, heapAfterFullGc } = JSON.parse(await readFile(usageFile, 'utf8')) as UsageAtExit;
-  return { report, processSeconds, peakRssMb, cpuSeconds, samples, heapAfterFullGc };
+  const { peakRssMb, cpuSeconds, heapAfterFullGc, workerHeapAfterFullGc } = JSON.parse(await readFile(usageFile, 'utf8')) as UsageAtExit;
+  return { report, processSeconds, peakRssMb, cpuSeconds, samples, heapAfterFullGc, workerHeapAfterFullGc };
 }
 
 export async function runKafkaBench(opts: KafkaBenchOptions): Promise<KafkaBenchResult> {

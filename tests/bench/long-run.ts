@@ -13,20 +13,28 @@
 //               GC observer), its growth over the same windows: RSS that grows while this stays
 //               flat is garbage between collections or native memory, not a leak; beside it the
 //               heap's committed size then (V8's room for garbage), and glibc's main heap sampled
-//               with the RSS (/proc/PID/smaps [heap]): the parts of the RSS's growth that have a name
+//               with the RSS (/proc/PID/smaps [heap]): the parts of the RSS's growth that have a name;
+//               and the busiest worker thread's heap the same way (the one with most full
+//               collections: PGlite's store thread in the embedded default)
 //   throughput  events consumed per interval between samples (verity_events_consumed_total), / s;
 //               where a scrape failed (a busy process answers late), the committed offsets
 //               (messages − group lag) stand in
 // Writes out/bench/last-long.json (every sample) and out/bench/long-run.svg (throughput and RSS
 // over time; svg-plot.ts).
 import { availableParallelism } from 'node:os';
-import { CPU_MICROS_TARGET, pipelineWorkSpan, spread, type KafkaBenchResult } from './kafka.ts';
+import { CPU_MICROS_TARGET, pipelineWorkSpan, spread, type KafkaBenchResult, type PipelineRun } from './kafka.ts';
 import { cpuMicrosPerEvent, ratesBetween, rssGrowth } from './stats.ts';
 import { stackedLineChartSvg } from './svg-plot.ts';
 import { int, table } from './support.ts';
 
 /** Issue 9: RSS grows by less than this between 25% and 100% of a long run. */
 export const RSS_GROWTH_TARGET = 0.1;
+
+/** The worker thread with the most full collections: in the embedded default, PGlite's store thread. */
+function busiestWorker(workers: PipelineRun['workerHeapAfterFullGc'] | undefined) {
+  const [threadId, heap] = Object.entries(workers ?? {}).sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+  return threadId === undefined || heap === undefined || heap.length === 0 ? undefined : { threadId, heap };
+}
 
 export function formatLongResult(r: KafkaBenchResult, context: { readonly customers: number; readonly seed: number }) {
   const run = r.pipeline[0]!;
@@ -47,6 +55,9 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
   const committedGrowth = growthInRun(run.heapAfterFullGc.map((h) => ({ seconds: h.seconds, mb: h.committedMb })));
   const glibc = run.samples.filter((s) => s.glibcHeapMb !== null).map((s) => ({ seconds: s.seconds, mb: s.glibcHeapMb! }));
   const glibcGrowth = growthInRun(glibc);
+  const worker = busiestWorker(run.workerHeapAfterFullGc);
+  const workerGrowth = worker && growthInRun(worker.heap.map((h) => ({ seconds: h.seconds, mb: h.usedMb })));
+  const workerCommittedGrowth = worker && growthInRun(worker.heap.map((h) => ({ seconds: h.seconds, mb: h.committedMb })));
   const counts = run.samples.map((s) => ({ seconds: s.seconds, count: s.consumed ?? (s.rssMb === null ? null : r.messages - s.groupLag) }));
   const rates = ratesBetween(counts);
   const consuming = rates.filter((x): x is { seconds: number; perSecond: number } => x.perSecond !== null && x.perSecond > 0);
@@ -91,8 +102,13 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
       ? `main heap used after full collections (${run.heapAfterFullGc.length} of them): ${mb(heapGrowth.at25Mb)} at 25% (mean of ${heapGrowth.samplesAt25}), ` +
         `${mb(heapGrowth.atEndMb)} at the end (mean of ${heapGrowth.samplesAtEnd}): growth ${(heapGrowth.growth * 100).toFixed(1)}%; highest ${mb(heapGrowth.peakMb)}\n`
       : 'main heap after full collections: not recorded\n') +
+    (worker && workerGrowth
+      ? `busiest worker thread (${worker.threadId}) heap used after full collections (${worker.heap.length} of them): ${mb(workerGrowth.at25Mb)} at 25%, ${mb(workerGrowth.atEndMb)} at the end: ` +
+        `growth ${(workerGrowth.growth * 100).toFixed(1)}%; highest ${mb(workerGrowth.peakMb)}\n`
+      : 'worker threads\' heap after full collections: not recorded\n') +
     (growth
       ? `of the RSS's ${signedMb(growth.atEndMb - growth.at25Mb)} from 25% to the end: main heap committed at its full collections ${committedGrowth ? signedMb(committedGrowth.atEndMb - committedGrowth.at25Mb) : '—'}, ` +
+        `the busiest worker's ${workerCommittedGrowth ? signedMb(workerCommittedGrowth.atEndMb - workerCommittedGrowth.at25Mb) : '—'}, ` +
         `glibc's main heap ${glibcGrowth ? `${signedMb(glibcGrowth.atEndMb - glibcGrowth.at25Mb)} (${mb(glibcGrowth.at25Mb)} → ${mb(glibcGrowth.atEndMb)})` : '—'}\n`
       : '') +
     `peak RSS: ${mb(run.peakRssMb)} (maxRSS at exit)${growth ? `; highest sample ${mb(growth.peakMb)}` : ''}\n` +
@@ -115,6 +131,7 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
       { label: 'throughput (events/s)', color: '#1f77b4', points: rates.map((x) => ({ x: x.seconds, y: x.perSecond })) },
       { label: 'RSS (MB)', color: '#d62728', points: rss.map((p) => ({ x: p.seconds, y: p.rssMb })) },
       { label: 'main heap after full GC (MB)', color: '#2ca02c', points: run.heapAfterFullGc.map((h) => ({ x: h.seconds, y: h.usedMb })) },
+      ...(worker ? [{ label: 'busiest worker heap after full GC (MB)', color: '#ff7f0e', points: worker.heap.map((h) => ({ x: h.seconds, y: h.usedMb })) }] : []),
       ...(glibc.length > 0 ? [{ label: "glibc's main heap (MB)", color: '#9467bd', points: glibc.map((p) => ({ x: p.seconds, y: p.mb })) }] : []),
     ],
   });
@@ -133,6 +150,7 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
     heapAfterFullGcGrowth: heapGrowth,
     heapAfterFullGc: run.heapAfterFullGc,
     heapCommittedGrowth: committedGrowth,
+    busiestWorker: worker && { threadId: worker.threadId, heapAfterFullGcGrowth: workerGrowth, heapCommittedGrowth: workerCommittedGrowth },
     glibcHeapGrowth: glibcGrowth,
     peakRssMb: run.peakRssMb,
     cpuSeconds: run.cpuSeconds,

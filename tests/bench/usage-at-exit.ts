@@ -6,11 +6,13 @@
 // It also records the main thread's V8 heap in use right after each full (mark-compact) collection:
 // what the heap really holds, without the garbage between collections that RSS samples catch at
 // random. The long run reports its growth beside the RSS's (long-run.ts), which tells a leak from a
-// heap that V8 lets swell.
+// heap that V8 lets swell. Each worker thread (PGlite's store thread among them) records its own
+// heap the same way and sends it to the main thread over a BroadcastChannel, since the process's
+// file is written once, by the main thread.
 import { writeFileSync } from 'node:fs';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { isMainThread } from 'node:worker_threads';
+import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 
 export interface HeapAfterFullGc {
   /** Seconds since the process started. */
@@ -26,12 +28,24 @@ export interface UsageAtExit {
   readonly cpuSeconds: number;
   /** The main thread's heap used after each full collection, in order. */
   readonly heapAfterFullGc: readonly HeapAfterFullGc[];
+  /** The same for each worker thread that collected, by thread id (seconds since the process started). */
+  readonly workerHeapAfterFullGc: Readonly<Record<string, readonly HeapAfterFullGc[]>>;
 }
 
+/** What a worker sends the main thread after its full collections: the end in epoch milliseconds. */
+interface WorkerHeapMessage {
+  readonly threadId: number;
+  readonly endEpochMs: number;
+  readonly usedMb: number;
+  readonly committedMb: number;
+}
+
+const CHANNEL = 'verity-bench-usage-at-exit';
+
 const file = process.env['VERITY_BENCH_USAGE_FILE'];
-// Workers get the preload too (it is in their execArgv); the process's figures are the main thread's to write.
-if (file && isMainThread) {
-  const heap: HeapAfterFullGc[] = [];
+
+/** Calls `record` with the thread's heap right after the last full collection of each batch of gc entries. */
+function observeFullCollections(record: (endMs: number, usedMb: number, committedMb: number) => void): PerformanceObserver {
   // Entries arrive in batches after the collections; the heap is read once per batch, after its
   // last full collection (the young-generation ones in between are small).
   const observer = new PerformanceObserver((list) => {
@@ -40,14 +54,42 @@ if (file && isMainThread) {
     const last = full.at(-1);
     if (!last) return;
     const stats = getHeapStatistics();
-    heap.push({ seconds: (last.startTime + last.duration) / 1000, usedMb: stats.used_heap_size / 1024 / 1024, committedMb: stats.total_heap_size / 1024 / 1024 });
+    record(last.startTime + last.duration, stats.used_heap_size / 1024 / 1024, stats.total_heap_size / 1024 / 1024);
   });
   observer.observe({ entryTypes: ['gc'] });
+  return observer;
+}
+
+if (file && isMainThread) {
+  const heap: HeapAfterFullGc[] = [];
+  const workers: Record<string, HeapAfterFullGc[]> = {};
+  const observer = observeFullCollections((endMs, usedMb, committedMb) => heap.push({ seconds: endMs / 1000, usedMb, committedMb }));
+  const channel = new BroadcastChannel(CHANNEL);
+  // Listening must not keep the process alive.
+  channel.unref();
+  channel.onmessage = (event) => {
+    const m = (event as { readonly data: WorkerHeapMessage }).data;
+    (workers[m.threadId] ??= []).push({ seconds: (m.endEpochMs - performance.timeOrigin) / 1000, usedMb: m.usedMb, committedMb: m.committedMb });
+  };
   process.on('exit', () => {
     observer.disconnect();
+    channel.close();
     const usage = process.resourceUsage();
     // maxRSS is in kilobytes on Linux; CPU times in microseconds.
-    const result: UsageAtExit = { peakRssMb: usage.maxRSS / 1024, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, heapAfterFullGc: heap };
+    const result: UsageAtExit = {
+      peakRssMb: usage.maxRSS / 1024,
+      cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+      heapAfterFullGc: heap,
+      workerHeapAfterFullGc: workers,
+    };
     writeFileSync(file, `${JSON.stringify(result)}\n`);
   });
+} else if (file) {
+  // Workers get the preload too (it is in their execArgv).
+  const channel = new BroadcastChannel(CHANNEL);
+  channel.unref();
+  // A worker's clock starts with the worker: the main thread gets epoch times.
+  observeFullCollections((endMs, usedMb, committedMb) =>
+    channel.postMessage({ threadId, endEpochMs: performance.timeOrigin + endMs, usedMb, committedMb } satisfies WorkerHeapMessage),
+  );
 }
