@@ -403,6 +403,23 @@ export const MIGRATIONS: readonly Migration[] = [
          AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.sla_notices n WHERE n.issue_id = i.issue_id AND n.episode = e.episode AND n.kind = 'breached');
     `,
   },
+  {
+    version: 13,
+    name: "pending outputs in V8's serialisation",
+    sql: `
+      -- A unit's pending output was JSON before it was deflated: JSON.stringify of a unit of 5,000
+      -- events (about 6 MB, much of it Chinese text) took 50-60 ms on the pipeline's thread and the
+      -- deflate of its text 55 ms on libuv's pool; V8's serialisation (node:v8, a format Node
+      -- documents as safe to store) takes about 20 and 35 ms (README, Benchmarks). Deflated and
+      -- base64 as before (migration 7), in a column of its own, so that what a store written
+      -- before holds is still read as it was written.
+      ALTER TABLE ${SCHEMA}.pending_outputs ADD COLUMN output_serialized text;
+      ALTER TABLE ${SCHEMA}.pending_outputs ALTER COLUMN output_serialized SET STORAGE EXTERNAL;
+      ALTER TABLE ${SCHEMA}.pending_outputs DROP CONSTRAINT pending_outputs_one_form;
+      ALTER TABLE ${SCHEMA}.pending_outputs ADD CONSTRAINT pending_outputs_one_form
+        CHECK (num_nonnulls(output, output_deflated, output_serialized) = 1);
+    `,
+  },
 ];
 
 /**

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../connectors/postgres/migrations.ts';
@@ -286,21 +287,39 @@ function suite(openStore: () => Promise<StateStore>, closeAll: () => Promise<voi
     await (store as PostgresStateStore).client.query(`DELETE FROM verity.suppressions WHERE group_token = $1`, [agent]);
   });
 
-  it('gives back a pending output whole: deflated as written now, and as text as stores before migration 7 wrote it', async () => {
+  it('gives back a pending output whole: serialised as written now, deflated JSON as migrations 7 to 12 wrote it, and JSON text as stores before them', async () => {
     const scope = `pending-${Date.now().toString(36)}`;
     const tokenizer = createTokenizer(Buffer.alloc(32, 0x53));
     await store.takeOver(scope);
     const events = eventsOf([{ kind: 'customer', id: 'C1', gap: 0, mobile: MOBILES[0] }], scope);
     const written = await applyBatch(store, scope, `${scope}-1`, events, tokenizer);
-    // A row as a store before migration 7 wrote it: the JSON as text.
-    const old = { batchId: `${scope}-0`, scope, position: '', records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [], derivedAt: NOW };
-    await (store as PostgresStateStore).client.query(`INSERT INTO verity.pending_outputs (scope, batch_id, output) VALUES ($1, $2, $3)`, [scope, old.batchId, JSON.stringify(old)]);
+    const client = (store as PostgresStateStore).client;
+    const [form] = await client.query<{ serialized: boolean; deflated: boolean; text: boolean }>(
+      'SELECT output_serialized IS NOT NULL AS serialized, output_deflated IS NOT NULL AS deflated, output IS NOT NULL AS text FROM verity.pending_outputs WHERE id = $1',
+      [written],
+    );
+    expect(form).toEqual({ serialized: true, deflated: false, text: false });
+    // Rows as earlier releases wrote them: deflated JSON in base64 (migrations 7 to 12), and the JSON as text (before 7).
+    const older = (n: number) => ({ batchId: `${scope}-${n}`, scope, position: '', records: [], findings: [], issueChanges: [], deadLetters: [], findingMirror: [], derivedAt: NOW });
+    const [deflated, text] = [older(2), older(3)];
+    await client.query(`INSERT INTO verity.pending_outputs (scope, batch_id, output_deflated) VALUES ($1, $2, $3)`, [
+      scope,
+      deflated.batchId,
+      deflateRawSync(JSON.stringify(deflated)).toString('base64'),
+    ]);
+    await client.query(`INSERT INTO verity.pending_outputs (scope, batch_id, output) VALUES ($1, $2, $3)`, [scope, text.batchId, JSON.stringify(text)]);
+    // A row holds one form, never two (check_violation; the store's errors carry the SQLSTATE, never the row).
+    await expect(
+      client.query(`INSERT INTO verity.pending_outputs (scope, batch_id, output, output_serialized) VALUES ($1, $2, $3, $3)`, [scope, `${scope}-4`, 'x']),
+    ).rejects.toThrow(/SQLSTATE 23514/);
     const pending = await store.takeOver(scope);
     expect(pending.map((p) => p.id)[0]).toBe(written);
-    const [now, before] = pending.map((p) => p.output);
+    const [now, fromDeflated, fromText] = pending.map((p) => p.output);
     expect(now?.batchId).toBe(`${scope}-1`);
     expect(now?.records.map((r) => r.eventId)).toEqual(events.map((e) => e.eventId));
-    expect(before).toEqual(old);
+    expect(now?.records[0]?.customerToken).toBe(tokenizer.token('customer', 'C1'));
+    expect(fromDeflated).toEqual(deflated);
+    expect(fromText).toEqual(text);
     for (const p of pending) await store.confirm(p.id);
     expect(await store.takeOver(scope)).toEqual([]);
   });
