@@ -9,9 +9,6 @@
 // a value wait for each other rather than read around each other, and the fixed order means
 // they never deadlock. Every row a batch writes is reachable only through keys it holds.
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { deserialize, serialize } from 'node:v8';
-import { constants, deflateRaw, inflateRaw } from 'node:zlib';
 import { ACTIVE_STATUSES, isActive, withLifecycle, type IssueChange, type IssueState } from '../../pipelines/contract/issue.ts';
 import { PIPELINE_ACTOR, systemEntry, type HistoryEntry } from '../../pipelines/stewardship/lifecycle.ts';
 import { REOPENABLE_OUTCOMES } from '../../pipelines/quality/issue-tracker.ts';
@@ -22,6 +19,7 @@ import type { AnalyticsOutput, HousekeepingDone, HousekeepingPlan, PendingOutput
 import { openMigrated, SCHEMA } from './migrations.ts';
 import { applyVaultChanges } from './vault-store.ts';
 import { selectRows } from './json-rows.ts';
+import { packOutput, unpackOutput, type StoredOutput } from './pending-output.ts';
 import { pipelined, type PipelinedSql } from './pipelined-sql.ts';
 import { describeStateTarget, retryOnConflict, type SqlClient, type SqlRunner, type StateTarget } from './sql-client.ts';
 
@@ -147,31 +145,6 @@ const findingOf = (r: FindingRow): ActiveFinding => ({
 });
 
 const json = (value: unknown) => JSON.stringify(value);
-
-const deflate = promisify(deflateRaw);
-const inflate = promisify(inflateRaw);
-
-/**
- * A pending output as stored (migration 13): V8's serialisation of it, deflated off the event loop
- * at the cheapest level — it lives until the analytics store confirms the batch, so size matters
- * less than time. JSON cost about three times the main thread's time and half again the deflate's.
- */
-async function packOutput(output: AnalyticsOutput): Promise<string> {
-  return (await deflate(serialize(output), { level: constants.Z_BEST_SPEED })).toString('base64');
-}
-
-/** A pending output as any release stored it: serialised (13), deflated JSON (7) or JSON text. */
-interface StoredOutput {
-  output: string | null;
-  output_deflated: string | null;
-  output_serialized: string | null;
-}
-
-async function unpackOutput(row: StoredOutput): Promise<AnalyticsOutput> {
-  if (row.output_serialized !== null) return deserialize(await inflate(Buffer.from(row.output_serialized, 'base64'))) as AnalyticsOutput;
-  const text = row.output_deflated !== null ? (await inflate(Buffer.from(row.output_deflated, 'base64'))).toString('utf8') : row.output!;
-  return JSON.parse(text) as AnalyticsOutput;
-}
 
 /** The active statuses as an SQL list (constants, not input). */
 export const ACTIVE_SQL = `(${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
