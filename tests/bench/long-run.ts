@@ -25,6 +25,7 @@ import { availableParallelism } from 'node:os';
 import { CPU_MICROS_TARGET, pipelineWorkSpan, spread, type KafkaBenchResult, type PipelineRun } from './kafka.ts';
 import { cpuMicrosPerEvent, ratesBetween, rssGrowth } from './stats.ts';
 import { stackedLineChartSvg } from './svg-plot.ts';
+import type { HeapAfterFullGc } from './usage-at-exit.ts';
 import { int, table } from './support.ts';
 
 /** Issue 9: RSS grows by less than this between 25% and 100% of a long run. */
@@ -51,13 +52,16 @@ export function formatLongResult(r: KafkaBenchResult, context: { readonly custom
       runSeconds,
     );
   const growth = growthInRun(rss.map((p) => ({ seconds: p.seconds, mb: p.rssMb })));
-  const heapGrowth = growthInRun(run.heapAfterFullGc.map((h) => ({ seconds: h.seconds, mb: h.usedMb })));
-  const committedGrowth = growthInRun(run.heapAfterFullGc.map((h) => ({ seconds: h.seconds, mb: h.committedMb })));
+  // A thread's heap in use after its full collections, and committed then, over the same windows.
+  const heapGrowths = (heap: readonly HeapAfterFullGc[]) => ({
+    used: growthInRun(heap.map((h) => ({ seconds: h.seconds, mb: h.usedMb }))),
+    committed: growthInRun(heap.map((h) => ({ seconds: h.seconds, mb: h.committedMb }))),
+  });
+  const { used: heapGrowth, committed: committedGrowth } = heapGrowths(run.heapAfterFullGc);
   const glibc = run.samples.filter((s) => s.glibcHeapMb !== null).map((s) => ({ seconds: s.seconds, mb: s.glibcHeapMb! }));
   const glibcGrowth = growthInRun(glibc);
   const worker = busiestWorker(run.workerHeapAfterFullGc);
-  const workerGrowth = worker && growthInRun(worker.heap.map((h) => ({ seconds: h.seconds, mb: h.usedMb })));
-  const workerCommittedGrowth = worker && growthInRun(worker.heap.map((h) => ({ seconds: h.seconds, mb: h.committedMb })));
+  const { used: workerGrowth, committed: workerCommittedGrowth } = worker ? heapGrowths(worker.heap) : { used: undefined, committed: undefined };
   const counts = run.samples.map((s) => ({ seconds: s.seconds, count: s.consumed ?? (s.rssMb === null ? null : r.messages - s.groupLag) }));
   const rates = ratesBetween(counts);
   const consuming = rates.filter((x): x is { seconds: number; perSecond: number } => x.perSecond !== null && x.perSecond > 0);
