@@ -11,6 +11,7 @@ import { createFileSource } from '../../connectors/file/file-source.ts';
 import { resolveRunConfig } from '../config/run-config.ts';
 import { runJob, type RunReport } from './run-job.ts';
 import { runConnectors } from '../cli/run-connectors.ts';
+import type { RunConnectors } from './run-connectors.ts';
 
 // Synthetic values only.
 const event = (eventId: string, customerId: string, occurredAt: string) => ({
@@ -81,5 +82,46 @@ describe('runJob with a pinned clock', () => {
     const issues = await issuesOf('rj-2026');
     expect(issues.length).toBeGreaterThan(0);
     for (const issue of issues) expect(issue).toMatchObject({ deadline_provisional: false });
+  });
+});
+
+// A new embedded state store's initdb holds about 1 GB for a moment; with chDB's engine loaded
+// beside it, that moment was the run's peak. The engine loads with the analytics connection.
+describe('runJob opening its stores', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'verity-run-job-order-'));
+  const input = join(dir, 'in.jsonl');
+  writeFileSync(input, `${JSON.stringify(event('ro-1', 'C-RO-1', '2026-06-01T10:00:00+08:00'))}\n`);
+  const quiet = pino({ level: 'silent' });
+
+  /** The real connectors, saying in `calls` when each store is asked for. */
+  const recorded = (connectors: RunConnectors, calls: string[], openState = connectors.openState): RunConnectors => ({
+    ...connectors,
+    openState: async () => {
+      calls.push('state: opening');
+      const opened = await openState();
+      calls.push('state: open');
+      return opened;
+    },
+    analytics: (failpoint) => {
+      calls.push('analytics: connecting');
+      return connectors.analytics(failpoint);
+    },
+  });
+
+  it('creates a new embedded state store before it connects to the analytics store', async () => {
+    const config = await resolveRunConfig({ flags: { input, dataDir: join(dir, 'new') }, env: {}, cwd: dir });
+    const calls: string[] = [];
+    const report = await runJob(config, recorded(runConnectors(config), calls), createFileSource({ input, batchSize: 100 }), quiet);
+    expect(report).toMatchObject({ events: 1, accepted: 1 });
+    expect(calls).toEqual(['state: opening', 'state: open', 'analytics: connecting']);
+  });
+
+  it('makes no analytics connection when the state store cannot be opened', async () => {
+    const config = await resolveRunConfig({ flags: { input, dataDir: join(dir, 'refused') }, env: {}, cwd: dir });
+    const calls: string[] = [];
+    const refusal = Object.assign(new Error('synthetic refusal'), { code: '28P01' });
+    const connectors = recorded(runConnectors(config), calls, () => Promise.reject(refusal));
+    await expect(runJob(config, connectors, createFileSource({ input, batchSize: 100 }), quiet)).rejects.toThrow();
+    expect(calls).toEqual(['state: opening']);
   });
 });

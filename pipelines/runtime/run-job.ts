@@ -28,7 +28,7 @@ import { QualityPipeline } from './quality-pipeline.ts';
 import type { StateStore } from './state-store.ts';
 import { RunStats } from './run-stats.ts';
 import type { Source } from './source.ts';
-import type { RunConnectors } from './run-connectors.ts';
+import type { AnalyticsConnection, RunConnectors } from './run-connectors.ts';
 
 export interface RunReport {
   readonly events: number;
@@ -115,7 +115,6 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
   ]);
   const clock = hooks.now ?? Date.now;
   const failpoint = failpointFromEnv();
-  const analytics = connectors.analytics(failpoint);
   const deadLetters = await connectors.openDeadLetters();
   // Readiness (/readyz): the store is migrated, the source is consuming (first batch or said so),
   // no dependency is down, and no stop was requested; else 503 with the reasons.
@@ -136,6 +135,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
   const metrics = hooks.metrics ?? (metricsWanted ? new PipelineMetrics() : undefined);
   let metricsServer: MetricsServer | undefined;
   let state: StateStore | undefined;
+  let analyticsToClose: AnalyticsConnection | undefined;
   let stopClock = async () => {};
   let stopRelay = async () => {};
   let stopHousekeeping = async () => {};
@@ -170,16 +170,20 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     });
     const withStore = <T>(what: string, call: () => Promise<T>) => retry.run('store', what, call, { stop: stopSignal });
     const withState = <T>(what: string, call: () => Promise<T>) => retry.run('state', what, call, { stop: stopSignal });
-    // The analytics store first, then the state store: a new embedded state store's initdb
-    // takes about 600 MB for seconds (on a thread of its own, freed when done), and beside
-    // chDB's migration the two made the run's peak.
-    const applied = await withStore('migrating the analytics store', () => analytics.migrate());
+    // The state store first, then the analytics store. A new embedded state store's initdb holds
+    // about 1 GB for two seconds (PGlite's initdb copies its data folder in memory, on a thread of
+    // its own, freed when it ends); with chDB's engine already loaded beside it (it loads with
+    // the analytics connection) that moment was a run's peak. README, Benchmarks: "The state
+    // store opened first".
     // At start as later, an unreachable server is waited for (the budget); past it, or refused
     // outright (a wrong password), the run stops saying which store and what to fix.
     const opened = await withState('opening the state store', () => connectors.openState()).catch((error: unknown) => {
       throw connectors.explainStateOpenFailure(error);
     });
     state = opened.store;
+    const analytics = connectors.analytics(failpoint);
+    analyticsToClose = analytics;
+    const applied = await withStore('migrating the analytics store', () => analytics.migrate());
     const stateStore = opened.store;
     health.clear('starting');
     const exclusive = source.ownership === 'exclusive';
@@ -310,7 +314,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     await stopHousekeeping();
     await metricsServer?.close();
     await deadLetters.close();
-    await analytics.close();
+    await analyticsToClose?.close();
     await state?.close();
   }
 }
