@@ -72,9 +72,29 @@ export function resolveRuntime() {
  */
 export const RUNTIME_ENV = Object.freeze({ MALLOC_MMAP_THRESHOLD_: '1048576' });
 
-/** `env` with RUNTIME_ENV's settings added where it has none. */
+/**
+ * V8 options the node this launcher starts gets in NODE_OPTIONS, each unless the caller's
+ * NODE_OPTIONS already names it. A young generation of at most 16 MB per semi-space, in every
+ * thread's heap (the main thread's and PGlite's store thread's): left to itself, V8 grows each to
+ * 64 MB per semi-space (128 MB of new space per thread) and keeps it. Over the bench's
+ * 75,000-customer stream (`verity run --once`, 10 runs each, in turns) that held 80–170 MB more
+ * peak RSS; the CPU was lower at 16 MB in 9 of the 10 pairs (629 against 709 CPU s in all), which
+ * `npm run bench` did not show. 8 MB saved no more memory than 16 and took more CPU.
+ * README, Benchmarks: "V8's young generation capped". The image sets the same (Dockerfile ENV).
+ */
+export const RUNTIME_NODE_OPTIONS = Object.freeze(['--max-semi-space-size=16']);
+
+/** `--max_semi_space_size=8` and `--max-semi-space-size 8` name the same option. */
+const optionName = (option) => option.split('=')[0].replaceAll('_', '-');
+
+/** `env` with RUNTIME_ENV's settings added where it has none, and RUNTIME_NODE_OPTIONS likewise. */
 export function runtimeEnv(env = process.env) {
-  return { ...RUNTIME_ENV, ...env };
+  const given = (env.NODE_OPTIONS ?? '').trim();
+  const named = new Set(given.split(/\s+/).filter(Boolean).map(optionName));
+  const added = RUNTIME_NODE_OPTIONS.filter((option) => !named.has(optionName(option)));
+  const merged = { ...RUNTIME_ENV, ...env };
+  if (added.length > 0) merged.NODE_OPTIONS = [given, ...added].filter(Boolean).join(' ');
+  return merged;
 }
 
 /** Signals a supervisor or `kill <pid>` sends to stop a program, which the child must get. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { RUNTIME_ENV } from '../../bin/node-runtime.mjs';
+import { RUNTIME_ENV, RUNTIME_NODE_OPTIONS } from '../../bin/node-runtime.mjs';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import { ENV } from '../../pipelines/config/run-settings.ts';
 import { buildProgram } from '../../pipelines/cli/main.ts';
@@ -252,10 +252,12 @@ describe('Dockerfile', () => {
     expect(lines).toContain('VOLUME ["/data"]');
   });
 
-  it('gives the process the runtime settings the launcher gives `npm start` (glibc’s mmap threshold)', () => {
+  it('gives the process the runtime settings the launcher gives `npm start` (glibc’s mmap threshold, V8’s young generation)', () => {
     // The image runs bin/verity.mjs under its own Node 24, in process: no launcher adds them there.
     const text = lines.join('\n');
     for (const [name, value] of Object.entries(RUNTIME_ENV)) expect(text).toMatch(new RegExp(`\\b${name}=${value}\\b`));
+    const nodeOptions = /\bNODE_OPTIONS=(\S+|"[^"]*")/.exec(text)?.[1]?.replaceAll('"', '').split(/\s+/);
+    expect(nodeOptions).toEqual([...RUNTIME_NODE_OPTIONS]);
   });
 });
 
