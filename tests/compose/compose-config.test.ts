@@ -256,7 +256,7 @@ describe('Dockerfile', () => {
     // The image runs bin/verity.mjs under its own Node 24, in process: no launcher adds them there.
     const text = lines.join('\n');
     for (const [name, value] of Object.entries(RUNTIME_ENV)) expect(text).toMatch(new RegExp(`\\b${name}=${value}\\b`));
-    const nodeOptions = /\bNODE_OPTIONS=(\S+|"[^"]*")/.exec(text)?.[1]?.replaceAll('"', '').split(/\s+/);
+    const nodeOptions = /\bNODE_OPTIONS=("[^"]*"|\S+)/.exec(text)?.[1]?.replaceAll('"', '').split(/\s+/);
     expect(nodeOptions).toEqual([...RUNTIME_NODE_OPTIONS]);
   });
 });
