@@ -78,7 +78,7 @@ export const RUNTIME_ENV = Object.freeze({ MALLOC_MMAP_THRESHOLD_: '1048576' });
  * thread's heap (the main thread's and PGlite's store thread's): left to itself, V8 grows each to
  * 64 MB per semi-space (128 MB of new space per thread) and keeps it. Over the bench's
  * 75,000-customer stream (`verity run --once`, 10 runs each, in turns) that held 57–172 MB more
- * peak RSS; the CPU was lower at 16 MB in 9 of the 10 pairs (629 against 709 CPU s in all), which
+ * peak RSS; the CPU was lower at 16 MB in 9 of the 10 pairs (629 against 690 CPU s in all), which
  * `npm run bench` did not show. 8 MB saved no more memory than 16 and took more CPU.
  * README, Benchmarks: "V8's young generation capped". The image sets the same (Dockerfile ENV).
  */
