@@ -171,7 +171,7 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     const withStore = <T>(what: string, call: () => Promise<T>) => retry.run('store', what, call, { stop: stopSignal });
     const withState = <T>(what: string, call: () => Promise<T>) => retry.run('state', what, call, { stop: stopSignal });
     // The state store first, then the analytics store. A new embedded state store's initdb holds
-    // about 1 GB for two seconds (PGlite's initdb copies its data folder in memory, on a thread of
+    // about 1 GB for two seconds (PGlite runs it in a second, in-memory instance, on a thread of
     // its own, freed when it ends); with chDB's engine already loaded beside it (it loads with
     // the analytics connection) that moment was a run's peak. README, Benchmarks: "The state
     // store opened first".
