@@ -27,6 +27,15 @@ describe('scanForRawValues: whole values', () => {
     const text = `customer_token\tab12cd13912345678ef0123456789abcdef`;
     expect(found(text, { 'customer.mobile': ['13912345678'] })).toEqual(['customer.mobile/whole']);
   });
+
+  it('does not count a whole value in the rounding noise of a measured JSON number, and counts it anywhere else', () => {
+    // Fastify's responseTime in a CI run's console log: 13800000000 is a generated placeholder mobile.
+    const raw = { 'customer.mobile': ['13800000000'] };
+    for (const measured of ['{"responseTime":5.004138000000001}', '{"rate":[1.13800000000e3]}', '{"x":1e13800000000}']) expect(found(measured, raw), measured).toEqual([]);
+    for (const leak of ['{"mobile":13800000000}', '{"mobile":"13800000000"}', 'responseTime 5.004138000000001', '{"n":5.004138000000001x}']) {
+      expect(found(leak, raw), leak).toContain('customer.mobile/whole');
+    }
+  });
 });
 
 describe('scanForRawValues: pieces a mask does not show', () => {

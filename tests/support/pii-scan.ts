@@ -5,8 +5,9 @@
 // What a mask may show is stated here, from the masking policy (README "Privacy"), not taken from
 // the masks themselves: a mask that shows too much must not widen what the scan lets through.
 //
-// Some text would otherwise turn up pieces that are not leaks, so the piece scan (never the
-// whole-value scan) treats it specially; each case is named below with its reason:
+// Some text would otherwise turn up pieces that are not leaks, so the piece scan treats it
+// specially; each case is named below with its reason (the whole-value scan skips one of them
+// only: the rounding noise of measured JSON numbers, MEASURED_NUMBER):
 // - machine-made strings (keyed tokens and hashes, timestamps and dates, upstream event ids, file
 //   batch line ranges, JSON numbers, and names the caller passes: temporary paths, topics) are
 //   blanked before pieces are looked for: random hex and 13-digit epoch times contain every short
@@ -202,6 +203,15 @@ const MACHINE_STRINGS: readonly { readonly pattern: RegExp; readonly keep?: (mat
   { pattern: /(?<=[:,[]\s*)-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?=\s*[,}\]])/g },
 ];
 
+/**
+ * Measured quantities in logs and reports (Fastify's responseTime, rates, ratios): JSON numbers with
+ * a fraction or an exponent. The whole-value scan skips these, and only these: their digits past the
+ * clock's precision are rounding noise ("responseTime":5.004138000000001 holds 13800000000), so a
+ * whole value found there is chance. A raw value never takes that form; written as a JSON integer,
+ * or anywhere else, it is still found.
+ */
+const MEASURED_NUMBER = /(?<=[:,[]\s*)-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)(?=\s*[,}\]])/g;
+
 const BLANK = 0;
 
 /**
@@ -217,6 +227,15 @@ export function blankMachineStrings(text: string, literals: readonly string[] = 
     if (literal === '') continue;
     for (let at = text.indexOf(literal); at >= 0; at = text.indexOf(literal, at + literal.length)) ranges.push([at, at + literal.length]);
   }
+  return blankRanges(text, ranges);
+}
+
+/** `text` with its measured quantities (MEASURED_NUMBER) blanked, for the whole-value scan. */
+export function blankMeasuredNumbers(text: string): string {
+  return blankRanges(text, [...text.matchAll(MEASURED_NUMBER)].map((m): [number, number] => [m.index, m.index + m[0].length]));
+}
+
+function blankRanges(text: string, ranges: [number, number][]): string {
   if (ranges.length === 0) return text;
   ranges.sort((a, b) => a[0] - b[0]);
   const out: string[] = [];
@@ -319,6 +338,7 @@ function standsAlone(text: string, i: number, origin: { readonly value: string; 
   return !(t < text.length && isAsciiAlnum(text.charCodeAt(t)));
 }
 
+/** `text`: where whole values are looked for; `blanked`: the same with machine-made strings blanked, for pieces. */
 function walk(text: string, blanked: string, whole: NeedleIndex, pieces: NeedleIndex, found: (needle: Needle) => void): void {
   const piece = (needle: Needle, at: number) => {
     if (needle.origins?.some((origin) => standsAlone(blanked, at, origin)) ?? true) found(needle);
@@ -342,7 +362,7 @@ export function scanForRawValues(
 ): PiiHit[] {
   const plan = isPlan(rawValues) ? rawValues : planScan(rawValues);
   const found: Found = new Set();
-  walk(text, blankMachineStrings(text, options.machineMade), plan.whole, plan.pieces, (needle) => found.add(needle));
+  walk(blankMeasuredNumbers(text), blankMachineStrings(text, options.machineMade), plan.whole, plan.pieces, (needle) => found.add(needle));
   const hits = new Map<string, PiiHit>();
   for (const { kind, form } of found) {
     const key = `${form}\u0000${kind}`;
