@@ -10,6 +10,7 @@
 // transaction id wait for PGlite's lock, as they would in the pipeline's thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { createCluster } from './pglite-cluster.ts';
 import { QUERY_OPTIONS } from './pglite-params.ts';
 
 export type ThreadRequest =
@@ -35,11 +36,13 @@ export interface ThreadData {
   /** A checkpoint once this much WAL was written since the last (see DEFAULTS.stateCheckpointMb). */
   readonly checkpointMb: number;
   /**
-   * `create`: run initdb in a new folder, close and end. initdb's WASM instance keeps its memory
-   * until its thread ends (about 200 MB), so a new store is created on a thread of its own and
-   * then opened on the one that serves it.
+   * `create`: make the cluster in a new folder (pglite-cluster.ts: a copy of the template, or
+   * initdb) and end. initdb's WASM instances keep their memory until their thread ends, so a new
+   * store is created on a thread of its own and then opened on the one that serves it.
    */
   readonly mode: 'create' | 'serve';
+  /** For `create`: where the initdb'd template is, or is to be made (defaultTemplateDir). */
+  readonly templateDir?: string;
 }
 
 /** Messages for one open transaction, taken in order by the transaction's loop. */
@@ -78,16 +81,11 @@ async function serve(port: NonNullable<typeof parentPort>, data: ThreadData): Pr
       // they doubled the WAL written for minutes (README, the operational store).
       postgresqlconf: [`shared_buffers = ${data.bufferMb}MB`, `max_wal_size = ${2 * data.checkpointMb}MB`, 'min_wal_size = 32MB', 'full_page_writes = off'],
     });
-    if (data.mode === 'create') await db.close();
   } catch (error) {
     port.postMessage({ id: 0, ok: false, error: threadError(error) } satisfies ThreadReply);
     return;
   }
   port.postMessage({ id: 0, ok: true } satisfies ThreadReply);
-  if (data.mode === 'create') {
-    port.close();
-    return;
-  }
   const reply = (message: ThreadReply) => port.postMessage(message);
   const inboxes = new Map<number, Inbox>();
   const checkpoints = checkpointer(db, data.checkpointMb);
@@ -188,4 +186,18 @@ function checkpointer(db: PGlite, checkpointMb: number) {
   };
 }
 
-if (parentPort) await serve(parentPort, workerData as ThreadData);
+/** Makes the cluster, says how (in `rows`), and ends. */
+async function create(port: NonNullable<typeof parentPort>, data: ThreadData): Promise<void> {
+  try {
+    const source = await createCluster(data.path, data.templateDir);
+    port.postMessage({ id: 0, ok: true, rows: [{ source }] } satisfies ThreadReply);
+  } catch (error) {
+    port.postMessage({ id: 0, ok: false, error: threadError(error) } satisfies ThreadReply);
+  }
+  port.close();
+}
+
+if (parentPort) {
+  const data = workerData as ThreadData;
+  await (data.mode === 'create' ? create : serve)(parentPort, data);
+}

@@ -2,7 +2,7 @@
 // WASM, in-process, under data/pg: the embedded default, no service to install) or a PostgreSQL
 // server through `pg` with a pool. Everything above this file runs the same SQL on the same
 // interface; only the connection differs.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
@@ -11,6 +11,7 @@ import pg from 'pg';
 import { ConfigError, StoreError, VerityError } from '../../pipelines/errors.ts';
 import type { StateTarget } from '../../pipelines/config/targets.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
+import { defaultTemplateDir, hasCluster } from './cluster-files.ts';
 import type { ThreadData, ThreadError, ThreadReply, ThreadRequest } from './pglite-thread.ts';
 
 export type { StateTarget };
@@ -198,7 +199,7 @@ class PgliteThreadClient implements SqlClient {
   }
 
   static async open(path: string, sizes: Pick<ThreadData, 'bufferMb' | 'checkpointMb'>, unlock: () => void): Promise<PgliteThreadClient> {
-    if (!existsSync(join(path, 'PG_VERSION'))) await (await PgliteThreadClient.#start({ path, ...sizes, mode: 'create' })).terminate();
+    if (!hasCluster(path)) await (await PgliteThreadClient.#start({ path, ...sizes, mode: 'create', templateDir: defaultTemplateDir() })).terminate();
     const worker = await PgliteThreadClient.#start({ path, ...sizes, mode: 'serve' });
     worker.unref();
     return new PgliteThreadClient(worker, unlock);

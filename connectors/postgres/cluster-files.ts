@@ -1,0 +1,30 @@
+// Where an embedded store's files are, without PGlite itself: the main thread asks whether a folder
+// holds a cluster, and where the template is, and leaves the making to the store's thread
+// (pglite-cluster.ts).
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
+
+/** Written last into a new cluster: a folder without it is not a store yet (see copyCluster). */
+export const CLUSTER_MARKER = 'PG_VERSION';
+
+/** Whether `path` holds a cluster (an interrupted copy does not). */
+export function hasCluster(path: string): boolean {
+  return existsSync(join(path, CLUSTER_MARKER));
+}
+
+/**
+ * The template's folder for the installed PGlite: `<node_modules>/.cache/verity/pglite-<version>`,
+ * or undefined when PGlite is not installed under a node_modules folder.
+ */
+export function defaultTemplateDir(): string | undefined {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@electric-sql/pglite');
+  const marker = `${sep}node_modules${sep}`;
+  const at = entry.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  const modules = entry.slice(0, at + marker.length - 1);
+  const manifest = JSON.parse(readFileSync(join(modules, '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version?: unknown };
+  if (typeof manifest.version !== 'string') return undefined;
+  return join(modules, '.cache', 'verity', `pglite-${manifest.version}`);
+}
