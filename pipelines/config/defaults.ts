@@ -13,7 +13,7 @@ export const DEFAULTS = {
   deadLetterDir: 'dead-letters',
   demoStream: 'demo/stream.jsonl',
   database: 'verity',
-  batchSize: 5000,
+  batchSize: 2500,
   /**
    * How long a write unit short of `batchSize` waits for more batches before its transaction: a
    * Kafka fetch hands over its partitions' chunks one after another, within a few milliseconds.
