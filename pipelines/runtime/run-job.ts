@@ -173,8 +173,9 @@ export async function runJob(config: RunConfig, connectors: RunConnectors, sourc
     // The state store first, then the analytics store. A new embedded state store's initdb holds
     // about 1 GB for two seconds (PGlite runs it in a second, in-memory instance, on a thread of
     // its own, freed when it ends); with chDB's engine already loaded beside it (it loads with
-    // the analytics connection) that moment was a run's peak. README, Benchmarks: "The state
-    // store opened first".
+    // the analytics connection) that moment was a run's peak. Only an install's first store runs
+    // initdb now (the others are copies), and that one still does it before chDB loads. README,
+    // Benchmarks: "The state store opened first".
     // At start as later, an unreachable server is waited for (the budget); past it, or refused
     // outright (a wrong password), the run stops saying which store and what to fix.
     const opened = await withState('opening the state store', () => connectors.openState()).catch((error: unknown) => {

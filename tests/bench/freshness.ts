@@ -31,7 +31,7 @@ import { createLogger } from '../../pipelines/runtime/logger.ts';
 import { acquireKafka } from '../support/kafka/acquire.ts';
 import { freePort } from '../support/kafka/broker.ts';
 import { percentiles } from './stats.ts';
-import { childEnv, int, table } from './support.ts';
+import { batchSizeEnv, childEnv, int, table } from './support.ts';
 import type { UsageAtExit } from './usage-at-exit.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -53,11 +53,15 @@ export interface FreshnessOptions {
   /** How long to produce. */
   readonly seconds: number;
   readonly workDir: string;
+  /** The pipeline's `--batch-size`; its default when not given. */
+  readonly batchSize?: number;
 }
 
 export interface FreshnessResult {
   readonly brokerSource: string;
   readonly partitions: number;
+  /** The batch size the pipeline was given, or undefined for its default. */
+  readonly batchSize: number | undefined;
   readonly rate: number;
   readonly seconds: number;
   /** Events produced, and over how long (first send to last acknowledgement). */
@@ -177,7 +181,7 @@ export async function runFreshnessBench(opts: FreshnessOptions): Promise<Freshne
         '--log-level', 'warn',
         '--no-progress',
       ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: childEnv({ VERITY_BENCH_USAGE_FILE: usageFile }) },
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: childEnv({ ...batchSizeEnv(opts.batchSize), VERITY_BENCH_USAGE_FILE: usageFile }) },
     );
     let stderrTail = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-4000)));
@@ -311,6 +315,7 @@ export async function runFreshnessBench(opts: FreshnessOptions): Promise<Freshne
     return {
       brokerSource: broker.source,
       partitions: opts.partitions,
+      batchSize: opts.batchSize,
       rate: opts.rate,
       seconds: opts.seconds,
       produced,

@@ -110,7 +110,7 @@ function options() {
     strict: true,
   });
   if (!values.kafka && values['partitions-concurrency'] !== undefined) throw new Error('--partitions-concurrency needs --kafka');
-  if ((values.state || values.freshness) && values['batch-size'] !== undefined) throw new Error('--batch-size is for the embedded and --kafka benches: pass it without --state or --freshness');
+  if (values.state && values['batch-size'] !== undefined) throw new Error('--batch-size is for the embedded, --kafka and --freshness benches: pass it without --state');
   if ([values.kafka, values.state, values.freshness].filter(Boolean).length > 1) throw new Error('--kafka, --state and --freshness are separate benches: pass one');
   if (values.long && !values.kafka) throw new Error('--long is the long Kafka run: pass --kafka --long');
   for (const flag of ['state-server', 'store-server'] as const) {
@@ -393,11 +393,11 @@ async function freshnessBench(opts: Options, dir: string, input: string, truth: 
   if (truth.lines < opts.rate * opts.seconds) {
     process.stderr.write(`note: the stream has ${int.format(truth.lines)} lines, fewer than ${int.format(opts.rate * opts.seconds)} (rate × seconds): producing stops when it runs out\n`);
   }
-  const result = await runFreshnessBench({ input, partitions: opts.partitions, rate: opts.rate, seconds: opts.seconds, workDir: dir });
+  const result = await runFreshnessBench({ input, partitions: opts.partitions, rate: opts.rate, seconds: opts.seconds, workDir: dir, ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }) });
   const { text, summary } = formatFreshnessResult(result);
   process.stdout.write(
     `\nVerity freshness bench: ${int.format(opts.rate)} events/s offered for ${opts.seconds} s, stream of ${int.format(truth.lines)} lines from ` +
-      `${int.format(opts.customers)} customers (seed ${opts.seed}), node ${process.version}, ${availableParallelism()} CPUs\n${text}`,
+      `${int.format(opts.customers)} customers (seed ${opts.seed}), batch ${opts.batchSize ?? DEFAULTS.batchSize}, node ${process.version}, ${availableParallelism()} CPUs\n${text}`,
   );
   const file = await writeResult('last-freshness.json', { customers: opts.customers, seed: opts.seed, lines: truth.lines, ...summary });
   process.stdout.write(`results: ${file}\n`);
