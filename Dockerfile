@@ -38,6 +38,11 @@ COPY pipelines ./pipelines
 COPY connectors ./connectors
 COPY rules ./rules
 COPY dashboards ./dashboards
+# A new embedded state store is a copy of a cluster PGlite's initdb made once per install (README,
+# "A new embedded store is a copy of one initdb made"). Made here, as root, in
+# node_modules/.cache/verity, which `node` may read and not rewrite: no container's first store
+# runs initdb, whose 1.1 GB for two seconds would pass the demo's 1 GB memory limit.
+RUN node --input-type=module -e "import { makeTemplate } from './connectors/postgres/pglite-cluster.ts'; await makeTemplate();"
 # A named volume mounted on /data starts as a copy of this directory, ownership and mode included,
 # so dead letters (and a generated token key, when no key file is given) are private to `node`
 # from the first run on (files inside are 0600).

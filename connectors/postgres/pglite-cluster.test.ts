@@ -1,7 +1,8 @@
 // A new embedded store's cluster, made by copying a template that initdb made once (real PGlite,
 // real files): the copy is a working store that keeps its data; a copy cut short is made again;
 // the template is made once even when two stores race for it; without a folder for the template,
-// initdb runs in the store itself; the default template sits in the install's node_modules/.cache.
+// initdb runs in the store itself; the image's build step makes the template alone; the default
+// template sits in the install's node_modules/.cache.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join, relative } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_MARKER, defaultTemplateDir, hasCluster } from './cluster-files.ts';
-import { createCluster } from './pglite-cluster.ts';
+import { createCluster, makeTemplate } from './pglite-cluster.ts';
 import { createSqlClient } from './sql-client.ts';
 import { EXPECTED_ROWS, readSmokeRows, writeSmokeRows } from '../../tests/support/postgres/smoke-sql.ts';
 
@@ -123,6 +124,19 @@ describe('a new embedded store: a copy of the template initdb made once', { time
     expect(scratchLeft(templateDir)).toEqual(['pglite-test.making-now']);
     await roundTrip(a);
     await roundTrip(b);
+  });
+
+  it('makes the template on its own (the image’s build step), once, and says why it cannot', async () => {
+    const templateDir = join(root, 'image', 'pglite-test');
+    expect(await makeTemplate(templateDir)).toBe(templateDir);
+    expect(hasCluster(templateDir)).toBe(true);
+    expect(scratchLeft(templateDir)).toEqual([]);
+    const made = statSync(join(templateDir, CLUSTER_MARKER)).mtimeMs;
+    expect(await makeTemplate(templateDir)).toBe(templateDir);
+    expect(statSync(join(templateDir, CLUSTER_MARKER)).mtimeMs).toBe(made);
+    const blocker = join(root, 'another-file');
+    writeFileSync(blocker, 'not a folder');
+    await expect(makeTemplate(join(blocker, 'pglite-test'))).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_UNAVAILABLE', message: expect.stringContaining('make its parent writable') });
   });
 
   it("puts the default template in the install's node_modules/.cache, per PGlite version, and the store client uses it", async () => {

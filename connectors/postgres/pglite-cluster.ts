@@ -10,12 +10,13 @@
 //
 // The template lives beside the PGlite it was made by, in node_modules/.cache/verity, so a new
 // install (another PGlite) starts a new one, and nothing outside the install's own files is
-// trusted to be a cluster. Where that folder cannot be written (a read-only image), each new store
-// runs initdb as before.
+// trusted to be a cluster. The image makes it while it is built (makeTemplate, Dockerfile); where
+// the folder cannot be written and holds none, each new store runs initdb as before.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { CLUSTER_MARKER, hasCluster } from './cluster-files.ts';
+import { StoreError } from '../../pipelines/errors.ts';
+import { CLUSTER_MARKER, defaultTemplateDir, hasCluster } from './cluster-files.ts';
 
 export type ClusterSource = 'template' | 'new-template' | 'initdb';
 
@@ -42,6 +43,26 @@ export async function createCluster(path: string, templateDir: string | undefine
     rmSync(scratch, { recursive: true, force: true });
   }
   return 'new-template';
+}
+
+/**
+ * Makes the template in `templateDir` (the install's, by default) unless it is there: the image's
+ * build step (Dockerfile), so that no container's first store runs initdb (its 1.1 GB would pass
+ * the demo's 1 GB memory limit). Throws where the folder cannot be written.
+ */
+export async function makeTemplate(templateDir: string | undefined = defaultTemplateDir()): Promise<string> {
+  if (!templateDir) throw new StoreError('STORE_UNAVAILABLE', 'PGlite is not installed under a node_modules folder, so there is no place for the template');
+  if (hasCluster(templateDir)) return templateDir;
+  const scratch = scratchBeside(templateDir);
+  if (!scratch) throw new StoreError('STORE_UNAVAILABLE', `cannot make a folder beside ${templateDir}: make its parent writable`);
+  try {
+    await initdb(scratch);
+    publish(scratch, templateDir);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  if (!hasCluster(templateDir)) throw new StoreError('STORE_UNAVAILABLE', `the template could not be put in ${templateDir}`);
+  return templateDir;
 }
 
 /** A new folder beside `templateDir`, on its file system (so that renaming it is atomic), if one can be made. */

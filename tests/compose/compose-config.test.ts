@@ -7,9 +7,9 @@
 // log rotation and container hardening. The two start-up scripts are run for real, without Docker.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -258,6 +258,37 @@ describe('Dockerfile', () => {
     for (const [name, value] of Object.entries(RUNTIME_ENV)) expect(text).toMatch(new RegExp(`\\b${name}=${value}\\b`));
     const nodeOptions = /\bNODE_OPTIONS=("[^"]*"|\S+)/.exec(text)?.[1]?.replaceAll('"', '').split(/\s+/);
     expect(nodeOptions).toEqual([...RUNTIME_NODE_OPTIONS]);
+  });
+
+  it('makes the embedded store’s template while it is built, as root, after the code it runs is in; the command works', { timeout: 120_000 }, () => {
+    const at = lines.findIndex((l) => l.includes('makeTemplate'));
+    expect(at, 'a RUN step calling makeTemplate').toBeGreaterThan(0);
+    const step = /^RUN (node .*)$/.exec(lines[at]!)?.[1];
+    expect(step).toBeDefined();
+    const copiedBefore = lines.slice(0, at).filter((l) => l.startsWith('COPY ') && !l.includes('--from='));
+    for (const folder of ['pipelines', 'connectors']) expect(copiedBefore.join('\n')).toContain(`COPY ${folder} `);
+    expect(lines.slice(0, at).join('\n')).toContain('COPY --from=deps /app/node_modules ./node_modules');
+    expect(lines.findIndex((l) => l.startsWith('USER '))).toBeGreaterThan(at);
+
+    // The same command in a copy of /app's layout: the code it imports, and PGlite in node_modules
+    // (linked, and kept at the link's path by --preserve-symlinks, so the template lands in this
+    // copy's node_modules/.cache and not the checkout's).
+    const app = mkdtempSync(join(tmpdir(), 'verity-image-app-'));
+    try {
+      for (const file of ['connectors/postgres/pglite-cluster.ts', 'connectors/postgres/cluster-files.ts', 'pipelines/errors.ts']) {
+        mkdirSync(dirname(join(app, file)), { recursive: true });
+        copyFileSync(join(projectRoot, file), join(app, file));
+      }
+      mkdirSync(join(app, 'node_modules'));
+      symlinkSync(join(projectRoot, 'node_modules', '@electric-sql'), join(app, 'node_modules', '@electric-sql'));
+      const argv = step!.match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"(.*)"$/, '$1'));
+      const run = spawnSync(process.execPath, ['--preserve-symlinks', ...argv.slice(1)], { cwd: app, encoding: 'utf8', timeout: 110_000 });
+      expect(run.status, run.stderr).toBe(0);
+      const version = (JSON.parse(read('node_modules/@electric-sql/pglite/package.json')) as { version: string }).version;
+      expect(existsSync(join(app, 'node_modules', '.cache', 'verity', `pglite-${version}`, 'PG_VERSION'))).toBe(true);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
   });
 });
 
