@@ -30,19 +30,10 @@ export async function createCluster(path: string, templateDir: string | undefine
     copyCluster(templateDir, path);
     return 'template';
   }
-  const scratch = templateDir ? scratchBeside(templateDir) : undefined;
-  if (!scratch) {
-    await initdb(path);
-    return 'initdb';
-  }
-  try {
-    await initdb(scratch);
-    copyCluster(scratch, path);
-    publish(scratch, templateDir!);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-  return 'new-template';
+  // Copied from the scratch folder, not the template's place: the rename may lose to another process.
+  if (templateDir && (await newTemplate(templateDir, (scratch) => copyCluster(scratch, path)))) return 'new-template';
+  await initdb(path);
+  return 'initdb';
 }
 
 /**
@@ -53,16 +44,26 @@ export async function createCluster(path: string, templateDir: string | undefine
 export async function makeTemplate(templateDir: string | undefined = defaultTemplateDir()): Promise<string> {
   if (!templateDir) throw new StoreError('STORE_UNAVAILABLE', 'PGlite is not installed under a node_modules folder, so there is no place for the template');
   if (hasCluster(templateDir)) return templateDir;
+  if (!(await newTemplate(templateDir))) throw new StoreError('STORE_UNAVAILABLE', `cannot make a folder beside ${templateDir}: make its parent writable`);
+  if (!hasCluster(templateDir)) throw new StoreError('STORE_UNAVAILABLE', `the template could not be put in ${templateDir}`);
+  return templateDir;
+}
+
+/**
+ * initdb in a scratch folder beside `templateDir`, `use` of the finished cluster, then the rename
+ * into the template's place. False, with nothing done, when no scratch folder can be made there.
+ */
+async function newTemplate(templateDir: string, use: (cluster: string) => void = () => undefined): Promise<boolean> {
   const scratch = scratchBeside(templateDir);
-  if (!scratch) throw new StoreError('STORE_UNAVAILABLE', `cannot make a folder beside ${templateDir}: make its parent writable`);
+  if (!scratch) return false;
   try {
     await initdb(scratch);
+    use(scratch);
     publish(scratch, templateDir);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  if (!hasCluster(templateDir)) throw new StoreError('STORE_UNAVAILABLE', `the template could not be put in ${templateDir}`);
-  return templateDir;
+  return true;
 }
 
 /** A new folder beside `templateDir`, on its file system (so that renaming it is atomic), if one can be made. */

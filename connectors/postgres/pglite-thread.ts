@@ -186,11 +186,11 @@ function checkpointer(db: PGlite, checkpointMb: number) {
   };
 }
 
-/** Makes the cluster, says how (in `rows`), and ends. */
+/** Makes the cluster and ends. */
 async function create(port: NonNullable<typeof parentPort>, data: ThreadData): Promise<void> {
   try {
-    const source = await createCluster(data.path, data.templateDir);
-    port.postMessage({ id: 0, ok: true, rows: [{ source }] } satisfies ThreadReply);
+    await createCluster(data.path, data.templateDir);
+    port.postMessage({ id: 0, ok: true } satisfies ThreadReply);
   } catch (error) {
     port.postMessage({ id: 0, ok: false, error: threadError(error) } satisfies ThreadReply);
   }

@@ -7,7 +7,7 @@
 //
 // Some text would otherwise turn up pieces that are not leaks, so the piece scan treats it
 // specially; each case is named below with its reason (the whole-value scan skips one of them
-// only: the rounding noise of measured JSON numbers, MEASURED_NUMBER):
+// only: the rounding noise of measured JSON numbers, isMeasured):
 // - machine-made strings (keyed tokens and hashes, timestamps and dates, upstream event ids, file
 //   batch line ranges, JSON numbers, and names the caller passes: temporary paths, topics) are
 //   blanked before pieces are looked for: random hex and 13-digit epoch times contain every short
@@ -189,6 +189,9 @@ function piecesOf(value: string): Map<number, string> {
 
 // ---- machine-made strings ------------------------------------------------------------------------
 
+/** A number as a JSON value (after `:`, `,` or `[`, before `,`, `}` or `]`). */
+const JSON_NUMBER = /(?<=[:,[]\s*)-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?=\s*[,}\]])/g;
+
 const MACHINE_STRINGS: readonly { readonly pattern: RegExp; readonly keep?: (match: string) => boolean }[] = [
   // Keyed tokens (32 hex), ids (stableId), SHA-256 payload hashes, batch hashes: random hex holds
   // every short digit run. A run with no letter is left alone, so a digit-only value is still seen.
@@ -200,7 +203,7 @@ const MACHINE_STRINGS: readonly { readonly pattern: RegExp; readonly keep?: (mat
   // The line range in a file batch id (file:stream.jsonl:1-5000:<hash>).
   { pattern: /(?<=:)\d+-\d+(?=:[0-9a-f]{16}(?![0-9a-f]))/g },
   // JSON numbers in logs and reports: counts, sizes, durations, epoch-millisecond times.
-  { pattern: /(?<=[:,[]\s*)-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?=\s*[,}\]])/g },
+  { pattern: JSON_NUMBER },
 ];
 
 /**
@@ -210,7 +213,7 @@ const MACHINE_STRINGS: readonly { readonly pattern: RegExp; readonly keep?: (mat
  * whole value found there is chance. A raw value never takes that form; written as a JSON integer,
  * or anywhere else, it is still found.
  */
-const MEASURED_NUMBER = /(?<=[:,[]\s*)-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)(?=\s*[,}\]])/g;
+const isMeasured = (number: string) => /[.eE]/.test(number);
 
 const BLANK = 0;
 
@@ -230,9 +233,9 @@ export function blankMachineStrings(text: string, literals: readonly string[] = 
   return blankRanges(text, ranges);
 }
 
-/** `text` with its measured quantities (MEASURED_NUMBER) blanked, for the whole-value scan. */
+/** `text` with its measured quantities (isMeasured) blanked, for the whole-value scan. */
 export function blankMeasuredNumbers(text: string): string {
-  return blankRanges(text, [...text.matchAll(MEASURED_NUMBER)].map((m): [number, number] => [m.index, m.index + m[0].length]));
+  return blankRanges(text, [...text.matchAll(JSON_NUMBER)].filter((m) => isMeasured(m[0])).map((m): [number, number] => [m.index, m.index + m[0].length]));
 }
 
 function blankRanges(text: string, ranges: [number, number][]): string {
