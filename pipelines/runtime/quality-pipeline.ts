@@ -125,6 +125,12 @@ interface QueuedBatch {
   readonly batch: SourceBatch;
   /** Its preparation, started once (see `#prepareAhead`). */
   readonly prepared: () => Promise<PreparedBatch>;
+  /**
+   * Lets its preparation go once the unit's transaction is over: the analytics write that follows
+   * needs only what the transaction derived, and a unit's decoded events would otherwise stay in
+   * memory for that write's whole length, beside the next unit's and the one prepared after it.
+   */
+  readonly forgetPrepared: () => void;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -264,14 +270,20 @@ export class QualityPipeline {
   readonly handle = (batch: SourceBatch): Promise<void> => {
     const endTimer = this.#deps.metrics?.startBatchTimer();
     let preparing: Promise<PreparedBatch> | undefined;
+    let forgotten = false;
     const prepared = () => {
+      if (forgotten) throw new Error(`batch ${batch.id}: its preparation was asked for after its transaction`);
       if (!preparing) {
         preparing = this.#prepare(batch);
         preparing.catch(() => undefined); // awaited by the unit's transaction
       }
       return preparing;
     };
-    const done = new Promise<void>((resolve, reject) => this.#queue.push({ batch, prepared, resolve, reject }));
+    const forgetPrepared = () => {
+      forgotten = true;
+      preparing = undefined;
+    };
+    const done = new Promise<void>((resolve, reject) => this.#queue.push({ batch, prepared, forgetPrepared, resolve, reject }));
     this.#prepareAhead();
     void this.#pump();
     return done.finally(() => endTimer?.());
@@ -318,6 +330,8 @@ export class QualityPipeline {
           this.#failure = { error };
           for (const m of members) m.reject(error);
           continue;
+        } finally {
+          for (const m of members) m.forgetPrepared();
         }
         if (committed === undefined) continue; // every batch of it was abandoned
         const unit = committed;
