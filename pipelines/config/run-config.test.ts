@@ -83,6 +83,15 @@ describe('resolveRunConfig', () => {
     expect((await configError({ env: { VERITY_REPORT_CUSTOMERS_PER_RULE: '-1' } })).key).toBe('VERITY_REPORT_CUSTOMERS_PER_RULE');
   });
 
+  it('takes the heap growth from config, 60 % unless told, and names the key when out of range', async () => {
+    expect((await resolveWith({})).heapGrowthPercent).toBe(60);
+    expect((await resolveWith({ env: { VERITY_HEAP_GROWTH_PERCENT: '0' } })).heapGrowthPercent).toBe(0);
+    expect((await resolveWith({ env: { VERITY_HEAP_GROWTH_PERCENT: '0' }, flags: { heapGrowthPercent: '150' } })).heapGrowthPercent).toBe(150);
+    const error = await configError({ flags: { heapGrowthPercent: '-5' } });
+    expect(error.key).toBe('--heap-growth-percent');
+    expect(error.message).toContain('a whole number from 0 to 1000');
+  });
+
   it('sizes the applied-id window from config (days and ids), and names the key and what is allowed when out of range', async () => {
     expect((await resolveWith({})).appliedIds).toEqual({ retentionDays: DEFAULTS.appliedRetentionDays, maxIds: DEFAULTS.appliedIdsMax });
     const file = await configFile('window.yaml', 'appliedRetentionDays: 30\n');

@@ -67,6 +67,8 @@ export interface RunConfig {
   readonly slaSweepSeconds: number;
   /** Distinct customers per rule the report counts exactly (the run's only per-customer memory). */
   readonly reportCustomersPerRule: number;
+  /** V8's heap growth past a full collection's survivors, in percent; 0 = V8's own. */
+  readonly heapGrowthPercent: number;
   /** The applied-id window: how long, and how many, ids the state store keeps against re-deliveries. */
   readonly appliedIds: { readonly retentionDays: number; readonly maxIds: number };
   /** What every message must stay within (contract/bounds.ts). */
@@ -216,6 +218,7 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
     metricsHost: o.metricsHost,
     slaSweepSeconds: o.slaSweepSeconds ?? DEFAULTS.slaSweepSeconds,
     reportCustomersPerRule: o.reportCustomersPerRule ?? DEFAULTS.reportCustomersPerRule,
+    heapGrowthPercent: o.heapGrowthPercent ?? DEFAULTS.heapGrowthPercent,
     appliedIds: { retentionDays: o.appliedRetentionDays ?? DEFAULTS.appliedRetentionDays, maxIds: o.appliedIdsMax ?? DEFAULTS.appliedIdsMax },
     limits: {
       maxMessageBytes: o.maxMessageBytes ?? DEFAULTS.limits.maxMessageBytes,

@@ -76,6 +76,13 @@ export const RUN_SETTINGS = {
     help: 'the embedded state store checkpoints after this much WAL, which bounds its folder and the replay after a crash; a PostgreSQL server checkpoints by its own settings',
     shown: String(DEFAULTS.stateCheckpointMb),
   }),
+  heapGrowthPercent: setting({
+    schema: wholeNumber(0, 1000),
+    env: 'VERITY_HEAP_GROWTH_PERCENT',
+    flag: '--heap-growth-percent <n>',
+    help: "how far each thread's V8 heap may grow past what its last full collection kept before the next, in percent: lower keeps the peak RSS lower for more collector CPU; 0 = V8's own choice (up to 300)",
+    shown: String(DEFAULTS.heapGrowthPercent),
+  }),
   appliedRetentionDays: setting({
     schema: wholeNumber(1, 3650),
     env: 'VERITY_APPLIED_RETENTION_DAYS',

@@ -9,6 +9,7 @@ import { createLogger } from '../../runtime/logger.ts';
 import { PipelineMetrics } from '../../runtime/metrics.ts';
 import type { Source } from '../../runtime/source.ts';
 import { runJob, type RunReport } from '../../runtime/run-job.ts';
+import { applyHeapGrowth } from '../heap-growth.ts';
 import { createProgress } from '../progress.ts';
 import { exitStatusFor, stopSignalHandler } from '../stop-signals.ts';
 import { runConnectors } from '../run-connectors.ts';
@@ -32,6 +33,7 @@ export async function runWithFlags(flags: RunFlags): Promise<{ report: RunReport
   if (!config.input && !config.kafka) {
     throw new ConfigError('--input', 'no input given: pass a JSON Lines file, - for standard input, or --kafka-brokers to consume Kafka');
   }
+  applyHeapGrowth(config.heapGrowthPercent);
   const logger = createLogger(config.logLevel);
   const progress = createProgress(config.progress ?? (process.stderr.isTTY === true && config.logLevel !== 'silent'));
   const controller = new AbortController();
