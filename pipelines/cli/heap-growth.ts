@@ -3,7 +3,7 @@
 // the program's own work, as they are in a run. A run keeps 60–90 MB alive on its main thread, and
 // nearly all of a unit's events outlive two young collections (about 12 KB per event is promoted),
 // so between full collections the main heap swelled to 200–250 MB. A fixed growth holds it near
-// the survivors instead, for more full collections (README, Benchmarks: "The heap's growth").
+// the survivors instead, for more full collections (README, Benchmarks: "The heap's growth fixed").
 import { setFlagsFromString } from 'node:v8';
 
 /** V8's own flag for a growth of `percent` past the survivors of the last full collection. */
