@@ -270,19 +270,15 @@ export class QualityPipeline {
   readonly handle = (batch: SourceBatch): Promise<void> => {
     const endTimer = this.#deps.metrics?.startBatchTimer();
     let preparing: Promise<PreparedBatch> | undefined;
-    let forgotten = false;
     const prepared = () => {
-      if (forgotten) throw new Error(`batch ${batch.id}: its preparation was asked for after its transaction`);
       if (!preparing) {
         preparing = this.#prepare(batch);
         preparing.catch(() => undefined); // awaited by the unit's transaction
       }
       return preparing;
     };
-    const forgetPrepared = () => {
-      forgotten = true;
-      preparing = undefined;
-    };
+    // Nothing asks for it again: only the unit's transaction reads it, before this is called.
+    const forgetPrepared = () => (preparing = undefined);
     const done = new Promise<void>((resolve, reject) => this.#queue.push({ batch, prepared, forgetPrepared, resolve, reject }));
     this.#prepareAhead();
     void this.#pump();
