@@ -1,9 +1,9 @@
 // The outbox relay: what stewards, the SLA clock and the relay itself changed in the operational
 // store reaches the mirrors and upstream from here. Each change was written to the store's outbox
-// in the transaction that made it; the relay drains the outbox in order, a page at a time, under
-// row locks that other relays skip (FOR UPDATE SKIP LOCKED), so that two processes running it
-// (`verity run` and `verity console`) never send one row twice at once. A page that fails to send
-// stays unsent and is tried again: delivery is at least once, and every consumer de-duplicates
+// in the transaction that made it; the relay drains the outbox in order, a page at a time, each
+// page claimed for a while first (rows another relay claimed are skipped), so that two processes
+// running it (`verity run` and `verity console`) do not send one row twice, and sent while nothing
+// of the store is held. A page that fails to send, or whose relay died, stays unsent and is tried again: delivery is at least once, and every consumer de-duplicates
 // (issue events on their event id, the analytics store on (issue, version), corrections on eventId).
 import type { Logger } from 'pino';
 import { CustomerCorrection } from '../contract/correction.ts';
@@ -50,10 +50,11 @@ export interface OutboxPage {
 
 export interface OutboxStore {
   /**
-   * Locks up to `limit` unsent rows of one kind, oldest first (skipping rows another relay holds), hands them to `send`, and
-   * once it resolves marks them sent, and records each correction's `correction-sent` transition
-   * (history, state, and an outbox row for its mirror): all in one transaction. Returns how many
-   * rows were sent; a `send` that throws leaves them unsent.
+   * Claims up to `limit` unsent rows of one kind, oldest first (skipping rows another relay holds
+   * or has claimed), hands them to `send` while holding nothing of the store, and once it resolves
+   * marks them sent and records each correction's `correction-sent` transition (history, state,
+   * and an outbox row for its mirror) in one transaction. Returns how many rows were sent; a
+   * `send` that throws leaves them unsent, free for the next pass.
    */
   drain(limit: number, kind: OutboxKind, send: (page: OutboxPage) => Promise<void>): Promise<number>;
   /** Rows of this kind not sent yet. */
