@@ -11,6 +11,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_MARKER, defaultTemplateDir, hasCluster } from './cluster-files.ts';
 import { createCluster, makeTemplate } from './pglite-cluster.ts';
+import { createClusterApart } from './pglite-create.ts';
 import { createSqlClient } from './sql-client.ts';
 import { EXPECTED_ROWS, readSmokeRows, writeSmokeRows } from '../../tests/support/postgres/smoke-sql.ts';
 
@@ -52,6 +53,26 @@ const scratchLeft = (templateDir: string) => readdirSync(join(templateDir, '..')
 describe('a new embedded store: a copy of the template initdb made once', { timeout: 180_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'verity-cluster-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('makes a store in a process of its own (the template too), whose memory is not the caller’s, and says why it could not', async () => {
+    const templateDir = join(root, 'apart', 'pglite-test');
+    const before = process.resourceUsage().maxRSS;
+    const path = newStoreFolder(root, 'store-apart');
+    expect(await createClusterApart(path, templateDir)).toBe('new-template');
+    expect(hasCluster(templateDir)).toBe(true);
+    // initdb's second PGlite peaks near 1.1 GB in whichever process runs it; the caller grew by far
+    // less (first in this file: the tests after it run initdb in this process).
+    expect(process.resourceUsage().maxRSS - before).toBeLessThan(100 * 1024);
+    expect(await createClusterApart(newStoreFolder(root, 'store-apart-2'), templateDir)).toBe('template');
+    await roundTrip(path);
+    const blocker = join(root, 'apart-file');
+    writeFileSync(blocker, 'not a folder');
+    await expect(createClusterApart(join(blocker, 'store'), undefined)).rejects.toMatchObject({
+      name: 'StoreError',
+      code: 'STORE_UNAVAILABLE',
+      message: expect.stringContaining(`making the embedded store in ${join(blocker, 'store')} failed`),
+    });
+  });
 
   it('makes the template with the first store, copies it for the next, and the copy is a working store', async () => {
     const templateDir = join(root, 'first', 'cache', 'pglite-test');

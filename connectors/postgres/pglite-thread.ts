@@ -10,7 +10,6 @@
 // transaction id wait for PGlite's lock, as they would in the pipeline's thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { createCluster } from './pglite-cluster.ts';
 import { QUERY_OPTIONS } from './pglite-params.ts';
 
 export type ThreadRequest =
@@ -35,14 +34,6 @@ export interface ThreadData {
   readonly bufferMb: number;
   /** A checkpoint once this much WAL was written since the last (see DEFAULTS.stateCheckpointMb). */
   readonly checkpointMb: number;
-  /**
-   * `create`: make the cluster in a new folder (pglite-cluster.ts: a copy of the template, or
-   * initdb) and end. initdb's WASM instances keep their memory until their thread ends, so a new
-   * store is created on a thread of its own and then opened on the one that serves it.
-   */
-  readonly mode: 'create' | 'serve';
-  /** For `create`: where the initdb'd template is, or is to be made (defaultTemplateDir). */
-  readonly templateDir?: string;
 }
 
 /** Messages for one open transaction, taken in order by the transaction's loop. */
@@ -186,18 +177,4 @@ function checkpointer(db: PGlite, checkpointMb: number) {
   };
 }
 
-/** Makes the cluster and ends. */
-async function create(port: NonNullable<typeof parentPort>, data: ThreadData): Promise<void> {
-  try {
-    await createCluster(data.path, data.templateDir);
-    port.postMessage({ id: 0, ok: true } satisfies ThreadReply);
-  } catch (error) {
-    port.postMessage({ id: 0, ok: false, error: threadError(error) } satisfies ThreadReply);
-  }
-  port.close();
-}
-
-if (parentPort) {
-  const data = workerData as ThreadData;
-  await (data.mode === 'create' ? create : serve)(parentPort, data);
-}
+if (parentPort) await serve(parentPort, workerData as ThreadData);

@@ -12,6 +12,7 @@ import { ConfigError, StoreError, VerityError } from '../../pipelines/errors.ts'
 import type { StateTarget } from '../../pipelines/config/targets.ts';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import { defaultTemplateDir, hasCluster } from './cluster-files.ts';
+import { createClusterApart } from './pglite-create.ts';
 import type { ThreadData, ThreadError, ThreadReply, ThreadRequest } from './pglite-thread.ts';
 
 export type { StateTarget };
@@ -199,8 +200,8 @@ class PgliteThreadClient implements SqlClient {
   }
 
   static async open(path: string, sizes: Pick<ThreadData, 'bufferMb' | 'checkpointMb'>, unlock: () => void): Promise<PgliteThreadClient> {
-    if (!hasCluster(path)) await (await PgliteThreadClient.#start({ path, ...sizes, mode: 'create', templateDir: defaultTemplateDir() })).terminate();
-    const worker = await PgliteThreadClient.#start({ path, ...sizes, mode: 'serve' });
+    if (!hasCluster(path)) await createClusterApart(path, defaultTemplateDir());
+    const worker = await PgliteThreadClient.#start({ path, ...sizes });
     worker.unref();
     return new PgliteThreadClient(worker, unlock);
   }
