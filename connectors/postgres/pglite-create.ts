@@ -8,8 +8,8 @@ import type { ClusterSource } from './pglite-cluster.ts';
  * `createCluster` in a process of its own, which ends once the cluster is made. Where it must make
  * the template, initdb's second PGlite peaks at about 1.1 GB; on a thread of the pipeline's process
  * (as it ran before) that was the process's peak: the first run after an install (`npm ci`, which
- * empties the template's folder) went over the 1 GB the embedded default may take (1,113 MB in the
- * bench on 7 December, against 761–828 MB in the runs after it). In a process of its own that
+ * empties the template's folder) went over the 1 GB the embedded default may take (the bench on 7
+ * December, the template deleted first: 1,082 MB on a thread, 791 MB with it apart). In a process of its own that
  * memory is not the pipeline's, and it is given back before the analytics store opens.
  */
 export function createClusterApart(path: string, templateDir: string | undefined): Promise<ClusterSource> {
