@@ -1,7 +1,7 @@
-// Where an embedded store's files are, without PGlite itself: the main thread asks whether a folder
-// holds a cluster, and where the template is, and leaves the making to the store's thread
-// (pglite-cluster.ts).
-import { existsSync, readFileSync } from 'node:fs';
+// An embedded store's files, without PGlite itself: whether a folder holds a cluster, where the
+// template is, and the template's copy into a new store, all in the pipeline's process; initdb is
+// left to a process of its own (pglite-create.ts, pglite-cluster.ts).
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 
@@ -27,4 +27,15 @@ export function defaultTemplateDir(): string | undefined {
   const manifest = JSON.parse(readFileSync(join(modules, '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version?: unknown };
   if (typeof manifest.version !== 'string') return undefined;
   return join(modules, '.cache', 'verity', `pglite-${manifest.version}`);
+}
+
+/**
+ * `from`'s files into `to`, the marker last: a copy cut short leaves no marker, and the next open
+ * copies again over what it left.
+ */
+export function copyCluster(from: string, to: string): void {
+  for (const entry of readdirSync(from)) {
+    if (entry !== CLUSTER_MARKER) cpSync(join(from, entry), join(to, entry), { recursive: true });
+  }
+  cpSync(join(from, CLUSTER_MARKER), join(to, CLUSTER_MARKER));
 }

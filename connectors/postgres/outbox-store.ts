@@ -20,7 +20,7 @@ const S = SCHEMA;
  * (a publish, an analytics insert, their retries), so that a page is sent twice only when its
  * relay died or stalled, and short enough that a dead relay's page goes out within a minute.
  */
-export const CLAIM_SECONDS = 60;
+const CLAIM_SECONDS = 60;
 
 export class PostgresOutboxStore implements OutboxStore {
   readonly #client: SqlClient;
@@ -44,17 +44,18 @@ export class PostgresOutboxStore implements OutboxStore {
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [kind, limit],
       );
-      if (page.length > 0) {
-        await tx.query(`UPDATE ${S}.outbox SET claimed_until = now() + make_interval(secs => $2) WHERE id = ANY($1::bigint[])`, [page.map((r) => String(r.id)), CLAIM_SECONDS]);
+      const claimed = page.map((r) => ({ id: String(r.id), payload: r.payload }));
+      if (claimed.length > 0) {
+        await tx.query(`UPDATE ${S}.outbox SET claimed_until = now() + make_interval(secs => $2) WHERE id = ANY($1::bigint[])`, [claimed.map((r) => r.id), CLAIM_SECONDS]);
       }
-      return page;
+      return claimed;
     });
     if (rows.length === 0) return 0;
-    const ids = rows.map((r) => String(r.id));
+    const ids = rows.map((r) => r.id);
     const page: OutboxPage =
       kind === OUTBOX_ISSUE_CHANGE
-        ? { issueChanges: rows.map((r) => ({ id: String(r.id), change: JSON.parse(r.payload) as IssueChange })), corrections: [] }
-        : { issueChanges: [], corrections: rows.map((r) => ({ id: String(r.id), correction: JSON.parse(r.payload) as SealedCorrection })) };
+        ? { issueChanges: rows.map(({ id, payload }) => ({ id, change: JSON.parse(payload) as IssueChange })), corrections: [] }
+        : { issueChanges: [], corrections: rows.map(({ id, payload }) => ({ id, correction: JSON.parse(payload) as SealedCorrection })) };
     try {
       await send(page);
     } catch (error) {

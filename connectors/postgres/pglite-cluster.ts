@@ -12,11 +12,11 @@
 // install (another PGlite) starts a new one, and nothing outside the install's own files is
 // trusted to be a cluster. The image makes it while it is built (makeTemplate, Dockerfile); where
 // the folder cannot be written and holds none, each new store runs initdb as before.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { StoreError } from '../../pipelines/errors.ts';
-import { CLUSTER_MARKER, defaultTemplateDir, hasCluster } from './cluster-files.ts';
+import { copyCluster, defaultTemplateDir, hasCluster } from './cluster-files.ts';
 
 export type ClusterSource = 'template' | 'new-template' | 'initdb';
 
@@ -91,17 +91,6 @@ async function initdb(path: string): Promise<void> {
   const db = await PGlite.create(path);
   // A clean shutdown: the copy starts without crash recovery.
   await db.close();
-}
-
-/**
- * `from`'s files into `to`, the marker last: a copy cut short leaves no marker, and the next open
- * copies again over what it left.
- */
-function copyCluster(from: string, to: string): void {
-  for (const entry of readdirSync(from)) {
-    if (entry !== CLUSTER_MARKER) cpSync(join(from, entry), join(to, entry), { recursive: true });
-  }
-  cpSync(join(from, CLUSTER_MARKER), join(to, CLUSTER_MARKER));
 }
 
 /** Renames the finished cluster into the template's place, unless another process got there first. */

@@ -3,8 +3,9 @@
 // in the transaction that made it; the relay drains the outbox in order, a page at a time, each
 // page claimed for a while first (rows another relay claimed are skipped), so that two processes
 // running it (`verity run` and `verity console`) do not send one row twice, and sent while nothing
-// of the store is held. A page that fails to send, or whose relay died, stays unsent and is tried again: delivery is at least once, and every consumer de-duplicates
-// (issue events on their event id, the analytics store on (issue, version), corrections on eventId).
+// of the store is held. A page that fails to send, or whose relay died, stays unsent and is tried
+// again: delivery is at least once, and every consumer de-duplicates (issue events on their event
+// id, the analytics store on (issue, version), corrections on eventId).
 import type { Logger } from 'pino';
 import { CustomerCorrection } from '../contract/correction.ts';
 import type { IssueChange } from '../contract/issue.ts';
