@@ -24,11 +24,12 @@ FROM ${NODE_IMAGE} AS runtime
 # left to adjust itself, it serves unit-sized buffers from heaps that keep up to 64 MB free and
 # fragment (README, Benchmarks: "glibc's mmap threshold fixed", 100–200 MB of peak RSS). And V8's
 # young generation at 16 MB per semi-space in every thread, as the launcher's NODE_OPTIONS has it
-# (README, Benchmarks: "V8's young generation capped": 57–172 MB less peak RSS).
+# (README, Benchmarks: "V8's young generation capped": 57–172 MB less peak RSS), and one V8
+# platform thread, not four (README, Benchmarks: "One V8 platform thread": a lower, steadier peak).
 ENV NODE_ENV=production \
     VERITY_DATA_DIR=/data \
     MALLOC_MMAP_THRESHOLD_=1048576 \
-    NODE_OPTIONS=--max-semi-space-size=16
+    NODE_OPTIONS="--max-semi-space-size=16 --v8-pool-size=1"
 WORKDIR /app
 # Code and dependencies stay owned by root: the process running as `node` cannot rewrite them.
 COPY --from=deps /app/node_modules ./node_modules

@@ -80,9 +80,16 @@ export const RUNTIME_ENV = Object.freeze({ MALLOC_MMAP_THRESHOLD_: '1048576' });
  * 75,000-customer stream (`verity run --once`, 10 runs each, in turns) that held 57–172 MB more
  * peak RSS; the CPU was lower at 16 MB in 9 of the 10 pairs (629 against 690 CPU s in all), which
  * `npm run bench` did not show. 8 MB saved no more memory than 16 and took more CPU.
- * README, Benchmarks: "V8's young generation capped". The image sets the same (Dockerfile ENV).
+ * README, Benchmarks: "V8's young generation capped".
+ *
+ * And one V8 platform thread instead of node's four: V8 runs its concurrent marking, sweeping,
+ * parallel scavenges and background compilation on them, and on two cores beside the pipeline's
+ * two busy threads the four bought no throughput and left peak RSS higher and spread out (817–963 MB
+ * against 761–780 MB with one, `npm run bench -- --modes pipeline`, three runs each in turns; CPU
+ * per event within the runs' spread). README, Benchmarks: "One V8 platform thread".
+ * The image sets both (Dockerfile ENV).
  */
-export const RUNTIME_NODE_OPTIONS = Object.freeze(['--max-semi-space-size=16']);
+export const RUNTIME_NODE_OPTIONS = Object.freeze(['--max-semi-space-size=16', '--v8-pool-size=1']);
 
 /** `--max_semi_space_size=8` and `--max-semi-space-size 8` name the same option. */
 const optionName = (option) => option.split('=')[0].replaceAll('_', '-');

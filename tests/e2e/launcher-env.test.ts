@@ -1,6 +1,6 @@
 // The launcher behind `npm start`, `npm test` and `npm run verity` (bin/run-node.mjs) gives the node it
 // starts the runtime settings of bin/node-runtime.mjs (glibc's mmap threshold, V8's young
-// generation), and leaves a value the caller set alone. A real child process each time: the
+// generation and platform threads), and leaves a value the caller set alone. A real child process each time: the
 // settings only act if the process has them, and the child shows they do.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,16 @@ if (isMainThread) {
 `,
 );
 
+// The names of this process's threads: V8's platform threads are called V8Worker on Linux.
+const threadNames = join(dir, 'thread-names.mjs');
+writeFileSync(
+  threadNames,
+  `import { readdirSync, readFileSync } from 'node:fs';
+const names = readdirSync('/proc/self/task').map((t) => readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim());
+process.stdout.write(JSON.stringify({ v8Workers: names.filter((n) => n === 'V8Worker').length }));
+`,
+);
+
 function launch(env: NodeJS.ProcessEnv, child = script): Record<string, string | number | null> {
   const result = spawnSync(process.execPath, ['bin/run-node.mjs', child], { cwd: PROJECT_ROOT, encoding: 'utf8', env });
   expect(result.status, result.stderr).toBe(0);
@@ -57,17 +67,18 @@ function withoutRuntimeEnv(): NodeJS.ProcessEnv {
 }
 
 describe('bin/run-node.mjs', () => {
-  it('starts node with glibc’s mmap threshold fixed at 1 MB and V8’s semi-spaces at 16 MB', () => {
+  it('starts node with glibc’s mmap threshold fixed at 1 MB, V8’s semi-spaces at 16 MB and one V8 platform thread', () => {
     expect(RUNTIME_ENV).toEqual({ MALLOC_MMAP_THRESHOLD_: '1048576' });
-    expect(RUNTIME_NODE_OPTIONS).toEqual(['--max-semi-space-size=16']);
-    expect(launch(withoutRuntimeEnv())).toEqual({ ...RUNTIME_ENV, NODE_OPTIONS: '--max-semi-space-size=16' });
+    expect(RUNTIME_NODE_OPTIONS).toEqual(['--max-semi-space-size=16', '--v8-pool-size=1']);
+    expect(launch(withoutRuntimeEnv())).toEqual({ ...RUNTIME_ENV, NODE_OPTIONS: '--max-semi-space-size=16 --v8-pool-size=1' });
   });
 
   it('keeps a value the caller set, and adds its V8 option to the caller’s others', () => {
     expect(launch({ ...withoutRuntimeEnv(), MALLOC_MMAP_THRESHOLD_: '262144' })).toMatchObject({ MALLOC_MMAP_THRESHOLD_: '262144' });
-    expect(launch({ ...withoutRuntimeEnv(), NODE_OPTIONS: '--max_semi_space_size=8' })).toMatchObject({ NODE_OPTIONS: '--max_semi_space_size=8' });
+    expect(launch({ ...withoutRuntimeEnv(), NODE_OPTIONS: '--max_semi_space_size=8' })).toMatchObject({ NODE_OPTIONS: '--max_semi_space_size=8 --v8-pool-size=1' });
+    expect(launch({ ...withoutRuntimeEnv(), NODE_OPTIONS: '--v8-pool-size=4' })).toMatchObject({ NODE_OPTIONS: '--v8-pool-size=4 --max-semi-space-size=16' });
     expect(launch({ ...withoutRuntimeEnv(), NODE_OPTIONS: ' --max-old-space-size=2048 ' })).toMatchObject({
-      NODE_OPTIONS: '--max-old-space-size=2048 --max-semi-space-size=16',
+      NODE_OPTIONS: '--max-old-space-size=2048 --max-semi-space-size=16 --v8-pool-size=1',
     });
   });
 
@@ -79,6 +90,15 @@ describe('bin/run-node.mjs', () => {
     expect(highest['main']).toBeLessThanOrEqual(48);
     expect(highest['worker']).toBeGreaterThan(0);
     expect(highest['worker']).toBeLessThanOrEqual(48);
+  });
+
+  it('gives the child one V8 platform thread, where node starts four, unless the caller names another count', () => {
+    expect(launch(withoutRuntimeEnv(), threadNames)).toEqual({ v8Workers: 1 });
+    // The same script without the launcher's options: node's own pool, so the count above is the option's doing.
+    const plain = spawnSync(process.execPath, [threadNames], { encoding: 'utf8', env: withoutRuntimeEnv() });
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(JSON.parse(plain.stdout)).toEqual({ v8Workers: 4 });
+    expect(launch({ ...withoutRuntimeEnv(), NODE_OPTIONS: '--v8-pool-size=2' }, threadNames)).toEqual({ v8Workers: 2 });
   });
 
   it('leaves the young generation to V8 when the caller’s NODE_OPTIONS says so', () => {
