@@ -39,3 +39,10 @@ export function copyCluster(from: string, to: string): void {
   }
   cpSync(join(from, CLUSTER_MARKER), join(to, CLUSTER_MARKER));
 }
+
+/** The template's copy into `path` when `templateDir` holds one; whether it did. */
+export function copyTemplate(templateDir: string | undefined, path: string): boolean {
+  if (!templateDir || !hasCluster(templateDir)) return false;
+  copyCluster(templateDir, path);
+  return true;
+}

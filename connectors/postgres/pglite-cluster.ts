@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, st
 import { basename, dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { StoreError } from '../../pipelines/errors.ts';
-import { copyCluster, defaultTemplateDir, hasCluster } from './cluster-files.ts';
+import { copyCluster, copyTemplate, defaultTemplateDir, hasCluster } from './cluster-files.ts';
 
 export type ClusterSource = 'template' | 'new-template' | 'initdb';
 
@@ -26,10 +26,7 @@ export type ClusterSource = 'template' | 'new-template' | 'initdb';
  * folder can be written (then copied), or into `path` itself when it cannot. Says which it did.
  */
 export async function createCluster(path: string, templateDir: string | undefined): Promise<ClusterSource> {
-  if (templateDir && hasCluster(templateDir)) {
-    copyCluster(templateDir, path);
-    return 'template';
-  }
+  if (copyTemplate(templateDir, path)) return 'template';
   // Copied from the scratch folder, not the template's place: the rename may lose to another process.
   if (templateDir && (await newTemplate(templateDir, (scratch) => copyCluster(scratch, path)))) return 'new-template';
   await initdb(path);

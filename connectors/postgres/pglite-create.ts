@@ -3,7 +3,7 @@
 // load PGlite to make a store: only the processes that run it do.
 import { fork } from 'node:child_process';
 import { StoreError } from '../../pipelines/errors.ts';
-import { copyCluster, hasCluster } from './cluster-files.ts';
+import { copyTemplate } from './cluster-files.ts';
 import type { ClusterSource } from './pglite-cluster.ts';
 
 /**
@@ -17,10 +17,7 @@ import type { ClusterSource } from './pglite-cluster.ts';
  * given back before the analytics store opens.
  */
 export async function createClusterApart(path: string, templateDir: string | undefined): Promise<ClusterSource> {
-  if (templateDir && hasCluster(templateDir)) {
-    copyCluster(templateDir, path);
-    return 'template';
-  }
+  if (copyTemplate(templateDir, path)) return 'template';
   // Only the flags that let node load TypeScript (node 22): not the bench's --import, not --cpu-prof.
   const execArgv = process.execArgv.filter((flag) => flag === '--experimental-strip-types' || flag.startsWith('--no-warnings'));
   const child = fork(new URL('./pglite-create-process.ts', import.meta.url), [path, templateDir ?? ''], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

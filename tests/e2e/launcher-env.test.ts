@@ -1,7 +1,7 @@
 // The launcher behind `npm start`, `npm test` and `npm run verity` (bin/run-node.mjs) gives the node it
 // starts the runtime settings of bin/node-runtime.mjs (glibc's mmap threshold, V8's young
-// generation and platform threads), and leaves a value the caller set alone. A real child process each time: the
-// settings only act if the process has them, and the child shows they do.
+// generation and platform threads), and leaves a value the caller set alone. A real child process
+// each time: the settings only act if the process has them, and the child shows they do.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
