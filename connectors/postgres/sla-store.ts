@@ -9,6 +9,7 @@
 // `issue_events`, `issue_sla_events`) and the issue topic.
 import type { PauseInterval } from '../../pipelines/calendar/working-time.ts';
 import { IssueState, withLifecycle, type IssueChange } from '../../pipelines/contract/issue.ts';
+import { withFastPath } from '../../pipelines/contract/fast-parse.ts';
 import { SLA_NOTICE_KINDS, type SlaNotice, type SlaNoticeKind } from '../../pipelines/quality/sla.ts';
 import type { SlaCandidate, SlaCandidatePage, SlaDecision, SlaPageRequest, SlaStore } from '../../pipelines/runtime/sla-clock.ts';
 import { CLOCK_ACTOR, systemEntry } from '../../pipelines/stewardship/lifecycle.ts';
@@ -51,8 +52,14 @@ function pausesOf(steps: CandidateRow['steps']): PauseInterval[] {
   return pauses;
 }
 
+const parseIssueState = withFastPath(IssueState);
+
 /** A stored state; one stored before the lifecycle fields existed gets their defaults. */
-const stateOf = (state: unknown): IssueState => IssueState.parse(withLifecycle(asJson(state)));
+function stateOf(state: unknown): IssueState {
+  const parsed = parseIssueState(withLifecycle(asJson(state)));
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
+}
 
 function candidateOf(row: CandidateRow): SlaCandidate {
   const had = (row.had ?? []).filter((k): k is SlaNoticeKind => (SLA_NOTICE_KINDS as readonly string[]).includes(k));

@@ -140,8 +140,9 @@ export async function evaluateBatch(candidates: readonly Candidate[], snapshot: 
   const findings: Finding[] = [];
   const issueChanges: IssueChange[] = [];
   const vaultCandidates: VaultCandidate[] = [];
-  for (const [position, candidate] of candidates.entries()) {
+  for (let position = 0; position < candidates.length; position += 1) {
     if (position > 0 && position % perTurn === 0) await nextTurn();
+    const candidate = candidates[position]!;
     const { event, index, coordinates, facts } = candidate;
     try {
       deps.beforeEvent?.();
