@@ -196,9 +196,7 @@ function compileObject(def: Internals['_zod']['def']): FastParse {
   if (Object.getOwnPropertySymbols(shape).length > 0 || Object.hasOwn(shape, '__proto__')) throw new Unsupported('symbol or __proto__ key');
   const fields = Object.keys(shape).map((key) => compileField(key, shape[key]!));
   const keys = new Set(fields.map((f) => f.key));
-  const catchall = def['catchall'] as Internals | undefined;
-  const extra: FastParse | 'strip' | 'refuse' =
-    catchall === undefined ? 'strip' : catchall._zod.def.type === 'never' ? 'refuse' : catchall._zod.optin !== undefined ? unsupported('optional catchall') : compile(catchall);
+  const extra = extraKeys(def['catchall'] as Internals | undefined);
   // Generated, as zod's own object parser is: with each key a literal, V8 reads and writes the
   // fields through inline caches. Read in a loop by a variable key they cost four times as much.
   const key = (f: Field) => JSON.stringify(f.key);
@@ -241,8 +239,12 @@ function compileObject(def: Internals['_zod']['def']): FastParse {
   return generated;
 }
 
-function unsupported(what: string): never {
-  throw new Unsupported(what);
+/** What an object does with keys outside its shape: drops them (zod's default), refuses them (strict), or parses each. */
+function extraKeys(catchall: Internals | undefined): FastParse | 'strip' | 'refuse' {
+  if (catchall === undefined) return 'strip';
+  if (catchall._zod.def.type === 'never') return 'refuse';
+  if (catchall._zod.optin !== undefined) throw new Unsupported('optional catchall');
+  return compile(catchall);
 }
 
 /** The fast parser of `schema`, or undefined when the schema uses something it does not know. */

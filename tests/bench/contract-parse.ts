@@ -4,15 +4,12 @@
 // machine's speed does not move (run it with a fixed young generation, as the launcher's is).
 //
 //   node bin/run-node.mjs tests/bench/contract-parse.ts [--customers 30000] [--seed S] [--rounds 3]
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { constants, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import { ChangeEvent } from '../../pipelines/contract/customer-change.ts';
 import { withFastPath } from '../../pipelines/contract/fast-parse.ts';
-import { writeGeneratedStream } from '../../pipelines/generate/index.ts';
+import { generatedStreamBytes } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,21 +19,14 @@ const { values } = parseArgs({
   },
 });
 
-const dir = await mkdtemp(join(tmpdir(), 'verity-contract-parse-'));
-let parsed: unknown[];
-try {
-  const file = join(dir, 'stream.jsonl');
-  await writeGeneratedStream(file, { customers: Number(values.customers), seed: Number(values.seed) });
-  parsed = (await readFile(file, 'utf8')).split('\n').flatMap((line) => {
-    try {
-      return [JSON.parse(line) as unknown];
-    } catch {
-      return []; // the stream's malformed lines never reach the contract
-    }
-  });
-} finally {
-  await rm(dir, { recursive: true, force: true });
-}
+const bytes = await generatedStreamBytes({ customers: Number(values.customers), seed: Number(values.seed) });
+const parsed = bytes.toString('utf8').split('\n').flatMap((line) => {
+  try {
+    return [JSON.parse(line) as unknown];
+  } catch {
+    return []; // the stream's malformed lines never reach the contract
+  }
+});
 
 let scavenges = 0;
 const observer = new PerformanceObserver((list) => {

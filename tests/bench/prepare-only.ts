@@ -6,13 +6,9 @@
 //   node bin/run-node.mjs tests/bench/prepare-only.ts [--customers 75000] [--seed S] [--input FILE] [--rounds 3]
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../../pipelines/config/defaults.ts';
 import { prcCalendar } from '../../pipelines/calendar/prc-calendar.ts';
-import { writeGeneratedStream } from '../../pipelines/generate/index.ts';
 import { createTokenizer } from '../../pipelines/privacy/tokens.ts';
 import { decodeMessage } from '../../pipelines/quality/decode.ts';
 import { IssueTracker } from '../../pipelines/quality/issue-tracker.ts';
@@ -21,6 +17,7 @@ import { processEvent } from '../../pipelines/quality/process-event.ts';
 import { loadMappings, EXAMPLE_MAPPINGS_DIR } from '../../connectors/debezium/load-mappings.ts';
 import { debeziumAdapter } from '../../connectors/debezium/debezium-event.ts';
 import { loadRulePack } from '../../rules/engine/load-rule-pack.ts';
+import { generatedStreamBytes } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,15 +29,7 @@ const { values } = parseArgs({
 });
 
 async function lines(): Promise<Buffer[]> {
-  let file = values.input;
-  let dir: string | undefined;
-  if (!file) {
-    dir = await mkdtemp(join(tmpdir(), 'verity-prepare-'));
-    file = join(dir, 'stream.jsonl');
-    await writeGeneratedStream(file, { customers: Number(values.customers), seed: Number(values.seed) });
-  }
-  const bytes = await readFile(file);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  const bytes = values.input ? await readFile(values.input) : await generatedStreamBytes({ customers: Number(values.customers), seed: Number(values.seed) });
   const out: Buffer[] = [];
   let start = 0;
   for (let end = bytes.indexOf(10); end !== -1; end = bytes.indexOf(10, start)) {

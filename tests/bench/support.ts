@@ -1,5 +1,8 @@
-// Helpers the benches share: printing, summarising, checking against the truth, and the measured children's environment.
-import { PATTERN_RULE_IDS, type GroundTruth } from '../../pipelines/generate/index.ts';
+// Helpers the benches share: printing, summarising, checking against the truth, the measured children's environment, and a generated stream read whole.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PATTERN_RULE_IDS, writeGeneratedStream, type GroundTruth } from '../../pipelines/generate/index.ts';
 import { RUN_SETTINGS } from '../../pipelines/config/run-settings.ts';
 import { runtimeEnv } from '../../bin/node-runtime.mjs';
 
@@ -54,4 +57,16 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 /** A measured child's batch size, when the bench was given one: the pipeline and the baseline read it (measure.ts). */
 export function batchSizeEnv(batchSize: number | undefined): Record<string, string> {
   return batchSize === undefined ? {} : { [RUN_SETTINGS.batchSize.env]: String(batchSize) };
+}
+
+/** A generated stream's bytes, made in a temporary folder that is removed again (for the scripts that read it whole). */
+export async function generatedStreamBytes(options: { customers: number; seed: number }): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'verity-stream-'));
+  try {
+    const file = join(dir, 'stream.jsonl');
+    await writeGeneratedStream(file, options);
+    return await readFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
