@@ -23,7 +23,8 @@ export const REVEALABLE_FIELDS = ['name', 'mobile', 'landline', 'address'] as co
 export const RevealableField = z.enum(REVEALABLE_FIELDS);
 export type RevealableField = z.infer<typeof RevealableField>;
 
-const FORMAT = 'v1';
+/** The first field of a sealed value (`v1.<key id>.<base64>`). */
+export const SEALED_FORMAT = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -52,12 +53,12 @@ export class VaultCipher {
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    return `${FORMAT}.${this.keyId}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+    return `${SEALED_FORMAT}.${this.keyId}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
   }
 
   openJson(sealed: string, context: string): unknown {
     const [format, keyId, payload, extra] = sealed.split('.');
-    if (format !== FORMAT || payload === undefined || extra !== undefined) throw new VaultOpenError('not a sealed value of this format');
+    if (format !== SEALED_FORMAT || payload === undefined || extra !== undefined) throw new VaultOpenError('not a sealed value of this format');
     if (keyId !== this.keyId) throw new VaultOpenError(`sealed under key ${keyId}, this process has key ${this.keyId}`);
     const bytes = Buffer.from(payload, 'base64');
     if (bytes.length < IV_BYTES + TAG_BYTES) throw new VaultOpenError('too short');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIELD_POLICY } from '../../pipelines/privacy/classification.ts';
 import { maskValueForField } from '../../pipelines/privacy/field-mask.ts';
+import { VaultCipher } from '../../pipelines/privacy/vault-crypto.ts';
 import { blankMachineStrings, planScan, scanForRawValues, shownParts, WHOLE_VALUE_ONLY } from './pii-scan.ts';
 
 const found = (text: string, raw: Record<string, string[]>, machineMade?: string[]) =>
@@ -112,6 +113,16 @@ describe('scanForRawValues: what is not evidence', () => {
     expect(planScan(raw).stats['customer.mobile']).toMatchObject({ public: 1 });
     // The mobile's other pieces still count.
     expect(found('311010', raw)).toEqual(['customer.mobile/piece']);
+  });
+
+  it('does not look inside sealed vault values, whose random base64 can spell a short value, and looks everywhere else', () => {
+    const raw = { 'customer.name': ['test'], 'customer.mobile': ['13912345678'] };
+    const sealed = new VaultCipher(Buffer.alloc(32, 7)).sealJson({ name: 'test', mobile: '13912345678' }, 'token-1');
+    // Ciphertext of this form once spelled "test" in a CI run's state tables.
+    const spelled = `v1.0a1b2c3d.QmFzZTY0testZm9y13912345678IGV4YW1wbGUk=`;
+    expect(found(`vault\t${sealed}\n{"sealed":"${spelled}"}`, raw)).toEqual([]);
+    expect(found(`vault\t${sealed}\tname test`, raw)).toEqual(['customer.name/whole']);
+    expect(found(`"${spelled.replace('v1.', 'v2.')}"`, raw)).toEqual(['customer.mobile/whole', 'customer.name/whole']);
   });
 
   it('does not look for pieces inside tokens, hashes, timestamps, event ids, batch ids and JSON numbers', () => {

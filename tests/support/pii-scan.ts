@@ -6,8 +6,9 @@
 // the masks themselves: a mask that shows too much must not widen what the scan lets through.
 //
 // Some text would otherwise turn up pieces that are not leaks, so the piece scan treats it
-// specially; each case is named below with its reason (the whole-value scan skips one of them
-// only: the rounding noise of measured JSON numbers, isMeasured):
+// specially; each case is named below with its reason (the whole-value scan skips two of them
+// only: the rounding noise of measured JSON numbers, isMeasured, and sealed vault values,
+// SEALED_VALUE):
 // - machine-made strings (keyed tokens and hashes, timestamps and dates, upstream event ids, file
 //   batch line ranges, JSON numbers, and names the caller passes: temporary paths, topics) are
 //   blanked before pieces are looked for: random hex and 13-digit epoch times contain every short
@@ -21,6 +22,7 @@
 // megabytes of text), so needles are indexed and the text is walked once.
 import { fieldPolicyOf, type MaskKind } from '../../pipelines/privacy/classification.ts';
 import { REGIONS } from '../../pipelines/generate/data/regions.ts';
+import { SEALED_FORMAT } from '../../pipelines/privacy/vault-crypto.ts';
 
 /** Pieces of a raw value this long must not appear unless its mask shows them (a longer fragment holds one). */
 export const PIECE_LENGTH = 6;
@@ -215,6 +217,13 @@ const MACHINE_STRINGS: readonly { readonly pattern: RegExp; readonly keep?: (mat
  */
 const isMeasured = (number: string) => /[.eE]/.test(number);
 
+/**
+ * Sealed vault values (privacy/vault-crypto.ts): AES-GCM ciphertext under a random IV, in base64.
+ * Both scans skip them. The value inside is not readable, and megabytes of random base64 spell a
+ * short ASCII value by chance in some runs (the placeholder name "test": 64^-4 per position).
+ */
+const SEALED_VALUE = new RegExp(String.raw`(?<![0-9A-Za-z+/])${SEALED_FORMAT}\.[0-9a-f]{8}\.[A-Za-z0-9+/]+={0,2}`, 'g');
+
 const BLANK = 0;
 
 /**
@@ -231,6 +240,11 @@ export function blankMachineStrings(text: string, literals: readonly string[] = 
     for (let at = text.indexOf(literal); at >= 0; at = text.indexOf(literal, at + literal.length)) ranges.push([at, at + literal.length]);
   }
   return blankRanges(text, ranges);
+}
+
+/** `text` with its sealed vault values blanked (SEALED_VALUE), for both scans. */
+export function blankSealedValues(text: string): string {
+  return blankRanges(text, [...text.matchAll(SEALED_VALUE)].map((m): [number, number] => [m.index, m.index + m[0].length]));
 }
 
 /** `text` with its measured quantities (isMeasured) blanked, for the whole-value scan. */
@@ -365,7 +379,8 @@ export function scanForRawValues(
 ): PiiHit[] {
   const plan = isPlan(rawValues) ? rawValues : planScan(rawValues);
   const found: Found = new Set();
-  walk(blankMeasuredNumbers(text), blankMachineStrings(text, options.machineMade), plan.whole, plan.pieces, (needle) => found.add(needle));
+  const unsealed = blankSealedValues(text);
+  walk(blankMeasuredNumbers(unsealed), blankMachineStrings(unsealed, options.machineMade), plan.whole, plan.pieces, (needle) => found.add(needle));
   const hits = new Map<string, PiiHit>();
   for (const { kind, form } of found) {
     const key = `${form}\u0000${kind}`;
