@@ -293,18 +293,63 @@ function errorOf(error: ThreadError): Error {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/**
+ * Run once on each new connection, before any statement of Verity's: no JIT compilation. The
+ * store's statements take milliseconds, but one with correlated subqueries over hundreds of ids
+ * (the SLA clock's read of a chunk) is estimated past jit_above_cost, and a server built with LLVM
+ * (Debian's, most distributions') compiled it on every call: 270 ms a call for 10 ms of work.
+ */
+const SESSION_SETUP = 'SET jit = off';
+
 class PgClient implements SqlClient {
   readonly vacuumsItself = true;
   readonly #pool: pg.Pool;
   readonly #inFlight = new InFlight();
+  /** Connections that ran SESSION_SETUP. */
+  readonly #setUp = new WeakSet<pg.PoolClient>();
   constructor(pool: pg.Pool) {
     this.#pool = pool;
   }
   query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.#inFlight.track(labelled('query', async () => (await this.#pool.query<T>(sql, [...params])).rows));
+    return this.#inFlight.track(labelled('query', () => this.#once((client) => client.query<T>(sql, [...params])).then((r) => r.rows)));
   }
   exec(sql: string): Promise<void> {
-    return this.#inFlight.track(labelled('statements', async () => void (await this.#pool.query(sql))));
+    return this.#inFlight.track(labelled('statements', async () => void (await this.#once((client) => client.query(sql)))));
+  }
+  /**
+   * A pooled connection, set up before its first use: awaited, not queued beside the caller's
+   * first statement (pg 8 warns of a query sent while another runs). A checked-out connection has
+   * no 'error' listener of the pool's, so each step here and in `#once` holds one: a connection
+   * lost then fails the statement, not the process.
+   */
+  async #connect(): Promise<pg.PoolClient> {
+    const client = await this.#pool.connect();
+    if (this.#setUp.has(client)) return client;
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    // A server without the setting is used as it is; a lost connection fails the next statement.
+    await client.query(SESSION_SETUP).catch(() => undefined);
+    client.removeListener('error', ignore);
+    this.#setUp.add(client);
+    return client;
+  }
+  /** One statement on a pooled connection, as pool.query runs it: a connection whose statement failed is not reused. */
+  async #once<R>(statement: (client: pg.PoolClient) => Promise<R>): Promise<R> {
+    const client = await this.#connect();
+    let failed = false;
+    const onError = (): void => {
+      failed = true;
+    };
+    client.on('error', onError);
+    try {
+      return await statement(client);
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(failed);
+    }
   }
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.#inFlight.track(this.#transaction(work));
@@ -312,7 +357,7 @@ class PgClient implements SqlClient {
   async #transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await this.#pool.connect();
+      client = await this.#connect();
     } catch (cause) {
       throw stateError('connecting', cause);
     }
@@ -368,13 +413,6 @@ export async function createSqlClient(target: StateTarget): Promise<SqlClient> {
   const pool = new pg.Pool({ connectionString: target.url, max: 4, connectionTimeoutMillis: 10_000 });
   // An idle client the server dropped must not crash the process: the next query fails and is retried.
   pool.on('error', () => undefined);
-  // No JIT compilation in the store's sessions. Its statements take a few milliseconds, but one
-  // with correlated subqueries over hundreds of ids (the SLA clock's read of a chunk) is estimated
-  // past jit_above_cost, and a server built with LLVM (Debian's, most distributions') then
-  // compiled it on every call: 6.2 of its 6.6 s over the bench's stream, 270 ms a call instead of
-  // 10. Queued before the pool hands the connection out, so it runs before any of Verity's
-  // statements; a server that refuses it (no such setting) is simply left as it is.
-  pool.on('connect', (client) => void client.query('SET jit = off').catch(() => undefined));
   return new PgClient(pool);
 }
 

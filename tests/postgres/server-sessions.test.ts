@@ -11,7 +11,7 @@ import { createDatabase, describePostgres, dropDatabase, usePostgres } from '../
 const POOL_MAX = 4;
 
 describePostgres("the state store's sessions on a PostgreSQL server", () => {
-  it('run without JIT compilation, on every connection of the pool, where the server would use it', async () => {
+  it('run without JIT compilation, on every connection of the pool, for statements alone and in transactions', async () => {
     const url = await createDatabase(usePostgres().url);
     const plain = new pg.Client({ connectionString: url });
     const sql = await createSqlClient({ kind: 'server', url });
@@ -19,6 +19,8 @@ describePostgres("the state store's sessions on a PostgreSQL server", () => {
       await plain.connect();
       expect((await plain.query<{ jit: string }>("SELECT current_setting('jit') AS jit")).rows[0]!.jit).toBe('on');
 
+      // The pool's first connection, through a statement of its own (no transaction).
+      expect(await sql.query("SELECT current_setting('jit') AS jit")).toEqual([{ jit: 'off' }]);
       // As many transactions at once as the pool has connections, each held until all have read.
       let started = 0;
       let allStarted!: () => void;
