@@ -1,9 +1,10 @@
 // Which failures of the state store are an outage to wait out (the server down, restarting,
 // refusing connections, a connection cut) and which are the request's own (retrying would fail
 // the same way), and how a run that cannot open the store at start says so.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../pipelines/errors.ts';
-import { classifyStateFailure, createSqlClient, stateOpenFailure } from './sql-client.ts';
+import { classifyStateFailure, createSqlClient, poolConnection, SESSION_OPTIONS, stateOpenFailure } from './sql-client.ts';
 
 const withCode = (code: string, message = 'synthetic') => Object.assign(new Error(message), { code });
 
@@ -48,6 +49,30 @@ describe('classifyStateFailure', () => {
   it('never labels with the server’s message (it may quote values)', () => {
     expect(classifyStateFailure(withCode('23505', 'Key (mobile)=(13912345678) already exists')).label).toBe('SQLSTATE 23505');
     expect(classifyStateFailure(new TypeError('13912345678')).label).toBe('TypeError');
+  });
+});
+
+describe('poolConnection', () => {
+  it('gives the session options beside a URL without options of its own, and leaves the URL as it is', () => {
+    const url = 'postgres://verity:s%40cret@db.example:5432/verity?sslmode=require';
+    expect(poolConnection(url)).toEqual({ connectionString: url, options: SESSION_OPTIONS });
+  });
+
+  it("puts the session options ahead of a URL's own, inside the URL (pg takes the URL's over the config's), and changes nothing else", () => {
+    const text = fc.string({ maxLength: 12 });
+    fc.assert(
+      fc.property(text, fc.dictionary(fc.constantFrom('sslmode', 'application_name', 'sslrootcert', 'x'), text), (given, others) => {
+        const url = new URL('postgres://verity:s%40cret@db.example:5432/verity');
+        for (const [k, v] of Object.entries(others)) url.searchParams.set(k, v);
+        url.searchParams.set('options', given);
+        const result = poolConnection(url.href);
+        expect(result.options).toBeUndefined();
+        const merged = new URL(result.connectionString);
+        expect(merged.searchParams.get('options')).toBe(`${SESSION_OPTIONS} ${given}`);
+        for (const [k, v] of Object.entries(others)) expect(merged.searchParams.get(k)).toBe(v);
+        expect([merged.username, merged.password, merged.host, merged.pathname]).toEqual(['verity', 's%40cret', 'db.example:5432', '/verity']);
+      }),
+    );
   });
 });
 

@@ -293,63 +293,18 @@ function errorOf(error: ThreadError): Error {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/**
- * Run once on each new connection, before any statement of Verity's: no JIT compilation. The
- * store's statements take milliseconds, but one with correlated subqueries over hundreds of ids
- * (the SLA clock's read of a chunk) is estimated past jit_above_cost, and a server built with LLVM
- * (Debian's, most distributions') compiled it on every call: 270 ms a call for 10 ms of work.
- */
-const SESSION_SETUP = 'SET jit = off';
-
 class PgClient implements SqlClient {
   readonly vacuumsItself = true;
   readonly #pool: pg.Pool;
   readonly #inFlight = new InFlight();
-  /** Connections that ran SESSION_SETUP. */
-  readonly #setUp = new WeakSet<pg.PoolClient>();
   constructor(pool: pg.Pool) {
     this.#pool = pool;
   }
   query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.#inFlight.track(labelled('query', () => this.#once((client) => client.query<T>(sql, [...params])).then((r) => r.rows)));
+    return this.#inFlight.track(labelled('query', async () => (await this.#pool.query<T>(sql, [...params])).rows));
   }
   exec(sql: string): Promise<void> {
-    return this.#inFlight.track(labelled('statements', async () => void (await this.#once((client) => client.query(sql)))));
-  }
-  /**
-   * A pooled connection, set up before its first use: awaited, not queued beside the caller's
-   * first statement (pg 8 warns of a query sent while another runs). A checked-out connection has
-   * no 'error' listener of the pool's, so each step here and in `#once` holds one: a connection
-   * lost then fails the statement, not the process.
-   */
-  async #connect(): Promise<pg.PoolClient> {
-    const client = await this.#pool.connect();
-    if (this.#setUp.has(client)) return client;
-    const ignore = (): void => undefined;
-    client.on('error', ignore);
-    // A server without the setting is used as it is; a lost connection fails the next statement.
-    await client.query(SESSION_SETUP).catch(() => undefined);
-    client.removeListener('error', ignore);
-    this.#setUp.add(client);
-    return client;
-  }
-  /** One statement on a pooled connection, as pool.query runs it: a connection whose statement failed is not reused. */
-  async #once<R>(statement: (client: pg.PoolClient) => Promise<R>): Promise<R> {
-    const client = await this.#connect();
-    let failed = false;
-    const onError = (): void => {
-      failed = true;
-    };
-    client.on('error', onError);
-    try {
-      return await statement(client);
-    } catch (error) {
-      failed = true;
-      throw error;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(failed);
-    }
+    return this.#inFlight.track(labelled('statements', async () => void (await this.#pool.query(sql))));
   }
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.#inFlight.track(this.#transaction(work));
@@ -357,7 +312,7 @@ class PgClient implements SqlClient {
   async #transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
-      client = await this.#connect();
+      client = await this.#pool.connect();
     } catch (cause) {
       throw stateError('connecting', cause);
     }
@@ -398,6 +353,34 @@ class PgClient implements SqlClient {
   }
 }
 
+/**
+ * What every session of the store on a server starts with (PostgreSQL's startup `options`): no JIT
+ * compilation. The store's statements take milliseconds, but one with correlated subqueries over
+ * hundreds of ids (the SLA clock's read of a chunk) is estimated past jit_above_cost, and a server
+ * built with LLVM (Debian's, most distributions') compiled it on every call: 270 ms a call for
+ * 10 ms of work.
+ */
+export const SESSION_OPTIONS = '-c jit=off';
+
+/**
+ * The pool's connection settings: the URL, with SESSION_OPTIONS ahead of any `options` the URL
+ * gives (so the URL's own settings win where they differ). pg takes a URL's `options` over the
+ * config's, so those are joined inside the URL.
+ */
+export function poolConnection(url: string): { readonly connectionString: string; readonly options?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Left to pg to refuse: URL's error would carry the URL, password included.
+    return { connectionString: url, options: SESSION_OPTIONS };
+  }
+  const given = parsed.searchParams.get('options');
+  if (given === null) return { connectionString: url, options: SESSION_OPTIONS };
+  parsed.searchParams.set('options', `${SESSION_OPTIONS} ${given}`);
+  return { connectionString: parsed.href };
+}
+
 export async function createSqlClient(target: StateTarget): Promise<SqlClient> {
   if (target.kind === 'embedded') {
     mkdirSync(target.path, { recursive: true, mode: 0o700 });
@@ -410,7 +393,7 @@ export async function createSqlClient(target: StateTarget): Promise<SqlClient> {
       throw stateError(`opening the embedded store at ${target.path}`, cause);
     }
   }
-  const pool = new pg.Pool({ connectionString: target.url, max: 4, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ ...poolConnection(target.url), max: 4, connectionTimeoutMillis: 10_000 });
   // An idle client the server dropped must not crash the process: the next query fails and is retried.
   pool.on('error', () => undefined);
   return new PgClient(pool);

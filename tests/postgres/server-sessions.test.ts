@@ -1,5 +1,6 @@
 // The state store's sessions on a PostgreSQL server (connectors/postgres/sql-client.ts) run with
-// JIT compilation off, on every connection of its pool. A server built with LLVM compiled the SLA
+// JIT compilation off, on every connection of its pool, set as the connection starts (PostgreSQL's
+// startup options), together with any the URL gives. A server built with LLVM compiled the SLA
 // clock's chunk read on every call otherwise (270 ms a call for 10 ms of work); the test server's
 // binaries have no LLVM, so what is checked is the setting, against the server's own default.
 import pg from 'pg';
@@ -42,5 +43,27 @@ describePostgres("the state store's sessions on a PostgreSQL server", () => {
       await sql.close();
       await dropDatabase(url);
     }
+  });
+
+  it("keep the session options of a URL that gives its own, and take the URL's where both set one", async () => {
+    const url = await createDatabase(usePostgres().url);
+    const withOptions = new URL(url);
+    withOptions.searchParams.set('options', '-c statement_timeout=7s');
+    const overriding = new URL(url);
+    overriding.searchParams.set('options', '-c jit=on');
+    const settings = "SELECT current_setting('jit') AS jit, current_setting('statement_timeout') AS timeout";
+    for (const [target, expected] of [
+      [withOptions, { jit: 'off', timeout: '7s' }],
+      [overriding, { jit: 'on', timeout: '0' }],
+    ] as const) {
+      const sql = await createSqlClient({ kind: 'server', url: target.href });
+      try {
+        expect(await sql.query(settings)).toEqual([expected]);
+        expect(await sql.transaction((tx) => tx.query(settings))).toEqual([expected]);
+      } finally {
+        await sql.close();
+      }
+    }
+    await dropDatabase(url);
   });
 });

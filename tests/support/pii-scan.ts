@@ -243,7 +243,7 @@ export function blankMachineStrings(text: string, literals: readonly string[] = 
 }
 
 /** `text` with its sealed vault values blanked (SEALED_VALUE), for both scans. */
-export function blankSealedValues(text: string): string {
+function blankSealedValues(text: string): string {
   return blankRanges(text, [...text.matchAll(SEALED_VALUE)].map((m): [number, number] => [m.index, m.index + m[0].length]));
 }
 
